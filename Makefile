@@ -1,0 +1,56 @@
+# WildNet — two commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-wildnet
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONPATH := platform:.
+
+.PHONY: run test lint typecheck schema install bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "WildNet needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up and run the platform on embedded defaults: SQLite, database search, a Celery worker with beat
+## on a broker in var/broker, demo data. Ctrl-C stops the web server and the worker.
+run: $(STAMP)
+	$(BIN)/wildnet migrate --noinput
+	$(BIN)/wildnet load_demo
+	@echo
+	@echo "  WildNet:   http://$(HOST):$(PORT)/"
+	@echo "  GraphiQL:  http://$(HOST):$(PORT)/graphql/  (sign in first at http://$(HOST):$(PORT)/accounts/login/)"
+	@echo "  Health:    http://$(HOST):$(PORT)/healthz"
+	@echo "  API token: $(BIN)/wildnet issue_token inv.ofb --scope read --scope write"
+	@echo
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/celery -A wildnet worker --beat --loglevel=INFO --concurrency=2 \
+	    --schedule=var/celerybeat-schedule & \
+	  $(BIN)/wildnet runserver $(HOST):$(PORT)
+
+## Run the whole test suite (add DATABASE_URL / CELERY_BROKER_URL to run it against PostgreSQL and Redis).
+test: $(STAMP)
+	DJANGO_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy platform
+
+## Regenerate the committed GraphQL SDL (a test fails when it drifts from the code).
+schema: $(STAMP)
+	DJANGO_ENV=test $(BIN)/wildnet graphql_schema --schema wildnet.schema.schema --out schema.graphql
+
+clean:
+	rm -rf var $(VENV)
+
+## Benchmarks (figures go into README.md); not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench_core.py 20000

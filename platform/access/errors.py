@@ -1,0 +1,46 @@
+"""Errors raised by actions and shown to API clients as typed errors.
+
+An :class:`ActionError` carries a stable machine code, the input field it concerns and a message written for
+the officer. Nothing else (no exception text, SQL or stack trace) ever reaches a client.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    UNIQUE = "UNIQUE"
+    CONFLICT = "CONFLICT"
+    INVALID_STATE = "INVALID_STATE"
+    READ_ONLY_TOKEN = "READ_ONLY_TOKEN"  # noqa: S105  (an error code, not a secret)
+    MANDATE_NOT_COVERING = "MANDATE_NOT_COVERING"
+
+
+class ActionError(Exception):
+    """A refusal or invalid input that changes nothing; the transaction around the action rolls back."""
+
+    def __init__(self, code: ErrorCode | str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = ErrorCode(code)
+        self.message = message
+        self.field = field
+
+
+class NotFound(ActionError):
+    """What an officer gets both for an object that does not exist and for one they may not see."""
+
+    def __init__(self, field: str | None = "id", what: str = "object") -> None:
+        super().__init__(ErrorCode.NOT_FOUND, f"No such {what}.", field)
+
+
+class PermissionDenied(ActionError):
+    """For an action on an object the officer can see but may not change. Never used for invisible objects."""
+
+    def __init__(self, message: str = "You may not do this.", field: str | None = None) -> None:
+        super().__init__(ErrorCode.PERMISSION_DENIED, message, field)

@@ -1,0 +1,157 @@
+"""The single policy decision point.
+
+Every path that reads or writes anything (GraphQL types and ``node(id)``, nested fields, mutations, search,
+exports, downloads, tasks, notifications) asks this module, and nothing else, whether an officer may see or do
+something. It knows no model by itself: each app registers, in its ``AppConfig.ready``,
+
+* a **visibility rule** per model: a function from a :class:`Viewer` to a ``Q`` filter, so that "what may this
+  officer see" is always one SQL statement (a ``WHERE`` with joins or ``EXISTS``), never a list of primary keys;
+* **action rules**: named decisions such as ``"mandate.grant"``, which raise a typed error or return.
+
+This is the "access interface in the core that sharing fills with its grants" of DESIGN.md: the core never
+imports an app, and later apps (sharing) extend a rule by registering a wider one for the same model.
+
+Defaults deny: a model without a rule is invisible, an unknown action is refused, an anonymous or inactive
+officer sees nothing. Refusal looks like absence: :func:`fetch` raises the same ``NOT_FOUND`` for an object
+that does not exist and for one the viewer may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .errors import NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    import datetime
+
+    from officers.models import Officer
+
+M = TypeVar("M", bound=models.Model)
+
+#: The filter of a refusal. Compared by identity, so `visible` can skip the query altogether.
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, as the policy needs to know it: the officer, their declared purpose, and the time.
+
+    ``at`` is fixed once per request so that every check of one request sees the same instant (a mandate that
+    lapses in the middle of a request lapses for the next request, consistently).
+    """
+
+    officer: Officer | None
+    purpose: str | None = None
+    at: datetime.datetime = field(default_factory=timezone.now)
+    token_scopes: frozenset[str] | None = None  # None: a browser session (every scope)
+
+    @property
+    def active(self) -> bool:
+        return self.officer is not None and self.officer.is_active and self.officer.pk is not None
+
+    @property
+    def role(self) -> str:
+        return self.officer.role if self.officer is not None else ""
+
+    @property
+    def agency_id(self) -> int | None:
+        return self.officer.agency_id if self.officer is not None else None
+
+    @property
+    def country(self) -> str:
+        return self.officer.agency.country if self.officer is not None else ""
+
+    def may_write(self) -> bool:
+        return self.token_scopes is None or "write" in self.token_scopes
+
+
+VisibilityRule = Callable[[Viewer], Q]
+ActionRule = Callable[[Viewer, Any], None]
+
+_visibility: dict[type[models.Model], VisibilityRule] = {}
+_actions: dict[str, ActionRule] = {}
+
+
+def register_visibility(model: type[models.Model]) -> Callable[[VisibilityRule], VisibilityRule]:
+    """Declare (or replace, for a later app that widens it) who may see instances of ``model``."""
+
+    def decorator(rule: VisibilityRule) -> VisibilityRule:
+        _visibility[model] = rule
+        return rule
+
+    return decorator
+
+
+def register_action(name: str) -> Callable[[ActionRule], ActionRule]:
+    """Declare the rule for a named action. The rule raises ``ActionError`` to refuse, returns to allow."""
+
+    def decorator(rule: ActionRule) -> ActionRule:
+        _actions[name] = rule
+        return rule
+
+    return decorator
+
+
+def visibility_filter(viewer: Viewer, model: type[models.Model]) -> Q:
+    """The ``Q`` a query on ``model`` must carry for ``viewer``; a filter matching nothing when denied."""
+    rule = _visibility.get(model)
+    if rule is None or not viewer.active:
+        return NOTHING
+    return rule(viewer)
+
+
+def visible(viewer: Viewer, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """Narrow ``queryset`` to what ``viewer`` may see. Every read of a model goes through here."""
+    condition = visibility_filter(viewer, queryset.model)
+    if condition is NOTHING:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def fetch(viewer: Viewer, queryset: models.QuerySet[M], pk: Any, field_name: str = "id") -> M:
+    """The object with ``pk`` if ``viewer`` may see it, else ``NotFound`` — the same error either way."""
+    try:
+        return visible(viewer, queryset).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise NotFound(field_name, str(queryset.model._meta.verbose_name)) from None
+
+
+def can_see(viewer: Viewer, obj: models.Model) -> bool:
+    return visible(viewer, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def check(viewer: Viewer, action: str, target: Any = None) -> None:
+    """Raise the typed refusal for ``action`` on ``target``, or return when it is allowed."""
+    if not viewer.active:
+        raise PermissionDenied("Sign in first.")
+    rule = _actions.get(action)
+    if rule is None:
+        raise PermissionDenied()
+    rule(viewer, target)
+
+
+def allowed(viewer: Viewer, action: str, target: Any = None) -> bool:
+    """``check`` as a boolean, for fields such as ``canGrant`` that tell a client which buttons to show."""
+    from .errors import ActionError
+
+    try:
+        check(viewer, action, target)
+    except ActionError:
+        return False
+    return True
+
+
+def viewer_for(officer: Officer | Any, purpose: str | None = None, token_scopes: list[str] | None = None) -> Viewer:
+    """Build the viewer for an officer, an ``AnonymousUser`` (who sees nothing) or a background task."""
+    if officer is None or not getattr(officer, "is_authenticated", False):
+        return Viewer(officer=None, purpose=purpose)
+    return Viewer(officer=officer, purpose=purpose,
+                  token_scopes=frozenset(token_scopes) if token_scopes is not None else None)

@@ -1,0 +1,64 @@
+"""GraphQL for the directory of agencies and task forces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from api.loaders import related, related_list
+from api.nodes import PolicyConnectionField, PolicyObjectType
+
+from .models import Agency, AgencyType, TaskForce, TaskForceKind, TaskForceMembership
+
+AgencyTypeEnum = graphene.Enum.from_enum(AgencyType, description="What kind of body an agency is.")
+TaskForceKindEnum = graphene.Enum.from_enum(TaskForceKind)
+
+
+class AgencyNode(PolicyObjectType):
+    agency_type = AgencyTypeEnum(required=True)
+    domains = graphene.List(graphene.NonNull(graphene.String), required=True)
+    parent = related(lambda: AgencyNode, Agency, "parent_id")
+
+    class Meta:
+        name = "Agency"
+        model = Agency
+        fields = ("id", "name", "code", "country", "agency_type", "parent", "domains", "is_active")
+        filter_fields = {"country": ["exact"], "agency_type": ["exact"], "code": ["exact"],
+                         "name": ["icontains"]}
+        convert_choices_to_enum: list[str] = []
+
+
+class TaskForceMembershipNode(PolicyObjectType):
+    agency = related(lambda: AgencyNode, Agency, "agency_id", required=True)
+
+    class Meta:
+        name = "TaskForceMembership"
+        model = TaskForceMembership
+        fields = ("id", "agency", "joined_on", "left_on")
+
+
+class TaskForceNode(PolicyObjectType):
+    kind = TaskForceKindEnum(required=True)
+    memberships = related_list(TaskForceMembershipNode, TaskForceMembership, "task_force",
+                               description="Every membership, past and current, with its dates.")
+
+    class Meta:
+        name = "TaskForce"
+        model = TaskForce
+        fields = ("id", "name", "kind", "description", "country", "starts_on", "ends_on")
+        filter_fields = {"kind": ["exact"], "country": ["exact"]}
+        convert_choices_to_enum: list[str] = []
+
+
+class Query(graphene.ObjectType):
+    agencies = PolicyConnectionField(AgencyNode, description="The directory of agencies and platforms.")
+    task_forces = PolicyConnectionField(TaskForceNode, description="Task forces and joint operations.")
+
+    @staticmethod
+    def resolve_agencies(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Agency.objects.all()
+
+    @staticmethod
+    def resolve_task_forces(root: Any, info: Any, **kwargs: Any) -> Any:
+        return TaskForce.objects.all()

@@ -1,0 +1,97 @@
+"""Batched, policy-checked loading of nested objects.
+
+A nested field (``mandate.agency``, ``taskForce.members``) must neither issue one query per parent (the N+1
+problem) nor bypass the policy. Each loader collects the keys asked for during one execution pass and loads
+them in one query narrowed by :func:`access.policy.visible`; an object the viewer may not see resolves to
+``null`` (or is left out of a list), exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import graphene
+from django.db import models
+from graphql_sync_dataloaders import SyncDataLoader
+
+from access.policy import visible
+
+from .context import get_viewer
+
+
+def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
+    request = info.context
+    cache = getattr(request, "_wildnet_loaders", None)
+    if cache is None:
+        cache = request._wildnet_loaders = {}
+    return cache
+
+
+def by_id(info: Any, model: type[models.Model]) -> SyncDataLoader:
+    """Load ``model`` instances by primary key; invisible or missing ones load as ``None``."""
+    key = ("id", model)
+    cache = _cache(info)
+    if key not in cache:
+        viewer = get_viewer(info)
+
+        def load(ids: list[Any]) -> list[Any]:
+            found = visible(viewer, model._default_manager.filter(pk__in=set(ids))).in_bulk()
+            return [found.get(i) for i in ids]
+
+        cache[key] = SyncDataLoader(load)
+    return cache[key]
+
+
+def children(
+    info: Any,
+    model: type[models.Model],
+    fk: str,
+    narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None,
+) -> SyncDataLoader:
+    """Load the visible ``model`` rows whose ``fk`` points at each key (a reverse relation)."""
+    key = ("children", model, fk, narrow)
+    cache = _cache(info)
+    if key not in cache:
+        viewer = get_viewer(info)
+
+        def load(parent_ids: list[Any]) -> list[list[Any]]:
+            qs = model._default_manager.filter(**{f"{fk}__in": set(parent_ids)})
+            if narrow is not None:
+                qs = narrow(qs)
+            grouped: dict[Any, list[Any]] = defaultdict(list)
+            for row in visible(viewer, qs):
+                grouped[getattr(row, f"{fk}_id")].append(row)
+            return [grouped.get(pid, []) for pid in parent_ids]
+
+        cache[key] = SyncDataLoader(load)
+    return cache[key]
+
+
+def related(type_: Any, model: type[models.Model], attname: str, **kwargs: Any) -> graphene.Field:
+    """A field for a foreign key, loaded through :func:`by_id` (so it is batched and policy-checked)."""
+
+    def resolve(parent: Any, info: Any) -> Any:
+        pk = getattr(parent, attname)
+        return None if pk is None else by_id(info, model).load(pk)
+
+    return graphene.Field(type_, resolver=resolve, **kwargs)
+
+
+def related_list(
+    type_: Any, model: type[models.Model], fk: str,
+    narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None, **kwargs: Any,
+) -> graphene.List:
+    """A list field for a reverse foreign key, loaded through :func:`children`."""
+
+    def resolve(parent: Any, info: Any) -> Any:
+        return children(info, model, fk, narrow).load(parent.pk)
+
+    return graphene.List(graphene.NonNull(type_), required=True, resolver=resolve, **kwargs)
+
+
+def prime(info: Any, objects: Iterable[models.Model]) -> None:
+    """Tell the ``by_id`` loader about objects already loaded (and checked) so it does not fetch them again."""
+    for obj in objects:
+        by_id(info, type(obj)).prime(obj.pk, obj)

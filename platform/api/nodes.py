@@ -1,0 +1,78 @@
+"""Object types and connections whose every read goes through the policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.db import models
+from graphene import relay
+from graphene_django import DjangoObjectType
+from graphene_django.filter import DjangoFilterConnectionField
+from graphql import GraphQLError
+
+from access.policy import visible
+
+from .context import get_viewer
+
+
+class CountableConnection(relay.Connection):
+    """A Relay connection with the total number of items the viewer may see (never more)."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True)
+
+    def resolve_total_count(self, info: Any) -> int:
+        return self.length
+
+
+class PolicyObjectType(DjangoObjectType):
+    """A Django object type that shows only what the policy lets the viewer see.
+
+    ``get_queryset`` narrows every connection and list built on the type, and ``get_node`` answers
+    ``node(id:)`` with ``null`` both for a missing and for an invisible object.
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, **options: Any) -> None:
+        options.setdefault("interfaces", (relay.Node,))
+        options.setdefault("connection_class", CountableConnection)
+        super().__init_subclass_with_meta__(**options)
+
+    @classmethod
+    def get_queryset(cls, queryset: models.QuerySet[Any], info: Any) -> models.QuerySet[Any]:
+        return visible(get_viewer(info), queryset)
+
+    @classmethod
+    def get_node(cls, info: Any, id: Any) -> Any:  # noqa: A002  (graphene's signature)
+        try:
+            return cls.get_queryset(cls._meta.model._default_manager.all(), info).get(pk=id)
+        except (cls._meta.model.DoesNotExist, ValueError, TypeError):
+            return None
+
+
+class PolicyConnectionField(DjangoFilterConnectionField):
+    """A filterable connection; the type's ``get_queryset`` applies the policy before any filter, and
+    ``RELAY_CONNECTION_MAX_LIMIT`` caps the page size."""
+
+    @classmethod
+    def connection_resolver(cls, resolver: Any, connection: Any, default_manager: Any, queryset_resolver: Any,
+                            max_limit: int | None, enforce_first_or_last: bool, root: Any, info: Any,
+                            **args: Any) -> Any:
+        # graphene-django refuses an oversized page with an assertion, which would surface as an internal
+        # error; the client deserves to know what to change.
+        for name in ("first", "last", "offset"):
+            value = args.get(name)
+            if value is not None and value < 0:
+                raise GraphQLError(f"`{name}` cannot be negative.")
+            if name != "offset" and value is not None and max_limit is not None and value > max_limit:
+                raise GraphQLError(f"`{name}` must be between 0 and {max_limit}.")
+        if args.get("offset") is not None and args.get("before") is not None:
+            raise GraphQLError("Use either `offset` or `before`, not both.")
+        return super().connection_resolver(resolver, connection, default_manager, queryset_resolver, max_limit,
+                                           enforce_first_or_last, root, info, **args)

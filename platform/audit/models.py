@@ -1,0 +1,104 @@
+"""The append-only, tamper-evident audit log.
+
+Each event stores the HMAC of its own canonical content (``content_hash``) when it is written, inside the
+transaction of the change it records, so an event exists exactly when its change does. Chaining happens in a
+separate short step, :func:`audit.chain.seal`, which gives committed events a sequence number and
+``chain_hash = HMAC(previous chain_hash, seq, content_hash)``. Requests therefore never wait on one another for
+the chain: the only lock is the chain head row, held by one sealer for the length of a sealing batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Outcome(models.TextChoices):
+    ALLOWED = "allowed", _("Allowed")
+    DENIED = "denied", _("Denied")
+    FAILED = "failed", _("Failed")
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit event."""
+
+
+class AuditEvent(models.Model):
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        "officers.Officer", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    country = models.CharField(max_length=2, blank=True, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+", help_text=_("The agency that owns the object, so owners can review access to it."),
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.ALLOWED)
+    mandate_id = models.BigIntegerField(null=True, blank=True)
+    purpose = models.CharField(max_length=32, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["object_agency", "-occurred_at"], name="audit_owner_recent"),
+            models.Index(fields=["actor", "-occurred_at"], name="audit_actor_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events are append-only")
+
+    def canonical(self) -> dict[str, object]:
+        """The content the HMAC covers: every field an investigator relies on, in a stable form."""
+        return {
+            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_username": self.actor_username,
+            "agency_id": self.agency_id,
+            "country": self.country,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_agency_id": self.object_agency_id,
+            "outcome": self.outcome,
+            "mandate_id": self.mandate_id,
+            "purpose": self.purpose,
+            "request_id": self.request_id,
+            "ip_address": self.ip_address,
+            "details": self.details,
+        }
+
+
+class ChainHead(models.Model):
+    """The single row that holds the end of the chain; its row lock serialises sealers, nothing else."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"audit chain at {self.last_seq}"

@@ -1,0 +1,20 @@
+"""Login successes and failures go to the audit log (DESIGN, "Audit event")."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from .actions import record
+from .models import Outcome
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    record("auth.login", actor=user, obj=user)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    # The attempted username is kept (to spot guessing), never the password.
+    record("auth.login", outcome=Outcome.DENIED, actor_username=str(credentials.get("username", ""))[:150])

@@ -1,0 +1,134 @@
+"""Officers (the user model) and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from access.markings import Classification
+from agencies.models import Agency
+
+
+class Role(models.TextChoices):
+    ANALYST = "analyst", _("Analyst")
+    INVESTIGATOR = "investigator", _("Investigator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+    PLATFORM_OFFICER = "platform_officer", _("Platform compliance officer")
+    NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
+    TRUSTED_REPORTER = "trusted_reporter", _("Trusted reporter")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+
+#: Roles that read and record their own agency's case intelligence.
+INTELLIGENCE_ROLES = frozenset({Role.ANALYST, Role.INVESTIGATOR, Role.SUPERVISOR})
+
+
+class OfficerManager(UserManager["Officer"]):
+    def get_queryset(self) -> models.QuerySet[Officer]:
+        """Officers always come with their agency: every access decision reads the agency's id and country,
+        and the session and token middlewares load the officer through this manager."""
+        return super().get_queryset().select_related("agency")
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> Officer:
+        """``createsuperuser`` makes a system administrator, who sees no intelligence (DESIGN, "Who uses it")."""
+        extra_fields.setdefault("role", Role.SYSTEM_ADMIN)
+        extra_fields.setdefault("clearance", Classification.UNCLASSIFIED)
+        if "agency" not in extra_fields and "agency_id" not in extra_fields:
+            raise ValueError("A system administrator belongs to an agency: pass agency_id")
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class Officer(AbstractUser):
+    """A person using WildNet, member of exactly one agency, with a role and a clearance level."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="officers")
+    role = models.CharField(max_length=32, choices=Role.choices, db_index=True)
+    clearance = models.PositiveSmallIntegerField(
+        choices=Classification.choices, default=Classification.RESTRICTED
+    )
+    preferred_language = models.CharField(max_length=2, default="en", choices=[("en", "English"),
+                                                                              ("fr", "Français"),
+                                                                              ("es", "Español")])
+
+    objects: ClassVar[OfficerManager] = OfficerManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def country(self) -> str:
+        return self.agency.country
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, officer__is_active=True)
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the raw value is shown once, at issue.
+
+    The prefix (first characters of the raw token) is stored in clear so an officer can tell tokens apart.
+    A plain SHA-256 (not a slow password hash) is right here: the token carries 256 bits of entropy, so it
+    cannot be brute-forced, and every request must look it up quickly by its digest.
+    """
+
+    PREFIX = "wn_"
+
+    officer = models.ForeignKey(Officer, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["officer", "revoked_at"], name="token_officer_live")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="token_expires_later"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @classmethod
+    def generate(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now() and self.officer.is_active
+
+    def allows_write(self) -> bool:
+        return TokenScope.WRITE in self.scopes

@@ -1,0 +1,150 @@
+"""GraphQL for officers and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from access.markings import Classification
+from access.policy import fetch
+from agencies.models import Agency
+from agencies.schema import AgencyNode
+from api.context import get_viewer
+from api.errors import enum_value
+from api.loaders import related
+from api.mutations import BaseMutation, decode_id
+from api.nodes import PolicyConnectionField, PolicyObjectType
+
+from . import actions
+from .models import ApiToken, Officer, Role, TokenScope
+
+RoleEnum = graphene.Enum.from_enum(Role)
+ClassificationEnum = graphene.Enum.from_enum(Classification, description="Protective marking levels.")
+TokenScopeEnum = graphene.Enum.from_enum(TokenScope)
+
+
+class OfficerNode(PolicyObjectType):
+    role = RoleEnum(required=True)
+    clearance = ClassificationEnum(required=True)
+    agency = related(AgencyNode, Agency, "agency_id", required=True)
+
+    class Meta:
+        name = "Officer"
+        model = Officer
+        fields = ("id", "username", "first_name", "last_name", "email", "role", "clearance", "agency",
+                  "is_active", "preferred_language", "date_joined", "last_login")
+        filter_fields = {"role": ["exact"], "is_active": ["exact"], "username": ["icontains"]}
+        convert_choices_to_enum: list[str] = []
+
+
+class ApiTokenNode(PolicyObjectType):
+    scopes = graphene.List(graphene.NonNull(TokenScopeEnum), required=True)
+    officer = related(OfficerNode, Officer, "officer_id")
+    is_usable = graphene.Boolean(required=True)
+
+    class Meta:
+        name = "ApiToken"
+        model = ApiToken
+        fields = ("id", "name", "prefix", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at",
+                  "officer")
+        filter_fields = {"revoked_at": ["isnull"]}
+
+    @staticmethod
+    def resolve_is_usable(token: ApiToken, info: Any) -> bool:
+        return token.revoked_at is None and token.expires_at > get_viewer(info).at
+
+
+class Query(graphene.ObjectType):
+    me = graphene.Field(OfficerNode, description="The signed-in officer; null when not signed in.")
+    officers = PolicyConnectionField(OfficerNode)
+    api_tokens = PolicyConnectionField(ApiTokenNode)
+
+    @staticmethod
+    def resolve_me(root: Any, info: Any) -> Officer | None:
+        return get_viewer(info).officer
+
+    @staticmethod
+    def resolve_officers(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Officer.objects.all()
+
+    @staticmethod
+    def resolve_api_tokens(root: Any, info: Any, **kwargs: Any) -> Any:
+        return ApiToken.objects.all()
+
+
+class CreateOfficerInput(graphene.InputObjectType):
+    agency_id = graphene.ID(required=True)
+    username = graphene.String(required=True)
+    email = graphene.String(required=True)
+    role = RoleEnum(required=True)
+    clearance = ClassificationEnum(required=True)
+    first_name = graphene.String()
+    last_name = graphene.String()
+
+
+class CreateOfficer(BaseMutation):
+    """Create an officer in an agency. They set their password through the reset link."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Arguments:
+        input = CreateOfficerInput(required=True)
+
+    class Meta:
+        audit_action = "officer.create"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        data = data["input"]
+        agency = fetch(viewer, Agency.objects.all(), decode_id(data["agency_id"], "Agency", "agency_id"),
+                       "agency_id")
+        officer = actions.create_officer(
+            viewer, agency, username=data["username"], email=data["email"], role=enum_value(data["role"]),
+            clearance=enum_value(data["clearance"]), first_name=data.get("first_name") or "",
+            last_name=data.get("last_name") or "",
+        )
+        return {"officer": officer}
+
+
+class IssueApiToken(BaseMutation):
+    """Issue an API token for yourself. ``rawToken`` is shown this once; only its hash is kept."""
+
+    token = graphene.Field(ApiTokenNode)
+    raw_token = graphene.String()
+
+    class Arguments:
+        name = graphene.String(required=True)
+        scopes = graphene.List(graphene.NonNull(TokenScopeEnum), required=True)
+        days = graphene.Int(description="Lifetime in days; the default and maximum come from settings.")
+
+    class Meta:
+        audit_action = "token.issue"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        token, raw = actions.issue_token_for(
+            viewer, name=data["name"], scopes=[enum_value(s) for s in data["scopes"]], days=data.get("days"),
+        )
+        return {"token": token, "raw_token": raw}
+
+
+class RevokeApiToken(BaseMutation):
+    token = graphene.Field(ApiTokenNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        audit_action = "token.revoke"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        token = fetch(viewer, ApiToken.objects.select_related("officer"), decode_id(data["id"], "ApiToken", "id"))
+        return {"token": actions.revoke_token(viewer, token)}
+
+
+class Mutation(graphene.ObjectType):
+    create_officer = CreateOfficer.Field()
+    issue_api_token = IssueApiToken.Field()
+    revoke_api_token = RevokeApiToken.Field()

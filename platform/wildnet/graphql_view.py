@@ -1,0 +1,89 @@
+"""The GraphQL endpoint: limits, production hardening, and errors that reveal nothing."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from graphene.validation import DisableIntrospection, depth_limit_validator
+from graphene_django.views import GraphQLView
+from graphql import GraphQLError, specified_rules
+
+from api.execution import BatchingExecutionContext
+
+from .graphql_limits import alias_limit_rule, cost_limit_rule
+
+logger = logging.getLogger("wildnet.graphql")
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def validation_rules() -> tuple[Any, ...]:
+    """The standard GraphQL rules (which a custom list would otherwise replace), then ours."""
+    rules: list[Any] = [
+        *specified_rules,
+        depth_limit_validator(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
+        cost_limit_rule(settings.GRAPHQL_MAX_COST),
+    ]
+    if not settings.GRAPHQL_INTROSPECTION:
+        rules.append(DisableIntrospection)
+    return tuple(rules)
+
+
+def _no_response(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class WildnetGraphQLView(GraphQLView):
+    """graphene-django's view, hardened.
+
+    * CSRF: a browser session must send the CSRF token (checked here, since the view is exempted only so
+      that bearer-token clients, which carry no cookie, need none).
+    * Limits on depth, aliases and cost; no introspection in production; no batching.
+    * Errors: a GraphQL error about the query (syntax, validation) is shown; any other exception becomes
+      "Internal error" with the request id, and the traceback goes to the log only. Field suggestions
+      ("Did you mean …?") are removed when introspection is off, since they would reveal the schema.
+    * Nested loaders are batched: execution uses the deferred context of graphql-sync-dataloaders.
+    """
+
+    execution_context_class = BatchingExecutionContext
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("graphiql", settings.GRAPHIQL_ENABLED)
+        kwargs.setdefault("validation_rules", validation_rules())
+        super().__init__(**kwargs)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and not getattr(request, "_dont_enforce_csrf_checks", False):
+            from django.middleware.csrf import CsrfViewMiddleware
+
+            rejection = CsrfViewMiddleware(_no_response).process_view(request, _no_response, (), {})
+            if rejection is not None:
+                return rejection
+        return super().dispatch(request, *args, **kwargs)
+
+    def format_error(self, error: Any) -> dict[str, Any]:
+        request_id = getattr(self, "_request_id", "")
+        original = getattr(error, "original_error", None)
+        if isinstance(error, GraphQLError) and (original is None or isinstance(original, GraphQLError)):
+            formatted: dict[str, Any] = dict(error.formatted)
+            if not settings.GRAPHQL_INTROSPECTION:
+                formatted["message"] = _SUGGESTION.sub("", formatted["message"])
+            return formatted
+        logger.error("GraphQL fault (request %s)", request_id, exc_info=original or error)
+        formatted = {"message": f"Internal error. Quote request id {request_id} to support.",
+                     "extensions": {"code": "INTERNAL_ERROR", "requestId": request_id}}
+        if isinstance(error, GraphQLError):
+            formatted["path"] = error.path
+        return formatted
+
+    def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:
+        self._request_id = getattr(request, "request_id", "")
+        return super().get_response(request, data, show_graphiql)

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from wildnet import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo world (agencies, officers of every role, mandates, task forces). Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Allow loading into a production database.")
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION and not options["force"]:
+            raise CommandError("Refusing to load demo accounts into production (use --force on a demo server).")
+        with transaction.atomic():
+            counts = demo.load()
+        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))
+        self.stdout.write(f"Demo accounts (password {demo.DEMO_PASSWORD!r}): "
+                          + ", ".join(username for username, *_ in demo.OFFICERS))

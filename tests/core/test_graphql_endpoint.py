@@ -1,0 +1,123 @@
+"""The endpoint resists abuse: limits, CSRF, no introspection in production, errors that reveal nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_sees_nothing(gql: Any, demo: Any) -> None:
+    data = gql("{ me { id } mandates { totalCount } officers { totalCount } auditEvents { totalCount } }")
+    assert data == {"me": None, "mandates": {"totalCount": 0}, "officers": {"totalCount": 0},
+                    "auditEvents": {"totalCount": 0}}
+
+
+def test_anonymous_mutation_is_refused(gql: Any, demo: Any) -> None:
+    out = gql('mutation { issueApiToken(name: "x", scopes: [READ]) { errors { code } } }')
+    assert out == {"issueApiToken": {"errors": [{"code": "UNAUTHENTICATED"}]}}
+
+
+def test_depth_limit(gql: Any, demo: Any) -> None:
+    nested = "parent { " * 14 + "code" + " }" * 14
+    response = gql.login("inv.ofb").post("{ agencies { edges { node { " + nested + " } } } }")
+    assert response.status_code == 400
+    assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]
+
+
+def test_alias_limit(gql: Any, demo: Any) -> None:
+    query = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(60)) + " }"
+    response = gql.login("inv.ofb").post(query)
+    assert response.status_code == 400
+    assert "Too many aliases" in response.json()["errors"][0]["message"]
+
+
+def test_cost_limit_counts_nested_pages(gql: Any, demo: Any) -> None:
+    query = """{ taskForces(first: 100) { edges { node { memberships { agency { name code country
+      parent { name code country parent { name code } } } } } } }
+      officers(first: 100) { edges { node { agency { name } } } }
+      mandates(first: 100) { edges { node { agency { name } grantedBy { username } } } } }"""
+    with override_settings(GRAPHQL_MAX_COST=500):
+        response = gql.login("inv.ofb").post(query)
+    assert response.status_code == 400
+    assert "Query too expensive" in response.json()["errors"][0]["message"]
+    assert response.json().get("data") is None
+
+
+def test_page_size_is_capped(gql: Any, demo: Any) -> None:
+    response = gql.login("inv.ofb").post("{ agencies(first: 1000) { totalCount } }")
+    body = response.json()
+    assert body["data"]["agencies"] is None
+    assert body["errors"][0]["message"] == "`first` must be between 0 and 100."
+
+
+def test_internal_errors_are_masked(gql: Any, demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from officers.schema import Query
+
+    def explode(root: Any, info: Any) -> Any:
+        raise RuntimeError("SELECT secret FROM officers_officer -- /srv/wildnet/app.py line 42")
+
+    monkeypatch.setattr(Query, "resolve_me", staticmethod(explode))
+    from wildnet.schema import schema
+
+    field = schema.graphql_schema.query_type.fields["me"]
+    monkeypatch.setattr(field, "resolve", explode)
+    response = gql.login("inv.ofb").post("{ me { id } }", HTTP_X_REQUEST_ID="req-12345678")
+    text = response.content.decode()
+    assert "SELECT" not in text and "Traceback" not in text and "app.py" not in text
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL_ERROR", "requestId": "req-12345678"}
+    assert response["X-Request-ID"] == "req-12345678"
+
+
+def test_session_post_needs_csrf_token(demo: Any) -> None:
+    from officers.models import Officer
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(Officer.objects.get(username="inv.ofb"))
+    response = client.post("/graphql/", json.dumps({"query": "{ me { username } }"}),
+                           content_type="application/json")
+    assert response.status_code == 403
+    client.get("/graphql/", HTTP_ACCEPT="application/json")  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    response = client.post("/graphql/", json.dumps({"query": "{ me { username } }"}),
+                           content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert response.json() == {"data": {"me": {"username": "inv.ofb"}}}
+
+
+def test_mutation_over_get_is_refused(gql: Any, demo: Any) -> None:
+    gql.login("inv.ofb")
+    response = gql.client.get("/graphql/", {"query": 'mutation { issueApiToken(name: "x", scopes: [READ]) '
+                                                     "{ errors { code } } }"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 405
+
+
+def test_batching_is_off(gql: Any, demo: Any) -> None:
+    response = gql.login("inv.ofb").client.post("/graphql/", json.dumps([{"query": "{ me { id } }"}] * 2),
+                                                 content_type="application/json")
+    assert response.status_code == 400
+
+
+@override_settings(GRAPHQL_INTROSPECTION=False)
+def test_no_introspection_or_suggestions_when_disabled(gql: Any, demo: Any) -> None:
+    gql.login("inv.ofb")
+    response = gql.post("{ __schema { types { name } } }")
+    assert response.status_code == 400
+    assert "introspection is disabled" in response.json()["errors"][0]["message"].lower()
+    response = gql.post("{ mandate { id } }")
+    assert "Did you mean" not in response.content.decode()
+
+
+def test_suggestions_are_shown_in_development(gql: Any, demo: Any) -> None:
+    response = gql.login("inv.ofb").post("{ mandate { id } }")
+    assert "Did you mean" in response.content.decode()
+
+
+def test_healthz(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}

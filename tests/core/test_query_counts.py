@@ -1,0 +1,111 @@
+"""Every connection costs a fixed number of SQL queries, whatever the page size (no N+1).
+
+Each case builds N rows (1, 10, 100), asks for the connection with its nested fields, and pins the number of
+queries. The numbers are: session + officer lookup for the request, then the connection's count and page, then
+one batched query per nested loader.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import Agency, AgencyType, TaskForce, TaskForceMembership
+from audit.actions import record
+from mandates.models import Mandate
+from officers.actions import issue_token
+from officers.models import Officer, Role
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [1, 10, 100]
+#: The session and the signed-in officer (with their agency): two queries before any resolver runs.
+AUTH = 2
+
+
+def make_agencies(n: int, coordinator: Officer) -> list[Agency]:
+    parent = Agency.objects.create(code="fr-parent", name="Parent", country="FR",
+                                   agency_type=AgencyType.WILDLIFE_AUTHORITY)
+    return [Agency.objects.create(code=f"fr-unit-{i}", name=f"Unit {i}", country="FR", parent=parent,
+                                  agency_type=AgencyType.POLICE) for i in range(n)]
+
+
+@pytest.fixture
+def coordinator(db: Any) -> Officer:
+    home = Agency.objects.create(code="fr-home", name="Home", country="FR",
+                                 agency_type=AgencyType.CITES_MANAGEMENT_AUTHORITY)
+    return Officer.objects.create(username="coord", role=Role.NATIONAL_COORDINATOR, agency=home, clearance=3)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_agencies(gql: Any, coordinator: Officer, django_assert_num_queries: Any, n: int) -> None:
+    make_agencies(n, coordinator)
+    gql.login(coordinator)
+    with django_assert_num_queries(AUTH + 2 + 1):  # count, page, parents
+        data = gql("{ agencies(first: 100) { totalCount edges { node { code parent { code } } } } }")
+    assert data["agencies"]["totalCount"] == n + 2  # the units, their parent, the coordinator's agency
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_officers(gql: Any, coordinator: Officer, django_assert_num_queries: Any, n: int) -> None:
+    for i in range(n - 1):
+        Officer.objects.create(username=f"colleague{i}", role=Role.ANALYST, agency=coordinator.agency)
+    gql.login(coordinator)
+    with django_assert_num_queries(AUTH + 2 + 1):  # count, page, agencies
+        data = gql("{ officers(first: 100) { totalCount edges { node { username agency { code } } } } }")
+    assert data["officers"]["totalCount"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_mandates(gql: Any, coordinator: Officer, django_assert_num_queries: Any, n: int) -> None:
+    now = timezone.now()
+    for agency in make_agencies(n, coordinator):
+        Mandate.objects.create(agency=agency, legal_basis="b", legal_reference="r", jurisdictions=["FR"],
+                               crime_areas=["online_trade"], cites_appendices=["I"], purposes=["investigation"],
+                               max_classification=1, valid_from=now, valid_until=now + datetime.timedelta(days=9),
+                               granted_by=coordinator)
+    gql.login(coordinator)
+    query = """{ mandates(first: 100) { totalCount edges { node { state inForce canChangeStatus
+                 agency { code parent { code } } grantedBy { username } } } } }"""
+    with django_assert_num_queries(AUTH + 2 + 3):  # count, page, agencies, parents, granting officers
+        data = gql(query)
+    assert data["mandates"]["totalCount"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_task_forces(gql: Any, coordinator: Officer, django_assert_num_queries: Any, n: int) -> None:
+    agencies = make_agencies(3, coordinator)
+    today = timezone.now().date()
+    for i in range(n):
+        task_force = TaskForce.objects.create(name=f"TF {i}", starts_on=today)
+        for agency in agencies:
+            TaskForceMembership.objects.create(task_force=task_force, agency=agency, joined_on=today)
+    gql.login(coordinator)
+    query = "{ taskForces(first: 100) { totalCount edges { node { name memberships { agency { code } } } } } }"
+    with django_assert_num_queries(AUTH + 2 + 2):  # count, page, memberships, agencies
+        data = gql(query)
+    assert data["taskForces"]["totalCount"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_api_tokens(gql: Any, coordinator: Officer, django_assert_num_queries: Any, n: int) -> None:
+    for i in range(n):
+        issue_token(coordinator, name=f"t{i}", scopes=["read"])
+    gql.login(coordinator)
+    with django_assert_num_queries(AUTH + 2 + 1):  # count, page, officers
+        data = gql("{ apiTokens(first: 100) { totalCount edges { node { prefix isUsable officer { username } } } } }")
+    assert data["apiTokens"]["totalCount"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_audit_events(gql: Any, coordinator: Officer, django_assert_num_queries: Any, n: int) -> None:
+    for i in range(n):
+        record("test.event", actor=coordinator, details={"i": i})
+    gql.login(coordinator)
+    with django_assert_num_queries(AUTH + 2):
+        data = gql("""{ auditEvents(first: 100, action: "test.event") {
+            totalCount edges { node { action actorUsername details } } } }""")
+    assert data["auditEvents"]["totalCount"] == n

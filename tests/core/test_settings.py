@@ -1,0 +1,47 @@
+"""The production profile: refuses to start unsafely and passes Django's deployment checks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WILDNET = str(Path(sys.executable).parent / "wildnet")
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": "/usr/bin:/bin", "WILDNET_VAR_DIR": str(tmp_path), "DJANGO_ENV": "production",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+            "DJANGO_ALLOWED_HOSTS": "wildnet.example.org"}
+    return subprocess.run([WILDNET, *args], capture_output=True, text=True, env={**base, **env}, cwd=ROOT)
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run(["check"], tmp_path)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
+def test_production_passes_check_deploy(tmp_path: Path) -> None:
+    result = run(["check", "--deploy", "--fail-level", "WARNING"], tmp_path,
+                 DJANGO_SECRET_KEY="k9Qy3-vN2rT8pLxW4mZ7bH1cJ6fD0sA5eG-uR8iO3tY2wE9qK4zX7nM1vB6",
+                 WILDNET_AUDIT_KEY="a" * 64)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_turns_off_debug_graphiql_and_introspection(tmp_path: Path) -> None:
+    script = ("from django.conf import settings as s; import json; "
+              "print(json.dumps([s.DEBUG, s.GRAPHIQL_ENABLED, "
+              "s.GRAPHQL_INTROSPECTION, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0]))")
+    result = run(["shell", "-c", script], tmp_path, DJANGO_SECRET_KEY="x" * 60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, False, False, True, True]
+
+
+def test_unknown_profile_is_refused(tmp_path: Path) -> None:
+    result = run(["check"], tmp_path, DJANGO_ENV="staging")
+    assert result.returncode != 0
+    assert "DJANGO_ENV must be" in result.stderr

@@ -42,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy platform
+	$(BIN)/mypy platform cases sharing
 
 ## Regenerate the committed GraphQL SDL (a test fails when it drifts from the code).
 schema: $(STAMP)
@@ -54,3 +54,4 @@ clean:
 ## Benchmarks (figures go into README.md); not part of `make test`.
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_core.py 20000
+	$(BIN)/python tests/benchmarks/bench_import_listings.py 50000

@@ -45,13 +45,15 @@ class Viewer:
     """Who is asking, as the policy needs to know it: the officer, their declared purpose, and the time.
 
     ``at`` is fixed once per request so that every check of one request sees the same instant (a mandate that
-    lapses in the middle of a request lapses for the next request, consistently).
+    lapses in the middle of a request lapses for the next request, consistently). ``cache`` holds what rules
+    read once per request (the agency's mandates in force), never a decision about an object.
     """
 
     officer: Officer | None
     purpose: str | None = None
     at: datetime.datetime = field(default_factory=timezone.now)
     token_scopes: frozenset[str] | None = None  # None: a browser session (every scope)
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def active(self) -> bool:
@@ -62,8 +64,9 @@ class Viewer:
         return self.officer.role if self.officer is not None else ""
 
     @property
-    def agency_id(self) -> int | None:
-        return self.officer.agency_id if self.officer is not None else None
+    def agency_id(self) -> int:
+        """The officer's agency; 0 (no agency has it) for an anonymous viewer, so a filter on it matches nothing."""
+        return self.officer.agency_id if self.officer is not None else 0
 
     @property
     def country(self) -> str:
@@ -75,9 +78,34 @@ class Viewer:
 
 VisibilityRule = Callable[[Viewer], Q]
 ActionRule = Callable[[Viewer, Any], None]
+Condition = Callable[..., Q]
 
 _visibility: dict[type[models.Model], VisibilityRule] = {}
 _actions: dict[str, ActionRule] = {}
+_conditions: dict[str, Condition] = {}
+
+
+def register_condition(name: str) -> Callable[[Condition], Condition]:
+    """Declare (or widen, from a later app) a named building block of visibility rules.
+
+    ``cases`` registers ``"case.visible"`` (own agency's cases); ``sharing`` replaces it with one that adds
+    shared cases and honours redactions. Rules of listings, claims, reports and evidence are written in terms of
+    the condition, so they follow without knowing that sharing exists.
+    """
+
+    def decorator(builder: Condition) -> Condition:
+        _conditions[name] = builder
+        return builder
+
+    return decorator
+
+
+def condition(name: str, viewer: Viewer, **options: Any) -> Q:
+    """The ``Q`` of a named condition for ``viewer``; ``NOTHING`` when unknown or the viewer is inactive."""
+    builder = _conditions.get(name)
+    if builder is None or not viewer.active:
+        return NOTHING
+    return builder(viewer, **options)
 
 
 def register_visibility(model: type[models.Model]) -> Callable[[VisibilityRule], VisibilityRule]:

@@ -10,16 +10,26 @@ from access.policy import Viewer, viewer_for
 PURPOSE_HEADER = "X-WildNet-Purpose"
 
 
-def get_viewer(info: Any) -> Viewer:
-    """The policy's view of whoever sent this request, cached on the request.
+PURPOSE_SESSION_KEY = "wildnet_purpose"
 
-    The purpose of access comes from the ``X-WildNet-Purpose`` header (DESIGN, access rules); an unknown
-    purpose is ignored rather than trusted.
+
+def get_viewer(info: Any) -> Viewer:
+    return viewer_for_request(info.context)
+
+
+def viewer_for_request(request: Any) -> Viewer:
+    """The policy's view of whoever sent this request, built once and cached on the request.
+
+    The purpose of access comes from the ``X-WildNet-Purpose`` header, else from the purpose declared for the
+    session (``declarePurpose``); an unknown purpose is ignored rather than trusted. Shared intelligence is
+    visible only under a declared purpose that the agency's mandate allows.
     """
-    request = info.context
     viewer = getattr(request, "_wildnet_viewer", None)
     if viewer is None:
         purpose = request.headers.get(PURPOSE_HEADER) if hasattr(request, "headers") else None
+        session = getattr(request, "session", None)
+        if not purpose and session is not None and getattr(request, "api_token", None) is None:
+            purpose = session.get(PURPOSE_SESSION_KEY)
         token = getattr(request, "api_token", None)
         viewer = viewer_for(
             getattr(request, "user", None),

@@ -14,7 +14,7 @@ from typing import Any
 
 import graphene
 from django.db import models
-from graphql_sync_dataloaders import SyncDataLoader
+from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access.policy import visible
 
@@ -95,3 +95,47 @@ def prime(info: Any, objects: Iterable[models.Model]) -> None:
     """Tell the ``by_id`` loader about objects already loaded (and checked) so it does not fetch them again."""
     for obj in objects:
         by_id(info, type(obj)).prime(obj.pk, obj)
+
+
+def many(info: Any, model: type[models.Model], field_name: str) -> SyncDataLoader:
+    """Load the visible targets of a many-to-many field for each parent key: two queries per batch."""
+    key = ("m2m", model, field_name)
+    cache = _cache(info)
+    if key not in cache:
+        viewer = get_viewer(info)
+        m2m = model._meta.get_field(field_name)
+        through = m2m.remote_field.through  # type: ignore[union-attr]
+        source, target = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()  # type: ignore[union-attr]
+        target_model = m2m.related_model
+
+        def load(parent_ids: list[Any]) -> list[list[Any]]:
+            pairs = list(through.objects.filter(**{f"{source}__in": set(parent_ids)})
+                         .values_list(f"{source}_id", f"{target}_id"))
+            found = visible(viewer, target_model._default_manager.filter(  # type: ignore[union-attr]
+                pk__in={t for _, t in pairs})).in_bulk()
+            grouped: dict[Any, list[Any]] = defaultdict(list)
+            for parent, target_id in pairs:
+                if target_id in found:
+                    grouped[parent].append(found[target_id])
+            return [grouped.get(pid, []) for pid in parent_ids]
+
+        cache[key] = SyncDataLoader(load)
+    return cache[key]
+
+
+def related_many(type_: Any, model: type[models.Model], field_name: str, **kwargs: Any) -> graphene.List:
+    """A list field for a many-to-many relation, loaded through :func:`many`."""
+
+    def resolve(parent: Any, info: Any) -> Any:
+        return many(info, model, field_name).load(parent.pk)
+
+    return graphene.List(graphene.NonNull(type_), required=True, resolver=resolve, **kwargs)
+
+
+def then(future: SyncFuture, transform: Callable[[Any], Any]) -> Any:
+    """``transform(result)`` of a batched load: at once if the loader already has it, else as a future."""
+    if future.done():
+        return transform(future.result())
+    derived = SyncFuture()
+    future.add_done_callback(lambda done: derived.set_result(transform(done.result())))
+    return derived

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 
 from access.policy import visible
 
+from . import reads
 from .context import get_viewer
 
 
@@ -49,11 +50,37 @@ class PolicyObjectType(DjangoObjectType):
         return visible(get_viewer(info), queryset)
 
     @classmethod
+    def read_scope(cls, obj: Any) -> int | None:
+        """The id of the case ``obj`` belongs to, for the access audit; None for objects outside cases."""
+        return None
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        """Called by graphql-core for every object it completes: the one place every read passes through."""
+        matches = super().is_type_of(root, info)
+        if matches:
+            reads.note(info.context, cls.read_scope(root), cls._meta.name, root.pk)
+        return bool(matches)
+
+    @classmethod
     def get_node(cls, info: Any, id: Any) -> Any:  # noqa: A002  (graphene's signature)
+        """The object if visible, else ``None`` — the same for a missing and an invisible object.
+
+        A miss always costs a second query (whether the row exists), so that a refusal can be audited for the
+        owner without answering faster or slower than a plain absence.
+        """
+        manager = cls._meta.model._default_manager
         try:
-            return cls.get_queryset(cls._meta.model._default_manager.all(), info).get(pk=id)
+            return cls.get_queryset(manager.all(), info).get(pk=id)
         except (cls._meta.model.DoesNotExist, ValueError, TypeError):
+            pass
+        try:
+            hidden = manager.filter(pk=id).first()
+        except (ValueError, TypeError):
             return None
+        if hidden is not None:
+            reads.note(info.context, cls.read_scope(hidden), cls._meta.name, hidden.pk, outcome="denied")
+        return None
 
 
 class PolicyConnectionField(DjangoFilterConnectionField):

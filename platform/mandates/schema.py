@@ -6,24 +6,21 @@ from typing import Any
 
 import graphene
 
-from access.markings import CitesAppendix, CrimeArea, Purpose
 from access.policy import allowed, fetch
 from agencies.models import Agency
 from agencies.schema import AgencyNode
 from api.context import get_viewer
+from api.enums import CitesAppendixEnum, ClassificationEnum, CrimeAreaEnum, PurposeEnum
 from api.errors import enum_value
 from api.loaders import related
 from api.mutations import BaseMutation, decode_id
 from api.nodes import PolicyConnectionField, PolicyObjectType
 from officers.models import Officer
-from officers.schema import ClassificationEnum, OfficerNode
+from officers.schema import OfficerNode
 
 from . import actions
 from .models import Mandate, MandateStatus
 
-CrimeAreaEnum = graphene.Enum.from_enum(CrimeArea)
-CitesAppendixEnum = graphene.Enum.from_enum(CitesAppendix)
-PurposeEnum = graphene.Enum.from_enum(Purpose)
 MandateStatusEnum = graphene.Enum.from_enum(MandateStatus)
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import graphene
 
-from access.markings import Classification
 from access.policy import fetch
 from agencies.models import Agency
 from agencies.schema import AgencyNode
 from api.context import get_viewer
+from api.enums import ClassificationEnum
 from api.errors import enum_value
 from api.loaders import related
 from api.mutations import BaseMutation, decode_id
@@ -20,7 +20,6 @@ from . import actions
 from .models import ApiToken, Officer, Role, TokenScope
 
 RoleEnum = graphene.Enum.from_enum(Role)
-ClassificationEnum = graphene.Enum.from_enum(Classification, description="Protective marking levels.")
 TokenScopeEnum = graphene.Enum.from_enum(TokenScope)
 
 

@@ -14,7 +14,9 @@ from graphene.validation import DisableIntrospection, depth_limit_validator
 from graphene_django.views import GraphQLView
 from graphql import GraphQLError, specified_rules
 
+from api import reads
 from api.execution import BatchingExecutionContext
+from api.upload import multipart_operations
 
 from .graphql_limits import alias_limit_rule, cost_limit_rule
 
@@ -69,6 +71,14 @@ class WildnetGraphQLView(GraphQLView):
                 return rejection
         return super().dispatch(request, *args, **kwargs)
 
+    def parse_body(self, request: HttpRequest) -> Any:
+        """A multipart request carries files by the GraphQL multipart request spec; anything else as usual."""
+        if self.get_content_type(request) == "multipart/form-data":
+            operations = multipart_operations(request)
+            if operations is not None:
+                return operations
+        return super().parse_body(request)
+
     def format_error(self, error: Any) -> dict[str, Any]:
         request_id = getattr(self, "_request_id", "")
         original = getattr(error, "original_error", None)
@@ -86,4 +96,7 @@ class WildnetGraphQLView(GraphQLView):
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:
         self._request_id = getattr(request, "request_id", "")
-        return super().get_response(request, data, show_graphiql)
+        try:
+            return super().get_response(request, data, show_graphiql)
+        finally:
+            reads.flush(request)

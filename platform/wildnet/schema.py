@@ -5,17 +5,23 @@ from graphene import relay
 
 from agencies.schema import Query as AgencyQuery
 from audit.schema import Query as AuditQuery
+from cases.schema import Mutation as CaseMutation
+from cases.schema import Query as CaseQuery
+from cases.schema_evidence import Mutation as EvidenceMutation
 from mandates.schema import Mutation as MandateMutation
 from mandates.schema import Query as MandateQuery
 from officers.schema import Mutation as OfficerMutation
 from officers.schema import Query as OfficerQuery
+from sharing.schema import Mutation as SharingMutation
+from sharing.schema import Query as SharingQuery
 
 
-class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, graphene.ObjectType):
+class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, CaseQuery, SharingQuery, graphene.ObjectType):
     node = relay.Node.Field(description="Any object by global id; null when missing or not visible.")
 
 
-class Mutation(OfficerMutation, MandateMutation, graphene.ObjectType):
+class Mutation(OfficerMutation, MandateMutation, CaseMutation, EvidenceMutation, SharingMutation,
+               graphene.ObjectType):
     pass
 
 

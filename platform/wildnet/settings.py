@@ -214,6 +214,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": timedelta(seconds=30)},
     "audit-seal": {"task": "audit.tasks.seal_audit_chain", "schedule": timedelta(seconds=60)},
     "mandates-expire": {"task": "mandates.tasks.expire_mandates", "schedule": crontab(minute="*/15")},
+    "shares-tidy": {"task": "sharing.tasks.tidy_expired_shares", "schedule": crontab(minute="*/15")},
 }
 
 # --- search -------------------------------------------------------------------------------------------------

@@ -32,3 +32,31 @@ def test_demo_officers_can_sign_in() -> None:
 
     call_command("load_demo")
     assert Officer.objects.get(username="inv.ofb").check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_demo_holds_realistic_intelligence_and_sharing(settings: object, tmp_path: object) -> None:
+    from django.utils import timezone
+
+    from cases.models import Case, CaseEntity, Evidence, IntelReport, Listing
+    from sharing.models import AccessRequest, AccessRequestStatus, Hit, Share, ShareStatus
+
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    call_command("load_demo")
+    call_command("load_demo")
+    investigating = {"fr-ofb", "fr-oclaesp", "es-seprona", "be-police"}
+    assert set(Case.objects.values_list("owner_agency__code", flat=True)) == investigating
+    for case in Case.objects.all():
+        assert case.listings.exists() and case.entity_links.exists() and case.reports.exists()
+        assert case.evidence.count() == 1 and case.species.exists()
+    assert Listing.objects.filter(platform__isnull=True).count() == 0
+    assert CaseEntity.objects.values("entity__kind").distinct().count() >= 5
+    assert IntelReport.objects.count() >= 4 and Evidence.objects.count() == 4
+    now = timezone.now()
+    live = Share.objects.filter(status=ShareStatus.ACTIVE)
+    assert live.filter(expires_at__isnull=True).exists()
+    assert live.filter(expires_at__lt=now).exists()
+    assert Share.objects.filter(status=ShareStatus.REVOKED).exists()
+    assert live.filter(redact_personal_data=True).exists()
+    assert AccessRequest.objects.filter(status=AccessRequestStatus.PENDING).count() == 1
+    assert Hit.objects.count() == 1

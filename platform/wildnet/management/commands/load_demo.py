@@ -2,11 +2,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from wildnet import demo
+from cases.models import Species
+from cases.species.curated import load_curated
+from wildnet import demo, demo_cases, demo_sharing
 
 
 class Command(BaseCommand):
-    help = "Load the demo world (agencies, officers of every role, mandates, task forces). Idempotent."
+    help = ("Load the demo world (agencies, officers of every role, mandates, task forces, species, cases). "
+            "Idempotent.")
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Allow loading into a production database.")
@@ -16,6 +19,10 @@ class Command(BaseCommand):
             raise CommandError("Refusing to load demo accounts into production (use --force on a demo server).")
         with transaction.atomic():
             counts = demo.load()
+            if not Species.objects.exists():
+                load_curated()
+            counts["cases"] = demo_cases.load_cases()
+            counts.update(demo_sharing.load_sharing())
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))
         self.stdout.write(f"Demo accounts (password {demo.DEMO_PASSWORD!r}): "

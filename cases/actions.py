@@ -1,0 +1,497 @@
+"""Recording case intelligence. Every write asks the policy, validates, writes and audits in one transaction.
+
+Bad input raises :class:`ActionError` before anything is written or, when it is found later (a species that
+does not resolve after the listing row exists), inside the caller's transaction so that the whole action rolls
+back: nothing is ever half-written.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from access import policy
+from access.errors import ActionError, ErrorCode
+from access.markings import Classification, CrimeArea, HandlingCode
+from access.policy import Viewer
+from agencies.models import Agency, AgencyType
+from audit.actions import record
+from officers.models import Officer
+
+from .identifiers import (
+    InvalidIdentifier,
+    normalise_entity,
+    normalise_url,
+    platform_domain_for,
+    url_host,
+    valid_country,
+    valid_currency,
+)
+from .models import (
+    GRADES,
+    Case,
+    CaseEntity,
+    CaseSequence,
+    CaseStatus,
+    Entity,
+    EntityKind,
+    EntityRole,
+    GradingSystem,
+    IntelReport,
+    Listing,
+    ListingStatus,
+    Priority,
+    Species,
+    TermKind,
+    Watchlist,
+    WatchTerm,
+)
+from .models.intel import list_key, url_digest
+from .rules import check_clearance
+from .signals import identifiers_seen
+from .species.matching import resolve_species
+from .species.normalise import normalise_name
+
+# --- references -------------------------------------------------------------------------------------------
+
+
+def allocate_reference(agency: Agency, year: int) -> tuple[int, str]:
+    """The next number for ``agency`` in ``year``, without races.
+
+    The ``UPDATE … SET last = last + 1`` takes the row lock until the caller's transaction ends, so two
+    concurrent allocations are serialised and never get the same number; a rolled-back case gives its number
+    back. The first case of a year creates the row; two first cases racing to create it are resolved by the
+    unique constraint (the loser retries in a savepoint).
+    """
+    for _ in range(3):
+        updated = CaseSequence.objects.filter(agency=agency, year=year).update(last=F("last") + 1)
+        if updated:
+            break
+        try:
+            with transaction.atomic():
+                CaseSequence.objects.create(agency=agency, year=year, last=1)
+            break
+        except IntegrityError:
+            continue
+    number = CaseSequence.objects.values_list("last", flat=True).get(agency=agency, year=year)
+    return number, f"{agency.code.upper()}-{year}-{number:05d}"
+
+
+# --- validation helpers -----------------------------------------------------------------------------------
+
+
+def _choice(value: str, choices: Any, field_name: str) -> str:
+    if value not in choices.values:
+        raise ActionError(ErrorCode.INVALID, f"Unknown value {value!r}.", field_name)
+    return value
+
+
+def _countries(values: list[str], field_name: str = "jurisdictions") -> list[str]:
+    if not values:
+        raise ActionError(ErrorCode.REQUIRED, "Give at least one jurisdiction.", field_name)
+    try:
+        return sorted({valid_country(v) for v in values})
+    except InvalidIdentifier as exc:
+        raise ActionError(ErrorCode.INVALID, str(exc), field_name) from None
+
+
+def _colleagues(viewer: Viewer, officer_ids: list[int], field_name: str) -> list[Officer]:
+    assert viewer.officer is not None
+    found = list(Officer.objects.filter(pk__in=set(officer_ids), agency_id=viewer.officer.agency_id,
+                                        is_active=True))
+    if len(found) != len(set(officer_ids)):
+        raise ActionError(ErrorCode.NOT_FOUND, "No such officer in your agency.", field_name)
+    return found
+
+
+def _platforms(ids: list[int], field_name: str = "platforms") -> list[Agency]:
+    found = list(Agency.objects.filter(pk__in=set(ids), agency_type=AgencyType.ONLINE_PLATFORM))
+    if len(found) != len(set(ids)):
+        raise ActionError(ErrorCode.NOT_FOUND, "No such online platform.", field_name)
+    return found
+
+
+def _species(ids: list[int], field_name: str = "species") -> list[Species]:
+    found = list(Species.objects.filter(pk__in=set(ids)))
+    if len(found) != len(set(ids)):
+        raise ActionError(ErrorCode.UNKNOWN_SPECIES, "No such species.", field_name)
+    return found
+
+
+def species_by_names(names: list[str], field_name: str = "species_names") -> list[Species]:
+    """Resolve names (scientific, common or trade, misspelled or not) or refuse with the first that fails."""
+    found: dict[int, Species] = {}
+    for name in names:
+        species = resolve_species(name)
+        if species is None:
+            raise ActionError(ErrorCode.UNKNOWN_SPECIES, f"No species matches {name!r}.", field_name)
+        found[species.pk] = species
+    return list(found.values())
+
+
+def appendices_of(species: list[Species]) -> list[str]:
+    return sorted({appendix for s in species for appendix in (s.cites_appendices or ["NC"])})
+
+
+# --- cases ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseInput:
+    title: str
+    jurisdictions: list[str]
+    summary: str = ""
+    status: str = CaseStatus.OPEN
+    priority: str = Priority.MEDIUM
+    crime_area: str = CrimeArea.ONLINE_TRADE
+    modus_operandi: str = ""
+    classification: int = Classification.RESTRICTED
+    handling_code: str = HandlingCode.H1
+    handling_conditions: str = ""
+    lead_officer_id: int | None = None
+    team_ids: list[int] = field(default_factory=list)
+    species_ids: list[int] = field(default_factory=list)
+    platform_ids: list[int] = field(default_factory=list)
+
+
+def _validate_case(viewer: Viewer, data: CaseInput) -> None:
+    if not data.title.strip():
+        raise ActionError(ErrorCode.REQUIRED, "Give the case a title.", "title")
+    if len(data.title) > 200:
+        raise ActionError(ErrorCode.INVALID, "The title is at most 200 characters.", "title")
+    _choice(data.status, CaseStatus, "status")
+    _choice(data.priority, Priority, "priority")
+    _choice(data.crime_area, CrimeArea, "crime_area")
+    _choice(data.handling_code, HandlingCode, "handling_code")
+    if data.classification not in Classification.values:
+        raise ActionError(ErrorCode.INVALID, "Unknown classification.", "classification")
+    check_clearance(viewer, data.classification)
+    if data.handling_code == HandlingCode.H3 and not data.handling_conditions.strip():
+        raise ActionError(ErrorCode.REQUIRED, "H3 needs the conditions recipients must follow.",
+                          "handling_conditions")
+
+
+def create_case(viewer: Viewer, data: CaseInput, now: datetime.datetime | None = None) -> Case:
+    policy.check(viewer, "case.create", data.classification)
+    _validate_case(viewer, data)
+    assert viewer.officer is not None
+    jurisdictions = _countries(data.jurisdictions)
+    team = _colleagues(viewer, data.team_ids, "team_ids")
+    lead = _colleagues(viewer, [data.lead_officer_id], "lead_officer_id")[0] if data.lead_officer_id else None
+    species = _species(data.species_ids)
+    platforms = _platforms(data.platform_ids)
+    agency = viewer.officer.agency
+    now = now or timezone.now()
+    number, reference = allocate_reference(agency, now.year)
+    case = Case.objects.create(
+        reference=reference, year=now.year, number=number, owner_agency=agency, title=data.title.strip(),
+        summary=data.summary.strip(), status=data.status, priority=data.priority, lead_officer=lead,
+        jurisdictions=jurisdictions, cites_appendices=appendices_of(species), crime_area=data.crime_area,
+        modus_operandi=data.modus_operandi.strip(), classification=data.classification,
+        handling_code=data.handling_code, handling_conditions=data.handling_conditions.strip(),
+        created_by=viewer.officer, created_at=now, updated_at=now,
+    )
+    case.team.set(team)
+    case.species.set(species)
+    case.platforms.set(platforms)
+    record("case.create", actor=viewer.officer, obj=case, details={"reference": reference})
+    return case
+
+
+#: Fields ``update_case`` may change, and how to validate each.
+CASE_FIELDS = ("title", "summary", "status", "priority", "crime_area", "modus_operandi", "classification",
+               "handling_code", "handling_conditions", "jurisdictions", "lead_officer_id")
+
+
+def update_case(viewer: Viewer, case: Case, version: int, changes: dict[str, Any]) -> Case:
+    """Apply ``changes`` if ``version`` is still the case's version; otherwise ``CONFLICT``, nothing written.
+
+    The check and the write are one ``UPDATE … WHERE version = %s``: two officers saving the same version
+    cannot both succeed, whatever the timing.
+    """
+    policy.check(viewer, "case.update", case)
+    merged = CaseInput(
+        title=changes.get("title", case.title), jurisdictions=changes.get("jurisdictions", case.jurisdictions),
+        summary=changes.get("summary", case.summary), status=changes.get("status", case.status),
+        priority=changes.get("priority", case.priority), crime_area=changes.get("crime_area", case.crime_area),
+        modus_operandi=changes.get("modus_operandi", case.modus_operandi),
+        classification=changes.get("classification", case.classification),
+        handling_code=changes.get("handling_code", case.handling_code),
+        handling_conditions=changes.get("handling_conditions", case.handling_conditions),
+    )
+    _validate_case(viewer, merged)
+    values: dict[str, Any] = {k: v for k, v in changes.items() if k in CASE_FIELDS}
+    if "jurisdictions" in values:
+        values["jurisdictions"] = _countries(values["jurisdictions"])
+        values["jurisdiction_key"] = list_key(values["jurisdictions"])
+    if values.get("lead_officer_id") is not None:
+        _colleagues(viewer, [values["lead_officer_id"]], "lead_officer_id")
+    for key in ("title", "summary", "modus_operandi", "handling_conditions"):
+        if key in values:
+            values[key] = values[key].strip()
+    m2m = {k: changes[k] for k in ("team_ids", "species_ids", "platform_ids") if k in changes}
+    team = _colleagues(viewer, m2m["team_ids"], "team_ids") if "team_ids" in m2m else None
+    species = _species(m2m["species_ids"]) if "species_ids" in m2m else None
+    platforms = _platforms(m2m["platform_ids"]) if "platform_ids" in m2m else None
+    if species is not None:
+        values["cites_appendices"] = appendices_of(species)
+        values["appendix_key"] = list_key(values["cites_appendices"])
+    updated = Case.objects.filter(pk=case.pk, version=version).update(
+        **values, version=F("version") + 1, updated_at=timezone.now())
+    if not updated:
+        raise ActionError(ErrorCode.CONFLICT, "Someone changed this case since you loaded it; reload and retry.",
+                          "version")
+    if team is not None:
+        case.team.set(team)
+    if species is not None:
+        case.species.set(species)
+    if platforms is not None:
+        case.platforms.set(platforms)
+    case.refresh_from_db()
+    record("case.update", actor=viewer.officer, obj=case,
+           details={"fields": sorted([*values, *m2m]), "version": case.version})
+    return case
+
+
+# --- entities and claims ----------------------------------------------------------------------------------
+
+
+def get_or_create_entity(kind: str, value: str, *, region: str | None = None,
+                         platform: Agency | None = None, field_name: str = "value") -> Entity:
+    _choice(kind, EntityKind, "kind")
+    if kind == EntityKind.ONLINE_ACCOUNT and platform is None:
+        raise ActionError(ErrorCode.REQUIRED, "An online account belongs to a platform.", "platform_id")
+    try:
+        key = normalise_entity(kind, value, region=region, platform_code=platform.code if platform else None)
+    except InvalidIdentifier as exc:
+        raise ActionError(ErrorCode.INVALID, str(exc), field_name) from None
+    entity, _ = Entity.objects.get_or_create(
+        kind=kind, normalised=key, defaults={"value": value.strip()[:300], "platform": platform})
+    return entity
+
+
+@dataclass
+class ClaimInput:
+    kind: str
+    value: str
+    role: str = EntityRole.OTHER
+    source_reliability: str = "X"
+    information_credibility: str = "4"
+    handling_code: str = HandlingCode.H1
+    note: str = ""
+    platform_id: int | None = None
+    region: str | None = None
+
+
+def link_entity(viewer: Viewer, case: Case, data: ClaimInput) -> CaseEntity:
+    """Record that ``case`` knows an identifier in some role. Linking twice in the same role is one claim."""
+    policy.check(viewer, "case.contribute", case)
+    assert viewer.officer is not None
+    _choice(data.role, EntityRole, "role")
+    _choice(data.handling_code, HandlingCode, "handling_code")
+    if data.source_reliability not in GRADES[GradingSystem.EUROPOL_4X4][0]:
+        raise ActionError(ErrorCode.INVALID, "Source reliability is A, B, C or X.", "source_reliability")
+    if data.information_credibility not in GRADES[GradingSystem.EUROPOL_4X4][1]:
+        raise ActionError(ErrorCode.INVALID, "Information credibility is 1 to 4.", "information_credibility")
+    platform = _platforms([data.platform_id], "platform_id")[0] if data.platform_id else None
+    region = data.region or (case.jurisdictions[0] if case.jurisdictions else None)
+    entity = get_or_create_entity(data.kind, data.value, region=region, platform=platform)
+    claim, created = CaseEntity.objects.get_or_create(
+        case=case, entity=entity, role=data.role,
+        defaults={"source_reliability": data.source_reliability,
+                  "information_credibility": data.information_credibility,
+                  "handling_code": data.handling_code, "note": data.note.strip(), "created_by": viewer.officer},
+    )
+    if created:
+        record("case.link_entity", actor=viewer.officer, obj=claim, object_agency_id=case.owner_agency_id,
+               details={"case": case.reference, "kind": entity.kind, "role": claim.role})
+    identifiers_seen.send(sender=CaseEntity, viewer=viewer, entity_ids=[entity.pk], trigger="record")
+    return claim
+
+
+# --- listings ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListingInput:
+    url: str
+    platform_id: int | None = None
+    external_id: str = ""
+    title: str = ""
+    text: str = ""
+    language: str = ""
+    price: str | Decimal | None = None
+    currency: str = ""
+    seen_at: datetime.datetime | None = None
+    seller: str = ""
+    claimed_location: str = ""
+    species_names: list[str] = field(default_factory=list)
+    species_ids: list[int] = field(default_factory=list)
+    status: str = ListingStatus.ACTIVE
+
+
+def platform_domains() -> dict[str, int]:
+    """Every platform domain → platform id. A few dozen rows: read once per action or import."""
+    domains: dict[str, int] = {}
+    for pk, names in Agency.objects.filter(agency_type=AgencyType.ONLINE_PLATFORM,
+                                           is_active=True).values_list("pk", "domains"):
+        for name in names or []:
+            domains[name.lower()] = pk
+    return domains
+
+
+def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing, bool]:
+    """Record a listing in ``case``; returns it and whether it was new.
+
+    The same normalised URL again updates the listing's last-seen time (and fills fields it lacked): one
+    listing per URL per case.
+    """
+    policy.check(viewer, "case.contribute", case)
+    assert viewer.officer is not None
+    try:
+        url = normalise_url(data.url)
+    except InvalidIdentifier as exc:
+        raise ActionError(ErrorCode.INVALID, str(exc), "url") from None
+    platform: Agency | None
+    if data.platform_id is not None:
+        platform = _platforms([data.platform_id], "platform_id")[0]
+    else:
+        platform_id = platform_domain_for(url_host(url), platform_domains())
+        platform = Agency.objects.get(pk=platform_id) if platform_id else None
+    price = None
+    if data.price not in (None, ""):
+        try:
+            price = Decimal(str(data.price))
+        except InvalidOperation:
+            raise ActionError(ErrorCode.INVALID, "The price is not a number.", "price") from None
+        if price < 0 or not price.is_finite():
+            raise ActionError(ErrorCode.INVALID, "The price cannot be negative.", "price")
+    currency = ""
+    if data.currency:
+        try:
+            currency = valid_currency(data.currency)
+        except InvalidIdentifier as exc:
+            raise ActionError(ErrorCode.INVALID, str(exc), "currency") from None
+    elif price is not None:
+        raise ActionError(ErrorCode.REQUIRED, "A price needs its currency.", "currency")
+    _choice(data.status, ListingStatus, "status")
+    seen_at = data.seen_at or timezone.now()
+    if seen_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ActionError(ErrorCode.INVALID, "A listing cannot be seen in the future.", "seen_at")
+    species = _species(data.species_ids) + species_by_names(data.species_names)
+    seller = None
+    if data.seller.strip():
+        if platform is None:
+            raise ActionError(ErrorCode.REQUIRED, "A seller handle needs the listing's platform.", "seller")
+        seller = get_or_create_entity(EntityKind.ONLINE_ACCOUNT, data.seller, platform=platform, field_name="seller")
+    listing = Listing.objects.filter(case=case, url_digest=url_digest(url)).first()
+    created = listing is None
+    if listing is None:
+        listing = Listing.objects.create(
+            case=case, platform=platform, url=url, external_id=data.external_id.strip()[:128],
+            title=data.title.strip()[:500], text=data.text, language=data.language.strip().lower()[:8],
+            price=price, currency=currency, first_seen_at=seen_at, last_seen_at=seen_at, seller=seller,
+            claimed_location=data.claimed_location.strip()[:200], status=data.status, created_by=viewer.officer,
+        )
+    else:
+        listing.first_seen_at = min(listing.first_seen_at, seen_at)
+        listing.last_seen_at = max(listing.last_seen_at, seen_at)
+        listing.seller = listing.seller or seller
+        listing.save(update_fields=["first_seen_at", "last_seen_at", "seller"])
+    if species:
+        listing.species.add(*species)
+    if seller is not None:
+        CaseEntity.objects.get_or_create(case=case, entity=seller, role=EntityRole.SELLER,
+                                         defaults={"created_by": viewer.officer, "handling_code": case.handling_code})
+        identifiers_seen.send(sender=Listing, viewer=viewer, entity_ids=[seller.pk], trigger="record")
+    record("case.add_listing" if created else "case.update_listing", actor=viewer.officer, obj=listing,
+           object_agency_id=case.owner_agency_id, details={"case": case.reference, "url": url})
+    return listing, created
+
+
+# --- reports ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportInput:
+    text: str
+    source_evaluation: str
+    information_assessment: str
+    grading_system: str = GradingSystem.EUROPOL_4X4
+    uk_handling: str = ""
+    handling_code: str = HandlingCode.H1
+    reported_on: datetime.date | None = None
+
+
+def add_report(viewer: Viewer, case: Case, data: ReportInput) -> IntelReport:
+    policy.check(viewer, "case.contribute", case)
+    assert viewer.officer is not None
+    if not data.text.strip():
+        raise ActionError(ErrorCode.REQUIRED, "The report has no text.", "text")
+    _choice(data.grading_system, GradingSystem, "grading_system")
+    _choice(data.handling_code, HandlingCode, "handling_code")
+    sources, assessments = GRADES[data.grading_system]
+    if data.source_evaluation not in sources:
+        raise ActionError(ErrorCode.INVALID, f"Source evaluation is one of {', '.join(sources)}.",
+                          "source_evaluation")
+    if data.information_assessment not in assessments:
+        raise ActionError(ErrorCode.INVALID, f"Information assessment is one of {', '.join(assessments)}.",
+                          "information_assessment")
+    uk_handling = data.uk_handling if data.grading_system == GradingSystem.UK_3X5X2 else ""
+    if data.grading_system == GradingSystem.UK_3X5X2 and uk_handling not in ("P", "C"):
+        raise ActionError(ErrorCode.INVALID, "UK 3x5x2 handling is P or C.", "uk_handling")
+    reported_on = data.reported_on or timezone.localdate()
+    if reported_on > timezone.localdate():
+        raise ActionError(ErrorCode.INVALID, "A report cannot be dated in the future.", "reported_on")
+    report = IntelReport.objects.create(
+        case=case, text=data.text.strip(), author=viewer.officer, grading_system=data.grading_system,
+        source_evaluation=data.source_evaluation, information_assessment=data.information_assessment,
+        uk_handling=uk_handling, handling_code=data.handling_code, reported_on=reported_on,
+    )
+    record("case.add_report", actor=viewer.officer, obj=report, object_agency_id=case.owner_agency_id,
+           details={"case": case.reference,
+                    "grading": f"{report.source_evaluation}{report.information_assessment}"})
+    return report
+
+
+# --- watchlists -------------------------------------------------------------------------------------------
+
+
+def create_watchlist(viewer: Viewer, name: str, description: str = "") -> Watchlist:
+    policy.check(viewer, "watchlist.manage", None)
+    assert viewer.officer is not None
+    if not name.strip():
+        raise ActionError(ErrorCode.REQUIRED, "Name the watchlist.", "name")
+    agency = viewer.officer.agency
+    if Watchlist.objects.filter(owner_agency=agency, name=name.strip()).exists():
+        raise ActionError(ErrorCode.UNIQUE, "Your agency already has a watchlist of this name.", "name")
+    watchlist = Watchlist.objects.create(owner_agency=agency, name=name.strip(),
+                                         description=description.strip(), created_by=viewer.officer)
+    record("watchlist.create", actor=viewer.officer, obj=watchlist)
+    return watchlist
+
+
+def add_watch_term(viewer: Viewer, watchlist: Watchlist, term: str, kind: str, language: str = "",
+                   species_id: int | None = None) -> WatchTerm:
+    policy.check(viewer, "watchlist.manage", watchlist)
+    _choice(kind, TermKind, "kind")
+    value = term.strip()
+    if kind == TermKind.HASHTAG:
+        value = "#" + value.lstrip("#")
+    if len(value.strip("#")) < 2:
+        raise ActionError(ErrorCode.INVALID, "A term has at least two characters.", "term")
+    species = _species([species_id])[0] if species_id else None
+    normalised = normalise_name(value)
+    watch_term, created = WatchTerm.objects.get_or_create(
+        watchlist=watchlist, normalised=normalised, kind=kind,
+        defaults={"term": value, "language": language.strip().lower()[:8], "species": species})
+    if created:
+        record("watchlist.add_term", actor=viewer.officer, obj=watch_term, object_agency_id=watchlist.owner_agency_id,
+               details={"kind": kind})
+    return watch_term

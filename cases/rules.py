@@ -1,0 +1,172 @@
+"""Who sees and changes case intelligence.
+
+An officer sees their own agency's intelligence, by role and clearance. Everything inside a case (listings,
+claims, reports, evidence) is visible through the named condition ``"case.visible"``, an
+``IN (SELECT …)`` subquery over cases: one SQL statement whatever the number of cases. The ``sharing`` app
+widens that condition (adding shared cases, with their redactions), and these rules follow without change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from access.errors import ActionError, ErrorCode, PermissionDenied
+from access.policy import (
+    NOTHING,
+    Viewer,
+    condition,
+    register_action,
+    register_condition,
+    register_visibility,
+    visibility_filter,
+)
+from officers.models import INTELLIGENCE_ROLES, Role
+
+from .models import (
+    Case,
+    CaseEntity,
+    CustodyEvent,
+    Entity,
+    Evidence,
+    IntelReport,
+    Listing,
+    Species,
+    SpeciesName,
+    Watchlist,
+    WatchTerm,
+)
+
+#: Roles that record intelligence.
+WRITERS = frozenset({Role.ANALYST, Role.INVESTIGATOR, Role.SUPERVISOR})
+
+#: The redaction group that hides each kind of case content from a share's recipient.
+PERSONAL_DATA, SOURCES, EVIDENCE = "personal_data", "sources", "evidence"
+
+
+def reads_intelligence(viewer: Viewer) -> bool:
+    return viewer.role in INTELLIGENCE_ROLES
+
+
+def own_agency_cases(viewer: Viewer) -> Q:
+    """Cases of the viewer's agency whose classification does not exceed the viewer's clearance."""
+    if not reads_intelligence(viewer):
+        return NOTHING
+    assert viewer.officer is not None
+    return Q(owner_agency_id=viewer.agency_id, classification__lte=viewer.officer.clearance)
+
+
+@register_condition("case.visible")
+def visible_case_condition(viewer: Viewer, redaction: str | None = None) -> Q:
+    """Cases ``viewer`` may see; with ``redaction``, only those where that group is not redacted for them."""
+    return own_agency_cases(viewer)
+
+
+@register_visibility(Case)
+def cases(viewer: Viewer) -> Q:
+    return condition("case.visible", viewer)
+
+
+def cases_subquery(viewer: Viewer, redaction: str | None = None) -> Any:
+    """The ids of the cases ``viewer`` may see (minus those redacting ``redaction``), as a subquery."""
+    return Case.objects.filter(condition("case.visible", viewer, redaction=redaction)).values("pk")
+
+
+def _inside(viewer: Viewer, redaction: str | None, prefix: str = "case_id") -> Q:
+    if condition("case.visible", viewer) is NOTHING:
+        return NOTHING
+    return Q(**{f"{prefix}__in": cases_subquery(viewer, redaction)})
+
+
+@register_visibility(Listing)
+def listings(viewer: Viewer) -> Q:
+    return _inside(viewer, None)
+
+
+@register_visibility(CaseEntity)
+def claims(viewer: Viewer) -> Q:
+    """What a case says about an identifier is suspects' personal data."""
+    return _inside(viewer, PERSONAL_DATA)
+
+
+@register_visibility(IntelReport)
+def reports(viewer: Viewer) -> Q:
+    return _inside(viewer, SOURCES)
+
+
+@register_visibility(Evidence)
+def evidence(viewer: Viewer) -> Q:
+    return _inside(viewer, EVIDENCE)
+
+
+@register_visibility(Entity)
+def entities(viewer: Viewer) -> Q:
+    """An entity is visible only through a claim the viewer may see (DESIGN, access rule 2)."""
+    claim = visibility_filter(viewer, CaseEntity)
+    if claim is NOTHING:
+        return NOTHING
+    return Q(pk__in=CaseEntity.objects.filter(claim).values("entity_id"))
+
+
+@register_visibility(CustodyEvent)
+def custody(viewer: Viewer) -> Q:
+    item = visibility_filter(viewer, Evidence)
+    if item is NOTHING:
+        return NOTHING
+    return Q(evidence_id__in=Evidence.objects.filter(item).values("pk"))
+
+
+@register_visibility(Species)
+@register_visibility(SpeciesName)
+def reference_data(viewer: Viewer) -> Q:
+    return Q()
+
+
+@register_visibility(Watchlist)
+def watchlists(viewer: Viewer) -> Q:
+    if not reads_intelligence(viewer):
+        return NOTHING
+    return Q(owner_agency_id=viewer.agency_id)
+
+
+@register_visibility(WatchTerm)
+def watch_terms(viewer: Viewer) -> Q:
+    if not reads_intelligence(viewer):
+        return NOTHING
+    return Q(watchlist__owner_agency_id=viewer.agency_id)
+
+
+@register_action("case.create")
+def create_case(viewer: Viewer, classification: int) -> None:
+    if viewer.role not in WRITERS:
+        raise PermissionDenied("Only analysts, investigators and supervisors record cases.")
+    check_clearance(viewer, classification)
+
+
+@register_action("case.update")
+def update_case(viewer: Viewer, case: Case) -> None:
+    """A case's own fields are the owning agency's to change."""
+    if viewer.role not in WRITERS or case.owner_agency_id != viewer.agency_id:
+        raise PermissionDenied("Only the owning agency's officers can change this case.")
+
+
+@register_action("case.contribute")
+def contribute(viewer: Viewer, case: Case) -> None:
+    """Adding listings, claims, reports and evidence: the owning agency (sharing adds contributing recipients)."""
+    if viewer.role not in WRITERS or case.owner_agency_id != viewer.agency_id:
+        raise PermissionDenied("You cannot add to this case.")
+
+
+@register_action("watchlist.manage")
+def manage_watchlist(viewer: Viewer, watchlist: Watchlist | None) -> None:
+    if viewer.role not in WRITERS:
+        raise PermissionDenied("Only analysts, investigators and supervisors keep watchlists.")
+    if watchlist is not None and watchlist.owner_agency_id != viewer.agency_id:
+        raise PermissionDenied("This watchlist belongs to another agency.")
+
+
+def check_clearance(viewer: Viewer, classification: int, field: str = "classification") -> None:
+    assert viewer.officer is not None
+    if classification > viewer.officer.clearance:
+        raise ActionError(ErrorCode.INVALID, "You cannot mark an item above your own clearance.", field)

@@ -1,0 +1,600 @@
+"""GraphQL for case intelligence. Every type reads through the policy; nested fields use batched loaders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.urls import reverse
+from graphql_sync_dataloaders import SyncDataLoader
+
+from access.policy import condition, fetch
+from agencies.models import Agency
+from agencies.schema import AgencyNode
+from api.context import get_viewer
+from api.enums import ClassificationEnum, CrimeAreaEnum, HandlingCodeEnum
+from api.errors import enum_value
+from api.loaders import related, related_list, related_many, then
+from api.mutations import BaseMutation, decode_id
+from api.nodes import PolicyConnectionField, PolicyObjectType
+from officers.models import Officer
+from officers.schema import OfficerNode
+
+from . import actions
+from .filters import CaseFilter, ClaimFilter, EntityFilter, ListingFilter, ReportFilter, SpeciesFilter, WatchlistFilter
+from .models import (
+    CaptureMethod,
+    Case,
+    CaseEntity,
+    CaseStatus,
+    CustodyAction,
+    CustodyEvent,
+    Entity,
+    EntityKind,
+    EntityRole,
+    Evidence,
+    GradingSystem,
+    IntelReport,
+    Listing,
+    ListingStatus,
+    Priority,
+    Species,
+    SpeciesGroup,
+    SpeciesName,
+    SpeciesRank,
+    TermKind,
+    Watchlist,
+    WatchTerm,
+)
+from .rules import EVIDENCE, PERSONAL_DATA, SOURCES
+from .species.matching import match_species
+
+CaseStatusEnum = graphene.Enum.from_enum(CaseStatus)
+PriorityEnum = graphene.Enum.from_enum(Priority)
+ListingStatusEnum = graphene.Enum.from_enum(ListingStatus)
+EntityKindEnum = graphene.Enum.from_enum(EntityKind)
+EntityRoleEnum = graphene.Enum.from_enum(EntityRole)
+GradingSystemEnum = graphene.Enum.from_enum(GradingSystem)
+CaptureMethodEnum = graphene.Enum.from_enum(CaptureMethod)
+CustodyActionEnum = graphene.Enum.from_enum(CustodyAction)
+SpeciesGroupEnum = graphene.Enum.from_enum(SpeciesGroup)
+SpeciesRankEnum = graphene.Enum.from_enum(SpeciesRank)
+TermKindEnum = graphene.Enum.from_enum(TermKind)
+
+NO_ENUMS: list[str] = []
+
+
+def redactions(info: Any) -> SyncDataLoader:
+    """Which groups are withheld from the viewer, per case: three batched queries per round, one per group.
+
+    A group is withheld when the case is visible but not through any share that leaves that group in (the
+    ``"case.visible"`` condition with ``redaction=group``).
+    """
+    cache = info.context.__dict__.setdefault("_wildnet_redactions", {})
+    if "loader" not in cache:
+        viewer = get_viewer(info)
+
+        def load(case_ids: list[int]) -> list[list[str]]:
+            readable = {group: set(Case.objects.filter(condition("case.visible", viewer, redaction=group),
+                                                       pk__in=set(case_ids)).values_list("pk", flat=True))
+                        for group in (PERSONAL_DATA, SOURCES, EVIDENCE)}
+            return [[g for g in (PERSONAL_DATA, SOURCES, EVIDENCE) if pk not in readable[g]] for pk in case_ids]
+
+        cache["loader"] = SyncDataLoader(load)
+    return cache["loader"]
+
+
+class SpeciesNameNode(PolicyObjectType):
+    class Meta:
+        name = "SpeciesName"
+        model = SpeciesName
+        fields = ("id", "name", "language", "kind")
+        filter_fields = {"language": ["exact"], "kind": ["exact"]}
+
+
+class SpeciesNode(PolicyObjectType):
+    rank = SpeciesRankEnum(required=True)
+    group = SpeciesGroupEnum(required=True)
+    cites_appendices = graphene.List(graphene.NonNull(graphene.String), required=True)
+    names = related_list(SpeciesNameNode, SpeciesName, "species",
+                         description="Common and trade names in English, French and Spanish, and synonyms.")
+
+    class Meta:
+        name = "Species"
+        model = Species
+        fields = ("id", "scientific_name", "rank", "kingdom", "phylum", "class_name", "order_name", "family",
+                  "genus", "author", "cites_listing", "cites_appendices", "annotation", "species_plus_id", "group")
+        filterset_class = SpeciesFilter
+        convert_choices_to_enum = NO_ENUMS
+
+
+class SpeciesMatchType(graphene.ObjectType):
+    species = graphene.Field(SpeciesNode, required=True)
+    score = graphene.Float(required=True)
+    matched_name = graphene.String(required=True)
+
+
+class CaseNode(PolicyObjectType):
+    status = CaseStatusEnum(required=True)
+    priority = PriorityEnum(required=True)
+    crime_area = CrimeAreaEnum(required=True)
+    classification = ClassificationEnum(required=True)
+    handling_code = HandlingCodeEnum(required=True)
+    jurisdictions = graphene.List(graphene.NonNull(graphene.String), required=True)
+    cites_appendices = graphene.List(graphene.NonNull(graphene.String), required=True)
+    owner_agency = related(AgencyNode, Agency, "owner_agency_id", required=True)
+    lead_officer = related(OfficerNode, Officer, "lead_officer_id")
+    team = related_many(OfficerNode, Case, "team")
+    species = related_many(SpeciesNode, Case, "species")
+    platforms = related_many(AgencyNode, Case, "platforms")
+    redacted_groups = graphene.List(
+        graphene.NonNull(graphene.String), required=True,
+        description="What is withheld from you in this case (personal_data, sources, evidence); empty for your "
+                    "own agency's cases.")
+    listings = related_list(lambda: ListingNode, Listing, "case")
+    entity_links = related_list(lambda: EntityClaimNode, CaseEntity, "case")
+    reports = related_list(lambda: IntelReportNode, IntelReport, "case")
+    evidence = related_list(lambda: EvidenceNode, Evidence, "case")
+
+    class Meta:
+        name = "Case"
+        model = Case
+        fields = ("id", "reference", "title", "summary", "status", "priority", "jurisdictions", "crime_area",
+                  "modus_operandi", "classification", "handling_code", "handling_conditions", "version",
+                  "cites_appendices", "created_at", "updated_at")
+        filterset_class = CaseFilter
+        convert_choices_to_enum = NO_ENUMS
+
+    @classmethod
+    def read_scope(cls, obj: Any) -> int | None:
+        return obj.pk
+
+    @staticmethod
+    def resolve_redacted_groups(case: Case, info: Any) -> Any:
+        return redactions(info).load(case.pk)
+
+
+class EntityNode(PolicyObjectType):
+    kind = EntityKindEnum(required=True)
+    platform = related(AgencyNode, Agency, "platform_id")
+    claims = related_list(lambda: EntityClaimNode, CaseEntity, "entity",
+                          description="What the cases you may see say about this identifier.")
+
+    class Meta:
+        name = "Entity"
+        model = Entity
+        fields = ("id", "kind", "value", "normalised", "created_at")
+        filterset_class = EntityFilter
+        convert_choices_to_enum = NO_ENUMS
+
+
+def _graded(field: str) -> Any:
+    """A claim's grading is part of "sources and grading": null when the share withholds it."""
+
+    def resolve(claim: CaseEntity, info: Any) -> Any:
+        return then(redactions(info).load(claim.case_id),
+                    lambda groups: None if SOURCES in groups else getattr(claim, field))
+
+    return resolve
+
+
+class EntityClaimNode(PolicyObjectType):
+    role = EntityRoleEnum(required=True)
+    source_reliability = graphene.String(resolver=_graded("source_reliability"))
+    information_credibility = graphene.String(resolver=_graded("information_credibility"))
+    handling_code = HandlingCodeEnum(required=True)
+    case = related(CaseNode, Case, "case_id", required=True)
+    entity = related(EntityNode, Entity, "entity_id", required=True)
+
+    class Meta:
+        name = "EntityClaim"
+        model = CaseEntity
+        fields = ("id", "role", "source_reliability", "information_credibility", "handling_code", "note",
+                  "created_at")
+        filterset_class = ClaimFilter
+        convert_choices_to_enum = NO_ENUMS
+
+    @classmethod
+    def read_scope(cls, obj: Any) -> int | None:
+        return obj.case_id
+
+
+class ListingNode(PolicyObjectType):
+    status = ListingStatusEnum(required=True)
+    price = graphene.Decimal()
+    case = related(CaseNode, Case, "case_id", required=True)
+    platform = related(AgencyNode, Agency, "platform_id")
+    seller = related(EntityNode, Entity, "seller_id")
+    species = related_many(SpeciesNode, Listing, "species")
+
+    class Meta:
+        name = "Listing"
+        model = Listing
+        fields = ("id", "url", "external_id", "title", "text", "language", "price", "currency", "first_seen_at",
+                  "last_seen_at", "claimed_location", "status", "created_at")
+        filterset_class = ListingFilter
+        convert_choices_to_enum = NO_ENUMS
+
+    @classmethod
+    def read_scope(cls, obj: Any) -> int | None:
+        return obj.case_id
+
+
+class IntelReportNode(PolicyObjectType):
+    grading_system = GradingSystemEnum(required=True)
+    handling_code = HandlingCodeEnum(required=True)
+    case = related(CaseNode, Case, "case_id", required=True)
+    author = related(OfficerNode, Officer, "author_id")
+    grading = graphene.String(required=True, description="Source and information grades together, e.g. B2.")
+
+    class Meta:
+        name = "IntelReport"
+        model = IntelReport
+        fields = ("id", "text", "grading_system", "source_evaluation", "information_assessment", "uk_handling",
+                  "handling_code", "reported_on", "created_at")
+        filterset_class = ReportFilter
+        convert_choices_to_enum = NO_ENUMS
+
+    @classmethod
+    def read_scope(cls, obj: Any) -> int | None:
+        return obj.case_id
+
+    @staticmethod
+    def resolve_grading(report: IntelReport, info: Any) -> str:
+        return f"{report.source_evaluation}{report.information_assessment}{report.uk_handling}"
+
+
+class CustodyEventNode(PolicyObjectType):
+    action = CustodyActionEnum(required=True)
+    actor = related(OfficerNode, Officer, "actor_id")
+
+    class Meta:
+        name = "CustodyEvent"
+        model = CustodyEvent
+        fields = ("id", "action", "occurred_at", "from_holder", "to_holder", "note", "sha256")
+        filter_fields = {"action": ["exact"]}
+        convert_choices_to_enum = NO_ENUMS
+
+
+class EvidenceNode(PolicyObjectType):
+    capture_method = CaptureMethodEnum(required=True)
+    case = related(CaseNode, Case, "case_id", required=True)
+    listing = related(ListingNode, Listing, "listing_id")
+    captured_by = related(OfficerNode, Officer, "captured_by_id")
+    custody = related_list(CustodyEventNode, CustodyEvent, "evidence",
+                           description="The chain of custody, oldest first.")
+    download_url = graphene.String(required=True, description="Streams the file; every download is recorded.")
+
+    class Meta:
+        name = "Evidence"
+        model = Evidence
+        fields = ("id", "original_name", "sha256", "size", "content_type", "capture_method", "captured_at",
+                  "description", "created_at")
+        filter_fields = {"capture_method": ["exact"], "case__reference": ["exact"]}
+        convert_choices_to_enum = NO_ENUMS
+
+    @classmethod
+    def read_scope(cls, obj: Any) -> int | None:
+        return obj.case_id
+
+    @staticmethod
+    def resolve_download_url(evidence: Evidence, info: Any) -> str:
+        return reverse("evidence-download", args=[evidence.pk])
+
+
+class WatchTermNode(PolicyObjectType):
+    kind = TermKindEnum(required=True)
+    species = related(SpeciesNode, Species, "species_id")
+
+    class Meta:
+        name = "WatchTerm"
+        model = WatchTerm
+        fields = ("id", "term", "kind", "language")
+        filter_fields = {"kind": ["exact"]}
+        convert_choices_to_enum = NO_ENUMS
+
+
+class WatchlistNode(PolicyObjectType):
+    owner_agency = related(AgencyNode, Agency, "owner_agency_id", required=True)
+    terms = related_list(WatchTermNode, WatchTerm, "watchlist")
+
+    class Meta:
+        name = "Watchlist"
+        model = Watchlist
+        fields = ("id", "name", "description", "is_active", "created_at")
+        filterset_class = WatchlistFilter
+
+
+class Query(graphene.ObjectType):
+    cases = PolicyConnectionField(CaseNode)
+    case = graphene.Field(CaseNode, reference=graphene.String(required=True),
+                          description="A case by reference; null when missing or not visible.")
+    listings = PolicyConnectionField(ListingNode)
+    entities = PolicyConnectionField(EntityNode)
+    intel_reports = PolicyConnectionField(IntelReportNode)
+    evidence = PolicyConnectionField(EvidenceNode)
+    species = PolicyConnectionField(SpeciesNode)
+    species_matches = graphene.List(graphene.NonNull(SpeciesMatchType), required=True,
+                                    text=graphene.String(required=True), limit=graphene.Int(default_value=5),
+                                    description="Species whose names resemble ``text`` (misspellings allowed).")
+    watchlists = PolicyConnectionField(WatchlistNode)
+
+    @staticmethod
+    def resolve_cases(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Case.objects.all()
+
+    @staticmethod
+    def resolve_case(root: Any, info: Any, reference: str) -> Case | None:
+        return CaseNode.get_queryset(Case.objects.all(), info).filter(reference=reference).first()
+
+    @staticmethod
+    def resolve_listings(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Listing.objects.all()
+
+    @staticmethod
+    def resolve_entities(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Entity.objects.all()
+
+    @staticmethod
+    def resolve_intel_reports(root: Any, info: Any, **kwargs: Any) -> Any:
+        return IntelReport.objects.all()
+
+    @staticmethod
+    def resolve_evidence(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Evidence.objects.all()
+
+    @staticmethod
+    def resolve_species(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Species.objects.all()
+
+    @staticmethod
+    def resolve_species_matches(root: Any, info: Any, text: str, limit: int) -> list[Any]:
+        if not get_viewer(info).active:
+            return []
+        return [{"species": m.species, "score": m.score, "matched_name": m.matched_name}
+                for m in match_species(text, limit=max(1, min(limit, 20)))]
+
+    @staticmethod
+    def resolve_watchlists(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Watchlist.objects.all()
+
+
+# --- mutations --------------------------------------------------------------------------------------------
+
+
+def _case(viewer: Any, global_id: str, field: str = "case_id") -> Case:
+    return fetch(viewer, Case.objects.select_related("owner_agency"), decode_id(global_id, "Case", field), field)
+
+
+def _ids(values: list[str] | None, type_name: str, field: str) -> list[int]:
+    return [decode_id(v, type_name, field) for v in values or []]
+
+
+class CaseInputBase(graphene.InputObjectType):
+    summary = graphene.String()
+    status = CaseStatusEnum()
+    priority = PriorityEnum()
+    crime_area = CrimeAreaEnum()
+    modus_operandi = graphene.String()
+    classification = ClassificationEnum()
+    handling_code = HandlingCodeEnum()
+    handling_conditions = graphene.String()
+    lead_officer_id = graphene.ID()
+    team_ids = graphene.List(graphene.NonNull(graphene.ID))
+    species_ids = graphene.List(graphene.NonNull(graphene.ID))
+    platform_ids = graphene.List(graphene.NonNull(graphene.ID))
+
+
+class CreateCaseInput(CaseInputBase):
+    title = graphene.String(required=True)
+    jurisdictions = graphene.List(graphene.NonNull(graphene.String), required=True)
+
+
+class UpdateCaseInput(CaseInputBase):
+    title = graphene.String()
+    jurisdictions = graphene.List(graphene.NonNull(graphene.String))
+
+
+def _case_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Graphene input → action keyword values: enum members to values, global ids to primary keys."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key == "lead_officer_id":
+            values[key] = decode_id(value, "Officer", key)
+        elif key == "team_ids":
+            values[key] = _ids(value, "Officer", key)
+        elif key == "species_ids":
+            values[key] = _ids(value, "Species", key)
+        elif key == "platform_ids":
+            values[key] = _ids(value, "Agency", key)
+        else:
+            values[key] = enum_value(value)
+    return values
+
+
+class CreateCase(BaseMutation):
+    """Open a case in your agency; its reference is allocated (AGENCY-YEAR-NUMBER)."""
+
+    case = graphene.Field(CaseNode)
+
+    class Arguments:
+        input = CreateCaseInput(required=True)
+
+    class Meta:
+        audit_action = "case.create"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"case": actions.create_case(viewer, actions.CaseInput(**_case_values(data["input"])))}
+
+
+class UpdateCase(BaseMutation):
+    """Change a case. ``version`` is the one you loaded: a stale version gets ``CONFLICT`` and changes nothing."""
+
+    case = graphene.Field(CaseNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        version = graphene.Int(required=True)
+        input = UpdateCaseInput(required=True)
+
+    class Meta:
+        audit_action = "case.update"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        case = _case(viewer, data["id"], "id")
+        return {"case": actions.update_case(viewer, case, data["version"], _case_values(data["input"]))}
+
+
+class AddListingInput(graphene.InputObjectType):
+    case_id = graphene.ID(required=True)
+    url = graphene.String(required=True)
+    platform_id = graphene.ID(description="Default: the platform whose domain the URL is on.")
+    external_id = graphene.String()
+    title = graphene.String()
+    text = graphene.String()
+    language = graphene.String()
+    price = graphene.String(description="Decimal as a string, e.g. \"1250.00\".")
+    currency = graphene.String(description="ISO 4217.")
+    seen_at = graphene.DateTime()
+    seller = graphene.String(description="The seller's handle on the platform.")
+    claimed_location = graphene.String()
+    species_names = graphene.List(graphene.NonNull(graphene.String))
+    species_ids = graphene.List(graphene.NonNull(graphene.ID))
+    status = ListingStatusEnum()
+
+
+class AddListing(BaseMutation):
+    """Record a listing. The same URL (once normalised) in the same case updates that listing."""
+
+    listing = graphene.Field(ListingNode)
+    created = graphene.Boolean()
+
+    class Arguments:
+        input = AddListingInput(required=True)
+
+    class Meta:
+        audit_action = "case.add_listing"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        values = dict(data["input"])
+        case = _case(viewer, values.pop("case_id"))
+        if values.get("platform_id"):
+            values["platform_id"] = decode_id(values["platform_id"], "Agency", "platform_id")
+        values["species_ids"] = _ids(values.get("species_ids"), "Species", "species_ids")
+        values = {k: enum_value(v) for k, v in values.items() if v is not None}
+        listing, created = actions.add_listing(viewer, case, actions.ListingInput(**values))
+        return {"listing": listing, "created": created}
+
+
+class LinkEntityInput(graphene.InputObjectType):
+    case_id = graphene.ID(required=True)
+    kind = EntityKindEnum(required=True)
+    value = graphene.String(required=True)
+    role = EntityRoleEnum(required=True)
+    source_reliability = graphene.String(description="Europol 4x4: A, B, C or X.")
+    information_credibility = graphene.String(description="Europol 4x4: 1 to 4.")
+    handling_code = HandlingCodeEnum()
+    note = graphene.String()
+    platform_id = graphene.ID(description="Online accounts: the platform.")
+    region = graphene.String(description="Phones without a country prefix: ISO 3166-1 country.")
+
+
+class LinkEntity(BaseMutation):
+    """Record what a case says about an identifier (normalised, so it matches across cases)."""
+
+    claim = graphene.Field(EntityClaimNode)
+
+    class Arguments:
+        input = LinkEntityInput(required=True)
+
+    class Meta:
+        audit_action = "case.link_entity"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        values = dict(data["input"])
+        case = _case(viewer, values.pop("case_id"))
+        if values.get("platform_id"):
+            values["platform_id"] = decode_id(values["platform_id"], "Agency", "platform_id")
+        values = {k: enum_value(v) for k, v in values.items() if v is not None}
+        return {"claim": actions.link_entity(viewer, case, actions.ClaimInput(**values))}
+
+
+class AddIntelReportInput(graphene.InputObjectType):
+    case_id = graphene.ID(required=True)
+    text = graphene.String(required=True)
+    grading_system = GradingSystemEnum()
+    source_evaluation = graphene.String(required=True)
+    information_assessment = graphene.String(required=True)
+    uk_handling = graphene.String(description="UK 3x5x2 only: P or C.")
+    handling_code = HandlingCodeEnum()
+    reported_on = graphene.Date()
+
+
+class AddIntelReport(BaseMutation):
+    report = graphene.Field(IntelReportNode)
+
+    class Arguments:
+        input = AddIntelReportInput(required=True)
+
+    class Meta:
+        audit_action = "case.add_report"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        values = dict(data["input"])
+        case = _case(viewer, values.pop("case_id"))
+        values = {k: enum_value(v) for k, v in values.items() if v is not None}
+        return {"report": actions.add_report(viewer, case, actions.ReportInput(**values))}
+
+
+class CreateWatchlist(BaseMutation):
+    watchlist = graphene.Field(WatchlistNode)
+
+    class Arguments:
+        name = graphene.String(required=True)
+        description = graphene.String()
+
+    class Meta:
+        audit_action = "watchlist.create"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"watchlist": actions.create_watchlist(viewer, data["name"], data.get("description") or "")}
+
+
+class AddWatchTerm(BaseMutation):
+    term = graphene.Field(WatchTermNode)
+
+    class Arguments:
+        watchlist_id = graphene.ID(required=True)
+        term = graphene.String(required=True)
+        kind = TermKindEnum(required=True)
+        language = graphene.String()
+        species_id = graphene.ID()
+
+    class Meta:
+        audit_action = "watchlist.add_term"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        watchlist = fetch(viewer, Watchlist.objects.all(), decode_id(data["watchlist_id"], "Watchlist",
+                                                                      "watchlist_id"), "watchlist_id")
+        species_id = decode_id(data["species_id"], "Species", "species_id") if data.get("species_id") else None
+        return {"term": actions.add_watch_term(viewer, watchlist, data["term"], enum_value(data["kind"]),
+                                               data.get("language") or "", species_id)}
+
+
+class Mutation(graphene.ObjectType):
+    create_case = CreateCase.Field()
+    update_case = UpdateCase.Field()
+    add_listing = AddListing.Field()
+    link_entity = LinkEntity.Field()
+    add_intel_report = AddIntelReport.Field()
+    create_watchlist = CreateWatchlist.Field()
+    add_watch_term = AddWatchTerm.Field()

@@ -1,0 +1,10 @@
+"""Signals case intelligence sends so that later apps can react without being imported here.
+
+``identifiers_seen`` is sent when an officer records or searches identifiers; the sharing app turns matches in
+intelligence the officer cannot see into hits (DESIGN, access rule 5).
+"""
+
+from django.dispatch import Signal
+
+#: Sent with ``viewer`` (access.policy.Viewer), ``entity_ids`` (list[int]) and ``trigger`` ("record"/"search").
+identifiers_seen = Signal()

@@ -1,0 +1,43 @@
+"""Recording reads of another agency's intelligence (DESIGN: "every read of shared intelligence").
+
+Object types declare how to find the case an object belongs to (``read_scope``). Whenever GraphQL completes
+such an object, whichever path led to it (a connection, ``node``, a nested field), the object is noted on the
+request; when the response is ready, the registered recorders turn the notes into audit events — one per case
+read, not one per field — so reads through any path are audited without a query per object.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+#: (case id, "allowed" or "denied") → object type → ids.
+Reads = dict[tuple[int, str], dict[str, set[str]]]
+Recorder = Callable[[Any, Reads], None]
+_recorders: list[Recorder] = []
+
+
+def register_recorder(recorder: Recorder) -> Recorder:
+    _recorders.append(recorder)
+    return recorder
+
+
+def note(request: Any, case_id: int | None, label: str, pk: Any, outcome: str = "allowed") -> None:
+    """Remember that ``request`` read (or was refused, ``outcome="denied"``) an object of case ``case_id``."""
+    if case_id is None:
+        return
+    reads = getattr(request, "_wildnet_reads", None)
+    if reads is None:
+        reads = request._wildnet_reads = defaultdict(lambda: defaultdict(set))
+    reads[(case_id, outcome)][label].add(str(pk))
+
+
+def flush(request: Any) -> None:
+    """Hand the request's reads to the recorders (the sharing app audits those of other agencies' cases)."""
+    reads = getattr(request, "_wildnet_reads", None)
+    if not reads:
+        return
+    request._wildnet_reads = None
+    for recorder in _recorders:
+        recorder(request, reads)

@@ -1,0 +1,201 @@
+"""Demo case intelligence: one realistic case per investigating agency (ivory, pangolin scales, live parrots,
+reptiles), with listings, identifiers, graded reports and evidence.
+
+Everything is recorded through the same actions the API uses (so the demo exercises the policy, the
+normalisers and the audit log) and is keyed by case title per agency, so loading twice adds nothing. Listing
+texts are invented but written the way such adverts read (euphemisms such as "vieil ivoire", "bois de
+Madagascar", prices in local currency).
+"""
+
+from __future__ import annotations
+
+import datetime
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from access.markings import Classification, CrimeArea, HandlingCode
+from access.policy import viewer_for
+from cases import actions
+from cases.evidence import attach_evidence
+from cases.models import CaptureMethod, Case, EntityKind, EntityRole, GradingSystem, Species
+from officers.models import Officer
+
+
+@dataclass
+class DemoListing:
+    url: str
+    title: str
+    text: str
+    language: str
+    price: str
+    currency: str
+    seller: str
+    species: list[str]
+    days_ago: int
+    location: str = ""
+
+
+@dataclass
+class DemoCase:
+    agency: str
+    officer: str
+    title: str
+    summary: str
+    jurisdictions: list[str]
+    species: list[str]
+    crime_area: str
+    classification: int
+    handling_code: str
+    modus_operandi: str
+    listings: list[DemoListing]
+    identifiers: list[tuple[str, str, str]] = field(default_factory=list)  # kind, value, role
+    reports: list[tuple[str, str, str]] = field(default_factory=list)  # text, source, information
+
+
+CASES = [
+    DemoCase(
+        agency="fr-ofb", officer="inv.ofb",
+        title="Ivoire sculpté « vieil os » sur leboncoin — Nouvelle-Aquitaine",
+        summary="Série d'annonces de statuettes et défenses présentées comme « os ancien » ou « ivoire avant 1947 » "
+                "sans certificat intra-UE ; vendeur récurrent, remise en main propre à Bordeaux.",
+        jurisdictions=["FR"], species=["Loxodonta africana", "Elephas maximus"], crime_area=CrimeArea.ONLINE_TRADE,
+        classification=Classification.RESTRICTED, handling_code=HandlingCode.H1,
+        modus_operandi="Annonces sous « objets de collection », termes codés (vieil os, matière blanche), "
+                       "photos sans échelle, paiement en espèces ou virement instantané.",
+        listings=[
+            DemoListing("https://www.leboncoin.fr/ad/antiquites/2456781234?utm_source=share&utm_medium=app",
+                        "Statuette ancienne en vieil os sculpté", "Belle statuette en vieil os, matière blanche, "
+                        "patine d'époque, 1,2 kg. Pas de certificat, vendue en l'état. Remise en main propre Bordeaux.",
+                        "fr", "1800.00", "EUR", "collection_anciens33", ["Loxodonta africana"], 40, "Bordeaux"),
+            DemoListing("https://www.leboncoin.fr/ad/antiquites/2461100987", "Paire de défenses montées",
+                        "Paire de défenses ivoire ancien sur socle bois, héritage colonial, 62 cm. Envoi possible.",
+                        "fr", "6500.00", "EUR", "collection_anciens33", ["éléphant d'Afrique"], 12, "Mérignac"),
+            DemoListing("https://www.leboncoin.fr/ad/decoration/2470045511#photos", "Netsuké éléphant",
+                        "Netsuké japonais en ivoire, signé, petit éclat. Contact par téléphone uniquement.",
+                        "fr", "450", "EUR", "bibelots_sud_ouest", ["Elephas maximus"], 3, "Pessac"),
+        ],
+        identifiers=[(EntityKind.PHONE, "06 12 34 56 78", EntityRole.SELLER),
+                     (EntityKind.EMAIL, "Collection.Anciens33@gmail.com", EntityRole.SELLER),
+                     (EntityKind.PAYMENT_ACCOUNT, "FR76 3000 6000 0112 3456 7890 189", EntityRole.PAYEE)],
+        reports=[("Le même numéro apparaît dans deux annonces de vendeurs différents : probable revendeur "
+                  "unique utilisant plusieurs comptes.", "B", "2")],
+    ),
+    DemoCase(
+        agency="fr-oclaesp", officer="inv.oclaesp",
+        title="Écailles de pangolin — réseau de revente via messageries",
+        summary="Écailles de pangolin proposées comme « remède traditionnel », prise de contact sur Facebook "
+                "Marketplace puis messagerie chiffrée ; envois par colis depuis l'Afrique de l'Ouest.",
+        jurisdictions=["FR"], species=["Manis tricuspis", "Manis gigantea"], crime_area=CrimeArea.BORDER,
+        classification=Classification.CONFIDENTIAL, handling_code=HandlingCode.H2,
+        modus_operandi="Annonce appât décrivant des « écailles médicinales », prix au kilo, paiement en "
+                       "cryptomonnaie, colis déclarés comme produits cosmétiques.",
+        listings=[
+            DemoListing("https://www.facebook.com/marketplace/item/889912345671234/?ref=search&fbclid=IwAR0x",
+                        "Écailles naturelles médecine traditionnelle", "Écailles de pangolin séchées, qualité "
+                        "premium, vente au kilo, livraison discrète partout en Europe. Contact WhatsApp.",
+                        "fr", "900", "EUR", "remedes.naturels.afrique", ["pangolin à écailles tricuspides"], 20),
+        ],
+        identifiers=[(EntityKind.PHONE, "+225 07 07 12 34 56", EntityRole.SELLER),
+                     (EntityKind.CRYPTO_WALLET, "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", EntityRole.PAYEE),
+                     (EntityKind.SHIPPING_REFERENCE, "CP 123 456 789 CI", EntityRole.COURIER)],
+        reports=[("Source humaine : le portefeuille a reçu 14 paiements en trois mois, montants cohérents avec "
+                  "des ventes au kilo.", "B", "3"),
+                 ("Recoupement douane : colis de 2 kg déclaré « cosmétiques » saisi à Roissy.", "A", "1")],
+    ),
+    DemoCase(
+        agency="es-seprona", officer="inv.seprona",
+        title="Loros vivos sin documentación CITES en Wallapop",
+        summary="Venta de yacos y guacamayos jóvenes sin anilla ni certificado CITES, anunciados como "
+                "«criados a mano», entrega en mano en Madrid y Toledo.",
+        jurisdictions=["ES"], species=["Psittacus erithacus", "Ara ararauna"], crime_area=CrimeArea.ONLINE_TRADE,
+        classification=Classification.RESTRICTED, handling_code=HandlingCode.H0,
+        modus_operandi="Anuncios en la categoría de mascotas con fotos de crías, sin número de anilla, "
+                       "pago por Bizum.",
+        listings=[
+            DemoListing("https://es.wallapop.com/item/yaco-cria-a-mano-912345678?utm_campaign=app",
+                        "Yaco cría a mano muy manso", "Vendo yaco gris de 4 meses criado a mano, come solo, "
+                        "sin papeles. Entrega en mano en Madrid.", "es", "950", "EUR", "aves_exoticas_mad",
+                        ["loro gris africano"], 25, "Madrid"),
+            DemoListing("https://es.wallapop.com/item/guacamayo-azul-amarillo-913456789",
+                        "Guacamayo azul y amarillo", "Guacamayo ararauna joven, sociable, con jaula grande. "
+                        "Sin anilla.", "es", "2200", "EUR", "aves_exoticas_mad", ["Ara ararauna"], 9, "Toledo"),
+        ],
+        identifiers=[(EntityKind.PHONE, "612 345 678", EntityRole.SELLER),
+                     (EntityKind.PAYMENT_ACCOUNT, "ES91 2100 0418 4502 0005 1332", EntityRole.PAYEE),
+                     # the French number of the OFB ivory case: recording it gives SEPRONA a hit
+                     (EntityKind.PHONE, "+33 6 12 34 56 78", EntityRole.SUPPLIER)],
+        reports=[("El vendedor publica crías cada seis semanas: posible cría ilegal o blanqueo de aves "
+                  "capturadas en el medio natural.", "C", "3")],
+    ),
+    DemoCase(
+        agency="be-police", officer="inv.bepol",
+        title="Tortues et pythons sur Facebook Marketplace — Bruxelles",
+        summary="Tortues étoilées de l'Inde et pythons royaux proposés sans documents, rencontres sur parking.",
+        jurisdictions=["BE"], species=["Geochelone elegans", "Python regius"], crime_area=CrimeArea.ONLINE_TRADE,
+        classification=Classification.RESTRICTED, handling_code=HandlingCode.H1,
+        modus_operandi="Annonces retirées et republiées chaque semaine sous de nouveaux comptes.",
+        listings=[
+            DemoListing("https://m.facebook.com/marketplace/item/771234567890123/", "Tortue étoilée bébé",
+                        "Bébés tortues étoilées nés chez moi, 5 cm, très beaux motifs. Pas d'envoi.",
+                        "fr", "350", "EUR", "reptiles.bxl.2026", ["tortue étoilée de l'Inde"], 15, "Anderlecht"),
+            DemoListing("https://www.facebook.com/marketplace/item/771234567899999/", "Python royal pastel",
+                        "Python regius pastel femelle 2 ans avec terrarium complet.", "fr", "180", "EUR",
+                        "reptiles.bxl.2026", ["Python regius"], 5, "Schaerbeek"),
+        ],
+        identifiers=[(EntityKind.PHONE, "+32 470 12 34 56", EntityRole.SELLER)],
+        reports=[("Signalement d'un « cyber spotter » IFAW : mêmes photos utilisées par trois comptes.", "B", "2")],
+    ),
+]
+
+
+def load_cases(now: datetime.datetime | None = None) -> int:
+    """Record the demo cases that are not there yet; returns how many cases the demo agencies hold."""
+    now = now or timezone.now()
+    for demo in CASES:
+        officer = Officer.objects.get(username=demo.officer)
+        if Case.objects.filter(owner_agency=officer.agency, title=demo.title).exists():
+            continue
+        viewer = viewer_for(officer)
+        species_ids = list(Species.objects.filter(scientific_name__in=demo.species).values_list("pk", flat=True))
+        case = actions.create_case(viewer, actions.CaseInput(
+            title=demo.title, summary=demo.summary, jurisdictions=demo.jurisdictions, crime_area=demo.crime_area,
+            classification=demo.classification, handling_code=demo.handling_code,
+            modus_operandi=demo.modus_operandi, lead_officer_id=officer.pk, species_ids=species_ids,
+            status="active",
+        ), now=now)
+        for item in demo.listings:
+            actions.add_listing(viewer, case, actions.ListingInput(
+                url=item.url, title=item.title, text=item.text, language=item.language, price=item.price,
+                currency=item.currency, seller=item.seller, species_names=item.species,
+                seen_at=now - datetime.timedelta(days=item.days_ago), claimed_location=item.location,
+            ))
+        for kind, value, role in demo.identifiers:
+            actions.link_entity(viewer, case, actions.ClaimInput(kind=kind, value=value, role=role,
+                                                                 source_reliability="B",
+                                                                 information_credibility="2"))
+        for text, source, information in demo.reports:
+            actions.add_report(viewer, case, actions.ReportInput(
+                text=text, source_evaluation=source, information_assessment=information,
+                grading_system=GradingSystem.EUROPOL_4X4, handling_code=demo.handling_code))
+        first_listing = case.listings.order_by("id").first()
+        attach_evidence(viewer, case, SimpleUploadedFile("capture.png", screenshot(case.reference)),
+                        capture_method=CaptureMethod.SCREENSHOT, captured_at=now - datetime.timedelta(days=1),
+                        description="Capture d'écran de l'annonce au moment du constat.", listing=first_listing)
+    return Case.objects.count()
+
+
+def screenshot(text: str) -> bytes:
+    """A small, valid PNG standing in for a capture (a grey image; its bytes differ per case)."""
+    width, height = 64, 16
+    shade = sum(text.encode()) % 200 + 30
+    raw = b"".join(b"\x00" + bytes([shade]) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")

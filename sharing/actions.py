@@ -1,0 +1,322 @@
+"""Sharing, revoking, approving; access requests; hits. Every action audits and notifies through the outbox."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from access import policy
+from access.errors import ActionError, ErrorCode
+from access.markings import HandlingCode, Purpose
+from access.policy import Viewer
+from agencies.models import Agency, TaskForce, TaskForceMembership
+from audit.actions import record
+from cases.models import Case, CaseEntity
+from cases.rules import WRITERS, cases_subquery
+from mandates.models import Coverage, Mandate
+from officers.models import Officer, Role
+from outbox.actions import enqueue
+
+from .models import AccessRequest, AccessRequestStatus, Hit, Share, ShareStatus
+from .rules import OUTSIDE_LAW_ENFORCEMENT
+
+
+@dataclass
+class ShareInput:
+    justification: str
+    recipient_agency: Agency | None = None
+    recipient_task_force: TaskForce | None = None
+    mandate: Mandate | None = None
+    can_contribute: bool = False
+    can_reshare: bool = False
+    redact_personal_data: bool = False
+    redact_sources: bool = False
+    redact_evidence: bool = False
+    expires_at: datetime.datetime | None = None
+
+
+def case_coverage(case: Case, purpose: str | None = None) -> Coverage:
+    return Coverage(jurisdictions=frozenset(case.jurisdictions), crime_areas=frozenset({case.crime_area}),
+                    cites_appendices=frozenset(case.cites_appendices), classification=case.classification,
+                    purpose=purpose)
+
+
+def covering_mandate(agency: Agency, case: Case, chosen: Mandate | None = None) -> Mandate:
+    """The recipient's mandate in force that covers ``case``, or a typed error saying why none does.
+
+    The reasons name the recipient's gaps (jurisdiction, species, classification…): the sharer sees the case,
+    and a mandate's scope is not secret from a sharing agency.
+    """
+    candidates = [chosen] if chosen is not None else list(Mandate.objects.filter(agency=agency))
+    if chosen is not None and chosen.agency_id != agency.pk:
+        raise ActionError(ErrorCode.INVALID, "This mandate is not the recipient's.", "mandate_id")
+    reasons: list[str] = []
+    for mandate in candidates:
+        missing = mandate.uncovered_reasons(case_coverage(case))
+        if not missing:
+            return mandate
+        reasons.extend(missing)
+    explanation = ", ".join(sorted(set(reasons))) or "NO_MANDATE"
+    raise ActionError(ErrorCode.MANDATE_NOT_COVERING,
+                      f"No mandate of {agency.code} in force covers this case ({explanation}).", "recipient")
+
+
+def agency_group(agency: Agency) -> Group:
+    group, _ = Group.objects.get_or_create(name=f"agency:{agency.code}")
+    return group
+
+
+def task_force_group(task_force: TaskForce) -> Group:
+    group, _ = Group.objects.get_or_create(name=f"task-force:{task_force.pk}")
+    return group
+
+
+def _recipient_group(share: Share) -> Group:
+    if share.recipient_agency is not None:
+        return agency_group(share.recipient_agency)
+    assert share.recipient_task_force is not None
+    return task_force_group(share.recipient_task_force)
+
+
+def _sync_permissions(share: Share) -> None:
+    """Mirror the share into guardian's direct-FK object permissions for the recipient's group."""
+    group = _recipient_group(share)
+    recipient = Q(recipient_agency=share.recipient_agency_id, recipient_task_force=share.recipient_task_force_id)
+    live = Share.objects.filter(recipient, case_id=share.case_id, status=ShareStatus.ACTIVE)
+    for permission, wanted in [("cases.view_case", live.exists()),
+                               ("cases.change_case", live.filter(can_contribute=True).exists())]:
+        if wanted:
+            assign_perm(permission, group, share.case)
+        else:
+            remove_perm(permission, group, share.case)
+
+
+def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
+    """Share ``case`` with an agency (under its mandate) or a task force, with permissions and redactions."""
+    policy.check(viewer, "case.share", case)
+    assert viewer.officer is not None
+    if not data.justification.strip():
+        raise ActionError(ErrorCode.REQUIRED, "Say why you share this case.", "justification")
+    if (data.recipient_agency is None) == (data.recipient_task_force is None):
+        raise ActionError(ErrorCode.INVALID, "Share with one agency or one task force.", "recipient")
+    if data.expires_at is not None and data.expires_at <= timezone.now():
+        raise ActionError(ErrorCode.INVALID, "The expiry must be in the future.", "expires_at")
+    if data.can_reshare and case.handling_code != HandlingCode.H0:
+        raise ActionError(ErrorCode.HANDLING_FORBIDS, "Only H0 intelligence may be reshared.", "can_reshare")
+    mandate = None
+    if data.recipient_agency is not None:
+        agency = data.recipient_agency
+        if agency.pk == case.owner_agency_id:
+            raise ActionError(ErrorCode.INVALID, "The case is already this agency's.", "recipient")
+        if not agency.is_active:
+            raise ActionError(ErrorCode.INVALID, "This agency is not active.", "recipient")
+        if case.handling_code in (HandlingCode.H1, HandlingCode.H2) and agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
+            raise ActionError(ErrorCode.HANDLING_FORBIDS,
+                              f"{case.handling_code} keeps this case among law-enforcement and regulatory bodies.",
+                              "recipient")
+        mandate = covering_mandate(agency, case, data.mandate)
+    else:
+        assert data.recipient_task_force is not None
+        today = timezone.localdate()
+        task_force = data.recipient_task_force
+        if task_force.starts_on > today or (task_force.ends_on is not None and task_force.ends_on < today):
+            raise ActionError(ErrorCode.INVALID, "This task force is not running.", "recipient")
+    approved = case.handling_code != HandlingCode.H2 or (
+        viewer.role == Role.SUPERVISOR and viewer.agency_id == case.owner_agency_id)
+    share = Share.objects.create(
+        case=case, recipient_agency=data.recipient_agency, recipient_task_force=data.recipient_task_force,
+        mandate=mandate, status=ShareStatus.ACTIVE if approved else ShareStatus.PENDING_APPROVAL,
+        can_contribute=data.can_contribute, can_reshare=data.can_reshare,
+        redact_personal_data=data.redact_personal_data, redact_sources=data.redact_sources,
+        redact_evidence=data.redact_evidence, expires_at=data.expires_at, justification=data.justification.strip(),
+        conditions=case.handling_conditions if case.handling_code == HandlingCode.H3 else "",
+        shared_by=viewer.officer, approved_by=viewer.officer if approved else None,
+        approved_at=timezone.now() if approved else None,
+    )
+    _sync_permissions(share)
+    record("share.create", actor=viewer.officer, obj=share, object_agency_id=case.owner_agency_id,
+           mandate_id=mandate.pk if mandate else None,
+           details={"case": case.reference, "status": share.status, "redacted": share.redacted_groups,
+                    "recipient": data.recipient_agency.code if data.recipient_agency else
+                    f"task-force:{share.recipient_task_force_id}"})
+    if approved:
+        _notify_recipients(share, f"{case.owner_agency.code} shared case {case.reference} with you.")
+    else:
+        _notify_supervisors(case.owner_agency_id, f"A share of {case.reference} (H2) waits for your approval.")
+    return share
+
+
+def approve_share(viewer: Viewer, share: Share) -> Share:
+    policy.check(viewer, "share.approve", share)
+    if share.status != ShareStatus.PENDING_APPROVAL:
+        raise ActionError(ErrorCode.INVALID_STATE, "This share is not waiting for approval.", "id")
+    share.status, share.approved_by, share.approved_at = ShareStatus.ACTIVE, viewer.officer, timezone.now()
+    share.save(update_fields=["status", "approved_by", "approved_at"])
+    _sync_permissions(share)
+    record("share.approve", actor=viewer.officer, obj=share, object_agency_id=share.case.owner_agency_id,
+           details={"case": share.case.reference})
+    _notify_recipients(share, f"{share.case.owner_agency.code} shared case {share.case.reference} with you.")
+    return share
+
+
+def revoke_share(viewer: Viewer, share: Share, reason: str) -> Share:
+    """Access ends at the recipient's next request: the policy reads the status on every query."""
+    policy.check(viewer, "share.revoke", share)
+    if not reason.strip():
+        raise ActionError(ErrorCode.REQUIRED, "Give a reason; the recipient reads it.", "reason")
+    if share.status == ShareStatus.REVOKED:
+        return share  # revoking twice is revoking once
+    share.status, share.revoked_by, share.revoked_at = ShareStatus.REVOKED, viewer.officer, timezone.now()
+    share.revoke_reason = reason.strip()
+    share.save(update_fields=["status", "revoked_by", "revoked_at", "revoke_reason"])
+    _sync_permissions(share)
+    record("share.revoke", actor=viewer.officer, obj=share, object_agency_id=share.case.owner_agency_id,
+           details={"case": share.case.reference, "reason": share.revoke_reason})
+    _notify_recipients(share, f"Access to case {share.case.reference} was revoked: {share.revoke_reason}")
+    return share
+
+
+def tidy_expired(now: datetime.datetime | None = None) -> int:
+    """Remove guardian grants of shares past their expiry and tell the owners once. Access already ended at
+    ``expires_at`` (the policy compares it with the request time); this is housekeeping and notification."""
+    now = now or timezone.now()
+    count = 0
+    for share in Share.objects.filter(status=ShareStatus.ACTIVE, expires_at__lte=now,
+                                      expiry_notified_at__isnull=True).select_related("case"):
+        Share.objects.filter(pk=share.pk).update(expiry_notified_at=now)
+        group = _recipient_group(share)
+        remove_perm("cases.view_case", group, share.case)
+        remove_perm("cases.change_case", group, share.case)
+        record("share.expire", obj=share, object_agency_id=share.case.owner_agency_id, actor_username="system",
+               details={"case": share.case.reference})
+        _notify_supervisors(share.case.owner_agency_id, f"A share of case {share.case.reference} has expired.")
+        count += 1
+    return count
+
+
+# --- access requests --------------------------------------------------------------------------------------
+
+
+def request_access(viewer: Viewer, *, reference: str = "", hit: Hit | None = None, purpose: str,
+                   justification: str) -> AccessRequest:
+    """Ask for access to a case by reference or after a hit.
+
+    The answer is the same whether or not the reference exists, and whether or not the requester may already
+    see the case: a request never confirms the existence of anything. Only a real case notifies its owners.
+    """
+    policy.check(viewer, "access.request", None)
+    assert viewer.officer is not None
+    if purpose not in Purpose.values:
+        raise ActionError(ErrorCode.INVALID, "Declare the purpose of access.", "purpose")
+    if not justification.strip():
+        raise ActionError(ErrorCode.REQUIRED, "Say why you need access.", "justification")
+    if hit is not None:
+        case: Case | None = hit.case
+        reference = hit.case.reference
+    else:
+        if not reference.strip():
+            raise ActionError(ErrorCode.REQUIRED, "Give the case reference.", "reference")
+        reference = reference.strip().upper()
+        case = Case.objects.filter(reference=reference).exclude(owner_agency_id=viewer.agency_id).first()
+    access_request = AccessRequest.objects.create(
+        case=case, case_reference=reference if case is None or hit is None else "", hit=hit,
+        requester=viewer.officer, requester_agency=viewer.officer.agency, purpose=purpose,
+        justification=justification.strip())
+    record("access.request", actor=viewer.officer, obj=access_request,
+           object_agency_id=case.owner_agency_id if case else None, purpose=purpose)
+    if case is not None:
+        _notify_supervisors(case.owner_agency_id, f"{viewer.officer.agency.code} asks for access to "
+                                                  f"{case.reference} ({purpose}): {justification.strip()}")
+    return access_request
+
+
+def decide_access_request(viewer: Viewer, access_request: AccessRequest, *, approve: bool, reason: str,
+                          share_data: ShareInput | None = None) -> AccessRequest:
+    policy.check(viewer, "access.decide", access_request)
+    if access_request.status != AccessRequestStatus.PENDING:
+        raise ActionError(ErrorCode.INVALID_STATE, "This request was already decided.", "id")
+    if not reason.strip():
+        raise ActionError(ErrorCode.REQUIRED, "Give the reason for your decision.", "reason")
+    assert access_request.case is not None
+    if approve:
+        data = share_data or ShareInput(justification="")
+        data.recipient_agency = access_request.requester_agency
+        data.recipient_task_force = None
+        data.justification = data.justification or f"Access request {access_request.pk}: {reason.strip()}"
+        access_request.share = share_case(viewer, access_request.case, data)
+    access_request.status = AccessRequestStatus.APPROVED if approve else AccessRequestStatus.REFUSED
+    access_request.decided_by, access_request.decided_at = viewer.officer, timezone.now()
+    access_request.decision_reason = reason.strip()
+    access_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "share"])
+    record(f"access.{access_request.status}", actor=viewer.officer, obj=access_request,
+           object_agency_id=access_request.case.owner_agency_id, details={"reason": access_request.decision_reason})
+    _mail([access_request.requester.email],
+          f"Your request for {access_request.case.reference} was {access_request.status}: "
+          f"{access_request.decision_reason}")
+    return access_request
+
+
+# --- hits ------------------------------------------------------------------------------------------------
+
+
+def record_hits(viewer: Viewer, entity_ids: list[int], trigger: str) -> list[Hit]:
+    """Turn matches in intelligence ``viewer`` cannot see into hits, and tell each holding agency once.
+
+    One query finds the claims on these entities in cases outside what the viewer sees; a hit is recorded per
+    (entity, holding case) and officer per day, so repeating a search does not flood the holder.
+    """
+    if not viewer.active or viewer.role not in WRITERS or not entity_ids:
+        return []
+    assert viewer.officer is not None
+    hidden = (CaseEntity.objects.filter(entity_id__in=entity_ids)
+              .exclude(case_id__in=cases_subquery(viewer))
+              .exclude(case__owner_agency_id=viewer.agency_id)
+              .values_list("entity_id", "entity__kind", "case_id", "case__owner_agency_id").distinct())
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    hits = []
+    for entity_id, kind, case_id, holder_id in hidden:
+        if Hit.objects.filter(entity_id=entity_id, case_id=case_id, officer=viewer.officer,
+                              created_at__gte=today).exists():
+            continue
+        hit = Hit.objects.create(entity_id=entity_id, case_id=case_id, holder_agency_id=holder_id,
+                                 officer=viewer.officer, officer_agency=viewer.officer.agency, trigger=trigger)
+        record("hit", actor=viewer.officer, obj=hit, object_agency_id=holder_id,
+               details={"kind": kind, "trigger": trigger})
+        _notify_supervisors(holder_id, f"Hit: {viewer.officer.get_full_name() or viewer.officer.username} "
+                                       f"({viewer.officer.agency.code}) {trigger}ed a {kind} your agency holds, "
+                                       f"at {hit.created_at:%Y-%m-%d %H:%M} UTC.")
+        hits.append(hit)
+    return hits
+
+
+# --- notifications -----------------------------------------------------------------------------------------
+
+
+def _supervisor_emails(agency_ids: list[int]) -> list[str]:
+    return sorted(Officer.objects.filter(agency_id__in=agency_ids, role=Role.SUPERVISOR, is_active=True)
+                  .exclude(email="").values_list("email", flat=True))
+
+
+def _notify_supervisors(agency_id: int, text: str) -> None:
+    _mail(_supervisor_emails([agency_id]), text)
+
+
+def _notify_recipients(share: Share, text: str) -> None:
+    if share.recipient_agency_id is not None:
+        agencies = [share.recipient_agency_id]
+    else:
+        agencies = list(TaskForceMembership.objects.current().filter(task_force_id=share.recipient_task_force_id)
+                        .values_list("agency_id", flat=True))
+    _mail(_supervisor_emails(agencies), text)
+
+
+def _mail(recipients: list[str], text: str) -> None:
+    """Notifications carry no intelligence beyond the reference: they leave the platform by e-mail."""
+    if recipients:
+        enqueue("mail.send", {"subject": "[WildNet] " + text[:80], "body": text, "to": recipients})
+

@@ -1,0 +1,301 @@
+"""GraphQL for sharing: shares given and received, access requests, hits, and the purpose of access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from access.errors import ActionError, ErrorCode
+from access.markings import Purpose
+from access.policy import fetch
+from agencies.models import Agency, TaskForce
+from agencies.schema import AgencyNode, TaskForceNode
+from api.context import PURPOSE_SESSION_KEY, get_viewer
+from api.enums import PurposeEnum
+from api.errors import enum_value
+from api.loaders import related
+from api.mutations import BaseMutation, decode_id
+from api.nodes import PolicyConnectionField, PolicyObjectType
+from audit.actions import record
+from cases.models import Case
+from cases.schema import CaseNode
+from mandates.models import Mandate
+from mandates.schema import MandateNode
+from officers.models import Officer
+from officers.schema import OfficerNode
+
+from . import actions
+from .models import AccessRequest, AccessRequestStatus, Hit, RedactedGroup, Share, ShareStatus
+
+ShareStatusEnum = graphene.Enum.from_enum(ShareStatus)
+RedactedGroupEnum = graphene.Enum.from_enum(RedactedGroup)
+AccessRequestStatusEnum = graphene.Enum.from_enum(AccessRequestStatus)
+
+
+class ShareNode(PolicyObjectType):
+    status = ShareStatusEnum(required=True)
+    case = related(CaseNode, Case, "case_id", description="Null once the share no longer grants you access.")
+    recipient_agency = related(AgencyNode, Agency, "recipient_agency_id")
+    recipient_task_force = related(TaskForceNode, TaskForce, "recipient_task_force_id")
+    mandate = related(MandateNode, Mandate, "mandate_id")
+    shared_by = related(OfficerNode, Officer, "shared_by_id")
+    approved_by = related(OfficerNode, Officer, "approved_by_id")
+    redacted_groups = graphene.List(graphene.NonNull(RedactedGroupEnum), required=True)
+
+    class Meta:
+        name = "Share"
+        model = Share
+        fields = ("id", "status", "can_contribute", "can_reshare", "expires_at", "justification", "conditions",
+                  "created_at", "approved_at", "revoked_at", "revoke_reason")
+        filter_fields = {"status": ["exact"], "case__reference": ["exact"]}
+        convert_choices_to_enum: list[str] = []
+
+    @staticmethod
+    def resolve_redacted_groups(share: Share, info: Any) -> list[str]:
+        return share.redacted_groups
+
+
+class AccessRequestNode(PolicyObjectType):
+    status = AccessRequestStatusEnum(required=True)
+    case = related(CaseNode, Case, "case_id", description="Null unless you may see the case.")
+    requester = related(OfficerNode, Officer, "requester_id")
+    requester_agency = related(AgencyNode, Agency, "requester_agency_id", required=True)
+    share = related(ShareNode, Share, "share_id")
+
+    class Meta:
+        name = "AccessRequest"
+        model = AccessRequest
+        fields = ("id", "case_reference", "purpose", "justification", "status", "created_at", "decided_at",
+                  "decision_reason")
+        filter_fields = {"status": ["exact"]}
+        convert_choices_to_enum: list[str] = []
+
+
+class HitNode(PolicyObjectType):
+    """A match in intelligence you cannot see: the holding agency and the kind of identifier, nothing else.
+
+    The holding agency's supervisors also see who had the hit and the case it touched.
+    """
+
+    holder_agency = related(AgencyNode, Agency, "holder_agency_id", required=True)
+    kind = graphene.String(required=True)
+    searcher = graphene.String(description="Who had the hit; shown to the holding agency only.")
+    searcher_agency = graphene.String(description="Shown to the holding agency only.")
+    case = related(CaseNode, Case, "case_id", description="Shown to the holding agency only.")
+
+    class Meta:
+        name = "Hit"
+        model = Hit
+        fields = ("id", "trigger", "created_at")
+        filter_fields = {"trigger": ["exact"]}
+
+    @staticmethod
+    def resolve_kind(hit: Hit, info: Any) -> str:
+        return str(hit.entity.kind)
+
+    @staticmethod
+    def resolve_searcher(hit: Hit, info: Any) -> str | None:
+        if get_viewer(info).agency_id != hit.holder_agency_id:
+            return None
+        return hit.officer.get_full_name() or hit.officer.username
+
+    @staticmethod
+    def resolve_searcher_agency(hit: Hit, info: Any) -> str | None:
+        if get_viewer(info).agency_id != hit.holder_agency_id:
+            return None
+        return hit.officer_agency.code
+
+
+class Query(graphene.ObjectType):
+    shares_given = PolicyConnectionField(ShareNode, description="Shares of your agency's cases.")
+    shares_received = PolicyConnectionField(ShareNode, description="Shares to your agency or its task forces.")
+    access_requests = PolicyConnectionField(AccessRequestNode)
+    hits = PolicyConnectionField(HitNode)
+    purpose = PurposeEnum(description="The purpose of access in force for this request.")
+
+    @staticmethod
+    def resolve_shares_given(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Share.objects.filter(case__owner_agency_id=get_viewer(info).agency_id)
+
+    @staticmethod
+    def resolve_shares_received(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Share.objects.exclude(case__owner_agency_id=get_viewer(info).agency_id)
+
+    @staticmethod
+    def resolve_access_requests(root: Any, info: Any, **kwargs: Any) -> Any:
+        return AccessRequest.objects.all()
+
+    @staticmethod
+    def resolve_hits(root: Any, info: Any, **kwargs: Any) -> Any:
+        return Hit.objects.select_related("entity", "officer", "officer_agency")
+
+    @staticmethod
+    def resolve_purpose(root: Any, info: Any) -> str | None:
+        return get_viewer(info).purpose
+
+
+class ShareCaseInput(graphene.InputObjectType):
+    case_id = graphene.ID(required=True)
+    agency_id = graphene.ID(description="Share with this agency (exclusive with taskForceId).")
+    task_force_id = graphene.ID(description="Share with the current members of this task force.")
+    mandate_id = graphene.ID(description="The recipient's mandate to rely on; default: one that covers the case.")
+    justification = graphene.String(required=True)
+    can_contribute = graphene.Boolean(default_value=False)
+    can_reshare = graphene.Boolean(default_value=False)
+    redact = graphene.List(graphene.NonNull(RedactedGroupEnum), default_value=[])
+    expires_at = graphene.DateTime()
+
+
+def _share_input(viewer: Any, data: dict[str, Any]) -> actions.ShareInput:
+    redact = {enum_value(g) for g in data.get("redact") or []}
+    agency = task_force = mandate = None
+    if data.get("agency_id"):
+        agency = fetch(viewer, Agency.objects.all(), decode_id(data["agency_id"], "Agency", "agency_id"),
+                       "agency_id")
+    if data.get("task_force_id"):
+        task_force = fetch(viewer, TaskForce.objects.all(),
+                           decode_id(data["task_force_id"], "TaskForce", "task_force_id"), "task_force_id")
+    if data.get("mandate_id"):
+        mandate = Mandate.objects.filter(pk=decode_id(data["mandate_id"], "Mandate", "mandate_id")).first()
+    return actions.ShareInput(
+        justification=data.get("justification") or "", recipient_agency=agency, recipient_task_force=task_force,
+        mandate=mandate, can_contribute=bool(data.get("can_contribute")), can_reshare=bool(data.get("can_reshare")),
+        redact_personal_data=RedactedGroup.PERSONAL_DATA in redact, redact_sources=RedactedGroup.SOURCES in redact,
+        redact_evidence=RedactedGroup.EVIDENCE in redact, expires_at=data.get("expires_at"),
+    )
+
+
+class ShareCase(BaseMutation):
+    """Share a case under the recipient's mandate. H2 cases wait for a supervisor's approval."""
+
+    share = graphene.Field(ShareNode)
+
+    class Arguments:
+        input = ShareCaseInput(required=True)
+
+    class Meta:
+        audit_action = "share.create"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        values = data["input"]
+        case = fetch(viewer, Case.objects.select_related("owner_agency"),
+                     decode_id(values["case_id"], "Case", "case_id"), "case_id")
+        return {"share": actions.share_case(viewer, case, _share_input(viewer, values))}
+
+
+def _share(viewer: Any, global_id: str) -> Share:
+    return fetch(viewer, Share.objects.select_related("case__owner_agency"), decode_id(global_id, "Share", "id"))
+
+
+class ApproveShare(BaseMutation):
+    share = graphene.Field(ShareNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        audit_action = "share.approve"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"share": actions.approve_share(viewer, _share(viewer, data["id"]))}
+
+
+class RevokeShare(BaseMutation):
+    """Revoke a share: the recipient loses access at their next request, everywhere."""
+
+    share = graphene.Field(ShareNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    class Meta:
+        audit_action = "share.revoke"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"share": actions.revoke_share(viewer, _share(viewer, data["id"]), data["reason"])}
+
+
+class RequestAccess(BaseMutation):
+    """Ask for access by case reference or after a hit. The answer never says whether the case exists."""
+
+    access_request = graphene.Field(AccessRequestNode)
+
+    class Arguments:
+        reference = graphene.String()
+        hit_id = graphene.ID()
+        purpose = PurposeEnum(required=True)
+        justification = graphene.String(required=True)
+
+    class Meta:
+        audit_action = "access.request"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        hit = None
+        if data.get("hit_id"):
+            hit = fetch(viewer, Hit.objects.select_related("case"), decode_id(data["hit_id"], "Hit", "hit_id"),
+                        "hit_id")
+        request = actions.request_access(viewer, reference=data.get("reference") or "", hit=hit,
+                                         purpose=enum_value(data["purpose"]), justification=data["justification"])
+        return {"access_request": request}
+
+
+class DecideAccessRequest(BaseMutation):
+    """Approve (creating a share, under the requester's mandate) or refuse, with a reason."""
+
+    access_request = graphene.Field(AccessRequestNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        approve = graphene.Boolean(required=True)
+        reason = graphene.String(required=True)
+        redact = graphene.List(graphene.NonNull(RedactedGroupEnum))
+        expires_at = graphene.DateTime()
+
+    class Meta:
+        audit_action = "access.decide"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        request = fetch(viewer, AccessRequest.objects.select_related("case__owner_agency"),
+                        decode_id(data["id"], "AccessRequest", "id"))
+        share_data = _share_input(viewer, {"redact": data.get("redact"), "expires_at": data.get("expires_at")})
+        return {"access_request": actions.decide_access_request(
+            viewer, request, approve=data["approve"], reason=data["reason"], share_data=share_data)}
+
+
+class DeclarePurpose(BaseMutation):
+    """Declare the purpose of access for this session (a request may also send ``X-WildNet-Purpose``)."""
+
+    purpose = PurposeEnum()
+
+    class Arguments:
+        purpose = PurposeEnum(required=True)
+
+    class Meta:
+        audit_action = "access.declare_purpose"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        purpose = enum_value(data["purpose"])
+        if purpose not in Purpose.values:
+            raise ActionError(ErrorCode.INVALID, "Unknown purpose.", "purpose")
+        session = getattr(info.context, "session", None)
+        if session is not None:
+            session[PURPOSE_SESSION_KEY] = purpose
+        record("access.declare_purpose", actor=viewer.officer, purpose=purpose)
+        return {"purpose": purpose}
+
+
+class Mutation(graphene.ObjectType):
+    share_case = ShareCase.Field()
+    approve_share = ApproveShare.Field()
+    revoke_share = RevokeShare.Field()
+    request_access = RequestAccess.Field()
+    decide_access_request = DecideAccessRequest.Field()
+    declare_purpose = DeclarePurpose.Field()

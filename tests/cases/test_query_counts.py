@@ -1,0 +1,75 @@
+"""Case intelligence connections cost a fixed number of SQL queries for 1, 10 or 100 items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from access.policy import viewer_for
+from cases import actions
+from officers.models import Officer
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [1, 10, 100]
+AUTH = 2  # the session, then the officer with their agency
+#: After the response: which of the cases read belong to another agency (the access audit, sharing.access_log).
+READ_AUDIT = 1
+
+
+def populate(n: int, species: dict[str, Any]) -> None:
+    """``n`` cases of inv.ofb, each with a species, one listing (with its seller and species) and one phone
+    claim."""
+    officer = Officer.objects.get(username="inv.ofb")
+    viewer = viewer_for(officer)
+    elephant = species["Loxodonta africana"].pk
+    for i in range(n):
+        case = actions.create_case(viewer, actions.CaseInput(title=f"Case {i}", jurisdictions=["FR"],
+                                                             team_ids=[officer.pk], species_ids=[elephant]))
+        actions.add_listing(viewer, case, actions.ListingInput(url=f"https://www.leboncoin.fr/ad/{i}",
+                                                               seller=f"seller{i}", price="10", currency="EUR",
+                                                               species_ids=[elephant]))
+        actions.link_entity(viewer, case, actions.ClaimInput(kind="phone", value=f"+3361234{i:04d}", role="seller"))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_case_list_with_nested_listings_and_entities(gql: Any, demo: Any, django_assert_num_queries: Any,
+                                                     species: Any, n: int) -> None:
+    populate(n, species)
+    query = """{ cases(first: 100) { totalCount edges { node { reference ownerAgency { code } leadOfficer { username }
+      team { username } species { scientificName } platforms { code }
+      listings { url platform { code } seller { normalised } species { scientificName } }
+      entityLinks { role entity { kind normalised } } } } } }"""
+    gql.login("inv.ofb")
+    # count, page; then, per execution round, one batched query per loader: owner agencies, team (through +
+    # officers), species (through + rows), platforms (through; no rows), listings, claims; agencies (listing
+    # platforms), entities (sellers and claimed entities share one loader), listing species (through + rows).
+    with django_assert_num_queries(READ_AUDIT + AUTH + 2 + 12):
+        data = gql(query)
+    assert data["cases"]["totalCount"] == n
+    assert all(len(e["node"]["listings"]) == 1 and len(e["node"]["entityLinks"]) == 2
+               for e in data["cases"]["edges"])
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_listing_list(gql: Any, demo: Any, species: Any, django_assert_num_queries: Any, n: int) -> None:
+    populate(n, species)
+    query = """{ listings(first: 100) { totalCount edges { node { url price case { reference }
+      platform { code } seller { normalised } species { scientificName } } } } }"""
+    gql.login("inv.ofb")
+    # count, page, cases, platforms, sellers, species (through + rows)
+    with django_assert_num_queries(READ_AUDIT + AUTH + 2 + 5):
+        data = gql(query)
+    assert data["listings"]["totalCount"] == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_entity_list(gql: Any, demo: Any, species: Any, django_assert_num_queries: Any, n: int) -> None:
+    populate(n, species)
+    query = """{ entities(first: 100) { totalCount edges { node { kind normalised platform { code }
+      claims { role case { reference } } } } } }"""
+    gql.login("inv.ofb")
+    with django_assert_num_queries(READ_AUDIT + AUTH + 2 + 3):  # count, page, platforms, claims, cases
+        data = gql(query)
+    assert data["entities"]["totalCount"] == 2 * n

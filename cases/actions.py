@@ -139,6 +139,21 @@ def appendices_of(species: list[Species]) -> list[str]:
     return sorted({appendix for s in species for appendix in (s.cites_appendices or ["NC"])})
 
 
+def include_species(case: Case, species_ids: set[int]) -> None:
+    """Species identified in a case's listings become the case's species.
+
+    Mandate coverage reads the case's CITES appendices, so an Appendix I species found in a listing must
+    narrow who the case can be shared with, even if the officer did not list it on the case.
+    """
+    new = set(species_ids) - set(case.species.values_list("pk", flat=True))
+    if not new:
+        return
+    case.species.add(*new)
+    appendices = appendices_of(list(case.species.all()))
+    Case.objects.filter(pk=case.pk).update(cites_appendices=appendices, appendix_key=list_key(appendices))
+    case.cites_appendices, case.appendix_key = appendices, list_key(appendices)
+
+
 # --- cases ------------------------------------------------------------------------------------------------
 
 
@@ -406,6 +421,7 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
         listing.save(update_fields=["first_seen_at", "last_seen_at", "seller"])
     if species:
         listing.species.add(*species)
+        include_species(case, {s.pk for s in species})
     if seller is not None:
         CaseEntity.objects.get_or_create(case=case, entity=seller, role=EntityRole.SELLER,
                                          defaults={"created_by": viewer.officer, "handling_code": case.handling_code})

@@ -40,7 +40,7 @@ from agencies.models import Agency, AgencyType
 from audit.actions import record
 from officers.models import Officer, Role
 
-from .actions import allocate_reference, platform_domains
+from .actions import allocate_reference, include_species, platform_domains
 from .identifiers import (
     InvalidIdentifier,
     normalise_entity,
@@ -423,6 +423,7 @@ class BatchWriter:
                 for digest, seen in merged.items() for species_id in seen.species_ids]
         if rows:
             through.objects.bulk_create(rows, ignore_conflicts=True)
+            include_species(self.case, {row.species_id for row in rows})
 
     def _claims(self, first_url: dict[int, str]) -> None:
         """Every identifier of a listing is claimed as the seller's; a claim already made is left as it is."""

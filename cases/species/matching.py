@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 SCIENTIFIC = "scientific"
 EXACT_SCORE = 100.0
 MIN_FUZZY_SCORE = 70.0
-RESOLVE_THRESHOLD = 85.0
+#: Above 85.5, which is what rapidfuzz's WRatio gives a query sharing one word with a longer name
+#: ("licorne bleue" against "loriquet à tête bleue"): such partial overlaps must not resolve to a species.
+RESOLVE_THRESHOLD = 86.0
 
 # When two names score alike, prefer the accepted scientific name, then synonyms, then common and trade names.
 _KIND_PRIORITY = {SCIENTIFIC: 0, SpeciesName.Kind.SYNONYM: 1, SpeciesName.Kind.COMMON: 2, SpeciesName.Kind.TRADE: 3}

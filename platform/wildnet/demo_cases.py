@@ -132,6 +132,24 @@ CASES = [
                   "capturadas en el medio natural.", "C", "3")],
     ),
     DemoCase(
+        agency="fr-dgddi", officer="inv.douane",
+        title="Reptiles vivants en colis express — plateforme de fret de Roissy",
+        summary="Colis déclarés « jouets » contenant des pythons royaux et des caméléons, commandés via des "
+                "annonces Facebook et expédiés depuis le Togo ; trois saisies en deux mois.",
+        jurisdictions=["FR"], species=["Python regius", "Chamaeleo calyptratus"], crime_area=CrimeArea.BORDER,
+        classification=Classification.CONFIDENTIAL, handling_code=HandlingCode.H1,
+        modus_operandi="Fausses déclarations en douane, expéditeurs changeants, même numéro de contact.",
+        listings=[
+            DemoListing("https://www.facebook.com/marketplace/item/660012345678901/?mibextid=abc&fbclid=IwAR1",
+                        "Bébés pythons royaux livraison Europe", "Pythons regius nés en captivité (sic), "
+                        "livraison express dans toute l'Europe sous 72 h, paiement Western Union.",
+                        "fr", "120", "EUR", "exotic.reptiles.lome", ["Python regius"], 30),
+        ],
+        identifiers=[(EntityKind.SHIPPING_REFERENCE, "EX 998 877 665 TG", EntityRole.COURIER),
+                     (EntityKind.PHONE, "+228 90 12 34 56", EntityRole.SELLER)],
+        reports=[("Saisie du 12 : 14 pythons dans un colis de 3 kg déclaré « jouets en peluche ».", "A", "1")],
+    ),
+    DemoCase(
         agency="be-police", officer="inv.bepol",
         title="Tortues et pythons sur Facebook Marketplace — Bruxelles",
         summary="Tortues étoilées de l'Inde et pythons royaux proposés sans documents, rencontres sur parking.",

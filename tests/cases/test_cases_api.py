@@ -316,3 +316,24 @@ def test_platform_from_subdomain(make_case: Any) -> None:
     listing, _ = actions.add_listing(viewer_for(Officer.objects.get(username="inv.seprona")), case,
                                      actions.ListingInput(url="https://es.wallapop.com/item/loro-1"))
     assert listing.platform == Agency.objects.get(code="pf-wallapop")
+
+
+def test_listing_species_become_the_cases_and_narrow_coverage(make_case: Any, species: Any) -> None:
+    case = make_case()
+    assert case.cites_appendices == [] and case.appendix_key == ","
+    actions.add_listing(viewer_for(Officer.objects.get(username="inv.ofb")), case, actions.ListingInput(
+        url="https://www.leboncoin.fr/ad/5", species_names=["python royal"]))
+    case.refresh_from_db()
+    assert list(case.species.values_list("scientific_name", flat=True)) == ["Python regius"]
+    assert (case.cites_appendices, case.appendix_key) == (["II"], ",II,")
+
+
+def test_resolution_refuses_a_single_shared_word(db: Any) -> None:
+    from django.core.management import call_command
+
+    from cases.species.matching import resolve_species
+
+    call_command("load_species", verbosity=0)
+    assert resolve_species("licorne bleue") is None
+    assert resolve_species("Manis javanicus").scientific_name == "Manis javanica"  # type: ignore[union-attr]
+    assert resolve_species("elefante africano").scientific_name == "Loxodonta africana"  # type: ignore[union-attr]

@@ -44,14 +44,14 @@ def test_demo_holds_realistic_intelligence_and_sharing(settings: object, tmp_pat
     settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
     call_command("load_demo")
     call_command("load_demo")
-    investigating = {"fr-ofb", "fr-oclaesp", "es-seprona", "be-police"}
+    investigating = {"fr-ofb", "fr-oclaesp", "fr-dgddi", "es-seprona", "be-police"}
     assert set(Case.objects.values_list("owner_agency__code", flat=True)) == investigating
     for case in Case.objects.all():
         assert case.listings.exists() and case.entity_links.exists() and case.reports.exists()
         assert case.evidence.count() == 1 and case.species.exists()
     assert Listing.objects.filter(platform__isnull=True).count() == 0
     assert CaseEntity.objects.values("entity__kind").distinct().count() >= 5
-    assert IntelReport.objects.count() >= 4 and Evidence.objects.count() == 4
+    assert IntelReport.objects.count() >= 5 and Evidence.objects.count() == 5
     now = timezone.now()
     live = Share.objects.filter(status=ShareStatus.ACTIVE)
     assert live.filter(expires_at__isnull=True).exists()

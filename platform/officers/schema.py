@@ -55,12 +55,12 @@ class ApiTokenNode(PolicyObjectType):
 
 
 class Query(graphene.ObjectType):
-    me = graphene.Field(OfficerNode, description="The signed-in officer; null when not signed in.")
+    viewer = graphene.Field(OfficerNode, description="The signed-in officer; null when not signed in.")
     officers = PolicyConnectionField(OfficerNode)
     api_tokens = PolicyConnectionField(ApiTokenNode)
 
     @staticmethod
-    def resolve_me(root: Any, info: Any) -> Officer | None:
+    def resolve_viewer(root: Any, info: Any) -> Officer | None:
         return get_viewer(info).officer
 
     @staticmethod

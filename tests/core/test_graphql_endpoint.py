@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_anonymous_sees_nothing(gql: Any, demo: Any) -> None:
-    data = gql("{ me { id } mandates { totalCount } officers { totalCount } auditEvents { totalCount } }")
-    assert data == {"me": None, "mandates": {"totalCount": 0}, "officers": {"totalCount": 0},
+    data = gql("{ viewer { id } mandates { totalCount } officers { totalCount } auditEvents { totalCount } }")
+    assert data == {"viewer": None, "mandates": {"totalCount": 0}, "officers": {"totalCount": 0},
                     "auditEvents": {"totalCount": 0}}
 
 
@@ -30,7 +30,7 @@ def test_depth_limit(gql: Any, demo: Any) -> None:
 
 
 def test_alias_limit(gql: Any, demo: Any) -> None:
-    query = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(60)) + " }"
+    query = "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(60)) + " }"
     response = gql.login("inv.ofb").post(query)
     assert response.status_code == 400
     assert "Too many aliases" in response.json()["errors"][0]["message"]
@@ -61,12 +61,12 @@ def test_internal_errors_are_masked(gql: Any, demo: Any, monkeypatch: pytest.Mon
     def explode(root: Any, info: Any) -> Any:
         raise RuntimeError("SELECT secret FROM officers_officer -- /srv/wildnet/app.py line 42")
 
-    monkeypatch.setattr(Query, "resolve_me", staticmethod(explode))
+    monkeypatch.setattr(Query, "resolve_viewer", staticmethod(explode))
     from wildnet.schema import schema
 
-    field = schema.graphql_schema.query_type.fields["me"]
+    field = schema.graphql_schema.query_type.fields["viewer"]
     monkeypatch.setattr(field, "resolve", explode)
-    response = gql.login("inv.ofb").post("{ me { id } }", HTTP_X_REQUEST_ID="req-12345678")
+    response = gql.login("inv.ofb").post("{ viewer { id } }", HTTP_X_REQUEST_ID="req-12345678")
     text = response.content.decode()
     assert "SELECT" not in text and "Traceback" not in text and "app.py" not in text
     error = response.json()["errors"][0]
@@ -79,14 +79,14 @@ def test_session_post_needs_csrf_token(demo: Any) -> None:
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(Officer.objects.get(username="inv.ofb"))
-    response = client.post("/graphql/", json.dumps({"query": "{ me { username } }"}),
+    response = client.post("/graphql/", json.dumps({"query": "{ viewer { username } }"}),
                            content_type="application/json")
     assert response.status_code == 403
     client.get("/graphql/", HTTP_ACCEPT="application/json")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
-    response = client.post("/graphql/", json.dumps({"query": "{ me { username } }"}),
+    response = client.post("/graphql/", json.dumps({"query": "{ viewer { username } }"}),
                            content_type="application/json", HTTP_X_CSRFTOKEN=token)
-    assert response.json() == {"data": {"me": {"username": "inv.ofb"}}}
+    assert response.json() == {"data": {"viewer": {"username": "inv.ofb"}}}
 
 
 def test_mutation_over_get_is_refused(gql: Any, demo: Any) -> None:
@@ -97,7 +97,7 @@ def test_mutation_over_get_is_refused(gql: Any, demo: Any) -> None:
 
 
 def test_batching_is_off(gql: Any, demo: Any) -> None:
-    response = gql.login("inv.ofb").client.post("/graphql/", json.dumps([{"query": "{ me { id } }"}] * 2),
+    response = gql.login("inv.ofb").client.post("/graphql/", json.dumps([{"query": "{ viewer { id } }"}] * 2),
                                                  content_type="application/json")
     assert response.status_code == 400
 

@@ -91,13 +91,13 @@ def test_token_is_issued_once_stored_hashed_and_authenticates(gql: Any, client: 
     assert out["token"]["isUsable"] is True
 
     client.logout()
-    response = client.post("/graphql/", {"query": "{ me { username } }"}, content_type="application/json",
+    response = client.post("/graphql/", {"query": "{ viewer { username } }"}, content_type="application/json",
                            HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert response.json() == {"data": {"me": {"username": "inv.ofb"}}}
+    assert response.json() == {"data": {"viewer": {"username": "inv.ofb"}}}
     token.refresh_from_db()
     assert token.last_used_at is not None
     assert AuditEvent.objects.filter(action="token.used").count() == 1
-    client.post("/graphql/", {"query": "{ me { username } }"}, content_type="application/json",
+    client.post("/graphql/", {"query": "{ viewer { username } }"}, content_type="application/json",
                 HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert AuditEvent.objects.filter(action="token.used").count() == 1  # at most once a minute
 
@@ -126,7 +126,7 @@ def test_unusable_tokens_are_refused_with_401(client: Any, demo: Any, state: str
         header = "Bearer wn_" + "x" * 43
     else:
         header = "Token abc"
-    response = client.post("/graphql/", {"query": "{ me { username } }"}, content_type="application/json",
+    response = client.post("/graphql/", {"query": "{ viewer { username } }"}, content_type="application/json",
                            HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

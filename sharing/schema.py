@@ -18,6 +18,8 @@ from api.loaders import related
 from api.mutations import BaseMutation, decode_id
 from api.nodes import PolicyConnectionField, PolicyObjectType
 from audit.actions import record
+from audit.models import AuditEvent
+from audit.schema import AuditEventNode
 from cases.models import Case
 from cases.schema import CaseNode
 from mandates.models import Mandate
@@ -113,6 +115,9 @@ class Query(graphene.ObjectType):
     access_requests = PolicyConnectionField(AccessRequestNode)
     hits = PolicyConnectionField(HitNode)
     purpose = PurposeEnum(description="The purpose of access in force for this request.")
+    access_log = PolicyConnectionField(
+        AuditEventNode, description="Reads of intelligence across agencies: for supervisors, of their agency's; "
+                                    "for coordinators, of their country's.")
 
     @staticmethod
     def resolve_shares_given(root: Any, info: Any, **kwargs: Any) -> Any:
@@ -129,6 +134,10 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_hits(root: Any, info: Any, **kwargs: Any) -> Any:
         return Hit.objects.select_related("entity", "officer", "officer_agency")
+
+    @staticmethod
+    def resolve_access_log(root: Any, info: Any, **kwargs: Any) -> Any:
+        return AuditEvent.objects.filter(action="intel.read").order_by("-id")
 
     @staticmethod
     def resolve_purpose(root: Any, info: Any) -> str | None:

@@ -121,3 +121,13 @@ def test_healthz(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_home_leads_to_graphiql_and_login_returns_there(client: Client, demo: Any) -> None:
+    assert client.get("/")["Location"] == "/graphql/"
+    from wildnet.demo import DEMO_PASSWORD
+
+    response = client.post("/accounts/login/", {"username": "inv.ofb", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/graphql/"
+    page = client.get("/graphql/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and b"GraphiQL" in page.content

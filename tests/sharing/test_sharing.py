@@ -244,8 +244,11 @@ def test_reads_of_shared_intelligence_are_audited(gql: Any, ofb_case: Any, share
                                                                                 jurisdictions=["FR"]))
     gql("query($id: ID!) { node(id: $id) { id } }", {"id": to_global_id("Case", hidden.pk)}, **INVESTIGATION)
     assert AuditEvent.objects.filter(action="intel.read", outcome=Outcome.DENIED, object_id=str(hidden.pk)).exists()
-    log = gql.login("sup.ofb")('{ auditEvents(action: "intel.read") { totalCount } }')
-    assert log["auditEvents"]["totalCount"] == 2
+    log = gql.login("sup.ofb")('{ accessLog { totalCount edges { node { actorUsername outcome purpose } } } }')
+    assert log["accessLog"]["totalCount"] == 2
+    assert {e["node"]["outcome"] for e in log["accessLog"]["edges"]} == {"ALLOWED", "DENIED"}
+    assert gql.login("coord.fr")("{ accessLog { totalCount } }") == {"accessLog": {"totalCount": 2}}
+    assert gql.login("coord.es")("{ accessLog { totalCount } }") == {"accessLog": {"totalCount": 0}}
     assert gql.login("inv.ofb")('{ auditEvents(action: "intel.read") { totalCount } }') == {
         "auditEvents": {"totalCount": 0}}
 
@@ -265,3 +268,21 @@ def test_case_page_costs_the_same_whatever_the_number_of_shares(gql: Any, ofb_ca
         data = gql("{ cases(first: 100) { totalCount edges { node { reference ownerAgency { code } } } } }",
                    **INVESTIGATION)
     assert data["cases"]["totalCount"] == shares
+
+
+def test_tidy_task_removes_expired_grants_and_tells_the_owner_once(ofb_case: Any, share: Any) -> None:
+    from outbox.models import OutboxMessage
+    from sharing.actions import agency_group
+    from sharing.tasks import tidy_expired_shares
+
+    oclaesp = Officer.objects.get(username="inv.oclaesp")
+    oclaesp.groups.add(agency_group(oclaesp.agency))
+    granted = share(ofb_case, expires_at=timezone.now() + datetime.timedelta(hours=1))
+    assert oclaesp.has_perm("cases.view_case", ofb_case)
+    Share.objects.filter(pk=granted.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    before = OutboxMessage.objects.count()
+    assert tidy_expired_shares() == 1
+    assert tidy_expired_shares() == 0
+    assert OutboxMessage.objects.count() == before + 1
+    assert not Officer.objects.get(pk=oclaesp.pk).has_perm("cases.view_case", ofb_case)
+    assert AuditEvent.objects.filter(action="share.expire").count() == 1

@@ -54,7 +54,7 @@ from .models import (
 )
 from .models.intel import list_key, url_digest
 from .rules import check_clearance
-from .signals import identifiers_seen
+from .signals import identifiers_seen, listings_recorded
 from .species.matching import resolve_species
 from .species.normalise import normalise_name
 
@@ -426,6 +426,8 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
         CaseEntity.objects.get_or_create(case=case, entity=seller, role=EntityRole.SELLER,
                                          defaults={"created_by": viewer.officer, "handling_code": case.handling_code})
         identifiers_seen.send(sender=Listing, viewer=viewer, entity_ids=[seller.pk], trigger="record")
+    if created:
+        listings_recorded.send(sender=Listing, listing_ids=[listing.pk])
     record("case.add_listing" if created else "case.update_listing", actor=viewer.officer, obj=listing,
            object_agency_id=case.owner_agency_id, details={"case": case.reference, "url": url})
     return listing, created

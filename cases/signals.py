@@ -8,3 +8,7 @@ from django.dispatch import Signal
 
 #: Sent with ``viewer`` (access.policy.Viewer), ``entity_ids`` (list[int]) and ``trigger`` ("record"/"search").
 identifiers_seen = Signal()
+
+#: Sent with ``listing_ids`` (list[int]) when listings are created, in the creating transaction; the compliance
+#: app checks them for re-listing of removed content.
+listings_recorded = Signal()

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Takedown notices and platform compliance"
+
+    def ready(self) -> None:
+        from . import handlers, rules  # noqa: F401  (access rules; re-listing detection)

@@ -166,7 +166,12 @@ def _share_input(viewer: Any, data: dict[str, Any]) -> actions.ShareInput:
         task_force = fetch(viewer, TaskForce.objects.all(),
                            decode_id(data["task_force_id"], "TaskForce", "task_force_id"), "task_force_id")
     if data.get("mandate_id"):
-        mandate = Mandate.objects.filter(pk=decode_id(data["mandate_id"], "Mandate", "mandate_id")).first()
+        # Only the recipient's own mandates can be named; any other id, existing or not, gets the same error,
+        # so the sharer cannot probe which mandate ids exist.
+        mandate = Mandate.objects.filter(pk=decode_id(data["mandate_id"], "Mandate", "mandate_id"),
+                                         agency=agency).first() if agency is not None else None
+        if mandate is None:
+            raise ActionError(ErrorCode.NOT_FOUND, "No such mandate of the recipient.", "mandate_id")
     return actions.ShareInput(
         justification=data.get("justification") or "", recipient_agency=agency, recipient_task_force=task_force,
         mandate=mandate, can_contribute=bool(data.get("can_contribute")), can_reshare=bool(data.get("can_reshare")),

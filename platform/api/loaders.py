@@ -137,5 +137,8 @@ def then(future: SyncFuture, transform: Callable[[Any], Any]) -> Any:
     if future.done():
         return transform(future.result())
     derived = SyncFuture()
-    future.add_done_callback(lambda done: derived.set_result(transform(done.result())))
+    # The loader's batch is dispatched by the execution context through this callback: pass it on, or a field
+    # resolved only through ``then`` would wait for a batch nobody starts.
+    derived.deferred_callback = future.deferred_callback
+    future.add_done_callback(lambda: derived.set_result(transform(future.result())))
     return derived

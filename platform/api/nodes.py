@@ -29,6 +29,30 @@ class CountableConnection(relay.Connection):
         return self.length
 
 
+class PolicyNode(relay.Node):
+    """The Relay ``Node`` interface, where any id that names no visible object resolves to ``null``.
+
+    graphene's own raises (an internal error) for an unparseable id, an unknown type name or a type that is not
+    a node; here all of those answer exactly like an object that does not exist.
+    """
+
+    class Meta:
+        name = "Node"
+
+    @classmethod
+    def get_node_from_global_id(cls, info: Any, global_id: str, only_type: Any = None) -> Any:
+        try:
+            type_name, pk = cls.resolve_global_id(info, global_id)
+        except Exception:  # graphene raises a bare Exception for ids it cannot decode
+            return None
+        named = info.schema.get_type(type_name) if type_name else None
+        graphene_type = getattr(named, "graphene_type", None)
+        interfaces = getattr(getattr(graphene_type, "_meta", None), "interfaces", ())
+        if graphene_type is None or cls not in interfaces or (only_type and graphene_type is not only_type):
+            return None
+        return graphene_type.get_node(info, pk)
+
+
 class PolicyObjectType(DjangoObjectType):
     """A Django object type that shows only what the policy lets the viewer see.
 
@@ -41,7 +65,7 @@ class PolicyObjectType(DjangoObjectType):
 
     @classmethod
     def __init_subclass_with_meta__(cls, **options: Any) -> None:
-        options.setdefault("interfaces", (relay.Node,))
+        options.setdefault("interfaces", (PolicyNode,))
         options.setdefault("connection_class", CountableConnection)
         super().__init_subclass_with_meta__(**options)
 

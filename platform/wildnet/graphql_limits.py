@@ -49,7 +49,7 @@ def cost_limit_rule(max_cost: int) -> type[ValidationRule]:
                 if isinstance(d, FragmentDefinitionNode)
             }
             variables = getattr(self.context, "variable_values", None) or {}
-            cost = _selection_cost(node.selection_set, fragments, variables, set())
+            cost = _Measure(fragments, variables).cost(node.selection_set, frozenset())
             if cost > max_cost:
                 self.report_error(GraphQLError(
                     f"Query too expensive: estimated cost {cost} exceeds the limit of {max_cost}. "
@@ -72,33 +72,111 @@ def _page_size(node: FieldNode, variables: dict[str, Any]) -> int | None:
     return None
 
 
-def _selection_cost(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    seen: set[str],
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            inner = _selection_cost(selection.selection_set, fragments, variables, seen)
-            page = _page_size(selection, variables)
-            if page is None and any(s.name.value == "edges" for s in _fields(selection.selection_set)):
-                page = DEFAULT_PAGE
-            total += 1 + inner * (page or 1)
-        elif isinstance(selection, InlineFragmentNode):
-            total += _selection_cost(selection.selection_set, fragments, variables, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in seen or name not in fragments:
-                continue  # cycles are reported by the standard NoFragmentCycles rule
-            total += _selection_cost(fragments[name].selection_set, fragments, variables, seen | {name})
-    return total
+class _Measure:
+    """Cost and depth of selections, each fragment measured once.
+
+    Memoising fragments keeps the work linear in the document's size: a "fragment bomb" (each fragment
+    spreading the previous one several times) would otherwise take exponential time to validate. Fragment
+    cycles count as zero here; the standard ``NoFragmentCycles`` rule reports them.
+    """
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]) -> None:
+        self.fragments = fragments
+        self.variables = variables
+        self.costs: dict[str, int] = {}
+        self.depths: dict[str, int] = {}
+
+    def cost(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                inner = self.cost(selection.selection_set, seen)
+                page = _page_size(selection, self.variables)
+                if page is None and any(s.name.value == "edges" for s in _fields(selection.selection_set)):
+                    page = DEFAULT_PAGE
+                total += 1 + inner * (page or 1)
+            elif isinstance(selection, InlineFragmentNode):
+                total += self.cost(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in seen or name not in self.fragments:
+                    continue
+                if name not in self.costs:
+                    self.costs[name] = self.cost(self.fragments[name].selection_set, seen | {name})
+                total += self.costs[name]
+        return total
+
+    def depth(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
+        """Fields nested below this selection; introspection fields (``__schema``…) count like any other."""
+        if selection_set is None:
+            return 0
+        deepest = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                below = self.depth(selection.selection_set, seen)
+                deepest = max(deepest, 1 + below if selection.selection_set is not None else 0)
+            elif isinstance(selection, InlineFragmentNode):
+                deepest = max(deepest, self.depth(selection.selection_set, seen))
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in seen or name not in self.fragments:
+                    continue
+                if name not in self.depths:
+                    self.depths[name] = self.depth(self.fragments[name].selection_set, seen | {name})
+                deepest = max(deepest, self.depths[name])
+        return deepest
+
+
+def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
+    """Nesting of fields per operation, fragments included (replaces graphene's validator, which recurses
+    through fragments without memoising them and fails on fragment cycles)."""
+
+    class DepthLimit(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+            fragments = {
+                d.name.value: d for d in self.context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            depth = _Measure(fragments, {}).depth(node.selection_set, frozenset())
+            if depth > max_depth:
+                name = node.name.value if node.name else "anonymous"
+                self.report_error(GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}."))
+
+    return DepthLimit
 
 
 def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode]:
     if selection_set is None:
         return []
     return [s for s in selection_set.selections if isinstance(s, FieldNode)]
+
+
+def nesting_depth(query: str) -> int:
+    """The deepest ``{``/``(``/``[`` nesting of a document, outside strings and comments, without parsing it.
+
+    graphql-core's parser and validators recurse once per level, so a document nested thousands of levels deep
+    would exhaust the interpreter's stack before any validation rule ran; this linear scan refuses it first.
+    """
+    depth = deepest = 0
+    i, length = 0, len(query)
+    while i < length:
+        char = query[i]
+        if char == "#":
+            newline = query.find("\n", i)
+            i = length if newline == -1 else newline
+        elif query.startswith('"""', i):
+            end = query.find('"""', i + 3)
+            i = length if end == -1 else end + 2
+        elif char == '"':
+            i += 1
+            while i < length and query[i] != '"':
+                i += 2 if query[i] == "\\" else 1
+        elif char in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})]":
+            depth -= 1
+        i += 1
+    return deepest

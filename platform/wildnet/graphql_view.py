@@ -10,26 +10,28 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from graphene.validation import DisableIntrospection, depth_limit_validator
+from graphene.validation import DisableIntrospection
 from graphene_django.views import GraphQLView
-from graphql import GraphQLError, specified_rules
+from graphql import ExecutionResult, GraphQLError, specified_rules
 
 from api import reads
 from api.execution import BatchingExecutionContext
 from api.upload import multipart_operations
 
-from .graphql_limits import alias_limit_rule, cost_limit_rule
+from .graphql_limits import alias_limit_rule, cost_limit_rule, depth_limit_rule, nesting_depth
 
 logger = logging.getLogger("wildnet.graphql")
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+#: Brackets of any kind; well above what the depth limit lets through, far below the parser's recursion limit.
+MAX_NESTING = 64
 
 
 def validation_rules() -> tuple[Any, ...]:
     """The standard GraphQL rules (which a custom list would otherwise replace), then ours."""
     rules: list[Any] = [
         *specified_rules,
-        depth_limit_validator(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        depth_limit_rule(settings.GRAPHQL_MAX_DEPTH),
         alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
         cost_limit_rule(settings.GRAPHQL_MAX_COST),
     ]
@@ -93,6 +95,16 @@ class WildnetGraphQLView(GraphQLView):
         if isinstance(error, GraphQLError):
             formatted["path"] = error.path
         return formatted
+
+    def execute_graphql_request(self, request: HttpRequest, data: Any, query: str | None, variables: Any,
+                                operation_name: str | None, show_graphiql: bool = False) -> Any:
+        """Refuse documents too large or too deeply nested to parse safely, before parsing them."""
+        if query and (len(query) > settings.GRAPHQL_MAX_QUERY_BYTES
+                      or nesting_depth(query) > MAX_NESTING):
+            return ExecutionResult(errors=[GraphQLError(
+                f"Query too large or too deeply nested (at most {settings.GRAPHQL_MAX_QUERY_BYTES} characters "
+                f"and {MAX_NESTING} levels).")])
+        return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:
         self._request_id = getattr(request, "request_id", "")

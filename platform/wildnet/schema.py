@@ -1,13 +1,16 @@
 """The root GraphQL schema, assembled from every app's ``Query`` and ``Mutation``."""
 
 import graphene
-from graphene import relay
 
 from agencies.schema import Query as AgencyQuery
+from api.nodes import PolicyNode
 from audit.schema import Query as AuditQuery
 from cases.schema import Mutation as CaseMutation
 from cases.schema import Query as CaseQuery
 from cases.schema_evidence import Mutation as EvidenceMutation
+from compliance.schema import Mutation as ComplianceMutation
+from compliance.schema import Query as ComplianceQuery
+from compliance.schema_metrics import Query as ComplianceMetricsQuery
 from mandates.schema import Mutation as MandateMutation
 from mandates.schema import Query as MandateQuery
 from officers.schema import Mutation as OfficerMutation
@@ -16,12 +19,13 @@ from sharing.schema import Mutation as SharingMutation
 from sharing.schema import Query as SharingQuery
 
 
-class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, CaseQuery, SharingQuery, graphene.ObjectType):
-    node = relay.Node.Field(description="Any object by global id; null when missing or not visible.")
+class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, CaseQuery, SharingQuery, ComplianceQuery,
+            ComplianceMetricsQuery, graphene.ObjectType):
+    node = PolicyNode.Field(description="Any object by global id; null when missing or not visible.")
 
 
 class Mutation(OfficerMutation, MandateMutation, CaseMutation, EvidenceMutation, SharingMutation,
-               graphene.ObjectType):
+               ComplianceMutation, graphene.ObjectType):
     pass
 
 

@@ -176,6 +176,7 @@ GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 12)
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 50_000)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 50)
 GRAPHQL_MAX_PAGE = 100
+GRAPHQL_MAX_QUERY_BYTES = env_int("GRAPHQL_MAX_QUERY_BYTES", 100_000)
 GRAPHIQL_ENABLED = env_bool("WILDNET_GRAPHIQL", not PRODUCTION)
 GRAPHQL_INTROSPECTION = env_bool("WILDNET_GRAPHQL_INTROSPECTION", not PRODUCTION)
 
@@ -215,6 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.tasks.seal_audit_chain", "schedule": timedelta(seconds=60)},
     "mandates-expire": {"task": "mandates.tasks.expire_mandates", "schedule": crontab(minute="*/15")},
     "shares-tidy": {"task": "sharing.tasks.tidy_expired_shares", "schedule": crontab(minute="*/15")},
+    "notice-deadlines": {"task": "compliance.tasks.process_notice_deadlines", "schedule": crontab(minute="*/5")},
 }
 
 # --- search -------------------------------------------------------------------------------------------------

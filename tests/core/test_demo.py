@@ -60,3 +60,23 @@ def test_demo_holds_realistic_intelligence_and_sharing(settings: object, tmp_pat
     assert live.filter(redact_personal_data=True).exists()
     assert AccessRequest.objects.filter(status=AccessRequestStatus.PENDING).count() == 1
     assert Hit.objects.count() == 1
+
+
+
+@pytest.mark.django_db
+def test_demo_notices_cover_every_state_for_both_marketplaces(settings: object, tmp_path: object) -> None:
+    from cases.models import ListingStatus
+    from compliance.deadlines import notice_state
+    from compliance.models import Relisting, TakedownNotice
+
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    call_command("load_demo")
+    call_command("load_demo")
+    states = {"draft", "sent", "acknowledged", "overdue", "escalated", "closed"}
+    for code in ("pf-leboncoin", "pf-wallapop"):
+        notices = TakedownNotice.objects.filter(platform__code=code)
+        assert {notice_state(n) for n in notices} == states
+        outcomes = set(notices.values_list("items__outcome", flat=True))
+        assert {"removed", "rejected", "pending"} <= outcomes
+    relisting = Relisting.objects.get()
+    assert relisting.matched_on == "seller" and relisting.listing.status == ListingStatus.RELISTED

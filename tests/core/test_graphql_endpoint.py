@@ -131,3 +131,21 @@ def test_home_leads_to_graphiql_and_login_returns_there(client: Client, demo: An
     assert response.status_code == 302 and response["Location"] == "/graphql/"
     page = client.get("/graphql/", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and b"GraphiQL" in page.content
+
+
+@pytest.mark.parametrize("query", [
+    "{ viewer " + "{ agency " * 3000 + "}" * 3001,
+    "query($a: [[[[" + "[" * 5000 + "Int" + "]" * 5004 + ") { viewer { id } }",
+    "{ viewer { id } }" + " " * 200_000,
+])
+def test_huge_or_deeply_nested_documents_are_refused_before_parsing(gql: Any, demo: Any, query: str) -> None:
+    response = gql.login("inv.ofb").post(query)
+    assert response.status_code == 400
+    assert "too large or too deeply nested" in response.json()["errors"][0]["message"]
+
+
+def test_nesting_scan_ignores_strings_and_comments() -> None:
+    from wildnet.graphql_limits import nesting_depth
+
+    assert nesting_depth('{ a(x: "{{{{") { b } } # {{{{') == 2
+    assert nesting_depth('{ a(x: """ {{{ """) }') == 2

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from cases.models import Species
 from cases.species.curated import load_curated
-from wildnet import demo, demo_cases, demo_sharing
+from wildnet import demo, demo_cases, demo_compliance, demo_sharing
 
 
 class Command(BaseCommand):
@@ -23,6 +23,7 @@ class Command(BaseCommand):
                 load_curated()
             counts["cases"] = demo_cases.load_cases()
             counts.update(demo_sharing.load_sharing())
+            counts["takedown notices"] = demo_compliance.load_notices()
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))
         self.stdout.write(f"Demo accounts (password {demo.DEMO_PASSWORD!r}): "

@@ -1,0 +1,99 @@
+"""GraphQL for platform compliance figures (``platformCompliance``).
+
+The figures cover only the notices the viewer may see, so the one query serves every audience: an issuing
+agency gets its own notices' figures, a national coordinator those of their country's agencies, a platform
+officer their own platform's, anyone else nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import graphene
+from graphql import GraphQLError
+
+from access.errors import ActionError
+from access.policy import visible
+from api.context import get_viewer
+
+from .metrics import BY_PLATFORM, BY_PLATFORM_AND_COUNTRY, PlatformMetrics, period, platform_compliance
+from .models import TakedownNotice
+
+
+def _seconds(name: str) -> graphene.Float:
+    def resolve(metrics: PlatformMetrics, info: Any) -> float | None:
+        duration: datetime.timedelta | None = getattr(metrics, name)
+        return None if duration is None else duration.total_seconds()
+
+    return graphene.Float(resolver=resolve, description="Seconds, nearest-rank; null when there is no data.")
+
+
+def _rate(description: str) -> graphene.Float:
+    return graphene.Float(description=f"{description}; null when the denominator is zero.")
+
+
+class RejectionReasonCount(graphene.ObjectType):
+    reason = graphene.String(required=True)
+    count = graphene.Int(required=True)
+
+
+class PlatformComplianceMetrics(graphene.ObjectType):
+    """One platform's figures (per issuing country when grouped) over the notices sent in the period."""
+
+    platform_code = graphene.String(required=True)
+    platform_name = graphene.String(required=True)
+    country = graphene.String(description="The issuing agencies' country; null unless grouped by country.")
+    notices_sent = graphene.Int(required=True)
+    acknowledged = graphene.Int(required=True)
+    acknowledgement_rate = _rate("Acknowledged ÷ sent")
+    median_time_to_acknowledge = _seconds("median_time_to_acknowledge")
+    p90_time_to_acknowledge = _seconds("p90_time_to_acknowledge")
+    median_time_to_action = _seconds("median_time_to_action")
+    p90_time_to_action = _seconds("p90_time_to_action")
+    items = graphene.Int(required=True)
+    acted = graphene.Int(required=True, description="Items removed, restricted or whose account was suspended.")
+    acted_within_sla = graphene.Int(required=True, description="Acted items that took effect by the deadline.")
+    within_sla_share_of_acted = _rate("Acted within the SLA ÷ acted items")
+    within_sla_share_of_items = _rate("Acted within the SLA ÷ items")
+    removal_rate = _rate("Acted items ÷ items (TCAP)")
+    rejected = graphene.Int(required=True)
+    rejection_reasons = graphene.List(graphene.NonNull(RejectionReasonCount), required=True,
+                                      description="The ten most frequent, most frequent first.")
+    relisted = graphene.Int(required=True, description="Acted items that were re-listed afterwards.")
+    relisting_rate = _rate("Re-listed ÷ acted items")
+    open_overdue = graphene.Int(required=True, description="Notices not closed and past their action deadline.")
+
+    @staticmethod
+    def resolve_rejection_reasons(metrics: PlatformMetrics, info: Any) -> list[RejectionReasonCount]:
+        return [RejectionReasonCount(reason=reason, count=count) for reason, count in metrics.rejection_reasons]
+
+
+class Query(graphene.ObjectType):
+    platform_compliance = graphene.List(
+        graphene.NonNull(PlatformComplianceMetrics), required=True,
+        start=graphene.Date(required=True, description="First day (UTC) of the period."),
+        end=graphene.Date(required=True, description="Day (UTC) after the period."),
+        platform_code=graphene.String(),
+        country=graphene.String(description="Only notices issued by this country's agencies."),
+        group_by_country=graphene.Boolean(default_value=False),
+        description="Compliance figures over the notices sent in [start, end) that the viewer may see: an "
+                    "agency its own, a coordinator their country's agencies', a platform officer their "
+                    "platform's. Percentiles are nearest-rank.",
+    )
+
+    @staticmethod
+    def resolve_platform_compliance(root: Any, info: Any, start: datetime.date, end: datetime.date,
+                                    platform_code: str | None = None, country: str | None = None,
+                                    group_by_country: bool = False) -> list[PlatformMetrics]:
+        try:
+            bounds = period(start, end)
+        except ActionError as error:
+            raise GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field}) from None
+        notices = visible(get_viewer(info), TakedownNotice.objects.all())
+        if platform_code:
+            notices = notices.filter(platform__code=platform_code)
+        if country:
+            notices = notices.filter(issuing_agency__country=country.upper())
+        return platform_compliance(notices, *bounds,
+                                   group_by=BY_PLATFORM_AND_COUNTRY if group_by_country else BY_PLATFORM)

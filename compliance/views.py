@@ -1,0 +1,137 @@
+"""Compliance exports over HTTP: the figures as CSV, item outcomes as DSA statements of reasons (JSON).
+
+Both answer GET only, to a browser session or a bearer token, with what the caller may see and nothing
+more: the notices come from the policy, exactly as for ``platformCompliance``. Anyone signed in may ask; a
+viewer who may see no notice gets an empty export. An anonymous caller gets 401 (the address of an export
+is no secret, and 401 is what a bad token already gets from the token middleware). Bad parameters get 400
+with a typed error, and every export is audited with its parameters and size.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_GET
+
+from access import policy
+from access.errors import ActionError, ErrorCode
+from access.policy import Viewer
+from api.context import viewer_for_request
+from audit.actions import record
+
+from . import exports
+from .metrics import BY_PLATFORM, BY_PLATFORM_AND_COUNTRY, period, platform_compliance
+from .models import TakedownNotice
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CODE = re.compile(r"[-a-zA-Z0-9_]{0,32}")
+_FLAGS = {"": False, "0": False, "false": False, "1": True, "true": True}
+
+
+@dataclass(frozen=True)
+class ExportParameters:
+    start: datetime.date
+    end: datetime.date
+    bounds: tuple[datetime.datetime, datetime.datetime]
+    platform: str
+    by_country: bool
+
+    def audit(self, export: str, rows: int) -> dict[str, Any]:
+        return {"export": export, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "platform": self.platform, "by_country": self.by_country, "rows": rows}
+
+
+def parameters(query: QueryDict) -> ExportParameters:
+    """``start`` and ``end`` (YYYY-MM-DD, end exclusive), optional ``platform`` code and ``by_country`` flag."""
+    dates = []
+    for name in ("start", "end"):
+        value = query.get(name, "")
+        try:
+            if not _DATE.fullmatch(value):
+                raise ValueError(value)
+            dates.append(datetime.date.fromisoformat(value))
+        except ValueError:
+            raise ActionError(ErrorCode.INVALID, f"Give {name} as YYYY-MM-DD.", name) from None
+    flag = query.get("by_country", "").lower()
+    if flag not in _FLAGS:
+        raise ActionError(ErrorCode.INVALID, "by_country is 1 or 0.", "by_country")
+    platform = query.get("platform", "").strip()
+    if not _CODE.fullmatch(platform):
+        raise ActionError(ErrorCode.INVALID, "platform is a platform's code, e.g. pf-leboncoin.", "platform")
+    start, end = dates
+    return ExportParameters(start=start, end=end, bounds=period(start, end), platform=platform,
+                            by_country=_FLAGS[flag])
+
+
+def _notices(viewer: Viewer, params: ExportParameters) -> QuerySet[TakedownNotice]:
+    notices = policy.visible(viewer, TakedownNotice.objects.all())
+    return notices.filter(platform__code=params.platform) if params.platform else notices
+
+
+def _error(code: ErrorCode, message: str, field: str | None, status: int) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code.value, "field": field}}]},
+                        status=status)
+
+
+def _accept(request: HttpRequest) -> tuple[Viewer, ExportParameters] | JsonResponse:
+    """The viewer and the parameters, or the response that refuses the request."""
+    viewer = viewer_for_request(request)
+    if not viewer.active:
+        response = _error(ErrorCode.UNAUTHENTICATED, "Sign in or send an API token.", None, 401)
+        response["WWW-Authenticate"] = 'Bearer realm="wildnet"'
+        return response
+    try:
+        return viewer, parameters(request.GET)
+    except ActionError as error:
+        return _error(error.code, error.message, error.field, 400)
+
+
+def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class _Echo:
+    """The file-like object ``csv.writer`` needs, handing each formatted line back instead of buffering it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+def metrics_csv(request: HttpRequest) -> HttpResponseBase:
+    """The ``platformCompliance`` figures as CSV, one row per platform (and issuing country), streamed."""
+    accepted = _accept(request)
+    if isinstance(accepted, JsonResponse):
+        return accepted
+    viewer, params = accepted
+    metrics = platform_compliance(_notices(viewer, params), *params.bounds,
+                                  group_by=BY_PLATFORM_AND_COUNTRY if params.by_country else BY_PLATFORM)
+    record("compliance.export", actor=viewer.officer, details=params.audit("metrics.csv", len(metrics)))
+    writer = csv.writer(_Echo())
+    rows = exports.metrics_table(metrics, params.start, params.end, params.by_country)
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    return _attachment(response, f"platform-compliance-{params.start}-{params.end}.csv")
+
+
+@require_GET
+def statements_json(request: HttpRequest) -> HttpResponseBase:
+    """Acted items whose action took effect in the period, as DSA Transparency Database statements of reasons,
+    in the body of the database's bulk endpoint (``{"statements": [...]}``)."""
+    accepted = _accept(request)
+    if isinstance(accepted, JsonResponse):
+        return accepted
+    viewer, params = accepted
+    items = exports.statement_items(_notices(viewer, params), *params.bounds)
+    statements = [exports.statement(item) for item in items]
+    record("compliance.export", actor=viewer.officer, details=params.audit("statements.json", len(statements)))
+    return _attachment(JsonResponse({"statements": statements}),
+                       f"statements-of-reasons-{params.start}-{params.end}.json")

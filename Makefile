@@ -42,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy platform cases sharing compliance
+	$(BIN)/mypy platform cases sharing compliance search
 
 ## Regenerate the committed GraphQL SDL (a test fails when it drifts from the code).
 schema: $(STAMP)

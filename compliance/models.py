@@ -257,3 +257,4 @@ class Relisting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id} relists {self.earlier_item_id}"
+from .measures.models import *  # noqa: E402, F403  (model measures live in their own module)

@@ -8,6 +8,8 @@ from audit.schema import Query as AuditQuery
 from cases.schema import Mutation as CaseMutation
 from cases.schema import Query as CaseQuery
 from cases.schema_evidence import Mutation as EvidenceMutation
+from compliance.measures.schema import Mutation as MeasuresMutation
+from compliance.measures.schema import Query as MeasuresQuery
 from compliance.schema import Mutation as ComplianceMutation
 from compliance.schema import Query as ComplianceQuery
 from compliance.schema_metrics import Query as ComplianceMetricsQuery
@@ -15,17 +17,18 @@ from mandates.schema import Mutation as MandateMutation
 from mandates.schema import Query as MandateQuery
 from officers.schema import Mutation as OfficerMutation
 from officers.schema import Query as OfficerQuery
+from search.schema import Query as SearchQuery
 from sharing.schema import Mutation as SharingMutation
 from sharing.schema import Query as SharingQuery
 
 
 class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, CaseQuery, SharingQuery, ComplianceQuery,
-            ComplianceMetricsQuery, graphene.ObjectType):
+            ComplianceMetricsQuery, MeasuresQuery, SearchQuery, graphene.ObjectType):
     node = PolicyNode.Field(description="Any object by global id; null when missing or not visible.")
 
 
 class Mutation(OfficerMutation, MandateMutation, CaseMutation, EvidenceMutation, SharingMutation,
-               ComplianceMutation, graphene.ObjectType):
+               ComplianceMutation, MeasuresMutation, graphene.ObjectType):
     pass
 
 

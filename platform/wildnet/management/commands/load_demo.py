@@ -4,7 +4,8 @@ from django.db import transaction
 
 from cases.models import Species
 from cases.species.curated import load_curated
-from wildnet import demo, demo_cases, demo_compliance, demo_sharing
+from search.backends import get_backend
+from wildnet import demo, demo_cases, demo_compliance, demo_measures, demo_sharing
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
             counts["cases"] = demo_cases.load_cases()
             counts.update(demo_sharing.load_sharing())
             counts["takedown notices"] = demo_compliance.load_notices()
+            counts["national assessments"] = demo_measures.load_assessments()
+            counts["search documents"] = get_backend().rebuild()
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))
         self.stdout.write(f"Demo accounts (password {demo.DEMO_PASSWORD!r}): "

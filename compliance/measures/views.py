@@ -1,0 +1,60 @@
+"""The national report over HTTP: ``/compliance/national-report/<country>/<period>.json|.csv|.html``.
+
+A browser session or a bearer token; the assessment comes from the policy, so a missing assessment, one the
+caller may not see (another country's draft) and an anonymous caller all get the same 404. Every report
+served is audited with its country, period, revision and format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_GET
+
+from access.errors import ActionError
+from api.context import viewer_for_request
+from audit.actions import record
+
+from . import reports
+from .periods import parse_period
+from .queries import current_assessment
+
+_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+def _not_found() -> JsonResponse:
+    return JsonResponse({"errors": [{"message": "No such assessment.", "extensions": {"code": "NOT_FOUND"}}]},
+                        status=404)
+
+
+@require_GET
+def national_report(request: HttpRequest, country: str, period: str, fmt: str) -> HttpResponseBase:
+    viewer = viewer_for_request(request)
+    try:
+        start, end = parse_period(period)
+    except ActionError:
+        return _not_found()
+    assessment = current_assessment(viewer, country, start, end) if viewer.active else None
+    if assessment is None:
+        return _not_found()
+    report = reports.national_report(viewer, assessment)
+    record("assessment.report", actor=viewer.officer, obj=assessment,
+           details={"country": assessment.country, "period": assessment.period_label,
+                    "revision": assessment.revision, "format": fmt})
+    if fmt == "json":
+        response: HttpResponse = JsonResponse(report, json_dumps_params={"ensure_ascii": False})
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(reports.csv_rows(report))
+        response = HttpResponse(buffer.getvalue(), content_type=_TYPES["csv"])
+    else:
+        response = HttpResponse(reports.html(report), content_type=_TYPES["html"])
+    name = f"national-report-{assessment.country}-{assessment.period_label.replace('/', '_')}-r{assessment.revision}"
+    if fmt != "html":
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,121 @@
+"""The search backend interface and the results contract every backend honours.
+
+Modelled on Wagtail's backends (one interface, a database default, one contract test suite per backend) and on
+Aleph's single authorisation filter: a backend receives the viewer and must apply the policy itself — the
+database backend by filtering through ``access.policy``, Elasticsearch by the access fields of its documents plus
+a final check of the page against the policy — so no caller can forget it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from access.policy import Viewer
+
+#: What can be searched, by the type names the GraphQL API uses.
+DOCUMENT_TYPES = ("case", "listing", "entity", "report")
+
+#: The model behind each document type (``app_label.Model``), resolved lazily so backends load before the apps.
+DOCUMENT_MODELS = {"case": "cases.Case", "listing": "cases.Listing", "entity": "cases.Entity",
+                   "report": "cases.IntelReport"}
+
+#: How many rows a rebuild reads and indexes at a time.
+REBUILD_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    types: frozenset[str] = frozenset()  # empty: every type
+    species_ids: frozenset[int] = frozenset()
+    cites_appendices: frozenset[str] = frozenset()
+    platform_codes: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()  # jurisdictions of the case
+    statuses: frozenset[str] = frozenset()  # case or listing status
+    agency_codes: frozenset[str] = frozenset()  # owning agency
+    date_from: datetime.datetime | None = None
+    date_to: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    first: int = 20
+    after: str | None = None  # opaque cursor from a previous result (search_after)
+    facets: bool = True
+    highlight: bool = True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    type: str  # one of DOCUMENT_TYPES
+    id: int  # primary key of the model row
+    score: float
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int  # only what the viewer may see
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetValue]]  # "type", "platform", "species", "country", "cites_appendix", "status"
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str  # ISO date of the bucket start
+    group: str  # platform code, species name or country
+    count: int
+
+
+class SearchBackend(ABC):
+    """Every method that reads takes the viewer and returns only what the policy lets them see."""
+
+    name: str
+
+    @abstractmethod
+    def search(self, viewer: Viewer, query: SearchQuery) -> SearchResult: ...
+
+    @abstractmethod
+    def trends(self, viewer: Viewer, *, group_by: str, interval: str, filters: SearchFilters) -> list[Bucket]: ...
+
+    @abstractmethod
+    def top_keywords(self, viewer: Viewer, *, filters: SearchFilters, size: int = 20) -> list[FacetValue]: ...
+
+    @abstractmethod
+    def index(self, doc_type: str, ids: list[int]) -> None:
+        """(Re)index these rows from the database; idempotent; rows that no longer exist are deleted."""
+
+    @abstractmethod
+    def delete(self, doc_type: str, ids: list[int]) -> None: ...
+
+    def rebuild(self, progress: bool = False) -> int:
+        """Re-index every document from the database in batches of ids; returns how many were indexed.
+
+        Idempotent and safe while the platform runs (an update made meanwhile is indexed by its own outbox row).
+        Entries whose rows were deleted are left to :meth:`index`'s clean-up; Elasticsearch overrides this with a
+        fresh index and an alias swap.
+        """
+        from django.apps import apps
+        from tqdm import tqdm
+
+        done = 0
+        for doc_type in DOCUMENT_TYPES:
+            model = apps.get_model(DOCUMENT_MODELS[doc_type])
+            ids = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
+            with tqdm(total=len(ids), desc=doc_type, unit="doc", disable=not progress) as bar:
+                for start in range(0, len(ids), REBUILD_BATCH):
+                    batch = ids[start:start + REBUILD_BATCH]
+                    self.index(doc_type, batch)
+                    bar.update(len(batch))
+            done += len(ids)
+        return done

@@ -1,0 +1,389 @@
+"""The embedded search backend: SQLite FTS5 or PostgreSQL full-text search over ``search.SearchEntry``.
+
+The index only says which documents contain which words. Whether the viewer may see a document is decided at
+query time by :func:`access.policy.visible` on the model itself, with the matches as a subquery
+(``Listing.objects.filter(pk__in=<matches>)``): a stale index entry can never show anything, and a share
+revoked a second ago stops matching at once. Redacted groups need nothing special: a claim (personal data) or a
+report (sources) redacted for the viewer is not visible, so it cannot match — and an entity is visible only
+through a visible claim, so a phone number known only from a redacted claim is no search oracle.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from functools import cached_property
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+
+from access.policy import Viewer, visible
+from cases.identifiers import InvalidIdentifier, normalise_entity
+from cases.models import Case, CaseEntity, Entity, EntityKind, IntelReport, Listing
+from cases.species.matching import match_species
+
+from ..models import SearchEntry
+from ..text import HASHTAG, STOP_WORDS, ParsedQuery, highlight, index_body, parse, tokens
+from .base import DOCUMENT_TYPES, Bucket, FacetValue, SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchResult
+
+logger = logging.getLogger(__name__)
+
+MODELS: dict[str, type[models.Model]] = {"case": Case, "listing": Listing, "entity": Entity, "report": IntelReport}
+
+#: The fields each type is searched and highlighted on.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "case": ("reference", "title", "summary", "modus_operandi"),
+    "listing": ("title", "text", "url"),
+    "entity": ("value", "normalised"),
+    "report": ("text",),
+}
+
+#: How a document reaches its case's fields for filters ("" : it is the case).
+CASE_PATH = {"case": "", "listing": "case__", "report": "case__"}
+
+#: A species resolved from the query text adds that species' listings and cases (misspelt names included).
+SPECIES_THRESHOLD = 86
+
+#: Entity kinds a search text may be an identifier of, tried in this order.
+IDENTIFIER_KINDS = (EntityKind.PHONE, EntityKind.EMAIL, EntityKind.CRYPTO_WALLET, EntityKind.ONLINE_ACCOUNT)
+
+INTERVALS: dict[str, Callable[[str], Any]] = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+CHUNK = 500
+
+
+def encode_cursor(key: tuple[float, str, int]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[float, str, int] | None:
+    """The sort key a cursor carries; ``None`` for a cursor that is not ours (treated as the first page)."""
+    try:
+        score, doc_type, doc_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return float(score), str(doc_type), int(doc_id)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
+def identifier_entities(text: str) -> list[int]:
+    """Entities whose matching key equals the search text read as a phone, e-mail, wallet or handle.
+
+    Used to find (never to show: results still go through the policy) the entities the text designates, so
+    that the caller can record hits in intelligence the searcher cannot see.
+    """
+    keys = set()
+    for kind in IDENTIFIER_KINDS:
+        try:
+            keys.add((kind, normalise_entity(kind, text.strip())))
+        except InvalidIdentifier:
+            continue
+    if not keys:
+        return []
+    query = Q(pk__in=[])
+    for kind, key in keys:
+        query |= Q(kind=kind, normalised=key)
+        if kind == EntityKind.ONLINE_ACCOUNT:
+            query |= Q(kind=kind, normalised__endswith=f":{key}")
+    return list(Entity.objects.filter(query).values_list("pk", flat=True))
+
+
+class DatabaseBackend(SearchBackend):
+    """Search without a search server: the index lives in the application database."""
+
+    name = "database"
+
+    # --- reading -------------------------------------------------------------------------------------------
+
+    def search(self, viewer: Viewer, query: SearchQuery) -> SearchResult:
+        """Visible matches ordered by score, then type and id (a total order, so cursors never skip or repeat).
+
+        A document matches when its text contains every word and phrase, when it is a listing or case of the
+        species the text names (misspelt names included), or when it is the entity the text is an identifier of.
+        """
+        parsed = parse(query.text)
+        scores = self._scores(parsed)
+        if not scores and connection.vendor == "postgresql" and self._fuzzy_text(replace(parsed, fuzzy=True)):
+            parsed = replace(parsed, fuzzy=True)
+            scores = self._scores(parsed)
+        species_ids = self._species(query.text)
+        identified = identifier_entities(query.text) if query.text.strip() else []
+        found: dict[str, models.QuerySet[Any]] = {}
+        keys: list[tuple[float, str, int]] = []
+        for doc_type in self._types(query.filters):
+            qs = self._matching(viewer, doc_type, parsed, query.filters, species_ids, identified)
+            found[doc_type] = qs
+            for pk in qs.values_list("pk", flat=True):
+                keys.append((scores.get((doc_type, pk), 1.0 if not parsed.empty else 0.0), doc_type, pk))
+        keys.sort(key=lambda k: (-k[0], k[1], k[2]))
+        total = len(keys)
+        after = decode_cursor(query.after) if query.after else None
+        if after is not None:
+            keys = [k for k in keys if (-k[0], k[1], k[2]) > (-after[0], after[1], after[2])]
+        first = max(0, min(query.first, 100))
+        page = keys[:first]
+        hits = self._hits(page, parsed if query.highlight else None)
+        return SearchResult(
+            total=total,
+            hits=hits,
+            facets=self._facets(found, Counter(t for _, t, _ in keys)) if query.facets else {},
+            next_cursor=encode_cursor(page[-1]) if len(keys) > first and page else None,
+        )
+
+    def trends(self, viewer: Viewer, *, group_by: str, interval: str, filters: SearchFilters) -> list[Bucket]:
+        """Listings per period and platform, species or country, over the listings the viewer may see."""
+        listings = self._matching(viewer, "listing", parse(""), filters, [], [])
+        listings = Listing.objects.filter(pk__in=listings.values("pk"))
+        trunc = INTERVALS[interval]("first_seen_at")
+        counts: Counter[tuple[str, str]] = Counter()
+        if group_by == "country":
+            for period, key in listings.annotate(period=trunc).values_list("period", "case__jurisdiction_key"):
+                for country in filter(None, key.split(",")):
+                    counts[(period.date().isoformat(), country)] += 1
+        else:
+            field = {"platform": "platform__code", "species": "species__scientific_name"}[group_by]
+            rows = (listings.annotate(period=trunc).exclude(**{f"{field}__isnull": True})
+                    .values("period", field).annotate(n=models.Count("pk", distinct=True)))
+            for row in rows:
+                counts[(row["period"].date().isoformat(), row[field])] += row["n"]
+        return [Bucket(key=k, group=g, count=n) for (k, g), n in sorted(counts.items())]
+
+    def top_keywords(self, viewer: Viewer, *, filters: SearchFilters, size: int = 20) -> list[FacetValue]:
+        """The most frequent hashtags (``#tag``) and words of the visible listings' titles and texts."""
+        listings = self._matching(viewer, "listing", parse(""), filters, [], [])
+        counts: Counter[str] = Counter()
+        for title, text in listings.values_list("title", "text").iterator(chunk_size=2000):
+            content = f"{title} {text}"
+            counts.update(f"#{tag.casefold()}" for tag in HASHTAG.findall(content))
+            counts.update(w for w in tokens(HASHTAG.sub(" ", content))
+                          if len(w) > 2 and w not in STOP_WORDS and not w.isdigit())
+        return [FacetValue(value, n) for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]]
+
+    # --- writing -------------------------------------------------------------------------------------------
+
+    def index(self, doc_type: str, ids: list[int]) -> None:
+        """Store the folded text of these rows; rows that no longer exist leave the index. Idempotent."""
+        model = MODELS[doc_type]
+        for start in range(0, len(ids), CHUNK):
+            chunk = list(dict.fromkeys(ids[start:start + CHUNK]))
+            rows = model._default_manager.filter(pk__in=chunk).values_list("pk", *FIELDS[doc_type])
+            bodies = {row[0]: index_body(*row[1:]) for row in rows}
+            with transaction.atomic():
+                self.delete(doc_type, [pk for pk in chunk if pk not in bodies])
+                existing = dict(SearchEntry.objects.filter(doc_type=doc_type, doc_id__in=list(bodies))
+                                .values_list("doc_id", "pk"))
+                SearchEntry.objects.bulk_create(
+                    [SearchEntry(doc_type=doc_type, doc_id=pk, body=body)
+                     for pk, body in bodies.items() if pk not in existing])
+                for pk in existing:
+                    SearchEntry.objects.filter(pk=existing[pk]).update(body=bodies[pk], version=F("version") + 1)
+                if connection.vendor == "sqlite":
+                    entries = SearchEntry.objects.filter(doc_type=doc_type, doc_id__in=list(bodies))
+                    self._fts_replace(list(entries.values_list("pk", "body")))
+
+    def delete(self, doc_type: str, ids: list[int]) -> None:
+        if not ids:
+            return
+        entries = SearchEntry.objects.filter(doc_type=doc_type, doc_id__in=ids)
+        if connection.vendor == "sqlite":
+            self._fts_delete(list(entries.values_list("pk", flat=True)))
+        entries.delete()
+
+    def _fts_delete(self, entry_ids: list[int]) -> None:
+        with connection.cursor() as cursor:
+            for start in range(0, len(entry_ids), CHUNK):
+                chunk = entry_ids[start:start + CHUNK]
+                marks = ",".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", chunk)  # noqa: S608 (placeholders)
+
+    def _fts_replace(self, rows: list[tuple[int, str]]) -> None:
+        self._fts_delete([pk for pk, _ in rows])
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO search_fts(rowid, body) VALUES (%s, %s)", rows)
+
+    # --- matching ------------------------------------------------------------------------------------------
+
+    @cached_property
+    def trigram(self) -> bool:
+        """Whether pg_trgm is installed; without it fuzzy terms fall back to a substring match."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            found = cursor.fetchone() is not None
+        if not found:
+            logger.warning("search: pg_trgm is not installed; fuzzy matching falls back to substring matching")
+        return found
+
+    def _where(self, parsed: ParsedQuery) -> tuple[str, list[Any]]:
+        """A condition on ``search_searchentry`` selecting the entries that match ``parsed``, and its params."""
+        if connection.vendor == "sqlite":
+            return "id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)", [self._fts_expression(parsed)]
+        where, params = "document @@ to_tsquery('simple', %s)", [self._tsquery(parsed)]
+        fuzzy = self._fuzzy_text(parsed)
+        if fuzzy is None:
+            return where, params
+        if self.trigram:
+            return f"({where} OR %s <%% body)", [*params, fuzzy]
+        return f"({where} OR body LIKE %s)", [*params, f"%{fuzzy}%"]
+
+    def _scores(self, parsed: ParsedQuery) -> dict[tuple[str, int], float]:
+        """The relevance of every matching entry, by (type, id): BM25 on SQLite, ts_rank (+ similarity) on PG."""
+        if parsed.empty:
+            return {}
+        if connection.vendor == "sqlite":
+            sql = ("SELECT e.doc_type, e.doc_id, -bm25(search_fts) FROM search_fts "
+                   "JOIN search_searchentry e ON e.id = search_fts.rowid WHERE search_fts MATCH %s")
+            params: list[Any] = [self._fts_expression(parsed)]
+        else:
+            where, where_params = self._where(parsed)
+            fuzzy = self._fuzzy_text(parsed)
+            similarity = " + word_similarity(%s, body)" if fuzzy is not None and self.trigram else ""
+            rank = f"ts_rank(document, to_tsquery('simple', %s)){similarity}"
+            sql = f"SELECT doc_type, doc_id, {rank} FROM search_searchentry WHERE {where}"  # noqa: S608 (constant)
+            params = [self._tsquery(parsed), *([fuzzy] if similarity else []), *where_params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {(t, int(i)): float(s) for t, i, s in cursor.fetchall()}
+
+    @staticmethod
+    def _fts_expression(parsed: ParsedQuery) -> str:
+        """FTS5 syntax: every word and every quoted phrase must occur (words are ``[a-z0-9]+``: no escaping)."""
+        return " ".join(f'"{" ".join(p)}"' for p in (*((w,) for w in parsed.words), *parsed.phrases))
+
+    @staticmethod
+    def _tsquery(parsed: ParsedQuery) -> str:
+        return " & ".join([f"'{w}'" for w in parsed.words]
+                          + ["(" + " <-> ".join(f"'{w}'" for w in p) + ")" for p in parsed.phrases])
+
+    @staticmethod
+    def _fuzzy_text(parsed: ParsedQuery) -> str | None:
+        """Plain words (no phrase) of a fuzzy query are matched approximately on PostgreSQL, to forgive a typo."""
+        return " ".join(parsed.words) if parsed.fuzzy and parsed.words and not parsed.phrases else None
+
+    def _entries(self, doc_type: str, parsed: ParsedQuery) -> RawSQL:
+        where, params = self._where(parsed)
+        sql = f"SELECT doc_id FROM search_searchentry WHERE doc_type = %s AND {where}"  # noqa: S608 (constant SQL)
+        return RawSQL(sql, [doc_type, *params])  # noqa: S611 (the search text is a parameter)
+
+    def _species(self, text: str) -> list[int]:
+        if not text.strip():
+            return []
+        matches = match_species(text, limit=1)
+        return [matches[0].species.pk] if matches and matches[0].score >= SPECIES_THRESHOLD else []
+
+    @staticmethod
+    def _types(filters: SearchFilters) -> list[str]:
+        return [t for t in DOCUMENT_TYPES if not filters.types or t in filters.types]
+
+    def _matching(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
+                  species_ids: list[int], identified: list[int]) -> models.QuerySet[Any]:
+        """The visible documents of ``doc_type`` matching the text and the filters, as one queryset."""
+        model = MODELS[doc_type]
+        qs = model._default_manager.all()
+        if not parsed.empty or species_ids or identified:
+            text = Q(pk__in=self._entries(doc_type, parsed)) if not parsed.empty else Q(pk__in=[])
+            if species_ids and doc_type in ("case", "listing"):
+                text |= Q(pk__in=model._default_manager.filter(species__in=species_ids).values("pk"))
+            if identified and doc_type == "entity":
+                text |= Q(pk__in=identified)
+            qs = qs.filter(text)
+        filtered = self._filter(viewer, doc_type, filters)
+        if filtered is not None:
+            qs = qs.filter(filtered)
+        return visible(viewer, qs)
+
+    def _filter(self, viewer: Viewer, doc_type: str, filters: SearchFilters) -> Q | None:
+        """Filters as a ``Q``; an entity is filtered through the visible claims on it, never through others."""
+        if doc_type == "entity":
+            claims = self._case_filter("case__", "entity", filters)
+            if claims is None:
+                return None
+            return Q(pk__in=visible(viewer, CaseEntity.objects.filter(claims)).values("entity_id"))
+        return self._case_filter(CASE_PATH[doc_type], doc_type, filters)
+
+    @staticmethod
+    def _case_filter(path: str, doc_type: str, f: SearchFilters) -> Q | None:
+        parts: list[Q] = []
+        own = "" if doc_type == "listing" else path
+        if f.species_ids:
+            parts.append(Q(**{f"{own}species__in": f.species_ids}))
+        if f.platform_codes:
+            field = "platform__code__in" if doc_type == "listing" else f"{path}platforms__code__in"
+            parts.append(Q(**{field: f.platform_codes}))
+        if f.statuses:
+            parts.append(Q(**{f"{own}status__in": f.statuses}))
+        if f.agency_codes:
+            parts.append(Q(**{f"{path}owner_agency__code__in": f.agency_codes}))
+        for codes, field in ((f.countries, "jurisdiction_key"), (f.cites_appendices, "appendix_key")):
+            if codes:
+                any_of = Q(pk__in=[])
+                for code in codes:
+                    any_of |= Q(**{f"{path}{field}__contains": f",{code},"})
+                parts.append(any_of)
+        date = {"listing": "first_seen_at", "entity": "created_at"}.get(doc_type, "created_at")
+        if f.date_from:
+            parts.append(Q(**{f"{date}__gte": f.date_from}))
+        if f.date_to:
+            parts.append(Q(**{f"{date}__lt": f.date_to}))
+        if not parts:
+            return None
+        combined = Q()
+        for part in parts:
+            combined &= part
+        if doc_type == "entity":
+            return combined
+        return Q(pk__in=MODELS[doc_type]._default_manager.filter(combined).values("pk"))
+
+    # --- shaping -------------------------------------------------------------------------------------------
+
+    def _hits(self, page: list[tuple[float, str, int]], parsed: ParsedQuery | None) -> list[SearchHit]:
+        texts: dict[tuple[str, int], dict[str, str]] = {}
+        if parsed is not None and not parsed.empty:
+            for doc_type in {t for _, t, _ in page}:
+                ids = [pk for _, t, pk in page if t == doc_type]
+                for row in MODELS[doc_type]._default_manager.filter(pk__in=ids).values("pk", *FIELDS[doc_type]):
+                    texts[(doc_type, row.pop("pk"))] = row
+        hits = []
+        for score, doc_type, pk in page:
+            marks: dict[str, list[str]] = {}
+            for name, value in texts.get((doc_type, pk), {}).items():
+                snippet = highlight(value or "", parsed.terms) if parsed is not None else None
+                if snippet:
+                    marks[name] = [snippet]
+            hits.append(SearchHit(type=doc_type, id=pk, score=score, highlights=marks))
+        return hits
+
+    def _facets(self, found: dict[str, models.QuerySet[Any]], per_type: Counter[str]) -> dict[str, list[FacetValue]]:
+        """Counts over the visible matches only (each document counted once per value)."""
+        counts: dict[str, Counter[str]] = {name: Counter() for name in
+                                            ("type", "platform", "country", "cites_appendix", "status", "species")}
+        for doc_type, qs in found.items():
+            if not per_type[doc_type]:
+                continue
+            counts["type"][doc_type] = per_type[doc_type]
+            if doc_type == "entity":
+                continue
+            path = CASE_PATH[doc_type]
+            own = "" if doc_type == "listing" else path
+            source = MODELS[doc_type]._default_manager.filter(pk__in=qs.values("pk"))
+            platform = "platform__code" if doc_type == "listing" else f"{path}platforms__code"
+            self._count(counts["platform"], source, platform)
+            self._count(counts["species"], source, f"{own}species__scientific_name")
+            if doc_type in ("case", "listing"):
+                self._count(counts["status"], source, "status")
+            for name, field in (("country", "jurisdiction_key"), ("cites_appendix", "appendix_key")):
+                for key in source.values_list(f"{path}{field}", flat=True):
+                    counts[name].update(filter(None, (key or "").split(",")))
+        return {name: [FacetValue(v, n) for v, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))]
+                for name, c in counts.items()}
+
+    @staticmethod
+    def _count(counter: Counter[str], source: models.QuerySet[Any], field: str) -> None:
+        pairs = source.exclude(**{f"{field}__isnull": True}).values_list("pk", field).distinct()
+        counter.update(value for _, value in pairs)
+

@@ -1,0 +1,372 @@
+"""Elasticsearch documents: strict mappings, analysers and the access fields the policy filters on.
+
+Four indices (cases, listings, entities, reports), each behind an alias ``{prefix}-{type}`` pointing at a versioned
+index ``{prefix}-{type}-v{N}``; a change of mapping or settings is a new version built by ``rebuild`` and swapped
+in atomically (house style 7). Mappings are ``dynamic: strict``: a field not declared here is a bulk error, not a
+silently guessed mapping.
+
+Access (DESIGN "Access rules", Aleph's authz fields). A document is readable through one or more cases: a case,
+listing or report through its own case, an entity through every case that makes a claim about it. Each such case
+is one entry of the nested ``access`` list, carrying what ``sharing.rules.coverage`` tests on a case (owning
+agency, classification, handling code, crime area, jurisdictions and appendices with their ``,ES,FR,`` keys) and
+the live shares of that case as a nested ``access.shares`` list (recipient agency or task force, mandate, expiry,
+redaction flags). Keeping shares nested inside their case lets one query say "the grant and the coverage hold for
+the same case", which a flat list could not. Only active shares are indexed; expiry is tested at query time.
+
+Redaction (access rule 4, no search oracle). Identifiers live in entity documents, which as a whole need a grant
+that does not redact personal data (as claims do in ``cases.rules``); a case document does not repeat them, so a
+phone number finds the entity, never the case. The one personal field elsewhere, a listing's ``seller``, is never
+copied into ``text_all`` and is queried only under that same filter (see ``search.backends.elasticsearch``).
+Whole report documents need a grant that does not redact sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from elasticsearch_dsl import (
+    Boolean,
+    Date,
+    Document,
+    Index,
+    InnerDoc,
+    Integer,
+    Keyword,
+    Long,
+    MetaField,
+    Nested,
+    ScaledFloat,
+    Text,
+    analyzer,
+    token_filter,
+)
+
+from cases.models import Case, Entity, IntelReport, Listing, Species
+from sharing.models import Share, ShareStatus
+
+#: Bumped when a mapping or the analysis settings change; ``rebuild`` always creates a newer index than the
+#: one behind the alias, and records this in the index's ``_meta`` so drift is visible.
+SCHEMA_VERSION = 1
+
+# --- analysis --------------------------------------------------------------------------------------------------
+
+_stemmers = {
+    "en": token_filter("wildnet_en_stemmer", "stemmer", language="light_english"),
+    "fr": token_filter("wildnet_fr_stemmer", "stemmer", language="light_french"),
+    "es": token_filter("wildnet_es_stemmer", "stemmer", language="light_spanish"),
+}
+_stopwords = {
+    "en": token_filter("wildnet_en_stop", "stop", stopwords="_english_"),
+    "fr": token_filter("wildnet_fr_stop", "stop", stopwords="_french_"),
+    "es": token_filter("wildnet_es_stop", "stop", stopwords="_spanish_"),
+}
+#: French elisions (l'ivoire, d'éléphant) must go before stemming, or "l'ivoire" never matches "ivoire".
+_elision = token_filter("wildnet_fr_elision", "elision", articles_case=True,
+                        articles=["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"])
+
+#: Language-neutral: lower case and ASCII folding, so "éléphant", "Elephant" and "elephant" are one term; the
+#: French elisions go too, or the standard tokenizer keeps "d'éléphant" as one word and highlights nothing.
+#: Species names and identifiers use it (a scientific name is not English, French or Spanish).
+folding = analyzer("wildnet_folding", tokenizer="standard", filter=[_elision, "lowercase", "asciifolding"])
+english = analyzer("wildnet_en", tokenizer="standard",
+                   filter=["lowercase", "asciifolding", _stopwords["en"], _stemmers["en"]])
+french = analyzer("wildnet_fr", tokenizer="standard",
+                  filter=[_elision, "lowercase", "asciifolding", _stopwords["fr"], _stemmers["fr"]])
+spanish = analyzer("wildnet_es", tokenizer="standard",
+                   filter=["lowercase", "asciifolding", _stopwords["es"], _stemmers["es"]])
+#: Keyword sub-fields for facets and exact matches, folded so a facet does not split "Éléphant"/"elephant".
+folding_normalizer = "wildnet_keyword"
+
+INDEX_SETTINGS = {
+    "number_of_shards": 1,
+    "number_of_replicas": 1,
+    # The alias swap makes a fresh index live at once; a 1 s refresh keeps commit-to-searchable under 2 s.
+    "refresh_interval": "1s",
+    "max_result_window": 10000,
+    "analysis": {"normalizer": {folding_normalizer: {"type": "custom", "filter": ["lowercase", "asciifolding"]}}},
+}
+
+
+def multilingual(copy_to: str | None = "text_all") -> Text:
+    """A text field analysed once per language (``.en``, ``.fr``, ``.es``) plus a folded ``.keyword``.
+
+    The language of a listing is often unknown or wrong, so every text is indexed in all three; the query
+    searches all sub-fields and the best one wins.
+    """
+    return Text(analyzer=folding, copy_to=copy_to, fields={
+        "en": Text(analyzer=english), "fr": Text(analyzer=french), "es": Text(analyzer=spanish),
+        "keyword": Keyword(ignore_above=256, normalizer=folding_normalizer),
+    })
+
+
+def personal() -> Text:
+    """Suspects' personal data: searchable only under a grant that does not redact it, never in ``text_all``."""
+    return Text(analyzer=folding, multi=True, fields={"keyword": Keyword(ignore_above=256)})
+
+
+# --- access ----------------------------------------------------------------------------------------------------
+
+
+class ShareGrant(InnerDoc):
+    """One active share of the case: to an agency under one of its mandates, or to a task force."""
+
+    share_id = Long()
+    agency_id = Long()
+    task_force_id = Long()
+    mandate_id = Long()
+    expires_at = Date()
+    redact_personal_data = Boolean()
+    redact_sources = Boolean()
+    redact_evidence = Boolean()
+
+
+class CaseAccess(InnerDoc):
+    """The access fields of one case through which the document is readable."""
+
+    case_id = Long()
+    owner_agency_id = Long()
+    classification = Integer()
+    handling_code = Keyword()
+    crime_area = Keyword()
+    jurisdictions = Keyword(multi=True)
+    jurisdiction_key = Keyword()
+    cites_appendices = Keyword(multi=True)
+    appendix_key = Keyword()
+    shares = Nested(ShareGrant)
+
+
+# --- documents -------------------------------------------------------------------------------------------------
+
+
+class WildNetDocument(Document):
+    """Fields every document has: identity, access, the filter and facet fields, and the catch-all text."""
+
+    id = Long()
+    type = Keyword()
+    date = Date()
+    updated_at = Date()
+    text_all = Text(analyzer=folding, fields={"en": Text(analyzer=english), "fr": Text(analyzer=french),
+                                               "es": Text(analyzer=spanish)})
+    access = Nested(CaseAccess)
+    agency_code = Keyword()
+    countries = Keyword(multi=True)
+    cites_appendices = Keyword(multi=True)
+    platform_codes = Keyword(multi=True)
+    species_ids = Long(multi=True)
+    species = Keyword(multi=True)  # scientific names, for facets and trends
+    species_names = Text(analyzer=folding, multi=True, copy_to="text_all",
+                         fields={"keyword": Keyword(ignore_above=256, normalizer=folding_normalizer)})
+    status = Keyword()
+    hashtags = Keyword(multi=True, normalizer=folding_normalizer)
+    #: Digest of the rest of the document, so ``reconcile_search`` can tell a stale document from a current one.
+    digest = Keyword(index=False)
+
+    class Meta:
+        dynamic = MetaField("strict")
+
+
+class CaseDocument(WildNetDocument):
+    reference = Keyword(copy_to="text_all")
+    title = multilingual()
+    summary = multilingual()
+    modus_operandi = multilingual()
+    priority = Keyword()
+    crime_area = Keyword()
+
+    class Index:
+        name = f"{settings.ELASTICSEARCH_INDEX_PREFIX}-case"
+        settings = INDEX_SETTINGS
+
+
+class ListingDocument(WildNetDocument):
+    case_id = Long()
+    url = Keyword()
+    title = multilingual()
+    text = multilingual()
+    language = Keyword()
+    claimed_location = multilingual()
+    price = ScaledFloat(scaling_factor=100)
+    currency = Keyword()
+    last_seen_at = Date()
+    seller = personal()
+
+    class Index:
+        name = f"{settings.ELASTICSEARCH_INDEX_PREFIX}-listing"
+        settings = INDEX_SETTINGS
+
+
+class EntityDocument(WildNetDocument):
+    """A whole entity is personal data: its access filter requires a non-redacting grant (claims rule)."""
+
+    kind = Keyword()
+    value = Text(analyzer=folding, copy_to="text_all", fields={"keyword": Keyword(ignore_above=256)})
+    normalised = Keyword(copy_to="text_all")
+
+    class Index:
+        name = f"{settings.ELASTICSEARCH_INDEX_PREFIX}-entity"
+        settings = INDEX_SETTINGS
+
+
+class ReportDocument(WildNetDocument):
+    """A whole report is the sources group: its access filter requires a grant not redacting sources."""
+
+    case_id = Long()
+    text = multilingual()
+    grading_system = Keyword()
+    source_evaluation = Keyword()
+    information_assessment = Keyword()
+
+    class Index:
+        name = f"{settings.ELASTICSEARCH_INDEX_PREFIX}-report"
+        settings = INDEX_SETTINGS
+
+
+DOCUMENTS: dict[str, type[WildNetDocument]] = {
+    "case": CaseDocument, "listing": ListingDocument, "entity": EntityDocument, "report": ReportDocument,
+}
+
+
+def alias(doc_type: str) -> str:
+    """The name every query and write uses; it points at exactly one versioned index."""
+    return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-{doc_type}"
+
+
+def versioned_index(doc_type: str, version: int) -> Index:
+    """The index definition (settings, analysis, strict mapping) under its versioned name."""
+    index: Index = DOCUMENTS[doc_type]._index.clone(name=f"{alias(doc_type)}-v{version}")
+    return index
+
+
+def index_version(name: str) -> int:
+    """The ``N`` of ``{prefix}-{type}-v{N}``, 0 for a name that is not versioned."""
+    _, _, suffix = name.rpartition("-v")
+    return int(suffix) if suffix.isdigit() else 0
+
+
+# --- rows to documents -----------------------------------------------------------------------------------------
+#
+# Each builder reads a batch of rows with their relations in a fixed number of queries and yields
+# ``(pk, document)``. The external version is not taken from the rows (listings, entities and reports have no
+# ``updated_at``, and a revoked share or a new claim changes a document without touching its row): the backend
+# stamps each bulk write with the instant, in microseconds, just before the rows were read. A later read sees
+# a state at least as new, so its write carries a greater version, and an older write arriving late is refused.
+
+_HASHTAG = re.compile(r"#(\w{2,64})")
+
+
+def document_source(document: WildNetDocument) -> dict[str, Any]:
+    """The body to index: the document's fields and the digest of them that reconciliation compares."""
+    source: dict[str, Any] = document.to_dict(include_meta=False)
+    source.pop("digest", None)
+    canonical = json.dumps(source, sort_keys=True, default=str, separators=(",", ":"))
+    source["digest"] = hashlib.sha256(canonical.encode()).hexdigest()
+    return source
+
+
+def _shares(case: Case) -> list[Share]:
+    """The case's shares, prefetched (the reverse relation is declared by the sharing app, unseen by mypy)."""
+    return list(case.shares.all())  # type: ignore[attr-defined]
+
+
+def case_access(case: Case) -> CaseAccess:
+    """The access entry of ``case``: what the policy tests on it, and its active shares."""
+    grants = [ShareGrant(share_id=share.pk, agency_id=share.recipient_agency_id,
+                         task_force_id=share.recipient_task_force_id, mandate_id=share.mandate_id,
+                         expires_at=share.expires_at, redact_personal_data=share.redact_personal_data,
+                         redact_sources=share.redact_sources, redact_evidence=share.redact_evidence)
+              for share in _shares(case) if share.status == ShareStatus.ACTIVE]
+    return CaseAccess(case_id=case.pk, owner_agency_id=case.owner_agency_id, classification=case.classification,
+                      handling_code=case.handling_code, crime_area=case.crime_area,
+                      jurisdictions=sorted(case.jurisdictions), jurisdiction_key=case.jurisdiction_key,
+                      cites_appendices=sorted(case.cites_appendices), appendix_key=case.appendix_key, shares=grants)
+
+
+def _species_names(species: Iterable[Species]) -> list[str]:
+    return sorted({name for taxon in species for name in [taxon.scientific_name, *(n.name for n in taxon.names.all())]})
+
+
+def _hashtags(*texts: str) -> list[str]:
+    return sorted({tag.lower() for text in texts for tag in _HASHTAG.findall(text or "")})
+
+
+def _case_fields(case: Case) -> dict[str, Any]:
+    """Filter and facet fields a case passes on to everything inside it."""
+    return {"access": [case_access(case)], "agency_code": case.owner_agency.code,
+            "countries": sorted(case.jurisdictions), "cites_appendices": sorted(case.cites_appendices)}
+
+
+def build_cases(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
+    rows = (Case.objects.filter(pk__in=ids).select_related("owner_agency")
+            .prefetch_related("shares", "species__names", "platforms"))
+    for case in rows:
+        species = list(case.species.all())
+        document = CaseDocument(
+            meta={"id": case.pk}, id=case.pk, type="case", date=case.created_at, updated_at=case.updated_at,
+            reference=case.reference, title=case.title, summary=case.summary, modus_operandi=case.modus_operandi,
+            status=case.status, priority=case.priority, crime_area=case.crime_area,
+            platform_codes=sorted(p.code for p in case.platforms.all()), species_ids=sorted(s.pk for s in species),
+            species=sorted(s.scientific_name for s in species), species_names=_species_names(species),
+            hashtags=_hashtags(case.summary, case.modus_operandi),
+            **_case_fields(case))
+        yield case.pk, document
+
+
+def build_listings(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
+    rows = (Listing.objects.filter(pk__in=ids).select_related("case__owner_agency", "platform", "seller")
+            .prefetch_related("case__shares", "species__names"))
+    for listing in rows:
+        case = listing.case
+        species = list(listing.species.all())
+        seller = [listing.seller.value, listing.seller.normalised] if listing.seller is not None else []
+        document = ListingDocument(
+            meta={"id": listing.pk}, id=listing.pk, type="listing", date=listing.first_seen_at,
+            updated_at=listing.last_seen_at, case_id=case.pk, url=listing.url, title=listing.title,
+            text=listing.text, language=listing.language, claimed_location=listing.claimed_location,
+            price=listing.price, currency=listing.currency, last_seen_at=listing.last_seen_at, seller=seller,
+            status=listing.status, platform_codes=[listing.platform.code] if listing.platform else [],
+            species_ids=sorted(s.pk for s in species), species=sorted(s.scientific_name for s in species),
+            species_names=_species_names(species), hashtags=_hashtags(listing.title, listing.text),
+            **_case_fields(case))
+        yield listing.pk, document
+
+
+def build_entities(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
+    rows = (Entity.objects.filter(pk__in=ids).select_related("platform")
+            .prefetch_related("claims__case__owner_agency", "claims__case__shares"))
+    for entity in rows:
+        claims = list(entity.claims.all())
+        cases = list({claim.case_id: claim.case for claim in claims}.values())
+        document = EntityDocument(
+            meta={"id": entity.pk}, id=entity.pk, type="entity", date=entity.created_at, kind=entity.kind,
+            value=entity.value, normalised=entity.normalised, access=[case_access(case) for case in cases],
+            agency_code=sorted({case.owner_agency.code for case in cases}),
+            countries=sorted({c for case in cases for c in case.jurisdictions}),
+            cites_appendices=sorted({a for case in cases for a in case.cites_appendices}),
+            platform_codes=[entity.platform.code] if entity.platform else [])
+        yield entity.pk, document
+
+
+def build_reports(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
+    rows = IntelReport.objects.filter(pk__in=ids).select_related("case__owner_agency").prefetch_related(
+        "case__shares")
+    for report in rows:
+        case = report.case
+        document = ReportDocument(
+            meta={"id": report.pk}, id=report.pk, type="report", date=report.reported_on,
+            updated_at=report.created_at, case_id=case.pk, text=report.text, grading_system=report.grading_system,
+            source_evaluation=report.source_evaluation, information_assessment=report.information_assessment,
+            hashtags=_hashtags(report.text), **_case_fields(case))
+        yield report.pk, document
+
+
+#: For each type: the model (whose policy re-checks every page) and the builder of its documents.
+BUILDERS: dict[str, Callable[[list[int]], Iterator[tuple[int, WildNetDocument]]]] = {
+    "case": build_cases, "listing": build_listings, "entity": build_entities, "report": build_reports,
+}
+MODELS: dict[str, type[models.Model]] = {"case": Case, "listing": Listing, "entity": Entity, "report": IntelReport}

@@ -1,0 +1,77 @@
+"""Keeping the search index in step with the database through the outbox (STYLE rule 6).
+
+Every create, update or delete of an indexed row writes an outbox row ``search.index`` in the same transaction
+as the change (``post_save``/``post_delete`` run inside the caller's transaction), so an update is never lost when
+the search engine or the worker is down: the row waits, is retried with backoff, and ends as a visible,
+retryable dead letter if it keeps failing. The payload carries ids, never instances, and the handler re-reads
+the rows, so delivering it twice, or late, indexes the current state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+
+from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
+from cases.signals import listings_recorded
+from outbox.actions import enqueue, handler
+
+from .backends import get_backend
+from .backends.base import DOCUMENT_TYPES
+
+TOPIC = "search.index"
+
+#: The document type each model change re-indexes, and the id of that document in the changed row.
+TRACKED: dict[type[models.Model], tuple[str, str]] = {
+    Case: ("case", "pk"),
+    Listing: ("listing", "pk"),
+    Entity: ("entity", "pk"),
+    CaseEntity: ("entity", "entity_id"),  # a new claim changes who can find the entity
+    IntelReport: ("report", "pk"),
+}
+
+
+def enqueue_index(doc_type: str, ids: list[int], delete: bool = False) -> None:
+    """Ask for these documents to be (re)indexed or deleted once the current transaction commits."""
+    if ids:
+        enqueue(TOPIC, {"type": doc_type, "ids": sorted(set(ids)), "delete": delete})
+
+
+@handler(TOPIC)
+def deliver(payload: dict[str, Any]) -> None:
+    """Index or delete by id. ``index`` also deletes ids whose rows are gone, so a stale payload is harmless."""
+    doc_type, ids = payload["type"], [int(i) for i in payload["ids"]]
+    if doc_type not in DOCUMENT_TYPES:
+        raise ValueError(f"unknown search document type {doc_type!r}")
+    backend = get_backend()
+    if payload.get("delete"):
+        backend.delete(doc_type, ids)
+    else:
+        backend.index(doc_type, ids)
+
+
+def _saved(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+    if raw:  # loading fixtures: the rebuild after the load indexes everything at once
+        return
+    doc_type, attname = TRACKED[sender]
+    enqueue_index(doc_type, [getattr(instance, attname)])
+
+
+def _deleted(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    doc_type, attname = TRACKED[sender]
+    # A deleted claim does not delete its entity: re-indexing it lets the index follow what remains.
+    enqueue_index(doc_type, [getattr(instance, attname)], delete=sender is not CaseEntity)
+
+
+def _listings_recorded(sender: Any, listing_ids: list[int], **kwargs: Any) -> None:
+    """Bulk ingestion creates listings without ``save()``; it announces them instead."""
+    enqueue_index("listing", listing_ids)
+
+
+def connect() -> None:
+    for model in TRACKED:
+        post_save.connect(_saved, sender=model, dispatch_uid=f"search-index-save-{model.__name__}")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"search-index-delete-{model.__name__}")
+    listings_recorded.connect(_listings_recorded, dispatch_uid="search-index-listings-recorded")

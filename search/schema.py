@@ -1,0 +1,175 @@
+"""GraphQL: ``search``, ``trends`` and ``topKeywords``.
+
+Resolvers are thin: they parse the input into a :class:`SearchQuery`, ask the configured backend (which applies
+the policy), and shape the result. Each hit's object is loaded again through the policy (``api.loaders.by_id``),
+so an index that lags behind a revoked share or a deleted row shows ``null``, never the object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from api.context import get_viewer
+from api.loaders import by_id
+from api.mutations import decode_id
+from cases.models import Case, Entity, IntelReport, Listing
+from cases.schema import CaseNode, EntityNode, IntelReportNode, ListingNode
+from cases.signals import identifiers_seen
+
+from .backends import get_backend
+from .backends.base import SearchFilters, SearchQuery
+from .backends.database import identifier_entities
+
+MAX_FIRST = 100
+
+
+class SearchTypeEnum(graphene.Enum):
+    CASE = "case"
+    LISTING = "listing"
+    ENTITY = "entity"
+    REPORT = "report"
+
+
+class TrendGroupEnum(graphene.Enum):
+    PLATFORM = "platform"
+    SPECIES = "species"
+    COUNTRY = "country"
+
+
+class TrendIntervalEnum(graphene.Enum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class SearchFiltersInput(graphene.InputObjectType):
+    types = graphene.List(graphene.NonNull(SearchTypeEnum), description="Default: every type.")
+    species_ids = graphene.List(graphene.NonNull(graphene.ID))
+    cites_appendices = graphene.List(graphene.NonNull(graphene.String), description="I, II, III or NC.")
+    platforms = graphene.List(graphene.NonNull(graphene.String), description="Platform agency codes.")
+    countries = graphene.List(graphene.NonNull(graphene.String), description="Case jurisdictions (ISO 3166).")
+    statuses = graphene.List(graphene.NonNull(graphene.String), description="Case or listing statuses.")
+    agencies = graphene.List(graphene.NonNull(graphene.String), description="Owning agency codes.")
+    date_from = graphene.DateTime()
+    date_to = graphene.DateTime(description="Exclusive.")
+
+
+class Highlight(graphene.ObjectType):
+    field = graphene.String(required=True)
+    fragments = graphene.List(graphene.NonNull(graphene.String), required=True,
+                              description="HTML-escaped snippets with the matched words in <mark>.")
+
+
+class SearchHit(graphene.ObjectType):
+    type = SearchTypeEnum(required=True)
+    score = graphene.Float(required=True)
+    highlights = graphene.List(graphene.NonNull(Highlight), required=True)
+    case = graphene.Field(CaseNode, description="Set when type is CASE.")
+    listing = graphene.Field(ListingNode, description="Set when type is LISTING.")
+    entity = graphene.Field(EntityNode, description="Set when type is ENTITY.")
+    report = graphene.Field(IntelReportNode, description="Set when type is REPORT.")
+
+    @staticmethod
+    def resolve_highlights(hit: Any, info: Any) -> list[Highlight]:
+        return [Highlight(field=name, fragments=fragments) for name, fragments in sorted(hit.highlights.items())]
+
+    @staticmethod
+    def resolve_case(hit: Any, info: Any) -> Any:
+        return by_id(info, Case).load(hit.id) if hit.type == "case" else None
+
+    @staticmethod
+    def resolve_listing(hit: Any, info: Any) -> Any:
+        return by_id(info, Listing).load(hit.id) if hit.type == "listing" else None
+
+    @staticmethod
+    def resolve_entity(hit: Any, info: Any) -> Any:
+        return by_id(info, Entity).load(hit.id) if hit.type == "entity" else None
+
+    @staticmethod
+    def resolve_report(hit: Any, info: Any) -> Any:
+        return by_id(info, IntelReport).load(hit.id) if hit.type == "report" else None
+
+
+class FacetCount(graphene.ObjectType):
+    value = graphene.String(required=True)
+    count = graphene.Int(required=True)
+
+
+class Facet(graphene.ObjectType):
+    name = graphene.String(required=True, description="type, platform, country, cites_appendix, status or species.")
+    values = graphene.List(graphene.NonNull(FacetCount), required=True)
+
+
+class SearchResults(graphene.ObjectType):
+    total_count = graphene.Int(required=True, description="Matches you may see; nothing else is counted.")
+    next_cursor = graphene.String(description="Pass as `after` for the next page; null on the last page.")
+    hits = graphene.List(graphene.NonNull(SearchHit), required=True)
+    facets = graphene.List(graphene.NonNull(Facet), required=True)
+
+
+class TrendBucket(graphene.ObjectType):
+    key = graphene.String(required=True, description="ISO date of the period's start.")
+    group = graphene.String(required=True)
+    count = graphene.Int(required=True)
+
+
+def parse_filters(data: Any) -> SearchFilters:
+    """The GraphQL input as the backends' filters; unknown species ids are ``NOT_FOUND``."""
+    if not data:
+        return SearchFilters()
+
+    def codes(name: str) -> frozenset[str]:
+        return frozenset(data.get(name) or [])
+
+    return SearchFilters(
+        types=frozenset(getattr(t, "value", t) for t in data.get("types") or []),
+        species_ids=frozenset(decode_id(gid, "Species", "speciesIds") for gid in data.get("species_ids") or []),
+        cites_appendices=codes("cites_appendices"), platform_codes=codes("platforms"),
+        countries=frozenset(c.upper() for c in codes("countries")), statuses=codes("statuses"),
+        agency_codes=codes("agencies"), date_from=data.get("date_from"), date_to=data.get("date_to"),
+    )
+
+
+class Query(graphene.ObjectType):
+    search = graphene.Field(
+        graphene.NonNull(SearchResults), query=graphene.String(default_value=""), filters=SearchFiltersInput(),
+        first=graphene.Int(default_value=20), after=graphene.String(),
+        description="Full text over the cases, listings, identifiers and reports you may see (at most 100 per "
+                    "page). Searching an identifier you may not see records a hit for its holder; it never "
+                    "shows it.")
+    trends = graphene.List(
+        graphene.NonNull(TrendBucket), required=True, group_by=TrendGroupEnum(required=True),
+        interval=TrendIntervalEnum(default_value="month"), filters=SearchFiltersInput(),
+        description="Listings you may see per period (first seen) and platform, species or country.")
+    top_keywords = graphene.List(
+        graphene.NonNull(FacetCount), required=True, filters=SearchFiltersInput(), size=graphene.Int(default_value=20),
+        description="The most frequent hashtags and words in the listings you may see.")
+
+    @staticmethod
+    def resolve_search(root: Any, info: Any, query: str, first: int, after: str | None = None,
+                       filters: Any = None) -> SearchResults:
+        viewer = get_viewer(info)
+        request = SearchQuery(text=query, filters=parse_filters(filters), first=max(0, min(first, MAX_FIRST)),
+                              after=after)
+        result = get_backend().search(viewer, request)
+        entity_ids = identifier_entities(query) if query.strip() else []
+        if entity_ids:
+            identifiers_seen.send(sender=SearchQuery, viewer=viewer, entity_ids=entity_ids, trigger="search")
+        return SearchResults(
+            total_count=result.total, next_cursor=result.next_cursor, hits=result.hits,
+            facets=[Facet(name=name, values=[FacetCount(value=v.value, count=v.count) for v in values])
+                    for name, values in result.facets.items()],
+        )
+
+    @staticmethod
+    def resolve_trends(root: Any, info: Any, group_by: Any, interval: Any = "month",
+                       filters: Any = None) -> list[Any]:
+        return get_backend().trends(get_viewer(info), group_by=getattr(group_by, "value", group_by),
+                                    interval=getattr(interval, "value", interval), filters=parse_filters(filters))
+
+    @staticmethod
+    def resolve_top_keywords(root: Any, info: Any, size: int = 20, filters: Any = None) -> list[Any]:
+        return get_backend().top_keywords(get_viewer(info), filters=parse_filters(filters),
+                                          size=max(1, min(size, MAX_FIRST)))

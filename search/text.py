@@ -1,0 +1,92 @@
+"""Text handling shared by indexing, querying and highlighting: one folding, so that the index and the query
+see the same words (``Éléphant`` and ``elephant`` are one token; ``ivory_seller`` is two)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from html import escape
+
+_WORD = re.compile(r"[^\W_]+")
+_PHRASE = re.compile(r'"([^"]*)"')
+HASHTAG = re.compile(r"#([^\W_][\w]*)")
+
+#: Small stop-word lists (English, French, Spanish) for top keywords; full text search keeps every word.
+_STOP_WORDS = """
+a an and are as at be but by for from has have i in is it its of on or our that the this to was we were will with
+you your au aux avec ce ces dans de des du elle en est et il je la le les leur mais ne nous on ou par pas pour
+qui que sa se son sur un une vous al con del el es las lo los para por sin su sus una y o
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+
+def fold_char(char: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)).casefold()
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed; the form stored in the index and compared with the query."""
+    return "".join(fold_char(c) for c in text)
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def index_body(*parts: str | None) -> str:
+    """What the index stores: folded words separated by single spaces, so every engine tokenises it alike."""
+    return " ".join(word for part in parts if part for word in tokens(part))
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query as words that must all occur, and quoted phrases whose words must occur in order.
+
+    ``fuzzy`` asks for approximate matching of the words (a typo), which backends try only when the exact
+    query finds nothing: approximate matches are many, slow to rank, and noise when exact ones exist.
+    """
+
+    words: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]
+    fuzzy: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+    @property
+    def terms(self) -> set[str]:
+        return set(self.words) | {word for phrase in self.phrases for word in phrase}
+
+
+def parse(text: str) -> ParsedQuery:
+    phrases = tuple(p for p in (tuple(tokens(m)) for m in _PHRASE.findall(text)) if p)
+    rest = _PHRASE.sub(" ", text)
+    return ParsedQuery(words=tuple(dict.fromkeys(tokens(rest))), phrases=phrases)
+
+
+def highlight(text: str, terms: set[str], width: int = 80) -> str | None:
+    """A snippet of ``text`` around the first matched term, HTML-escaped, every matched word in ``<mark>``.
+
+    Matching is on folded words, so ``éléphant`` is marked for the query ``elephant``; ``None`` when no term
+    occurs in ``text``.
+    """
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(_aligned_fold(text)) if m.group() in terms]
+    if not spans:
+        return None
+    start = max(0, spans[0][0] - width // 2)
+    end = min(len(text), spans[0][1] + width)
+    out, cursor = [], start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out += [escape(text[cursor:s]), "<mark>", escape(text[s:e]), "</mark>"]
+        cursor = e
+    out.append(escape(text[cursor:end]))
+    return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else "")
+
+
+def _aligned_fold(text: str) -> str:
+    """``fold`` keeping one character per original character, so match offsets point into ``text``."""
+    return "".join((folded[:1] if len(folded := fold_char(c)) else " ") for c in text)

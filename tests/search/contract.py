@@ -1,0 +1,223 @@
+"""The behaviour every search backend must have (Wagtail's one-mixin-per-backend pattern).
+
+A backend's test class mixes in :class:`SearchContract`, provides a ``backend`` fixture and implements
+``reindex()`` (make everything written so far searchable). Nothing here knows how a backend stores its index.
+
+The world: OFB (inv.ofb) holds a French ivory case with listings in French, Spanish and English, a phone claim and
+an informant report; OCLAESP (inv.oclaesp) holds its own pangolin case that OFB cannot see, with the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from access.policy import Viewer, viewer_for
+from agencies.models import Agency
+from cases import actions as case_actions
+from cases.models import Case, Listing, Species
+from officers.models import Officer
+from search.backends.base import SearchBackend, SearchFilters, SearchQuery
+from sharing import actions as sharing_actions
+from sharing.models import Share
+
+PHONE = "+33612345678"
+
+
+def viewer(username: str) -> Viewer:
+    return viewer_for(Officer.objects.select_related("agency").get(username=username), purpose="investigation")
+
+
+@dataclass
+class World:
+    case: Case
+    hidden: Case
+    fr: Listing
+    es: Listing
+    en: Listing
+    elephant: Species
+
+    def share(self, **redactions: bool) -> Share:
+        data = sharing_actions.ShareInput(justification="Joint investigation", **redactions)
+        data.recipient_agency = Agency.objects.get(code="fr-oclaesp")
+        return sharing_actions.share_case(viewer("inv.ofb"), self.case, data)
+
+
+def build_world() -> World:
+    """The world of the module docstring; call it with the demo agencies and officers loaded."""
+    elephant = Species.objects.create(scientific_name="Loxodonta africana", cites_listing="I/II",
+                                      cites_appendices=["I", "II"], group="elephants", genus="Loxodonta")
+    elephant.names.create(name="African elephant", language="en", kind="common")
+    elephant.names.create(name="elefante africano", language="es", kind="common")
+    inv = viewer("inv.ofb")
+    leboncoin = Agency.objects.get(code="pf-leboncoin").pk
+    wallapop = Agency.objects.get(code="pf-wallapop").pk
+    case = case_actions.create_case(inv, case_actions.CaseInput(
+        title="Ivoire sur leboncoin", jurisdictions=["FR"], summary="Vente de défenses",
+        modus_operandi="Annonces répétées sous plusieurs comptes"))
+
+    def listing(url: str, title: str, text: str, platform: int, **extra: Any) -> Listing:
+        data = case_actions.ListingInput(url=url, title=title, text=text, platform_id=platform, **extra)
+        return case_actions.add_listing(inv, case, data)[0]
+
+    fr = listing("https://www.leboncoin.fr/ad/1", "Défenses d'éléphant", "Belles défenses en ivoire #ivoire",
+                 leboncoin, species_ids=[elephant.pk])
+    es = listing("https://es.wallapop.com/item/2", "Colmillos de elefante", "Marfil auténtico #marfil",
+                 wallapop)
+    en = listing("https://www.leboncoin.fr/ad/3", "Ivory tusks for sale", "Genuine ivory, removed listing",
+                 leboncoin, status="removed")
+    case_actions.link_entity(inv, case, case_actions.ClaimInput(kind="phone", value=PHONE, role="seller"))
+    case_actions.add_report(inv, case, case_actions.ReportInput(
+        text="Informant: the courier drives a grey van", source_evaluation="B", information_assessment="2"))
+    other = viewer("inv.oclaesp")
+    hidden = case_actions.create_case(other, case_actions.CaseInput(title="Ivoire et pangolins",
+                                                                     jurisdictions=["FR"]))
+    case_actions.add_listing(other, hidden, case_actions.ListingInput(
+        url="https://www.leboncoin.fr/ad/9", title="Ivoire brut", text="#ivoire #pangolin", platform_id=leboncoin))
+    case_actions.link_entity(other, hidden, case_actions.ClaimInput(kind="phone", value="+33698765432"))
+    return World(case=case, hidden=hidden, fr=fr, es=es, en=en, elephant=elephant)
+
+
+class SearchContract:
+    """Mix into a test class that defines a ``backend`` fixture and ``reindex()``."""
+
+    def reindex(self) -> None:
+        raise NotImplementedError
+
+    def search(self, backend: SearchBackend, username: str, text: str = "", **kwargs: Any) -> Any:
+        filters = kwargs.pop("filters", SearchFilters())
+        return backend.search(viewer(username), SearchQuery(text=text, filters=filters, **kwargs))
+
+    def found(self, backend: SearchBackend, username: str, text: str = "", **kwargs: Any) -> set[tuple[str, int]]:
+        return {(hit.type, hit.id) for hit in self.search(backend, username, text, first=100, **kwargs).hits}
+
+    @pytest.fixture
+    def world(self, demo: Any) -> World:
+        built = build_world()
+        self.reindex()
+        return built
+
+    # --- full text -----------------------------------------------------------------------------------------
+
+    def test_french_text_matches_with_or_without_accents(self, backend: SearchBackend, world: World) -> None:
+        for text in ("éléphant", "elephant", "ELEPHANT", "défenses"):
+            assert ("listing", world.fr.pk) in self.found(backend, "inv.ofb", text), text
+
+    def test_spanish_and_english_text_match(self, backend: SearchBackend, world: World) -> None:
+        assert ("listing", world.es.pk) in self.found(backend, "inv.ofb", "colmillos marfil")
+        assert ("listing", world.en.pk) in self.found(backend, "inv.ofb", "ivory tusks")
+
+    def test_every_word_must_occur(self, backend: SearchBackend, world: World) -> None:
+        assert ("listing", world.en.pk) not in self.found(backend, "inv.ofb", "ivory colmillos")
+
+    def test_phrase_matches_words_in_order(self, backend: SearchBackend, world: World) -> None:
+        assert ("listing", world.en.pk) in self.found(backend, "inv.ofb", '"ivory tusks"')
+        assert ("listing", world.en.pk) not in self.found(backend, "inv.ofb", '"tusks ivory"')
+
+    def test_misspelt_species_name_finds_listings_of_that_species(self, backend: SearchBackend,
+                                                                   world: World) -> None:
+        found = self.found(backend, "inv.ofb", "Loxodonta africanna")
+        assert ("listing", world.fr.pk) in found
+        assert ("listing", world.es.pk) not in found
+
+    def test_case_fields_are_searched(self, backend: SearchBackend, world: World) -> None:
+        assert ("case", world.case.pk) in self.found(backend, "inv.ofb", world.case.reference)
+        assert ("case", world.case.pk) in self.found(backend, "inv.ofb", "comptes")
+
+    def test_highlights_mark_matched_words_and_escape_html(self, backend: SearchBackend, world: World) -> None:
+        result = self.search(backend, "inv.ofb", "elephant", filters=SearchFilters(types=frozenset({"listing"})))
+        hit = next(h for h in result.hits if h.id == world.fr.pk)
+        assert hit.highlights["title"] == ["Défenses d&#x27;<mark>éléphant</mark>"]
+
+    # --- filters, facets, totals, pagination ---------------------------------------------------------------
+
+    def test_filters_narrow_by_type_platform_and_status(self, backend: SearchBackend, world: World) -> None:
+        listings = frozenset({"listing"})
+        assert self.found(backend, "inv.ofb", "ivoire", filters=SearchFilters(types=listings)) == {
+            ("listing", world.fr.pk)}
+        on_wallapop = SearchFilters(types=listings, platform_codes=frozenset({"pf-wallapop"}))
+        assert self.found(backend, "inv.ofb", filters=on_wallapop) == {("listing", world.es.pk)}
+        removed = SearchFilters(types=listings, statuses=frozenset({"removed"}))
+        assert self.found(backend, "inv.ofb", filters=removed) == {("listing", world.en.pk)}
+
+    def test_total_and_facets_count_only_visible_documents(self, backend: SearchBackend, world: World) -> None:
+        result = self.search(backend, "inv.ofb", "ivoire")
+        assert result.total == 2  # OFB's case and its French listing; OCLAESP's case and listing stay unseen
+        facets = {name: {v.value: v.count for v in values} for name, values in result.facets.items()}
+        assert facets["type"] == {"case": 1, "listing": 1}
+        assert facets["platform"] == {"pf-leboncoin": 1}
+        assert facets["species"] == {"Loxodonta africana": 2}  # the listing's species is the case's too
+
+    def test_cursor_pages_cover_every_hit_once(self, backend: SearchBackend, world: World) -> None:
+        everything = self.search(backend, "inv.ofb", first=100)
+        seen: list[tuple[str, int]] = []
+        after = None
+        while True:
+            page = self.search(backend, "inv.ofb", first=2, after=after)
+            seen += [(h.type, h.id) for h in page.hits]
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+        assert len(seen) == len(set(seen)) == everything.total
+        assert set(seen) == {(h.type, h.id) for h in everything.hits}
+
+    # --- access --------------------------------------------------------------------------------------------
+
+    def test_nothing_of_another_agency_matches(self, backend: SearchBackend, world: World) -> None:
+        found = self.found(backend, "inv.ofb", "pangolin")
+        assert found == set()
+        assert ("case", world.hidden.pk) in self.found(backend, "inv.oclaesp", "pangolins")
+
+    def test_a_phone_in_a_redacted_claim_is_no_search_oracle(self, backend: SearchBackend, world: World) -> None:
+        world.share(redact_personal_data=True)
+        self.reindex()
+        assert ("case", world.case.pk) in self.found(backend, "inv.oclaesp", "ivoire")
+        for text in (PHONE, "33612345678"):
+            assert not any(t == "entity" for t, _ in self.found(backend, "inv.oclaesp", text))
+            assert self.search(backend, "inv.oclaesp", text, filters=SearchFilters(
+                types=frozenset({"entity"}))).total == 0
+        assert any(t == "entity" for t, _ in self.found(backend, "inv.ofb", PHONE))
+
+    def test_a_report_is_not_searchable_when_sources_are_redacted(self, backend: SearchBackend,
+                                                                  world: World) -> None:
+        world.share(redact_sources=True)
+        self.reindex()
+        assert self.found(backend, "inv.oclaesp", "courier") == set()
+        assert {t for t, _ in self.found(backend, "inv.ofb", "courier")} == {"report"}
+
+    def test_revoking_a_share_stops_matching_at_once(self, backend: SearchBackend, world: World) -> None:
+        granted = world.share()
+        self.reindex()
+        assert ("case", world.case.pk) in self.found(backend, "inv.oclaesp", "défenses")
+        sharing_actions.revoke_share(viewer("sup.ofb"), granted, "Case closed")
+        assert self.found(backend, "inv.oclaesp", "défenses") == set()
+
+    def test_entities_match_only_through_visible_claims(self, backend: SearchBackend, world: World) -> None:
+        assert self.found(backend, "inv.seprona", PHONE) == set()
+        assert self.found(backend, "inv.ofb", "+33698765432") == set()
+        assert {t for t, _ in self.found(backend, "inv.oclaesp", "+33698765432")} == {"entity"}
+
+    def test_a_viewer_without_intelligence_roles_finds_nothing(self, backend: SearchBackend,
+                                                               world: World) -> None:
+        for username in ("pf.leboncoin", "sysadmin", "coord.fr"):
+            result = self.search(backend, username, "ivoire")
+            assert (result.total, result.hits) == (0, []), username
+
+    # --- trends and keywords -------------------------------------------------------------------------------
+
+    def test_trends_count_only_visible_listings(self, backend: SearchBackend, world: World) -> None:
+        buckets = backend.trends(viewer("inv.ofb"), group_by="platform", interval="month", filters=SearchFilters())
+        assert {b.group: b.count for b in buckets} == {"pf-leboncoin": 2, "pf-wallapop": 1}
+        by_country = backend.trends(viewer("inv.ofb"), group_by="country", interval="day", filters=SearchFilters())
+        assert sum(b.count for b in by_country) == 3
+        assert backend.trends(viewer("pf.leboncoin"), group_by="platform", interval="week",
+                              filters=SearchFilters()) == []
+
+    def test_top_keywords_count_only_visible_listings(self, backend: SearchBackend, world: World) -> None:
+        keywords = {k.value: k.count for k in backend.top_keywords(viewer("inv.ofb"), filters=SearchFilters())}
+        assert keywords["#ivoire"] == 1  # OCLAESP's "#ivoire" is not counted
+        assert keywords["ivory"] == 2
+        assert "#pangolin" not in keywords
+        assert "de" not in keywords

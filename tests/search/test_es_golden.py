@@ -1,0 +1,262 @@
+"""Golden request bodies of the Elasticsearch backend: every query shape, every mapping, pinned byte for byte.
+
+CI has no cluster, so what we can prove without one is that the backend sends exactly the request we reviewed:
+``build_search(...).to_dict()`` (and the index definitions, and a built document's access fields) must equal the
+JSON committed under ``tests/search/golden/``. A change of query shape fails here until the golden is
+regenerated on purpose and the diff reviewed:
+
+    WILDNET_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/search/test_es_golden.py
+
+Stable ids. Database ids differ between SQLite and PostgreSQL runs (sequences do not roll back), so bodies are
+normalised before comparison: agency ids become ``agency:<code>``, mandate ids ``mandate:<agency code>``, task
+force ids ``task_force:<name>``, row ids ``<id>``, and the viewer's instant and other timestamps ``<datetime>``.
+Only values under the access keys below are rewritten, so a normalisation can never hide a change of shape.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from access.policy import Viewer
+from agencies.models import Agency, TaskForce
+from cases import actions as case_actions
+from cases.models import Case
+from mandates.models import Mandate
+from officers.models import Officer
+from search.backends.base import SearchFilters, SearchQuery
+from search.backends.elasticsearch import (
+    ElasticsearchBackend,
+    build_search,
+    build_top_keywords,
+    build_trends,
+    encode_cursor,
+)
+from search.es_documents import DOCUMENTS, versioned_index
+from sharing import actions as sharing_actions
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("WILDNET_UPDATE_GOLDEN") == "1"
+AT = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+(\+00:00|Z)?$")
+
+AGENCY_KEYS = {"access.owner_agency_id", "access.shares.agency_id", "owner_agency_id", "agency_id"}
+MANDATE_KEYS = {"access.shares.mandate_id", "mandate_id"}
+TASK_FORCE_KEYS = {"access.shares.task_force_id", "task_force_id"}
+ROW_KEYS = {"id", "case_id", "share_id", "species_ids"}
+
+
+def assert_golden(name: str, body: dict[str, Any]) -> None:
+    """``body`` (normalised) equals ``golden/<name>.json``; rewrite it only with WILDNET_UPDATE_GOLDEN=1."""
+    path = GOLDEN / f"{name}.json"
+    text = json.dumps(normalise(body), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path.name} is missing: run with WILDNET_UPDATE_GOLDEN=1 and review it"
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert json.loads(text) == expected, f"{path.name} drifted: review the change, then regenerate the golden"
+
+
+def normalise(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: normalise(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v, key) for v in value]
+    if isinstance(value, datetime.date):
+        return "<datetime>"
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return _symbol(key, value)
+    if isinstance(value, str) and _DATETIME.match(value):
+        return "<datetime>"
+    return value
+
+
+def _symbol(key: str, value: int) -> Any:
+    if key in AGENCY_KEYS:
+        return f"agency:{Agency.objects.get(pk=value).code}"
+    if key in MANDATE_KEYS:
+        return f"mandate:{Mandate.objects.select_related('agency').get(pk=value).agency.code}"
+    if key in TASK_FORCE_KEYS:
+        return f"task_force:{TaskForce.objects.get(pk=value).name}"
+    if key in ROW_KEYS:
+        return "<id>"
+    return value
+
+
+def viewer(username: str | None, purpose: str | None = "investigation") -> Viewer:
+    """A viewer at a fixed instant inside the demo mandates (valid from a year before the demo load)."""
+    if username is None:
+        return Viewer(officer=None, at=AT)
+    officer = Officer.objects.select_related("agency").get(username=username)
+    return Viewer(officer=officer, purpose=purpose, at=timezone.now())
+
+
+def body(username: str | None, purpose: str | None = "investigation", **query: Any) -> dict[str, Any]:
+    result: dict[str, Any] = build_search(viewer(username, purpose), SearchQuery(**query)).to_dict()
+    return result
+
+
+# --- mappings and settings ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("doc_type", sorted(DOCUMENTS))
+def test_index_definition_is_pinned(doc_type: str) -> None:
+    assert_golden(f"index_{doc_type}", versioned_index(doc_type, 1).to_dict())
+
+
+@pytest.mark.parametrize("doc_type", sorted(DOCUMENTS))
+def test_mappings_are_strict(doc_type: str) -> None:
+    assert versioned_index(doc_type, 1).to_dict()["mappings"]["dynamic"] == "strict"
+
+
+def test_personal_data_is_not_copied_into_the_catch_all_field() -> None:
+    properties = versioned_index("listing", 1).to_dict()["mappings"]["properties"]
+    assert "copy_to" not in properties["seller"]
+
+
+def test_case_documents_do_not_repeat_identifiers() -> None:
+    properties = versioned_index("case", 1).to_dict()["mappings"]["properties"]
+    assert "identifiers" not in properties and "seller" not in properties
+
+
+# --- who sees nothing ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", [None, "pf.leboncoin", "spotter.ifaw", "sysadmin", "coord.fr"])
+def test_viewers_without_intelligence_roles_get_match_none(demo: Any, username: str | None) -> None:
+    result = body(username, text="ivoire")
+    assert result["query"] == {"match_none": {}}
+    assert_golden(f"search_nothing_{username or 'anonymous'}", result)
+
+
+# --- who sees what -------------------------------------------------------------------------------------------------
+
+
+def test_own_agency_viewer_without_purpose_sees_only_own_cases(demo: Any) -> None:
+    assert_golden("search_own_agency", body("ana.ofb", purpose=None))
+
+
+def test_recipient_viewer_gets_one_branch_per_mandate_in_force(demo: Any) -> None:
+    assert_golden("search_recipient_mandate", body("inv.douane"))
+
+
+def test_task_force_member_may_be_reached_through_its_task_forces(demo: Any) -> None:
+    result = body("inv.seprona")
+    assert "access.shares.task_force_id" in json.dumps(result)
+    assert_golden("search_task_force_member", result)
+
+
+def test_recipient_text_search_guards_personal_data_by_redaction(demo: Any) -> None:
+    result = body("inv.oclaesp", text="+33612345678")
+    assert '"access.shares.redact_personal_data": false' in json.dumps(result)
+    assert_golden("search_recipient_redaction", result)
+
+
+def test_each_type_carries_the_redaction_it_needs(demo: Any) -> None:
+    assert_golden("search_entities_and_reports", body(
+        "inv.oclaesp", filters=SearchFilters(types=frozenset({"entity", "report"}))))
+
+
+def test_outside_law_enforcement_excludes_h1_and_h2(demo: Any) -> None:
+    ngo = Agency.objects.get(code="ngo-ifaw")
+    coordinator = Officer.objects.get(username="coord.be")
+    Mandate.objects.create(agency=ngo, legal_basis="MoU", legal_reference="MoU IFAW", jurisdictions=["BE", "FR"],
+                           crime_areas=["online_trade"], cites_appendices=["I", "II"], purposes=["analysis"],
+                           max_classification=1, valid_from=timezone.now() - datetime.timedelta(days=1),
+                           valid_until=timezone.now() + datetime.timedelta(days=30), granted_by=coordinator)
+    Officer.objects.create(username="ana.ifaw", agency=ngo, role="analyst", clearance=1, email="a@ifaw.invalid")
+    result = body("ana.ifaw", purpose="analysis")
+    assert '"access.handling_code": ["H1", "H2"]' in json.dumps(result)
+    assert_golden("search_ngo_analyst", result)
+
+
+# --- query shapes --------------------------------------------------------------------------------------------------
+
+
+def test_empty_text(demo: Any) -> None:
+    assert_golden("search_empty", body("inv.ofb"))
+
+
+def test_text_with_fuzzy_species_names(demo: Any) -> None:
+    result = body("inv.ofb", text="Loxodonta afrikana")
+    assert '"fuzziness": "AUTO"' in json.dumps(result)
+    assert_golden("search_text", result)
+
+
+def test_quoted_phrase_and_words(demo: Any) -> None:
+    assert_golden("search_phrase", body("inv.ofb", text='ivoire "défenses d\'éléphant"'))
+
+
+def test_without_facets_or_highlight(demo: Any) -> None:
+    result = body("inv.ofb", text="ivoire", facets=False, highlight=False)
+    assert "aggs" not in result and "highlight" not in result
+    assert_golden("search_plain", result)
+
+
+@pytest.mark.parametrize(("name", "filters"), [
+    ("types", SearchFilters(types=frozenset({"listing", "case"}))),
+    ("species", SearchFilters(species_ids=frozenset({7, 3}))),
+    ("appendix", SearchFilters(cites_appendices=frozenset({"I"}))),
+    ("platform", SearchFilters(platform_codes=frozenset({"pf-leboncoin"}))),
+    ("country", SearchFilters(countries=frozenset({"FR", "ES"}))),
+    ("status", SearchFilters(statuses=frozenset({"open", "active"}))),
+    ("agency", SearchFilters(agency_codes=frozenset({"fr-ofb"}))),
+    ("dates", SearchFilters(date_from=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
+                            date_to=datetime.datetime(2025, 12, 31, tzinfo=datetime.UTC))),
+])
+def test_each_filter(demo: Any, name: str, filters: SearchFilters) -> None:
+    assert_golden(f"search_filter_{name}", body("ana.ofb", purpose=None, text="ivoire", filters=filters))
+
+
+def test_search_after_cursor(demo: Any) -> None:
+    result = body("ana.ofb", purpose=None, text="ivoire", first=5, after=encode_cursor([1.25, "listing", 42]))
+    assert result["search_after"] == [1.25, "listing", 42]
+    assert_golden("search_after", result)
+
+
+def test_a_foreign_cursor_starts_again(demo: Any) -> None:
+    assert "search_after" not in body("ana.ofb", purpose=None, after="not-a-cursor")
+
+
+def test_trends(demo: Any) -> None:
+    request = build_trends(viewer("inv.ofb"), group_by="platform", interval="week", filters=SearchFilters())
+    assert_golden("trends_platform_week", request.to_dict())
+
+
+def test_top_keywords(demo: Any) -> None:
+    request = build_top_keywords(viewer("inv.ofb"), filters=SearchFilters(countries=frozenset({"FR"})), size=10)
+    assert_golden("top_keywords", request.to_dict())
+
+
+# --- documents -----------------------------------------------------------------------------------------------------
+
+
+def test_a_shared_case_carries_its_live_grants_and_redactions(demo: Any) -> None:
+    inv = Viewer(officer=Officer.objects.select_related("agency").get(username="inv.ofb"), purpose="investigation")
+    case = case_actions.create_case(inv, case_actions.CaseInput(
+        title="Ivoire sur leboncoin", jurisdictions=["FR"], summary="Vente de défenses #ivoire"))
+    case_actions.link_entity(inv, case, case_actions.ClaimInput(kind="phone", value="+33612345678", role="seller"))
+    data = sharing_actions.ShareInput(justification="Joint investigation", redact_personal_data=True)
+    data.recipient_agency = Agency.objects.get(code="fr-oclaesp")
+    sharing_actions.share_case(inv, case, data)
+    revoked = sharing_actions.share_case(inv, case, sharing_actions.ShareInput(
+        justification="Operation", recipient_task_force=TaskForce.objects.get(name="Operation Thunder (demo)")))
+    sharing_actions.revoke_share(Viewer(officer=Officer.objects.get(username="sup.ofb")), revoked, "Ended")
+    case = Case.objects.get(pk=case.pk)
+    (action,) = ElasticsearchBackend().actions("case", [case.pk], "wildnet-case")
+    source = action["_source"]
+    assert [grant.get("task_force_id") for grant in source["access"][0]["shares"]] == [None]  # revoked: gone
+    assert action["version_type"] == "external" and action["version"] > 0
+    action.update(version="<version>", _id="<id>")
+    source.update(reference="<reference>", digest="<digest>")
+    assert_golden("document_case_shared", action)

@@ -1,0 +1,115 @@
+"""The search API: its shape, the policy on every hit, and hits recorded when an identifier is searched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql_relay import to_global_id
+
+from search.models import SearchEntry
+from sharing.models import Hit
+
+from .contract import PHONE, World
+
+INVESTIGATION = {"HTTP_X_WILDNET_PURPOSE": "investigation"}
+
+SEARCH = """
+query ($q: String, $filters: SearchFiltersInput, $first: Int, $after: String) {
+  search(query: $q, filters: $filters, first: $first, after: $after) {
+    totalCount nextCursor
+    hits { type score highlights { field fragments }
+           case { reference } listing { url } entity { normalised } report { id } }
+    facets { name values { value count } }
+  }
+}"""
+
+
+def search(gql: Any, username: str, **variables: Any) -> dict[str, Any]:
+    result: dict[str, Any] = gql.login(username)(SEARCH, variables, **INVESTIGATION)["search"]
+    return result
+
+
+def test_search_returns_policy_checked_objects_highlights_and_facets(gql: Any, indexed: World) -> None:
+    result = search(gql, "inv.ofb", q="éléphant", filters={"types": ["LISTING"]})
+    assert result["totalCount"] == 1 and result["nextCursor"] is None
+    hit = result["hits"][0]
+    assert hit["type"] == "LISTING" and hit["listing"] == {"url": indexed.fr.url} and hit["case"] is None
+    assert {"field": "title", "fragments": ["Défenses d&#x27;<mark>éléphant</mark>"]} in hit["highlights"]
+    facets = {f["name"]: f["values"] for f in result["facets"]}
+    assert facets["type"] == [{"value": "listing", "count": 1}]
+
+
+def test_filters_take_species_global_ids(gql: Any, indexed: World) -> None:
+    species = to_global_id("Species", indexed.elephant.pk)
+    result = search(gql, "inv.ofb", filters={"types": ["LISTING"], "speciesIds": [species]})
+    assert [h["listing"]["url"] for h in result["hits"]] == [indexed.fr.url]
+
+
+def test_cursor_walks_the_pages(gql: Any, indexed: World) -> None:
+    first = search(gql, "inv.ofb", q="ivoire", first=1)
+    second = search(gql, "inv.ofb", q="ivoire", first=1, after=first["nextCursor"])
+    assert first["totalCount"] == second["totalCount"] == 2
+    assert first["hits"] != second["hits"] and second["nextCursor"] is None
+
+
+def test_other_agencies_see_nothing_and_counts_reveal_nothing(gql: Any, indexed: World) -> None:
+    result = search(gql, "inv.seprona", q="ivoire")
+    assert result == {"totalCount": 0, "nextCursor": None, "hits": [],
+                      "facets": [{"name": n, "values": []}
+                                 for n in ("type", "platform", "country", "cites_appendix", "status", "species")]}
+
+
+def test_a_stale_index_entry_shows_no_object(gql: Any, indexed: World) -> None:
+    """An index entry pointing at a row that is gone (the outbox not drained yet) resolves to nothing."""
+    SearchEntry.objects.create(doc_type="listing", doc_id=indexed.en.pk + 1000, body="ghost")
+    assert search(gql, "inv.ofb", q="ghost")["hits"] == []
+
+
+def test_searching_a_hidden_identifier_records_a_hit_and_shows_nothing(gql: Any, indexed: World) -> None:
+    result = search(gql, "inv.seprona", q="+33 6 12 34 56 78")
+    assert result["totalCount"] == 0 and result["hits"] == []
+    hit = Hit.objects.get()
+    assert (hit.entity.normalised, hit.case_id, hit.trigger) == (PHONE, indexed.case.pk, "search")
+
+
+def test_searching_an_identifier_one_may_see_records_no_hit(gql: Any, indexed: World) -> None:
+    result = search(gql, "inv.ofb", q=PHONE)
+    assert [h["entity"] for h in result["hits"]] == [{"normalised": PHONE}]
+    assert not Hit.objects.exists()
+
+
+def test_trends_and_top_keywords(gql: Any, indexed: World) -> None:
+    data = gql.login("inv.ofb")("""{ trends(groupBy: PLATFORM, interval: MONTH) { key group count }
+                                    topKeywords(size: 10) { value count } }""", **INVESTIGATION)
+    assert {b["group"]: b["count"] for b in data["trends"]} == {"pf-leboncoin": 2, "pf-wallapop": 1}
+    assert {"value": "ivory", "count": 2} in data["topKeywords"]
+
+
+def test_anonymous_search_is_refused_or_empty(client: Any, indexed: World) -> None:
+    response = client.post("/graphql/", data={"query": '{ search(query: "ivoire") { totalCount } }'},
+                           content_type="application/json")
+    body = response.json()
+    assert "errors" in body or body["data"]["search"]["totalCount"] == 0
+
+
+def test_the_number_of_queries_does_not_grow_with_the_page(gql: Any, indexed: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import actions as case_actions
+    from outbox.actions import deliver_due
+
+    from .contract import viewer
+
+    def queries_for(first: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            result = search(gql, "inv.ofb", q="lot", first=first, filters={"types": ["LISTING"]})
+        assert len(result["hits"]) == first and all(h["listing"]["url"] for h in result["hits"])
+        return len(captured)
+
+    for n in range(12):
+        case_actions.add_listing(viewer("inv.ofb"), indexed.case, case_actions.ListingInput(
+            url=f"https://www.leboncoin.fr/ad/lot-{n}", title=f"Lot {n}"))
+    deliver_due(limit=1000)
+    queries_for(1)  # warm the per-process caches (species names, session)
+    assert queries_for(1) == queries_for(10)

@@ -1,0 +1,119 @@
+"""Indexing through the outbox: written with the change, delivered later, retried, never lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from cases import actions as case_actions
+from cases.models import Case, Listing
+from outbox.actions import MAX_ATTEMPTS, deliver_due, retry_dead
+from outbox.models import MessageStatus, OutboxMessage
+from search.backends.base import SearchFilters, SearchQuery
+from search.backends.database import DatabaseBackend
+from search.models import SearchEntry
+
+from .contract import World, build_world, viewer
+
+
+class Boom(Exception):
+    pass
+
+
+def found(text: str) -> set[tuple[str, int]]:
+    result = DatabaseBackend().search(viewer("inv.ofb"), SearchQuery(text=text, filters=SearchFilters()))
+    return {(h.type, h.id) for h in result.hits}
+
+
+def messages() -> Any:
+    return OutboxMessage.objects.filter(topic="search.index")
+
+
+def new_case(title: str) -> Case:
+    return case_actions.create_case(viewer("inv.ofb"), case_actions.CaseInput(title=title, jurisdictions=["FR"]))
+
+
+def test_a_write_enqueues_indexing_in_its_own_transaction(demo: Any) -> None:
+    with pytest.raises(Boom), transaction.atomic():
+        new_case("Pangolin scales")
+        assert messages().count() == 1
+        raise Boom
+    assert not messages().exists() and not Case.objects.exists()
+    case = new_case("Pangolin scales")
+    assert list(messages().values_list("payload", flat=True)) == [{"type": "case", "ids": [case.pk],
+                                                                   "delete": False}]
+
+
+def test_nothing_is_searchable_until_the_backlog_drains(demo: Any) -> None:
+    case = new_case("Pangolin scales")
+    assert found("pangolin") == set()
+    deliver_due()
+    assert found("pangolin") == {("case", case.pk)}
+    assert messages().get().status == MessageStatus.DONE
+
+
+def test_a_failing_backend_leaves_the_row_pending_and_a_retry_indexes(demo: Any,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(self: Any, doc_type: str, ids: list[int]) -> None:
+        raise ConnectionError("search is down")
+
+    case = new_case("Pangolin scales")
+    with monkeypatch.context() as patch:
+        patch.setattr(DatabaseBackend, "index", down)
+        deliver_due()
+    message = messages().get()
+    assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
+    assert "search is down" in message.last_error and found("pangolin") == set()
+    messages().update(available_at=timezone.now())
+    deliver_due()
+    assert messages().get().status == MessageStatus.DONE and found("pangolin") == {("case", case.pk)}
+
+
+def test_a_poison_row_becomes_a_dead_letter_that_can_be_retried(demo: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    case = new_case("Pangolin scales")
+    messages().update(attempts=MAX_ATTEMPTS - 1)
+    with monkeypatch.context() as patch:
+        patch.setattr(DatabaseBackend, "index", lambda *args: (_ for _ in ()).throw(ConnectionError("down")))
+        deliver_due()
+    assert messages().get().status == MessageStatus.DEAD
+    retry_dead()
+    deliver_due()
+    assert found("pangolin") == {("case", case.pk)}
+
+
+def test_an_update_reindexes_and_a_delete_leaves_the_index(demo: Any) -> None:
+    world: World = build_world()
+    deliver_due(limit=10_000)
+    version = SearchEntry.objects.get(doc_type="listing", doc_id=world.es.pk).version
+    listing = Listing.objects.get(pk=world.es.pk)
+    listing.title = "Cuernos de rinoceronte"
+    listing.save()
+    deliver_due()
+    assert found("rinoceronte") == {("listing", listing.pk)} and found("colmillos") == set()
+    assert SearchEntry.objects.get(doc_type="listing", doc_id=listing.pk).version == version + 1
+    listing.delete()
+    deliver_due()
+    assert not SearchEntry.objects.filter(doc_type="listing", doc_id=listing.pk).exists()
+    assert found("rinoceronte") == set()
+
+
+def test_redelivering_a_message_is_harmless(demo: Any) -> None:
+    case = new_case("Pangolin scales")
+    deliver_due()
+    messages().update(status=MessageStatus.PENDING)
+    deliver_due()
+    assert SearchEntry.objects.filter(doc_type="case", doc_id=case.pk).count() == 1
+    assert found("pangolin") == {("case", case.pk)}
+
+
+def test_rebuild_indexes_everything(demo: Any) -> None:
+    world = build_world()
+    assert found("ivoire") == set()
+    call_command("search_index", "--rebuild", "--quiet-progress")
+    assert found("ivoire") == {("case", world.case.pk), ("listing", world.fr.pk)}
+    assert SearchEntry.objects.count() == Case.objects.count() + Listing.objects.count() + 2 + 1

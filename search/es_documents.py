@@ -270,8 +270,8 @@ def document_source(document: WildNetDocument) -> dict[str, Any]:
 
 
 def _shares(case: Case) -> list[Share]:
-    """The case's shares, prefetched (the reverse relation is declared by the sharing app, unseen by mypy)."""
-    return list(case.shares.all())  # type: ignore[attr-defined]
+    """The case's shares (prefetched by the caller)."""
+    return list(case.shares.all())
 
 
 def case_access(case: Case) -> CaseAccess:

@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
 from cases.signals import listings_recorded
 from outbox.actions import enqueue, handler
+from sharing.models import Share
 
 from .backends import get_backend
 from .backends.base import DOCUMENT_TYPES
@@ -70,7 +71,21 @@ def _listings_recorded(sender: Any, listing_ids: list[int], **kwargs: Any) -> No
     enqueue_index("listing", listing_ids)
 
 
+def _access_changed(sender: Any, instance: Share, raw: bool = False, **kwargs: Any) -> None:
+    """A share granted, approved, revoked or tidied changes who may find the case's documents: their access
+    fields are re-indexed. Mandates need no re-index (queries read the viewer's mandates in force), and until this
+    row is delivered every backend still applies the current policy to what it returns (no stale grant)."""
+    if raw:
+        return
+    case_id = instance.case_id
+    enqueue_index("case", [case_id])
+    enqueue_index("listing", list(Listing.objects.filter(case_id=case_id).values_list("pk", flat=True)))
+    enqueue_index("report", list(IntelReport.objects.filter(case_id=case_id).values_list("pk", flat=True)))
+    enqueue_index("entity", list(CaseEntity.objects.filter(case_id=case_id).values_list("entity_id", flat=True)))
+
+
 def connect() -> None:
+    post_save.connect(_access_changed, sender=Share, dispatch_uid="search-index-share")
     for model in TRACKED:
         post_save.connect(_saved, sender=model, dispatch_uid=f"search-index-save-{model.__name__}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"search-index-delete-{model.__name__}")

@@ -117,3 +117,25 @@ def test_rebuild_indexes_everything(demo: Any) -> None:
     call_command("search_index", "--rebuild", "--quiet-progress")
     assert found("ivoire") == {("case", world.case.pk), ("listing", world.fr.pk)}
     assert SearchEntry.objects.count() == Case.objects.count() + Listing.objects.count() + 2 + 1
+
+
+@pytest.mark.django_db
+def test_a_share_reindexes_the_access_fields_of_the_case_documents(demo: Any) -> None:
+    from access.policy import viewer_for
+    from agencies.models import Agency
+    from officers.models import Officer
+    from sharing import actions as sharing_actions
+
+    inv = viewer_for(Officer.objects.get(username="inv.ofb"), purpose="investigation")
+    case = case_actions.create_case(inv, case_actions.CaseInput(title="Ivoire", jurisdictions=["FR"]))
+    listing, _ = case_actions.add_listing(inv, case, case_actions.ListingInput(url="https://www.leboncoin.fr/ad/3",
+                                                                               seller="someone"))
+    OutboxMessage.objects.all().delete()
+    share = sharing_actions.share_case(inv, case, sharing_actions.ShareInput(
+        justification="joint", recipient_agency=Agency.objects.get(code="fr-oclaesp")))
+    queued = {(m.payload["type"], tuple(m.payload["ids"])) for m in OutboxMessage.objects.filter(topic="search.index")}
+    assert ("case", (case.pk,)) in queued and ("listing", (listing.pk,)) in queued
+    assert ("entity", (listing.seller_id,)) in queued
+    OutboxMessage.objects.all().delete()
+    sharing_actions.revoke_share(viewer_for(Officer.objects.get(username="sup.ofb")), share, "done")
+    assert OutboxMessage.objects.filter(topic="search.index", payload__type="case").exists()

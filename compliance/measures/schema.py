@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import graphene
+from django.urls import reverse
 from graphene.types.generic import GenericScalar
 from graphql import GraphQLError
 
@@ -77,12 +78,17 @@ class ModelMeasureNode(PolicyObjectType):
 class MeasureEvidenceNode(PolicyObjectType):
     kind = EvidenceKindEnum(required=True)
     file_name = graphene.String(description="The stored file's name, when the evidence is a file.")
+    download_url = graphene.String(description="Streams the file (audited); null for links and notes.")
 
     class Meta:
         name = "MeasureEvidence"
         model = MeasureEvidence
         fields = ("id", "kind", "url", "text", "added_at")
         convert_choices_to_enum = NO_ENUMS
+
+    @staticmethod
+    def resolve_download_url(item: MeasureEvidence, info: Any) -> str | None:
+        return reverse("measure-evidence-download", args=[item.pk]) if item.file else None
 
 
 def _with_assessment(entry: MeasureStatusEntry, info: Any, value: Any) -> Any:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import csv
 import io
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
-from access.errors import ActionError
+from access.errors import ActionError, NotFound
+from access.policy import fetch
 from api.context import viewer_for_request
 from audit.actions import record
 
 from . import reports
+from .models import MeasureEvidence
 from .periods import parse_period
 from .queries import current_assessment
 
@@ -55,6 +57,27 @@ def national_report(request: HttpRequest, country: str, period: str, fmt: str) -
     name = f"national-report-{assessment.country}-{assessment.period_label.replace('/', '_')}-r{assessment.revision}"
     if fmt != "html":
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponseBase:
+    """Stream an assessment's evidence file to whoever may see that evidence (the assessment's own country).
+
+    Missing, refused and link-or-note evidence all get the same 404; every download is audited.
+    """
+    viewer = viewer_for_request(request)
+    try:
+        item = fetch(viewer, MeasureEvidence.objects.select_related("entry__assessment"), evidence_id)
+    except NotFound:
+        return _not_found()
+    if not item.file:
+        return _not_found()
+    record("assessment.evidence_download", actor=viewer.officer, obj=item,
+           details={"assessment": item.entry.assessment_id, "entry": item.entry_id})
+    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.file_name or "evidence")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

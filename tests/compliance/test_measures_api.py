@@ -329,3 +329,26 @@ def test_assessment_list_costs_the_same_for_1_10_and_100(gql: Any, demo: Any, dj
         data = gql(query)
     assert data["nationalAssessments"]["totalCount"] == n
     assert all(len(e["node"]["entries"]) == 45 for e in data["nationalAssessments"]["edges"])
+
+
+def test_evidence_files_download_for_the_country_only(client: Any, world: dict[str, NationalAssessment],
+                                                      settings: Any, tmp_path: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+    entry = actions.set_measure_status(v("coord.fr"), world["fr_draft"], actions.StatusChange(
+        measure_code="LM-A-05", status="implemented", evidence=[actions.EvidenceInput(kind="file", file=upload)]))
+    url = f"/compliance/measure-evidence/{entry.evidence.get().pk}/download"
+    client.force_login(Officer.objects.get(username="coord.fr"))
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 plan"
+    assert AuditEvent.objects.filter(action="assessment.evidence_download").count() == 1
+    missing = client.get("/compliance/measure-evidence/999999/download")
+    client.force_login(Officer.objects.get(username="coord.es"))
+    refused = client.get(url)
+    assert refused.status_code == missing.status_code == 404 and refused.content == missing.content
+    note = MeasureEvidence.objects.filter(kind="note").first()
+    assert note is not None
+    client.force_login(Officer.objects.get(username="coord.fr"))
+    assert client.get(f"/compliance/measure-evidence/{note.pk}/download").status_code == 404

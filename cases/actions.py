@@ -49,6 +49,7 @@ from .models import (
     Priority,
     Species,
     TermKind,
+    WatchAlert,
     Watchlist,
     WatchTerm,
 )
@@ -513,3 +514,14 @@ def add_watch_term(viewer: Viewer, watchlist: Watchlist, term: str, kind: str, l
         record("watchlist.add_term", actor=viewer.officer, obj=watch_term, object_agency_id=watchlist.owner_agency_id,
                details={"kind": kind})
     return watch_term
+
+
+def mark_alert_handled(viewer: Viewer, alert: WatchAlert) -> WatchAlert:
+    """Handling an alert twice is handling it once; the first officer and time are kept."""
+    policy.check(viewer, "watchlist.manage", alert.watchlist)
+    if alert.handled_at is None:
+        alert.handled_at, alert.handled_by = timezone.now(), viewer.officer
+        alert.save(update_fields=["handled_at", "handled_by"])
+        record("watchlist.alert_handled", actor=viewer.officer, obj=alert,
+               object_agency_id=alert.watchlist.owner_agency_id, details={"listing": alert.listing_id})
+    return alert

@@ -34,6 +34,7 @@ from .models import (
     Listing,
     Species,
     SpeciesName,
+    WatchAlert,
     Watchlist,
     WatchTerm,
 )
@@ -135,6 +136,17 @@ def watch_terms(viewer: Viewer) -> Q:
     if not reads_intelligence(viewer):
         return NOTHING
     return Q(watchlist__owner_agency_id=viewer.agency_id)
+
+
+@register_visibility(WatchAlert)
+def watch_alerts(viewer: Viewer) -> Q:
+    """Alerts of the agency's watchlists on listings the viewer may see now (an alert on a listing they cannot
+    see stays invisible, so a watchlist is no oracle on other agencies' intelligence)."""
+    listing = visibility_filter(viewer, Listing)
+    if not reads_intelligence(viewer) or listing is NOTHING:
+        return NOTHING
+    return Q(watchlist__owner_agency_id=viewer.agency_id,
+             listing_id__in=Listing.objects.filter(listing).values("pk"))
 
 
 @register_action("case.create")

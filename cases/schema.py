@@ -43,6 +43,7 @@ from .models import (
     SpeciesName,
     SpeciesRank,
     TermKind,
+    WatchAlert,
     Watchlist,
     WatchTerm,
 )
@@ -305,6 +306,23 @@ class WatchlistNode(PolicyObjectType):
         filterset_class = WatchlistFilter
 
 
+class WatchAlertNode(PolicyObjectType):
+    watchlist = related(WatchlistNode, Watchlist, "watchlist_id", required=True)
+    term = related(WatchTermNode, WatchTerm, "term_id", required=True)
+    listing = related(ListingNode, Listing, "listing_id", required=True)
+    handled_by = related(OfficerNode, Officer, "handled_by_id")
+
+    class Meta:
+        name = "WatchAlert"
+        model = WatchAlert
+        fields = ("id", "created_at", "handled_at")
+        filter_fields = {"handled_at": ["isnull"], "created_at": ["gte", "lt"]}
+
+    @classmethod
+    def read_scope(cls, obj: Any) -> int | None:
+        return None
+
+
 class Query(graphene.ObjectType):
     cases = PolicyConnectionField(CaseNode)
     case = graphene.Field(CaseNode, reference=graphene.String(required=True),
@@ -318,6 +336,7 @@ class Query(graphene.ObjectType):
                                     text=graphene.String(required=True), limit=graphene.Int(default_value=5),
                                     description="Species whose names resemble ``text`` (misspellings allowed).")
     watchlists = PolicyConnectionField(WatchlistNode)
+    alerts = PolicyConnectionField(WatchAlertNode, description="Watchlist matches on listings you may see.")
 
     @staticmethod
     def resolve_cases(root: Any, info: Any, **kwargs: Any) -> Any:
@@ -357,6 +376,10 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_watchlists(root: Any, info: Any, **kwargs: Any) -> Any:
         return Watchlist.objects.all()
+
+    @staticmethod
+    def resolve_alerts(root: Any, info: Any, **kwargs: Any) -> Any:
+        return WatchAlert.objects.all()
 
 
 # --- mutations --------------------------------------------------------------------------------------------
@@ -590,7 +613,23 @@ class AddWatchTerm(BaseMutation):
                                                data.get("language") or "", species_id)}
 
 
+class MarkAlertHandled(BaseMutation):
+    alert = graphene.Field(WatchAlertNode)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        audit_action = "watchlist.alert_handled"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        alert = fetch(viewer, WatchAlert.objects.select_related("watchlist"), decode_id(data["id"], "WatchAlert", "id"))
+        return {"alert": actions.mark_alert_handled(viewer, alert)}
+
+
 class Mutation(graphene.ObjectType):
+    mark_alert_handled = MarkAlertHandled.Field()
     create_case = CreateCase.Field()
     update_case = UpdateCase.Field()
     add_listing = AddListing.Field()

@@ -19,6 +19,7 @@ from cases.signals import listings_recorded
 from outbox.actions import enqueue, handler
 from sharing.models import Share
 
+from . import alerts
 from .backends import get_backend
 from .backends.base import DOCUMENT_TYPES
 
@@ -51,6 +52,8 @@ def deliver(payload: dict[str, Any]) -> None:
         backend.delete(doc_type, ids)
     else:
         backend.index(doc_type, ids)
+        if doc_type == "listing":
+            alerts.evaluate(ids)
 
 
 def _saved(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:

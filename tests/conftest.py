@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cases.models import Species
 from officers.models import Officer
 
 
@@ -60,3 +61,26 @@ def officer(demo: Any) -> Any:
         return Officer.objects.select_related("agency").get(username=username)
 
     return get
+
+
+@pytest.fixture
+def species(db: Any) -> dict[str, Species]:
+    """A few real taxa, enough for the case tests (the full curated fixture is tested on its own)."""
+    rows = [
+        ("Loxodonta africana", "I/II", ["I", "II"], "elephants", [("African elephant", "en"),
+                                                                   ("éléphant d'Afrique", "fr"),
+                                                                   ("elefante africano", "es")]),
+        ("Manis javanica", "I", ["I"], "pangolins", [("Sunda pangolin", "en"), ("pangolin de Java", "fr")]),
+        ("Psittacus erithacus", "I", ["I"], "parrots", [("Grey parrot", "en"), ("perroquet gris", "fr"),
+                                                        ("loro gris africano", "es")]),
+        ("Python regius", "II", ["II"], "snakes", [("Ball python", "en"), ("python royal", "fr")]),
+    ]
+    found = {}
+    for name, listing, appendices, group, names in rows:
+        genus = name.split()[0]
+        taxon = Species.objects.create(scientific_name=name, cites_listing=listing, cites_appendices=appendices,
+                                       group=group, genus=genus)
+        for common, language in names:
+            taxon.names.create(name=common, language=language, kind="common")
+        found[name] = taxon
+    return found

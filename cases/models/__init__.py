@@ -14,6 +14,7 @@ from .intel import (
     ListingStatus,
     Priority,
     TermKind,
+    WatchAlert,
     Watchlist,
     WatchTerm,
 )
@@ -23,5 +24,5 @@ __all__ = [
     "GRADES",
     "CaptureMethod", "Case", "CaseEntity", "CaseSequence", "CaseStatus", "CustodyAction", "CustodyEvent", "Entity",
     "EntityKind", "EntityRole", "Evidence", "GradingSystem", "IntelReport", "Listing", "ListingStatus", "Priority",
-    "Species", "SpeciesGroup", "SpeciesName", "SpeciesRank", "TermKind", "WatchTerm", "Watchlist",
+    "Species", "SpeciesGroup", "SpeciesName", "SpeciesRank", "TermKind", "WatchAlert", "WatchTerm", "Watchlist",
 ]

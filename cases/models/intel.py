@@ -329,3 +329,23 @@ class WatchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class WatchAlert(models.Model):
+    """A listing matched a watchlist term. Raised for every match; an officer sees an alert only when they may
+    see its listing (the rule checks it at each request), so alerts never reveal intelligence."""
+
+    watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="alerts")
+    term = models.ForeignKey(WatchTerm, on_delete=models.CASCADE, related_name="alerts")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="watch_alerts")
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["watchlist", "term", "listing"], name="alert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} matched {self.listing_id}"

@@ -4,7 +4,7 @@ Each indicator is a function of (country, first day, last day) returning a dict 
 ``value`` (a dict of figures), ``period`` (``start``/``end``, inclusive days), ``method`` (how it was
 computed, in words a reader of the national report can check) and ``available`` (whether the period holds
 data for it; ``False`` means "nothing recorded", not "zero done"). ``partial`` says a part of what the
-measure asks is not recorded by WildNet (keyword alerts, for now).
+measure asks is not recorded by WildNet (none at present; the flag stays in the report format).
 
 "The country's agencies" are the agencies whose country is the assessed one. The figures are counts over
 the whole country, not case content, which is why only the country's own officers read them (see
@@ -22,7 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 
 from agencies.models import TaskForce, TaskForceKind
-from cases.models import CaptureMethod, CustodyEvent, Evidence, Listing, Watchlist
+from cases.models import CaptureMethod, CustodyEvent, Evidence, Listing, WatchAlert, Watchlist
 from compliance.metrics import platform_compliance
 from compliance.models import TakedownNotice
 from sharing.models import AccessRequest, AccessRequestStatus, Share
@@ -51,7 +51,7 @@ def indicator(key: str, title: str) -> Callable[[Callable[..., tuple[dict[str, A
 
 
 #: Indicators for which WildNet records only part of what the measure asks.
-PARTIAL = frozenset({"keyword_watchlists"})
+PARTIAL: frozenset[str] = frozenset()
 
 
 def compute(country: str, start: datetime.date, end: datetime.date,
@@ -88,13 +88,18 @@ def keyword_watchlists(country: str, start: datetime.date, end: datetime.date) -
     _, high = bounds(start, end)
     rows = list(Watchlist.objects.filter(owner_agency__country=country, is_active=True, created_at__lt=high)
                 .annotate(term_count=Count("terms")).order_by("owner_agency__code", "name")
-                .values("name", "owner_agency__code", "term_count"))
-    watchlists = [{"name": r["name"], "agency": r["owner_agency__code"], "terms": r["term_count"]} for r in rows]
+                .values("pk", "name", "owner_agency__code", "term_count"))
+    low, _ = bounds(start, end)
+    alerts = dict(WatchAlert.objects.filter(watchlist__owner_agency__country=country, created_at__gte=low,
+                                            created_at__lt=high)
+                  .values_list("watchlist_id").annotate(n=Count("id")).order_by())
+    watchlists = [{"name": r["name"], "agency": r["owner_agency__code"], "terms": r["term_count"],
+                   "alerts": alerts.get(r["pk"], 0)} for r in rows]
     return ({"active_watchlists": len(watchlists), "terms": sum(w["terms"] for w in watchlists),
-             "watchlists": watchlists, "alerts": None},
+             "watchlists": watchlists, "alerts": sum(alerts.values())},
             "Keyword watchlists of the country's agencies that are active now and were created before the end of "
-            "the period, with their number of terms. Alerts raised by watchlist matches are not yet recorded by "
-            "WildNet, so no alert count is given (partial indicator).",
+            "the period, with their number of terms, and the alerts their terms raised on listings in the period "
+            "(every match is counted, whichever agency recorded the listing).",
             bool(watchlists))
 
 

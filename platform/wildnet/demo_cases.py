@@ -21,7 +21,7 @@ from access.markings import Classification, CrimeArea, HandlingCode
 from access.policy import viewer_for
 from cases import actions
 from cases.evidence import attach_evidence
-from cases.models import CaptureMethod, Case, EntityKind, EntityRole, GradingSystem, Species
+from cases.models import CaptureMethod, Case, EntityKind, EntityRole, GradingSystem, Species, Watchlist
 from officers.models import Officer
 
 
@@ -200,6 +200,7 @@ CASES = [
 def load_cases(now: datetime.datetime | None = None) -> int:
     """Record the demo cases that are not there yet; returns how many cases the demo agencies hold."""
     now = now or timezone.now()
+    _watchlists()
     for demo in CASES:
         officer = Officer.objects.get(username=demo.officer)
         if Case.objects.filter(owner_agency=officer.agency, title=demo.title).exists():
@@ -231,6 +232,26 @@ def load_cases(now: datetime.datetime | None = None) -> int:
                         capture_method=CaptureMethod.SCREENSHOT, captured_at=now - datetime.timedelta(days=1),
                         description="Capture d'écran de l'annonce au moment du constat.", listing=first_listing)
     return Case.objects.count()
+
+
+WATCHLISTS = {  # agency officer: (name, [(term, kind, language)])
+    "inv.ofb": ("Ivoire — termes codés", [("vieil os", "code_word", "fr"), ("matière blanche", "code_word", "fr"),
+                                          ("#ivoire", "hashtag", "fr"), ("défense sculptée", "common_name", "fr")]),
+    "inv.seprona": ("Loros sin papeles", [("yaco", "common_name", "es"), ("sin papeles", "code_word", "es"),
+                                          ("sin anilla", "code_word", "es")]),
+}
+
+
+def _watchlists() -> None:
+    """Keyword watchlists, created before the listings so the worker raises their alerts as listings arrive."""
+    for username, (name, terms) in WATCHLISTS.items():
+        officer = Officer.objects.get(username=username)
+        if Watchlist.objects.filter(owner_agency=officer.agency, name=name).exists():
+            continue
+        viewer = viewer_for(officer)
+        watchlist = actions.create_watchlist(viewer, name)
+        for term, kind, language in terms:
+            actions.add_watch_term(viewer, watchlist, term, kind, language)
 
 
 def screenshot(text: str) -> bytes:

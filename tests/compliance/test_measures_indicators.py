@@ -15,7 +15,7 @@ import pytest
 from access.policy import viewer_for
 from agencies.models import Agency, AgencyType, TaskForce, TaskForceKind, TaskForceMembership
 from cases import actions as case_actions
-from cases.models import CustodyEvent, Evidence, Listing, Watchlist, WatchTerm
+from cases.models import CustodyEvent, Evidence, Listing, WatchAlert, Watchlist, WatchTerm
 from compliance.measures import indicators
 from compliance.models import NoticeItem, NoticeStatus, TakedownNotice
 from officers.models import Officer, Role
@@ -128,24 +128,31 @@ def test_no_listing_is_no_data_not_zero_done(world: World) -> None:
     assert result["value"]["total"] == 0 and result["available"] is False
 
 
-def test_keyword_watchlists_and_terms_without_alerts(world: World) -> None:
-    def watchlist(country: str, name: str, terms: int, active: bool = True, created: str = "2025-06-01") -> None:
+def test_keyword_watchlists_terms_and_alerts(world: World) -> None:
+    def watchlist(country: str, name: str, terms: int, active: bool = True, created: str = "2025-06-01") -> Any:
         made = Watchlist.objects.create(owner_agency=world.agency[country], name=name, is_active=active,
                                         created_by=world.officer[country])
         Watchlist.objects.filter(pk=made.pk).update(created_at=at(created))
         for i in range(terms):
             WatchTerm.objects.create(watchlist=made, term=f"{name} {i}", normalised=f"{name} {i}".lower(),
                                      kind="common_name")
+        return made
 
-    watchlist("PT", "Marfim", 3)
+    marfim = watchlist("PT", "Marfim", 3)
     watchlist("PT", "Aves", 1, created="2025-12-31T23:00")
     watchlist("PT", "Old", 2, active=False)
     watchlist("PT", "Papagaios", 4, created="2026-02-01")
-    watchlist("IT", "Avorio", 1)
+    avorio = watchlist("IT", "Avorio", 1)
+    listings = [world.listing("PT", "2025-02-01") for _ in range(3)]
+    for listing, watch, created in [(listings[0], marfim, "2025-03-01"), (listings[1], marfim, "2025-11-30"),
+                                    (listings[2], marfim, "2026-01-02"), (listings[0], avorio, "2025-03-01")]:
+        alert = WatchAlert.objects.create(watchlist=watch, term=watch.terms.first(), listing=listing)
+        WatchAlert.objects.filter(pk=alert.pk).update(created_at=at(created))
     result = compute("keyword_watchlists")
-    assert result["value"] == {"active_watchlists": 2, "terms": 4, "alerts": None, "watchlists": [
-        {"name": "Aves", "agency": "pt-police", "terms": 1}, {"name": "Marfim", "agency": "pt-police", "terms": 3}]}
-    assert result["partial"] is True and "not yet recorded" in result["method"]
+    assert result["value"] == {"active_watchlists": 2, "terms": 4, "alerts": 2, "watchlists": [
+        {"name": "Aves", "agency": "pt-police", "terms": 1, "alerts": 0},
+        {"name": "Marfim", "agency": "pt-police", "terms": 3, "alerts": 2}]}
+    assert result["partial"] is False and "alerts" in result["method"]
 
 
 def test_prompt_removal_from_the_takedown_metrics(world: World) -> None:

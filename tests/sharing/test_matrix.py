@@ -36,6 +36,7 @@ from cases.models import CaptureMethod, Case, CaseEntity, CustodyEvent, Evidence
 from mandates import actions as mandate_actions
 from mandates.models import Mandate
 from officers.models import Officer
+from search.backends import get_backend
 from sharing import actions
 from sharing.models import AccessRequest, Share
 
@@ -205,6 +206,10 @@ def build_world(relation: str) -> World:
                                captured_at=timezone.now() - datetime.timedelta(hours=1))
     world = World(case=case, listing=listing, claim=claim, report=report, evidence=evidence)
     RELATIONS[relation].setup(world)
+    backend = get_backend()  # the outbox would index after commit; the test indexes at once
+    for doc_type, ids in [("case", [case.pk]), ("listing", [listing.pk]), ("entity", [claim.entity_id]),
+                          ("report", [report.pk])]:
+        backend.index(doc_type, ids)
     world.access_request = actions.request_access(viewer("inv.oclaesp"), reference=case.reference,
                                                   purpose="investigation", justification="Same seller as ours")
     world.audit_event = record(
@@ -217,11 +222,11 @@ def build_world(relation: str) -> World:
 # --- the specification, as sets of relations ---------------------------------------------------------------
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    "case": ("by_reference", "node", "list", "forward", "fields", "mutate"),
-    "listing": ("node", "list", "forward", "reverse", "fields", "mutate"),
-    "entity": ("node", "list", "forward"),
+    "case": ("by_reference", "node", "list", "forward", "fields", "mutate", "search"),
+    "listing": ("node", "list", "forward", "reverse", "fields", "mutate", "search"),
+    "entity": ("node", "list", "forward", "search"),
     "claim": ("node", "reverse", "fields", "mutate"),  # no root connection of claims
-    "report": ("node", "list", "reverse", "mutate"),
+    "report": ("node", "list", "reverse", "mutate", "search"),
     "evidence": ("node", "list", "reverse", "mutate", "download"),
     "share": ("node", "list", "mutate"),
     "access_request": ("node", "list", "mutate"),
@@ -359,6 +364,21 @@ class Probe:
             present = present or self.world.gid(object_type) in ids
         return VISIBLE if present else ABSENT
 
+    #: A word only that object holds, so a hit on it can come from that object alone.
+    SEARCH_TEXT = {"case": "matrix", "listing": "4242", "entity": "+33612345678", "report": "Friday"}
+
+    def probe_search(self, object_type: str) -> str:
+        """Through full-text search: found only if visible, and the total counts only what is returned."""
+        data = self.read("""query($q: String!) { search(query: $q, first: 100) { totalCount hits {
+          type case { id } listing { id } entity { id } report { id } } } }""",
+                         {"q": self.SEARCH_TEXT[object_type]})["search"]
+        if data["totalCount"] != len(data["hits"]):
+            return f"totalCount {data['totalCount']} but {len(data['hits'])} returned"
+        found = [hit[object_type] for hit in data["hits"] if hit[object_type] is not None]
+        if any(hit["type"] != "ENTITY" and all(hit[k] is None for k in self.SEARCH_TEXT) for hit in data["hits"]):
+            return "a hit resolves to nothing"
+        return VISIBLE if any(item["id"] == self.world.gid(object_type) for item in found) else ABSENT
+
     def _traverse(self, paths: list[tuple[str, str, str]], select: str) -> list[Any]:
         """The traversed field of each parent the viewer can see (invisible parents offer no path)."""
         variables = {f"p{i}": self.world.gid(parent) for i, (parent, _, _) in enumerate(paths)}
@@ -479,7 +499,7 @@ class Probe:
 
 
 #: Reads first, then mutations (each rolled back), then downloads (which add to the custody chain).
-PHASES = ("by_reference", "node", "list", "forward", "reverse", "fields", "mutate", "download")
+PHASES = ("by_reference", "node", "list", "search", "forward", "reverse", "fields", "mutate", "download")
 
 
 def observe(relation: str, gql: Any) -> dict[tuple[str, str], str]:

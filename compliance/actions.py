@@ -20,7 +20,7 @@ from audit.actions import record
 from cases.identifiers import InvalidIdentifier, valid_country
 from cases.models import Case, Evidence, Listing
 from officers.models import Officer, Role
-from outbox.actions import enqueue
+from outbox.actions import send_mail
 
 from .models import (
     ACTED,
@@ -156,7 +156,7 @@ def send_notice(viewer: Viewer, notice: TakedownNotice) -> TakedownNotice:
                                                           "acknowledge_due_at": notice.acknowledge_due_at.isoformat(),
                                                           "action_due_at": notice.action_due_at.isoformat()})
     record("notice.send", actor=viewer.officer, obj=notice, object_agency_id=notice.issuing_agency_id)
-    notify(recipients, f"Takedown notice {notice.reference} from {notice.issuing_agency.name}",
+    send_mail(recipients, f"Takedown notice {notice.reference} from {notice.issuing_agency.name}",
            f"{len(notice_items(notice))} item(s); acknowledge by {notice.acknowledge_due_at:%Y-%m-%d %H:%M} UTC, "
            f"act by {notice.action_due_at:%Y-%m-%d %H:%M} UTC.")
     return notice
@@ -269,7 +269,7 @@ def verify_item(viewer: Viewer, item: NoticeItem, verified: bool, note: str = ""
     record("notice.verify", actor=viewer.officer, obj=item, object_agency_id=item.notice.issuing_agency_id,
            details={"verification": item.verification})
     if not verified:
-        notify(platform_contacts(item.notice.platform), f"Disputed outcome on {item.notice.reference}",
+        send_mail(platform_contacts(item.notice.platform), f"Disputed outcome on {item.notice.reference}",
                f"{item.notice.issuing_agency.name} reports that {item.url} is not as reported: {note.strip()}")
     return item
 
@@ -314,11 +314,6 @@ def escalation_contacts(notice: TakedownNotice) -> list[str]:
     supervisors = active.filter(agency_id=notice.issuing_agency_id, role=Role.SUPERVISOR)
     coordinators = active.filter(role=Role.NATIONAL_COORDINATOR, agency__country=notice.issuing_agency.country)
     return sorted(set(supervisors.values_list("email", flat=True)) | set(coordinators.values_list("email", flat=True)))
-
-
-def notify(recipients: list[str], subject: str, body: str) -> None:
-    if recipients:
-        enqueue("mail.send", {"subject": f"[WildNet] {subject}", "body": body, "to": recipients})
 
 
 def _event(notice: TakedownNotice, kind: str, actor: Officer | None, details: dict[str, object],

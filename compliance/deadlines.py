@@ -34,8 +34,9 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from audit.actions import record
+from outbox.actions import send_mail
 
-from .actions import escalation_contacts, notify, platform_contacts
+from .actions import escalation_contacts, platform_contacts
 from .models import ItemOutcome, NoticeEvent, NoticeEventKind, NoticeItem, NoticeStatus, TakedownNotice
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def _remind(notice: TakedownNotice, missed: list[str], now: datetime.datetime) -
     recipients = platform_contacts(notice.platform)
     notice.reminded_at = now
     notice.save(update_fields=["reminded_at"])
-    notify(recipients, f"Reminder: takedown notice {notice.reference} is overdue",
+    send_mail(recipients, f"Reminder: takedown notice {notice.reference} is overdue",
            f"Notice {notice.reference} from {notice.issuing_agency.name}: {_deadlines_text(notice, missed)}. "
            f"Please acknowledge it and report an outcome for every item.")
     details: dict[str, object] = {"to": recipients, "missed": missed}
@@ -189,7 +190,7 @@ def _escalate(notice: TakedownNotice, missed: list[str], now: datetime.datetime)
     notice.escalated_at = now
     notice.save(update_fields=["escalated_at"])
     assert notice.reminded_at is not None
-    notify(recipients, f"Escalation: {notice.platform.name} has not answered notice {notice.reference}",
+    send_mail(recipients, f"Escalation: {notice.platform.name} has not answered notice {notice.reference}",
            f"{notice.platform.name} was reminded on {notice.reminded_at:%Y-%m-%d %H:%M} UTC and is still late on "
            f"notice {notice.reference}: {_deadlines_text(notice, missed)}.")
     details: dict[str, object] = {"to": recipients, "missed": missed, "reminded_at": notice.reminded_at.isoformat()}

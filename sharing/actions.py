@@ -20,7 +20,7 @@ from cases.models import Case, CaseEntity
 from cases.rules import WRITERS, cases_subquery
 from mandates.models import Coverage, Mandate
 from officers.models import Officer, Role
-from outbox.actions import enqueue
+from outbox.actions import send_mail
 
 from .models import AccessRequest, AccessRequestStatus, Hit, Share, ShareStatus
 from .rules import OUTSIDE_LAW_ENFORCEMENT
@@ -317,6 +317,5 @@ def _notify_recipients(share: Share, text: str) -> None:
 
 def _mail(recipients: list[str], text: str) -> None:
     """Notifications carry no intelligence beyond the reference: they leave the platform by e-mail."""
-    if recipients:
-        enqueue("mail.send", {"subject": "[WildNet] " + text[:80], "body": text, "to": recipients})
+    send_mail(recipients, text[:80], text)
 

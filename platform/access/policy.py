@@ -152,10 +152,6 @@ def fetch(viewer: Viewer, queryset: models.QuerySet[M], pk: Any, field_name: str
         raise NotFound(field_name, str(queryset.model._meta.verbose_name)) from None
 
 
-def can_see(viewer: Viewer, obj: models.Model) -> bool:
-    return visible(viewer, type(obj)._default_manager.filter(pk=obj.pk)).exists()
-
-
 def check(viewer: Viewer, action: str, target: Any = None) -> None:
     """Raise the typed refusal for ``action`` on ``target``, or return when it is allowed."""
     if not viewer.active:

@@ -15,7 +15,7 @@ from access.policy import Viewer
 from agencies.models import Agency, validate_country
 from audit.actions import record
 from officers.models import Officer, Role
-from outbox.actions import enqueue
+from outbox.actions import send_mail
 
 from .models import Mandate, MandateStatus
 
@@ -145,6 +145,4 @@ def _notify(mandate: Mandate, text: str) -> None:
                                role__in=[Role.SUPERVISOR, Role.AGENCY_ADMIN])
         .exclude(email="").values_list("email", flat=True)
     )
-    if recipients:
-        enqueue("mail.send", {"subject": f"[WildNet] Mandate {mandate.legal_reference}", "body": text,
-                              "to": recipients})
+    send_mail(recipients, f"Mandate {mandate.legal_reference}", text)

@@ -8,7 +8,6 @@ revoke), and it lapses by itself at ``valid_until``.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -136,10 +135,7 @@ class Mandate(models.Model):
         return reasons
 
 
-def valid_codes(values: Iterable[str], choices: type[models.TextChoices]) -> bool:
-    return all(v in choices.values for v in values)
-
 
 __all__ = [
-    "CitesAppendix", "Coverage", "CrimeArea", "Mandate", "MandateStatus", "Purpose", "in_force_q", "valid_codes",
+    "CitesAppendix", "Coverage", "CrimeArea", "Mandate", "MandateStatus", "Purpose", "in_force_q",
 ]

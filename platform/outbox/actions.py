@@ -44,6 +44,12 @@ def enqueue(topic: str, payload: dict[str, Any]) -> OutboxMessage:
     return message
 
 
+def send_mail(recipients: list[str], subject: str, body: str) -> None:
+    """Queue one e-mail in the caller's transaction; nothing is queued when there is nobody to tell."""
+    if recipients:
+        enqueue("mail.send", {"subject": f"[WildNet] {subject}", "body": body, "to": sorted(set(recipients))})
+
+
 def kick() -> None:
     """Ask a worker to drain now. If the broker is down the periodic drain will do it: never fail the caller."""
     from .tasks import drain_outbox

@@ -20,6 +20,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
@@ -106,33 +107,28 @@ class DatabaseBackend(SearchBackend):
 
         A document matches when its text contains every word and phrase, when it is a listing or case of the
         species the text names (misspelt names included), or when it is the entity the text is an identifier of.
+        The database does the work: one statement ranks the page over every type (``_page``) and a few grouped
+        counts give the total and the facets, so the cost follows the matches' count in SQL, never a Python loop.
         """
         parsed = parse(query.text)
-        scores = self._scores(parsed)
-        if not scores and connection.vendor == "postgresql" and self._fuzzy_text(replace(parsed, fuzzy=True)):
-            parsed = replace(parsed, fuzzy=True)
-            scores = self._scores(parsed)
         species_ids = self._species(query.text)
         identified = identifier_entities(query.text) if query.text.strip() else []
-        found: dict[str, models.QuerySet[Any]] = {}
-        keys: list[tuple[float, str, int]] = []
-        for doc_type in self._types(query.filters):
-            qs = self._matching(viewer, doc_type, parsed, query.filters, species_ids, identified)
-            found[doc_type] = qs
-            for pk in qs.values_list("pk", flat=True):
-                keys.append((scores.get((doc_type, pk), 1.0 if not parsed.empty else 0.0), doc_type, pk))
-        keys.sort(key=lambda k: (-k[0], k[1], k[2]))
-        total = len(keys)
-        after = decode_cursor(query.after) if query.after else None
-        if after is not None:
-            keys = [k for k in keys if (-k[0], k[1], k[2]) > (-after[0], after[1], after[2])]
+        types = self._types(query.filters)
+        facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
+        fuzzy = replace(parsed, fuzzy=True)
+        if not any(per_type.values()) and connection.vendor == "postgresql" and self._fuzzy_text(fuzzy):
+            parsed = fuzzy
+            facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
         first = max(0, min(query.first, 100))
+        ranked = [self._ranked(viewer, t, parsed, query.filters, species_ids, identified)
+                  for t in types if per_type.get(t)]
+        after = decode_cursor(query.after) if query.after else None
+        keys = self._page([part for part in ranked if part is not None], after, first + 1) if first else []
         page = keys[:first]
-        hits = self._hits(page, parsed if query.highlight else None)
         return SearchResult(
-            total=total,
-            hits=hits,
-            facets=self._facets(found, Counter(t for _, t, _ in keys)) if query.facets else {},
+            total=sum(per_type.values()),
+            hits=self._hits(page, parsed if query.highlight else None),
+            facets=facets,
             next_cursor=encode_cursor(page[-1]) if len(keys) > first and page else None,
         )
 
@@ -142,10 +138,12 @@ class DatabaseBackend(SearchBackend):
         listings = Listing.objects.filter(pk__in=listings.values("pk"))
         trunc = INTERVALS[interval]("first_seen_at")
         counts: Counter[tuple[str, str]] = Counter()
-        if group_by == "country":
-            for period, key in listings.annotate(period=trunc).values_list("period", "case__jurisdiction_key"):
-                for country in filter(None, key.split(",")):
-                    counts[(period.date().isoformat(), country)] += 1
+        if group_by == "country":  # the ",ES,FR," keys are few distinct values: grouped in SQL, split here
+            rows = listings.annotate(period=trunc).values("period", "case__jurisdiction_key").annotate(
+                n=models.Count("pk"))
+            for row in rows:
+                for country in filter(None, row["case__jurisdiction_key"].split(",")):
+                    counts[(row["period"].date().isoformat(), country)] += row["n"]
         else:
             field = {"platform": "platform__code", "species": "species__scientific_name"}[group_by]
             rows = (listings.annotate(period=trunc).exclude(**{f"{field}__isnull": True})
@@ -155,15 +153,50 @@ class DatabaseBackend(SearchBackend):
         return [Bucket(key=k, group=g, count=n) for (k, g), n in sorted(counts.items())]
 
     def top_keywords(self, viewer: Viewer, *, filters: SearchFilters, size: int = 20) -> list[FacetValue]:
-        """The most frequent hashtags (``#tag``) and words of the visible listings' titles and texts."""
+        """The hashtags (``#tag``) and words found in the most visible listings (titles and texts).
+
+        A count is a number of listings, as Elasticsearch's terms aggregation counts documents: a word repeated
+        in one advert counts once, and the word of a hashtag counts as a word too (``#ivoire`` gives ``#ivoire``
+        and ``ivoire``), as the analysed text of every backend has it. PostgreSQL counts in SQL (the lexemes of
+        the indexed documents, the hashtags by regular expression); SQLite, the embedded default for small
+        installations, reads the texts.
+        """
         listings = self._matching(viewer, "listing", parse(""), filters, [], [])
-        counts: Counter[str] = Counter()
-        for title, text in listings.values_list("title", "text").iterator(chunk_size=2000):
-            content = f"{title} {text}"
-            counts.update(f"#{tag.casefold()}" for tag in HASHTAG.findall(content))
-            counts.update(w for w in tokens(HASHTAG.sub(" ", content))
-                          if len(w) > 2 and w not in STOP_WORDS and not w.isdigit())
+        if connection.vendor == "postgresql":
+            counts = self._pg_keywords(listings, size)
+        else:
+            counts = Counter()
+            for title, text in listings.values_list("title", "text").iterator(chunk_size=2000):
+                content = f"{title} {text}"
+                counts.update({f"#{tag.casefold()}" for tag in HASHTAG.findall(content)})
+                counts.update({w for w in tokens(content) if self._keyword(w)})
         return [FacetValue(value, n) for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]]
+
+    @staticmethod
+    def _keyword(word: str) -> bool:
+        return len(word) > 2 and word not in STOP_WORDS and not word.isdigit()
+
+    def _pg_keywords(self, listings: models.QuerySet[Any], size: int) -> Counter[str]:
+        """Words (the lexemes of the indexed documents) and hashtags by number of listings, top ``size`` of each,
+        in two statements."""
+        try:
+            ids_sql, ids_params = listings.values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return Counter()
+        counts: Counter[str] = Counter()
+        tags = ("SELECT '#' || lower(m[1]), COUNT(DISTINCT l.id) FROM cases_listing l, "  # noqa: S608 (placeholders)
+                "regexp_matches(l.title || ' ' || l.text, '#([[:alnum:]][[:alnum:]_]*)', 'g') m "
+                f"WHERE l.id IN ({ids_sql}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %s")
+        words = ("SELECT w, COUNT(*) FROM search_searchentry e, "  # noqa: S608 (placeholders)
+                 "unnest(tsvector_to_array(e.document)) w "
+                 f"WHERE e.doc_type = 'listing' AND e.doc_id IN ({ids_sql}) AND length(w) > 2 "
+                 "AND w !~ '^[0-9]+$' AND NOT (w = ANY(%s)) GROUP BY w ORDER BY 2 DESC, 1 LIMIT %s")
+        with connection.cursor() as cursor:
+            cursor.execute(tags, [*ids_params, size])
+            counts.update(dict(cursor.fetchall()))
+            cursor.execute(words, [*ids_params, sorted(STOP_WORDS), size])
+            counts.update(dict(cursor.fetchall()))
+        return counts
 
     # --- writing -------------------------------------------------------------------------------------------
 
@@ -231,24 +264,99 @@ class DatabaseBackend(SearchBackend):
             return f"({where} OR %s <%% body)", [*params, fuzzy]
         return f"({where} OR body LIKE %s)", [*params, f"%{fuzzy}%"]
 
-    def _scores(self, parsed: ParsedQuery) -> dict[tuple[str, int], float]:
-        """The relevance of every matching entry, by (type, id): BM25 on SQLite, ts_rank (+ similarity) on PG."""
-        if parsed.empty:
-            return {}
+    def _counts(self, viewer: Viewer, types: list[str], parsed: ParsedQuery, query: SearchQuery,
+                species_ids: list[int], identified: list[int]) -> tuple[dict[str, list[FacetValue]], dict[str, int]]:
+        """The facets (when asked for) and the number of visible matches of each type.
+
+        Approximate matching is tried only when nothing the viewer may see matches exactly, so whether it is
+        tried depends on visible documents alone: an exact match in another agency's case changes nothing.
+        """
+        found = {t: self._matching(viewer, t, parsed, query.filters, species_ids, identified) for t in types}
+        if not query.facets:
+            return {}, {doc_type: qs.count() for doc_type, qs in found.items()}
+        facets = self._facets(found)
+        return facets, {value.value: value.count for value in facets["type"]}
+
+    def _scored(self, doc_type: str, parsed: ParsedQuery) -> tuple[str, list[Any]]:
+        """``SELECT doc_id, score`` of the entries of ``doc_type`` matching ``parsed``: BM25 on SQLite (FTS5's
+        auxiliary function, only valid in a query on the FTS table itself), ts_rank (+ trigram similarity for an
+        approximate query) on PostgreSQL."""
         if connection.vendor == "sqlite":
-            sql = ("SELECT e.doc_type, e.doc_id, -bm25(search_fts) FROM search_fts "
-                   "JOIN search_searchentry e ON e.id = search_fts.rowid WHERE search_fts MATCH %s")
-            params: list[Any] = [self._fts_expression(parsed)]
-        else:
-            where, where_params = self._where(parsed)
-            fuzzy = self._fuzzy_text(parsed)
-            similarity = " + word_similarity(%s, body)" if fuzzy is not None and self.trigram else ""
-            rank = f"ts_rank(document, to_tsquery('simple', %s)){similarity}"
-            sql = f"SELECT doc_type, doc_id, {rank} FROM search_searchentry WHERE {where}"  # noqa: S608 (constant)
-            params = [self._tsquery(parsed), *([fuzzy] if similarity else []), *where_params]
+            return ("SELECT e.doc_id AS doc_id, -bm25(search_fts) AS score FROM search_fts "
+                    "JOIN search_searchentry e ON e.id = search_fts.rowid "
+                    "WHERE search_fts MATCH %s AND e.doc_type = %s", [self._fts_expression(parsed), doc_type])
+        where, where_params = self._where(parsed)
+        fuzzy = self._fuzzy_text(parsed)
+        similarity = " + word_similarity(%s, body)" if fuzzy is not None and self.trigram else ""
+        sql = (f"SELECT doc_id, ts_rank(document, to_tsquery('simple', %s)){similarity} AS score "  # noqa: S608
+               f"FROM search_searchentry WHERE doc_type = %s AND {where}")
+        return sql, [self._tsquery(parsed), *([fuzzy] if similarity else []), doc_type, *where_params]
+
+    def _ranked(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
+                species_ids: list[int], identified: list[int]) -> tuple[str, list[Any]] | None:
+        """``SELECT doc_type, doc_id, score`` of the visible matches of one type, as SQL and params.
+
+        The visible, filtered rows are joined to the scored entries, so the text is matched once; a document that
+        matches only through the species or identifier the text names scores 1. ``None`` when the policy or the
+        filters leave nothing to match.
+        """
+        model = MODELS[doc_type]
+        base = model._default_manager.order_by()
+        filtered = self._filter(viewer, doc_type, filters)
+        if filtered is not None:
+            base = base.filter(filtered)
+        base = visible(viewer, base)
+        extra = self._extra(doc_type, species_ids, identified)
+        real = "double precision" if connection.vendor == "postgresql" else "REAL"
+        try:
+            if parsed.empty:
+                if species_ids or identified:  # the text names a species or an identifier, nothing else
+                    if extra is None:
+                        return None
+                    base = base.filter(extra)
+                sql, params = base.values(doc_id=F("pk")).query.sql_with_params()
+                score = "1.0" if extra is not None else "0.0"
+                return (f"SELECT %s AS doc_type, v.doc_id AS doc_id, CAST({score} AS {real}) AS score "  # noqa: S608
+                        f"FROM ({sql}) v", [doc_type, *params])
+            sql, params = base.values(doc_id=F("pk")).query.sql_with_params()
+            scored, scored_params = self._scored(doc_type, parsed)
+            join, where, where_params = "JOIN", "", ()
+            if extra is not None:
+                extra_sql, where_params = model._default_manager.order_by().filter(extra).values(
+                    "pk").query.sql_with_params()
+                join, where = "LEFT JOIN", f" WHERE s.doc_id IS NOT NULL OR v.doc_id IN ({extra_sql})"
+        except EmptyResultSet:
+            return None
+        return (f"SELECT %s AS doc_type, v.doc_id AS doc_id, CAST(COALESCE(s.score, 1.0) AS {real}) AS score "  # noqa: S608
+                f"FROM ({sql}) v {join} ({scored}) s ON s.doc_id = v.doc_id{where}",
+                [doc_type, *params, *scored_params, *where_params])
+
+    @staticmethod
+    def _page(parts: list[tuple[str, list[Any]]], after: tuple[float, str, int] | None,
+              limit: int) -> list[tuple[float, str, int]]:
+        """The next ``limit`` keys after the cursor over every type, ranked in one statement."""
+        if not parts:
+            return []
+        union = " UNION ALL ".join(sql for sql, _ in parts)
+        params = [param for _, part_params in parts for param in part_params]
+        where = ""
+        if after is not None:
+            where = " WHERE u.score < %s OR (u.score = %s AND (u.doc_type > %s OR (u.doc_type = %s AND u.doc_id > %s)))"
+            params += [after[0], after[0], after[1], after[1], after[2]]
+        sql = (f"SELECT u.score, u.doc_type, u.doc_id FROM ({union}) u{where} "  # noqa: S608 (placeholders)
+               f"ORDER BY u.score DESC, u.doc_type, u.doc_id LIMIT %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return {(t, int(i)): float(s) for t, i, s in cursor.fetchall()}
+            cursor.execute(sql, [*params, limit])
+            return [(float(score), str(doc_type), int(doc_id)) for score, doc_type, doc_id in cursor.fetchall()]
+
+    @staticmethod
+    def _extra(doc_type: str, species_ids: list[int], identified: list[int]) -> Q | None:
+        """What the text names besides its words: the species' cases and listings, the identified entities."""
+        if species_ids and doc_type in ("case", "listing"):
+            return Q(pk__in=MODELS[doc_type]._default_manager.filter(species__in=species_ids).values("pk"))
+        if identified and doc_type == "entity":
+            return Q(pk__in=identified)
+        return None
 
     @staticmethod
     def _fts_expression(parsed: ParsedQuery) -> str:
@@ -283,15 +391,11 @@ class DatabaseBackend(SearchBackend):
     def _matching(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
                   species_ids: list[int], identified: list[int]) -> models.QuerySet[Any]:
         """The visible documents of ``doc_type`` matching the text and the filters, as one queryset."""
-        model = MODELS[doc_type]
-        qs = model._default_manager.all()
+        qs = MODELS[doc_type]._default_manager.order_by()
         if not parsed.empty or species_ids or identified:
             text = Q(pk__in=self._entries(doc_type, parsed)) if not parsed.empty else Q(pk__in=[])
-            if species_ids and doc_type in ("case", "listing"):
-                text |= Q(pk__in=model._default_manager.filter(species__in=species_ids).values("pk"))
-            if identified and doc_type == "entity":
-                text |= Q(pk__in=identified)
-            qs = qs.filter(text)
+            extra = self._extra(doc_type, species_ids, identified)
+            qs = qs.filter(text if extra is None else text | extra)
         filtered = self._filter(viewer, doc_type, filters)
         if filtered is not None:
             qs = qs.filter(filtered)
@@ -358,32 +462,37 @@ class DatabaseBackend(SearchBackend):
             hits.append(SearchHit(type=doc_type, id=pk, score=score, highlights=marks))
         return hits
 
-    def _facets(self, found: dict[str, models.QuerySet[Any]], per_type: Counter[str]) -> dict[str, list[FacetValue]]:
-        """Counts over the visible matches only (each document counted once per value)."""
+    def _facets(self, found: dict[str, models.QuerySet[Any]]) -> dict[str, list[FacetValue]]:
+        """Counts over the visible matches only, grouped in SQL (each document counted once per value).
+
+        Per type, one statement groups the single-valued fields together (a listing's platform and status, the
+        case's jurisdiction and appendix keys) and one more counts each many-valued field (species, a case's
+        platforms); the ``,ES,FR,`` keys are few distinct values, split here.
+        """
         counts: dict[str, Counter[str]] = {name: Counter() for name in
                                             ("type", "platform", "country", "cites_appendix", "status", "species")}
         for doc_type, qs in found.items():
-            if not per_type[doc_type]:
-                continue
-            counts["type"][doc_type] = per_type[doc_type]
             if doc_type == "entity":
+                counts["type"][doc_type] = qs.count()
                 continue
             path = CASE_PATH[doc_type]
             own = "" if doc_type == "listing" else path
-            source = MODELS[doc_type]._default_manager.filter(pk__in=qs.values("pk"))
-            platform = "platform__code" if doc_type == "listing" else f"{path}platforms__code"
-            self._count(counts["platform"], source, platform)
-            self._count(counts["species"], source, f"{own}species__scientific_name")
+            single = {"country": f"{path}jurisdiction_key", "cites_appendix": f"{path}appendix_key"}
             if doc_type in ("case", "listing"):
-                self._count(counts["status"], source, "status")
-            for name, field in (("country", "jurisdiction_key"), ("cites_appendix", "appendix_key")):
-                for key in source.values_list(f"{path}{field}", flat=True):
-                    counts[name].update(filter(None, (key or "").split(",")))
-        return {name: [FacetValue(v, n) for v, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))]
+                single["status"] = "status"
+            many = {"species": f"{own}species__scientific_name"}
+            if doc_type == "listing":
+                single["platform"] = "platform__code"
+            else:
+                many["platform"] = f"{path}platforms__code"
+            for row in qs.values(*single.values()).annotate(n=models.Count("pk")):
+                counts["type"][doc_type] += row["n"]
+                for name, field in single.items():
+                    values = (row[field] or "").split(",") if name in ("country", "cites_appendix") else [row[field]]
+                    counts[name].update({value: row["n"] for value in values if value})
+            for name, field in many.items():
+                for value, n in qs.values_list(field).annotate(n=models.Count("pk", distinct=True)):
+                    if value is not None:
+                        counts[name][value] += n
+        return {name: [FacetValue(v, n) for v, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if n]
                 for name, c in counts.items()}
-
-    @staticmethod
-    def _count(counter: Counter[str], source: models.QuerySet[Any], field: str) -> None:
-        pairs = source.exclude(**{f"{field}__isnull": True}).values_list("pk", field).distinct()
-        counter.update(value for _, value in pairs)
-

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.db import connection
 
+from access.policy import viewer_for
+from cases import actions as case_actions
+from officers.models import Officer
 from outbox.actions import deliver_due
 from outbox.models import MessageStatus, OutboxMessage
-from search.backends.base import SearchBackend
+from search.backends.base import SearchBackend, SearchQuery
 from search.backends.database import DatabaseBackend
 
-from .contract import SearchContract, World
+from .contract import SearchContract, World, build_world
+
+#: See the docstring of ``test_statements_do_not_grow_with_the_matches``.
+STATEMENTS = 2 + 1 + 1 + 4 + 5 + 1
 
 
 class TestDatabaseBackend(SearchContract):
@@ -28,3 +37,42 @@ class TestDatabaseBackend(SearchContract):
                                                                               world: World) -> None:
         assert ("listing", world.en.pk) in self.found(backend, "inv.ofb", "genuinne")
         assert ("listing", world.en.pk) not in self.found(backend, "inv.ofb", "ivory genuinne colmillos")
+
+
+@pytest.fixture
+def world_with_listings(demo: Any) -> Callable[[int], World]:
+    """The contract's world plus ``n`` more matching listings in OFB's case, indexed through the outbox."""
+
+    def build(n: int) -> World:
+        world = build_world()
+        inv = viewer_for(Officer.objects.select_related("agency").get(username="inv.ofb"), purpose="investigation")
+        for i in range(n):
+            case_actions.add_listing(inv, world.case, case_actions.ListingInput(
+                url=f"https://www.leboncoin.fr/ad/{100 + i}", title=f"Ivoire lot {i}", text="Pièces en ivoire",
+                platform_id=world.fr.platform_id))
+        deliver_due(limit=10_000)
+        return world
+
+    return build
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_statements_do_not_grow_with_the_matches(world_with_listings: Any, extra: int,
+                                                 django_assert_num_queries: Any) -> None:
+    """Paging, total and facets are computed in SQL: 60 more matching listings cost no extra statement.
+
+    Statements (after a first search has warmed the species matcher): the matcher's freshness check (2), the
+    identifier look-up, the viewer's mandates, one grouped count per type (the entity type's is a plain count),
+    one per many-valued facet (species of cases, listings and reports; platforms of cases and reports), and the
+    ranked page. Highlighting adds one statement per type on the page, whatever its size.
+    """
+    backend = DatabaseBackend()
+    world_with_listings(extra)
+    query = SearchQuery(text="ivoire", first=20, highlight=False)
+    backend.search(viewer_for(Officer.objects.select_related("agency").get(username="inv.ofb")), query)
+    viewer = viewer_for(Officer.objects.select_related("agency").get(username="inv.ofb"), purpose="investigation")
+    with django_assert_num_queries(STATEMENTS):
+        result = backend.search(viewer, query)
+    assert result.total == 2 + extra
+    assert len(result.hits) == min(20, 2 + extra)
+    assert {f.value: f.count for f in result.facets["type"]} == {"case": 1, "listing": 1 + extra}

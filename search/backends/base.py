@@ -98,12 +98,20 @@ class SearchBackend(ABC):
     @abstractmethod
     def delete(self, doc_type: str, ids: list[int]) -> None: ...
 
+    @abstractmethod
+    def indexed_digests(self, doc_type: str) -> dict[int, str]:
+        """Every document id of ``doc_type`` in the index, with a digest of the content indexed for it."""
+
+    @abstractmethod
+    def database_digests(self, doc_type: str) -> dict[int, str]:
+        """Every row id of ``doc_type``, with the digest :meth:`indexed_digests` gives once it is indexed."""
+
     def rebuild(self, progress: bool = False) -> int:
         """Re-index every document from the database in batches of ids; returns how many were indexed.
 
         Idempotent and safe while the platform runs (an update made meanwhile is indexed by its own outbox row).
-        Entries whose rows were deleted are left to :meth:`index`'s clean-up; Elasticsearch overrides this with a
-        fresh index and an alias swap.
+        The database backend then drops entries whose row is gone; Elasticsearch overrides this with a fresh
+        index and an alias swap.
         """
         from django.apps import apps
         from tqdm import tqdm

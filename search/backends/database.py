@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import logging
 from collections import Counter
@@ -58,6 +59,11 @@ IDENTIFIER_KINDS = (EntityKind.PHONE, EntityKind.EMAIL, EntityKind.CRYPTO_WALLET
 
 INTERVALS: dict[str, Callable[[str], Any]] = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 CHUNK = 500
+
+
+def body_digest(body: str) -> str:
+    """A short digest of an index body: reconciling compares a million of them, not the texts."""
+    return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
 def encode_cursor(key: tuple[float, str, int]) -> str:
@@ -219,6 +225,28 @@ class DatabaseBackend(SearchBackend):
                 if connection.vendor == "sqlite":
                     entries = SearchEntry.objects.filter(doc_type=doc_type, doc_id__in=list(bodies))
                     self._fts_replace(list(entries.values_list("pk", "body")))
+
+    def rebuild(self, progress: bool = False) -> int:
+        """Re-index every row in place (searches go on meanwhile), then drop entries whose row is gone."""
+        done = super().rebuild(progress=progress)
+        for doc_type, model in MODELS.items():
+            gone = SearchEntry.objects.filter(doc_type=doc_type).exclude(
+                doc_id__in=model._default_manager.values("pk"))
+            self.delete(doc_type, list(gone.values_list("doc_id", flat=True)))
+        return done
+
+    # --- reconciling ---------------------------------------------------------------------------------------
+
+    def indexed_digests(self, doc_type: str) -> dict[int, str]:
+        """Every indexed id of ``doc_type`` with the digest of the body stored for it."""
+        entries = SearchEntry.objects.filter(doc_type=doc_type).values_list("doc_id", "body")
+        return {doc_id: body_digest(body) for doc_id, body in entries.iterator(chunk_size=CHUNK * 4)}
+
+    @staticmethod
+    def database_digests(doc_type: str) -> dict[int, str]:
+        """Every row id of ``doc_type`` with the digest of the body it would be indexed with now."""
+        rows = MODELS[doc_type]._default_manager.values_list("pk", *FIELDS[doc_type])
+        return {row[0]: body_digest(index_body(*row[1:])) for row in rows.iterator(chunk_size=CHUNK * 4)}
 
     def delete(self, doc_type: str, ids: list[int]) -> None:
         if not ids:

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from access.policy import viewer_for
 from agencies.models import Agency
@@ -115,9 +113,3 @@ def test_quoted_text_becomes_phrases() -> None:
 
 def test_drift_names_missing_stale_and_extra_documents() -> None:
     assert drift({1: "a", 2: "b", 3: "c"}, {2: "b", 3: "old", 4: "x"}) == ([1], [3], [4])
-
-
-def test_reconcile_needs_the_elasticsearch_backend(settings: Any) -> None:
-    settings.SEARCH_BACKEND = "database"
-    with pytest.raises(CommandError, match="SEARCH_BACKEND=elasticsearch"):
-        call_command("reconcile_search")

@@ -1,25 +1,24 @@
-"""``wildnet reconcile_search``: find and repair drift between the database and the Elasticsearch indices.
+"""``wildnet reconcile_search``: find and repair drift between the database and the search index.
 
-The outbox makes drift rare, but a restored backup, a manual index operation or a change that leaves no outbox
-row can still leave the index behind. This compares, per type, every row id and the digest of the document it
-would give now with the ids and digests in the index (a scroll that reads only the ``digest`` field), then
-re-indexes missing and stale documents and deletes documents whose row is gone. ``--dry-run`` only reports.
+The outbox makes drift rare, but a dead-lettered index message, a restored backup, a manual index operation or a
+change that leaves no outbox row can still leave the index behind. This compares, per type, every row id and the
+digest of the document it would give now with the ids and digests in the index (Elasticsearch: a scroll that
+reads only the ``digest`` field; the database backend: its stored bodies), then re-indexes missing and stale
+documents and deletes documents whose row is gone. ``--dry-run`` only reports. Works with either backend.
 
-Why digests rather than external versions: the version of a write is the instant its rows were read (see
-``search.es_documents``), which orders writes but says nothing about whether the content is still current; the
-digest does, including for changes that leave no timestamp on the row (a revoked share, a deleted claim).
+Why digests rather than versions: the version of a write orders writes but says nothing about whether the
+content is still current; the digest does, including for changes that leave no timestamp on the row (a revoked
+share, a deleted claim).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from search.backends import get_backend
 from search.backends.base import DOCUMENT_TYPES, REBUILD_BATCH
-from search.backends.elasticsearch import ElasticsearchBackend
 
 
 def drift(database: dict[int, str], index: dict[int, str]) -> tuple[list[int], list[int], list[int]]:
@@ -31,7 +30,7 @@ def drift(database: dict[int, str], index: dict[int, str]) -> tuple[list[int], l
 
 
 class Command(BaseCommand):
-    help = "Compare the database with the Elasticsearch indices (ids and content digests) and repair the drift."
+    help = "Compare the database with the search index (ids and content digests) and repair the drift."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--type", choices=DOCUMENT_TYPES, action="append", dest="types",
@@ -39,11 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report the drift without repairing it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.SEARCH_BACKEND != "elasticsearch":
-            raise CommandError("reconcile_search works only with SEARCH_BACKEND=elasticsearch: the database "
-                               "backend is written in the same transaction as the rows and cannot drift.")
         backend = get_backend()
-        assert isinstance(backend, ElasticsearchBackend)
         for doc_type in options["types"] or DOCUMENT_TYPES:
             missing, stale, extra = drift(backend.database_digests(doc_type), backend.indexed_digests(doc_type))
             if not options["dry_run"]:

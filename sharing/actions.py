@@ -277,14 +277,15 @@ def record_hits(viewer: Viewer, entity_ids: list[int], trigger: str) -> list[Hit
               .exclude(case_id__in=cases_subquery(viewer))
               .exclude(case__owner_agency_id=viewer.agency_id)
               .values_list("entity_id", "entity__kind", "case_id", "case__owner_agency_id").distinct())
-    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = timezone.now().date()
     hits = []
     for entity_id, kind, case_id, holder_id in hidden:
-        if Hit.objects.filter(entity_id=entity_id, case_id=case_id, officer=viewer.officer,
-                              created_at__gte=today).exists():
+        # The unique constraint decides between two racing requests; only the one that made the row tells.
+        hit, created = Hit.objects.get_or_create(
+            entity_id=entity_id, case_id=case_id, officer=viewer.officer, day=today,
+            defaults={"holder_agency_id": holder_id, "officer_agency": viewer.officer.agency, "trigger": trigger})
+        if not created:
             continue
-        hit = Hit.objects.create(entity_id=entity_id, case_id=case_id, holder_agency_id=holder_id,
-                                 officer=viewer.officer, officer_agency=viewer.officer.agency, trigger=trigger)
         record("hit", actor=viewer.officer, obj=hit, object_agency_id=holder_id,
                details={"kind": kind, "trigger": trigger})
         _notify_supervisors(holder_id, f"Hit: {viewer.officer.get_full_name() or viewer.officer.username} "

@@ -12,6 +12,8 @@ that ``officer.has_perm("cases.view_case", case)`` answers the same way in the a
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -137,6 +139,10 @@ class AccessRequest(models.Model):
         return f"request {self.pk} for {self.case_reference} ({self.status})"
 
 
+def utc_today() -> datetime.date:
+    return timezone.now().date()
+
+
 class Hit(models.Model):
     """An identifier recorded or searched by an officer matched intelligence they cannot see.
 
@@ -151,10 +157,14 @@ class Hit(models.Model):
     officer_agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="hits_made")
     trigger = models.CharField(max_length=16, choices=[("record", "Recorded"), ("search", "Searched")])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    day = models.DateField(default=utc_today, editable=False,
+                           help_text="UTC day of the hit: one hit per officer, entity and holding case a day.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["holder_agency", "-created_at"], name="hit_holder_recent")]
+        # Enforced by the database, so two requests racing to record the same hit make one row, not two.
+        constraints = [models.UniqueConstraint(fields=["officer", "entity", "case", "day"], name="hit_once_a_day")]
 
     def __str__(self) -> str:
         return f"hit {self.entity_id} by {self.officer_id} on {self.holder_agency_id}"

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from graphql_relay import to_global_id
 
@@ -14,6 +15,7 @@ from audit.models import AuditEvent, Outcome
 from cases import actions as case_actions
 from mandates.models import Mandate, MandateStatus
 from officers.models import Officer
+from outbox.models import OutboxMessage
 from sharing import actions
 from sharing.models import AccessRequest, Hit, Share, ShareStatus
 
@@ -222,8 +224,6 @@ def test_hit_names_only_the_holding_agency_and_notifies_it(gql: Any, ofb_case: A
     assert theirs["searcherAgency"] == "es-seprona" and theirs["case"] is not None
     assert gql.login("inv.seprona")("{ cases { totalCount } entities { totalCount } }") == {
         "cases": {"totalCount": 1}, "entities": {"totalCount": 1}}
-    from outbox.models import OutboxMessage
-
     assert any("Hit:" in m.payload["body"] and "sup.ofb@" in str(m.payload["to"])
                for m in OutboxMessage.objects.filter(topic="mail.send"))
     # a hit leads to a request by hit id
@@ -231,6 +231,26 @@ def test_hit_names_only_the_holding_agency_and_notifies_it(gql: Any, ofb_case: A
       justification: "Same phone") { accessRequest { status } errors { code } } }""", {"h": mine["id"]})
     assert out["requestAccess"] == {"accessRequest": {"status": "PENDING"}, "errors": []}
     assert AccessRequest.objects.get().case == ofb_case
+
+
+def test_a_hit_is_recorded_once_a_day_even_when_requests_race(ofb_case: Any) -> None:
+    """A request that loses the race to record the same hit finds the row the winner made: no second hit, no
+    second notice to the holder; the database refuses a duplicate outright. The next day is a new hit."""
+    seprona_case = case_actions.create_case(viewer("inv.seprona"), case_actions.CaseInput(
+        title="Loros", jurisdictions=["ES"]))
+    case_actions.link_entity(viewer("inv.seprona"), seprona_case, case_actions.ClaimInput(
+        kind="phone", value="+33612345678", role="seller"))
+    first = Hit.objects.get()
+    notices = OutboxMessage.objects.filter(topic="mail.send").count()
+    assert actions.record_hits(viewer("inv.seprona"), [first.entity_id], "search") == []
+    assert (Hit.objects.count(), OutboxMessage.objects.filter(topic="mail.send").count()) == (1, notices)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Hit.objects.create(entity_id=first.entity_id, case_id=first.case_id, officer=first.officer,
+                           holder_agency_id=first.holder_agency_id, officer_agency_id=first.officer_agency_id,
+                           trigger="search")
+    Hit.objects.filter(pk=first.pk).update(day=first.day - datetime.timedelta(days=1))
+    assert len(actions.record_hits(viewer("inv.seprona"), [first.entity_id], "search")) == 1
+    assert OutboxMessage.objects.filter(topic="mail.send").count() == notices + 1
 
 
 def test_reads_of_shared_intelligence_are_audited(gql: Any, ofb_case: Any, share: Any) -> None:

@@ -126,6 +126,12 @@ class TakedownNoticeNode(PolicyObjectType):
                          "sent_at": ["gte", "lt"]}
         convert_choices_to_enum = NO_ENUMS
 
+    @classmethod
+    def get_queryset(cls, queryset: Any, info: Any) -> Any:
+        """``state`` reads whether items are pending: annotated on every path that loads notices (the list and
+        ``node(id)``) rather than queried per notice."""
+        return with_pending_flag(super().get_queryset(queryset, info))
+
     @staticmethod
     def resolve_state(notice: TakedownNotice, info: Any) -> str:
         return notice_state(notice, get_viewer(info).at)
@@ -160,8 +166,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_takedown_notices(root: Any, info: Any, **kwargs: Any) -> Any:
-        # ``state`` reads whether items are pending: annotated here rather than queried per notice.
-        return with_pending_flag(TakedownNotice.objects.all())
+        return TakedownNotice.objects.all()
 
     @staticmethod
     def resolve_sla_policies(root: Any, info: Any, **kwargs: Any) -> Any:

@@ -7,9 +7,13 @@ viewer's side may not take is ``PERMISSION_DENIED``.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from graphql_relay import to_global_id
 
 from access.policy import viewer_for
@@ -108,3 +112,18 @@ def state() -> tuple[Any, ...]:
     notice = TakedownNotice.objects.get()
     item = notice.items.get()
     return notice.status, notice.acknowledged_at, notice.closed_at, item.outcome, item.verification
+
+
+def test_state_through_node_costs_no_query_of_its_own(gql: Any, notice: TakedownNotice) -> None:
+    """``state`` needs to know whether items are pending: ``node(id)`` loads it annotated, as the list does."""
+    past = timezone.now() - datetime.timedelta(hours=1)
+    TakedownNotice.objects.filter(pk=notice.pk).update(acknowledge_due_at=past, action_due_at=past)
+    gql.login("inv.ofb")
+    nid = to_global_id("TakedownNotice", notice.pk)
+    counts = []
+    for fields in ("id", "id state"):
+        with CaptureQueriesContext(connection) as queries:
+            data = gql("query($id: ID!) { node(id: $id) { ... on TakedownNotice { " + fields + " } } }", {"id": nid})
+        assert data["node"]["id"] == nid and data["node"].get("state", "OVERDUE") == "OVERDUE"
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

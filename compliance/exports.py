@@ -25,6 +25,8 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 
+from api.csvout import safe_text
+
 from .metrics import PlatformMetrics
 from .models import ACTED, DecisionGround, NoticeItem, PlatformProfile, StatementCategory, TakedownNotice
 
@@ -50,7 +52,7 @@ _FIGURES = [
     ("within_sla_share_of_items", lambda m: _rate(m.within_sla_share_of_items)),
     ("removal_rate", lambda m: _rate(m.removal_rate)),
     ("rejected", lambda m: m.rejected),
-    ("rejection_reasons", lambda m: _text(json.dumps(dict(m.rejection_reasons), ensure_ascii=False))),
+    ("rejection_reasons", lambda m: safe_text(json.dumps(dict(m.rejection_reasons), ensure_ascii=False))),
     ("relisted", lambda m: m.relisted),
     ("relisting_rate", lambda m: _rate(m.relisting_rate)),
     ("open_overdue", lambda m: m.open_overdue),
@@ -64,7 +66,7 @@ def metrics_table(metrics: Iterable[PlatformMetrics], start: datetime.date, end:
     yield ["platform", "platform_name", *(["country"] if by_country else []), "period_start", "period_end",
            *(name for name, _ in _FIGURES)]
     for m in metrics:
-        yield [m.platform_code, _text(m.platform_name), *([m.country] if by_country else []), start.isoformat(),
+        yield [m.platform_code, safe_text(m.platform_name), *([m.country] if by_country else []), start.isoformat(),
                end.isoformat(), *(value(m) for _, value in _FIGURES)]
 
 
@@ -74,11 +76,6 @@ def _rate(value: float | None) -> str:
 
 def _seconds(value: datetime.timedelta | None) -> str:
     return "" if value is None else f"{value.total_seconds():.0f}"
-
-
-def _text(value: str) -> str:
-    """Free text cannot start a spreadsheet formula (CSV injection): a leading ``= + - @`` is quoted."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # --- statements of reasons --------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ with a typed error, and every export is audited with its parameters and size.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import re
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from access import policy
 from access.errors import ActionError, ErrorCode
 from access.policy import Viewer
 from api.context import viewer_for_request
+from api.csvout import csv_lines
 from audit.actions import record
 
 from . import exports
@@ -99,13 +99,6 @@ def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
     return response
 
 
-class _Echo:
-    """The file-like object ``csv.writer`` needs, handing each formatted line back instead of buffering it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 def metrics_csv(request: HttpRequest) -> HttpResponseBase:
     """The ``platformCompliance`` figures as CSV, one row per platform (and issuing country), streamed."""
@@ -116,9 +109,8 @@ def metrics_csv(request: HttpRequest) -> HttpResponseBase:
     metrics = platform_compliance(_notices(viewer, params), *params.bounds,
                                   group_by=BY_PLATFORM_AND_COUNTRY if params.by_country else BY_PLATFORM)
     record("compliance.export", actor=viewer.officer, details=params.audit("metrics.csv", len(metrics)))
-    writer = csv.writer(_Echo())
     rows = exports.metrics_table(metrics, params.start, params.end, params.by_country)
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     return _attachment(response, f"platform-compliance-{params.start}-{params.end}.csv")
 
 

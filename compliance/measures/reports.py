@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from graphql_relay import to_global_id
 
 from access.policy import Viewer
+from api.csvout import safe_text
 
 from . import indicators
 from .models import MeasureEvidence, MeasureStatus, MeasureStatusEntry, NationalAssessment
@@ -107,7 +108,7 @@ def csv_rows(report: dict[str, Any]) -> Iterator[list[str]]:
     for measure in report["measures"]:
         evidence = "; ".join(f"{e['kind']}: {e['url'] or e['file'] or e['text']}" for e in measure["evidence"] or [])
         value = measure["indicator_value"]
-        yield [_text(_cell(measure, column, evidence, value)) for column in CSV_COLUMNS]
+        yield [safe_text(_cell(measure, column, evidence, value)) for column in CSV_COLUMNS]
 
 
 def _cell(measure: dict[str, Any], column: str, evidence: str, value: Any) -> str:
@@ -124,10 +125,6 @@ def _cell(measure: dict[str, Any], column: str, evidence: str, value: Any) -> st
 def _compact(value: dict[str, Any]) -> str:
     """The indicator's scalar figures as ``name=value`` pairs (lists are in the JSON report)."""
     return "; ".join(f"{k}={v}" for k, v in value.items() if not isinstance(v, list | dict) and v is not None)
-
-
-def _text(value: str) -> str:
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def html(report: dict[str, Any]) -> str:

@@ -234,6 +234,8 @@ ELASTICSEARCH_CA_CERTS = env("ELASTICSEARCH_CA_CERTS")
 ELASTICSEARCH_INDEX_PREFIX = env("ELASTICSEARCH_INDEX_PREFIX", "wildnet")
 if SEARCH_BACKEND == "elasticsearch" and not ELASTICSEARCH_URL:
     raise ImproperlyConfigured("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL")
+# The most rows one /search/export.csv writes; the rows are gathered before the audit and the first byte.
+EXPORT_MAX_ROWS = env_int("WILDNET_EXPORT_MAX_ROWS", 10_000)
 
 # --- mail ---------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("compliance/", include("compliance.urls")),
+    path("search/", include("search.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="admin/login.html",
                                                          next_page="graphql"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

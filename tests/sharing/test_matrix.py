@@ -14,7 +14,9 @@ so one probe never changes what the next one sees. A cell run alone builds its w
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,7 @@ from mandates import actions as mandate_actions
 from mandates.models import Mandate
 from officers.models import Officer
 from search.backends import get_backend
+from search.views import COLUMNS
 from sharing import actions
 from sharing.models import AccessRequest, Share
 
@@ -222,11 +225,11 @@ def build_world(relation: str) -> World:
 # --- the specification, as sets of relations ---------------------------------------------------------------
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    "case": ("by_reference", "node", "list", "forward", "fields", "mutate", "search"),
-    "listing": ("node", "list", "forward", "reverse", "fields", "mutate", "search"),
-    "entity": ("node", "list", "forward", "search"),
+    "case": ("by_reference", "node", "list", "forward", "fields", "mutate", "search", "export"),
+    "listing": ("node", "list", "forward", "reverse", "fields", "mutate", "search", "export"),
+    "entity": ("node", "list", "forward", "search", "export"),
     "claim": ("node", "reverse", "fields", "mutate"),  # no root connection of claims
-    "report": ("node", "list", "reverse", "mutate", "search"),
+    "report": ("node", "list", "reverse", "mutate", "search", "export"),
     "evidence": ("node", "list", "reverse", "mutate", "download"),
     "share": ("node", "list", "mutate"),
     "access_request": ("node", "list", "mutate"),
@@ -379,6 +382,20 @@ class Probe:
             return "a hit resolves to nothing"
         return VISIBLE if any(item["id"] == self.world.gid(object_type) for item in found) else ABSENT
 
+    def probe_export(self, object_type: str) -> str:
+        """Through the CSV export of the same search: a row only if visible; a CSV (perhaps only its header) for
+        everyone signed in, whose announced row count is the rows it holds."""
+        response = self.gql.client.get(reverse("search-export-csv"), {"q": self.SEARCH_TEXT[object_type]},
+                                       **self.headers)
+        if response.status_code != 200:
+            return f"HTTP {response.status_code}: {response.content[:200]!r}"
+        header, *rows = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+        if tuple(header) != COLUMNS:
+            return f"header {header}"
+        if response["X-WildNet-Export-Rows"] != str(len(rows)):
+            return f"{response['X-WildNet-Export-Rows']} rows announced but {len(rows)} written"
+        return VISIBLE if any(row[1] == self.world.gid(object_type) for row in rows) else ABSENT
+
     def _traverse(self, paths: list[tuple[str, str, str]], select: str) -> list[Any]:
         """The traversed field of each parent the viewer can see (invisible parents offer no path)."""
         variables = {f"p{i}": self.world.gid(parent) for i, (parent, _, _) in enumerate(paths)}
@@ -499,7 +516,7 @@ class Probe:
 
 
 #: Reads first, then mutations (each rolled back), then downloads (which add to the custody chain).
-PHASES = ("by_reference", "node", "list", "search", "forward", "reverse", "fields", "mutate", "download")
+PHASES = ("by_reference", "node", "list", "search", "export", "forward", "reverse", "fields", "mutate", "download")
 
 
 def observe(relation: str, gql: Any) -> dict[tuple[str, str], str]:
@@ -552,6 +569,8 @@ def test_matrix_is_complete() -> None:
     assert len(CELLS) == len(RELATIONS) * sum(len(ops) for ops in OPERATIONS.values())
     assert all("node" in ops for ops in OPERATIONS.values())
     assert all({"list", "reverse"} & set(ops) for ops in OPERATIONS.values())
+    assert all("export" in ops for ops in OPERATIONS.values() if "search" in ops)  # what is found can be exported
+    assert {op for ops in OPERATIONS.values() for op in ops} == set(PHASES)  # every operation is probed
 
 
 def test_claim_gradings_resolve_by_node(gql: Any, demo: Any, settings: Any, tmp_path: Any) -> None:

@@ -1,9 +1,14 @@
 """Elasticsearch documents: strict mappings, analysers and the access fields the policy filters on.
 
-Four indices (cases, listings, entities, reports), each behind an alias ``{prefix}-{type}`` pointing at a versioned
-index ``{prefix}-{type}-v{N}``; a change of mapping or settings is a new version built by ``rebuild`` and swapped
-in atomically (house style 7). Mappings are ``dynamic: strict``: a field not declared here is a bulk error, not a
-silently guessed mapping.
+Four searchable indices (cases, listings, entities, reports) and the watchlist percolator (``watch``), each behind
+an alias ``{prefix}-{kind}`` pointing at a versioned index ``{prefix}-{kind}-v{N}``; a change of mapping or settings
+is a new version built by ``rebuild`` and swapped in atomically (house style 7). Mappings are ``dynamic: strict``: a
+field not declared here is a bulk error, not a silently guessed mapping.
+
+Watchlists (DESIGN "Search"). Each active watch term is one percolator document: the query it compiles to
+(:func:`watch_query`) with its term, watchlist and owning agency. A new or changed listing is percolated as the
+few listing fields those queries read (:func:`build_watch_documents`), mapped here with the very analysers of the
+listing index, so a term matches a listing exactly as a search on the listing index would.
 
 Access (DESIGN "Access rules", Aleph's authz fields). A document is readable through one or more cases: a case,
 listing or report through its own case, an entity through every case that makes a claim about it. Each such case
@@ -41,17 +46,21 @@ from elasticsearch_dsl import (
     Long,
     MetaField,
     Nested,
+    Percolator,
+    Q,
     ScaledFloat,
     Text,
     analyzer,
+    normalizer,
     token_filter,
 )
+from elasticsearch_dsl.query import Query
 
-from cases.models import Case, Entity, IntelReport, Listing, Species
+from cases.models import Case, Entity, IntelReport, Listing, Species, TermKind, WatchTerm
 from sharing.models import Share, ShareStatus
 
-#: Bumped when a mapping or the analysis settings change; ``rebuild`` always creates a newer index than the
-#: one behind the alias, and records this in the index's ``_meta`` so drift is visible.
+#: Bumped when a mapping or the analysis settings change (then run ``search_index --rebuild``); every mapping
+#: carries it in ``_meta``, so which definition an index was built with can be read off the cluster.
 SCHEMA_VERSION = 1
 
 # --- analysis --------------------------------------------------------------------------------------------------
@@ -81,7 +90,9 @@ french = analyzer("wildnet_fr", tokenizer="standard",
 spanish = analyzer("wildnet_es", tokenizer="standard",
                    filter=["lowercase", "asciifolding", _stopwords["es"], _stemmers["es"]])
 #: Keyword sub-fields for facets and exact matches, folded so a facet does not split "Éléphant"/"elephant".
-folding_normalizer = "wildnet_keyword"
+#: Declared as an object, not a name, so that the index definition carries it: ``Index.to_dict`` writes the
+#: analysis collected from the fields over any ``analysis`` given in the settings.
+folding_normalizer = normalizer("wildnet_keyword", filter=["lowercase", "asciifolding"])
 
 INDEX_SETTINGS = {
     "number_of_shards": 1,
@@ -89,7 +100,6 @@ INDEX_SETTINGS = {
     # The alias swap makes a fresh index live at once; a 1 s refresh keeps commit-to-searchable under 2 s.
     "refresh_interval": "1s",
     "max_result_window": 10000,
-    "analysis": {"normalizer": {folding_normalizer: {"type": "custom", "filter": ["lowercase", "asciifolding"]}}},
 }
 
 
@@ -169,6 +179,7 @@ class WildNetDocument(Document):
 
     class Meta:
         dynamic = MetaField("strict")
+        meta = MetaField({"schema_version": SCHEMA_VERSION})
 
 
 class CaseDocument(WildNetDocument):
@@ -232,14 +243,52 @@ DOCUMENTS: dict[str, type[WildNetDocument]] = {
 }
 
 
-def alias(doc_type: str) -> str:
+class WatchTermDocument(Document):
+    """One active watch term: its compiled query, and whose it is.
+
+    ``title``, ``text``, ``hashtags`` and ``species_ids`` are never stored here: they are the mapping of the
+    listing fields the percolated documents carry, copied from :class:`ListingDocument` so that a term is analysed
+    like the listing text it runs against (folding: case, accents and French elisions ignored).
+    """
+
+    query = Percolator()
+    term_id = Long()
+    watchlist_id = Long()
+    agency_id = Long()
+    title = Text(analyzer=folding)
+    text = Text(analyzer=folding)
+    hashtags = Keyword(multi=True, normalizer=folding_normalizer)
+    species_ids = Long(multi=True)
+
+    class Meta:
+        dynamic = MetaField("strict")
+        meta = MetaField({"schema_version": SCHEMA_VERSION})
+
+    class Index:
+        name = f"{settings.ELASTICSEARCH_INDEX_PREFIX}-watch"
+        settings = INDEX_SETTINGS
+
+
+#: The percolator's name among the indices the backend keeps (it is not a searchable type).
+WATCH = "watch"
+
+#: Every index the backend keeps, by the kind its alias is named after.
+INDICES: dict[str, type[Document]] = {**DOCUMENTS, WATCH: WatchTermDocument}
+
+
+def alias(kind: str) -> str:
     """The name every query and write uses; it points at exactly one versioned index."""
-    return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-{doc_type}"
+    return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-{kind}"
 
 
-def versioned_index(doc_type: str, version: int) -> Index:
+def rebuild_alias(kind: str) -> str:
+    """The alias naming the index a rebuild of ``kind`` is loading, while it does; writes go there too."""
+    return f"{alias(kind)}-rebuild"
+
+
+def versioned_index(kind: str, version: int) -> Index:
     """The index definition (settings, analysis, strict mapping) under its versioned name."""
-    index: Index = DOCUMENTS[doc_type]._index.clone(name=f"{alias(doc_type)}-v{version}")
+    index: Index = INDICES[kind]._index.clone(name=f"{alias(kind)}-v{version}")
     return index
 
 
@@ -370,3 +419,59 @@ BUILDERS: dict[str, Callable[[list[int]], Iterator[tuple[int, WildNetDocument]]]
     "case": build_cases, "listing": build_listings, "entity": build_entities, "report": build_reports,
 }
 MODELS: dict[str, type[models.Model]] = {"case": Case, "listing": Listing, "entity": Entity, "report": IntelReport}
+
+
+# --- watch terms -----------------------------------------------------------------------------------------------
+
+
+def watch_query(term: WatchTerm) -> Query:
+    """The percolator query of one watch term: what ``search.alerts.python_matches`` tests, as a query.
+
+    The words of the term as a phrase in the listing's title or text (whole words in order; case, accents and
+    elisions folded by the fields' analyser); for a hashtag term also the hashtag itself, which the standard
+    tokenizer may not split as the term does (``#ivoire_brut``); for a term naming a species also that species,
+    whatever the words of the listing.
+    """
+    clauses = []
+    if term.normalised:
+        clauses.append(Q("multi_match", query=term.term, type="phrase", fields=["title", "text"]))
+    if term.kind == TermKind.HASHTAG:
+        clauses.append(Q("term", hashtags=term.term.lstrip("#")))
+    if term.species_id is not None:
+        clauses.append(Q("term", species_ids=term.species_id))
+    return clauses[0] if len(clauses) == 1 else Q("bool", should=clauses, minimum_should_match=1)
+
+
+def build_watch_terms(ids: list[int]) -> Iterator[tuple[int, WatchTermDocument]]:
+    """The percolator documents of these terms; terms of an inactive watchlist have none (they are deleted)."""
+    rows = WatchTerm.objects.filter(pk__in=ids, watchlist__is_active=True).select_related("watchlist")
+    for term in rows:
+        yield term.pk, WatchTermDocument(meta={"id": term.pk}, query=watch_query(term), term_id=term.pk,
+                                         watchlist_id=term.watchlist_id, agency_id=term.watchlist.owner_agency_id)
+
+
+def build_watch_documents(ids: list[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Listings as the percolator reads them: only the fields :class:`WatchTermDocument` maps (the mapping is
+    strict, and the rest would only cost parsing), with the same values as their listing documents."""
+    for listing in Listing.objects.filter(pk__in=ids).prefetch_related("species").order_by("pk"):
+        yield listing.pk, {"title": listing.title, "text": listing.text,
+                           "hashtags": _hashtags(listing.title, listing.text),
+                           "species_ids": sorted(s.pk for s in listing.species.all())}
+
+
+def sources(kind: str, ids: list[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The body of every row of ``kind`` among ``ids`` that has one: a document with its digest, or a term's
+    percolator entry (the other ids are deleted by the writer)."""
+    if kind == WATCH:
+        for pk, term in build_watch_terms(ids):
+            yield pk, term.to_dict()
+    else:
+        for pk, document in BUILDERS[kind](ids):
+            yield pk, document_source(document)
+
+
+def rebuild_ids(kind: str) -> list[int]:
+    """Every row id a rebuild of ``kind`` loads, in order: all rows of a type, the terms of active watchlists."""
+    rows: models.QuerySet[Any] = (WatchTerm.objects.filter(watchlist__is_active=True) if kind == WATCH
+                                  else MODELS[kind]._default_manager.all())
+    return list(rows.order_by("pk").values_list("pk", flat=True))

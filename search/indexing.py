@@ -5,6 +5,11 @@ as the change (``post_save``/``post_delete`` run inside the caller's transaction
 the search engine or the worker is down: the row waits, is retried with backoff, and ends as a visible,
 retryable dead letter if it keeps failing. The payload carries ids, never instances, and the handler re-reads
 the rows, so delivering it twice, or late, indexes the current state.
+
+Watchlists ride the same outbox under ``search.watch_terms``: saving or deleting a watch term, and saving its
+watchlist (which may deactivate it), enqueue the term ids, delivered through ``SearchBackend.index_watch_terms``
+(Elasticsearch stores each term as a percolator query; the database backend keeps no copy and does nothing).
+Indexing listings then raises the alerts they trigger (``search.alerts.evaluate``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 
-from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
+from cases.models import Case, CaseEntity, Entity, IntelReport, Listing, Watchlist, WatchTerm
 from cases.signals import listings_recorded
 from outbox.actions import enqueue, handler
 from sharing.models import Share
@@ -24,6 +29,7 @@ from .backends import get_backend
 from .backends.base import DOCUMENT_TYPES
 
 TOPIC = "search.index"
+WATCH_TOPIC = "search.watch_terms"
 
 #: The document type each model change re-indexes, and the id of that document in the changed row.
 TRACKED: dict[type[models.Model], tuple[str, str]] = {
@@ -53,7 +59,19 @@ def deliver(payload: dict[str, Any]) -> None:
     else:
         backend.index(doc_type, ids)
         if doc_type == "listing":
-            alerts.evaluate(ids)
+            alerts.evaluate(ids, backend)
+
+
+def enqueue_watch_terms(term_ids: list[int]) -> None:
+    """Ask for these terms' stored queries to follow the database once the current transaction commits."""
+    if term_ids:
+        enqueue(WATCH_TOPIC, {"ids": sorted(set(term_ids))})
+
+
+@handler(WATCH_TOPIC)
+def deliver_watch_terms(payload: dict[str, Any]) -> None:
+    """Store or remove the terms' queries by id; the backend re-reads the rows, so a stale payload is harmless."""
+    get_backend().index_watch_terms([int(i) for i in payload["ids"]])
 
 
 def _saved(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
@@ -87,9 +105,24 @@ def _access_changed(sender: Any, instance: Share, raw: bool = False, **kwargs: A
     enqueue_index("entity", list(CaseEntity.objects.filter(case_id=case_id).values_list("entity_id", flat=True)))
 
 
+def _term_changed(sender: Any, instance: WatchTerm, raw: bool = False, **kwargs: Any) -> None:
+    """A term saved or deleted (a watchlist's deletion deletes its terms one by one, each sending this)."""
+    if not raw:
+        enqueue_watch_terms([instance.pk])
+
+
+def _watchlist_saved(sender: Any, instance: Watchlist, raw: bool = False, **kwargs: Any) -> None:
+    """A watchlist saved may have been deactivated or reactivated: its terms' queries follow."""
+    if not raw:
+        enqueue_watch_terms(list(instance.terms.values_list("pk", flat=True)))
+
+
 def connect() -> None:
     post_save.connect(_access_changed, sender=Share, dispatch_uid="search-index-share")
     for model in TRACKED:
         post_save.connect(_saved, sender=model, dispatch_uid=f"search-index-save-{model.__name__}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"search-index-delete-{model.__name__}")
     listings_recorded.connect(_listings_recorded, dispatch_uid="search-index-listings-recorded")
+    post_save.connect(_term_changed, sender=WatchTerm, dispatch_uid="search-watch-term-save")
+    post_delete.connect(_term_changed, sender=WatchTerm, dispatch_uid="search-watch-term-delete")
+    post_save.connect(_watchlist_saved, sender=Watchlist, dispatch_uid="search-watchlist-save")

@@ -127,3 +127,24 @@ class SearchBackend(ABC):
                     bar.update(len(batch))
             done += len(ids)
         return done
+
+    def watch_matches(self, listing_ids: list[int]) -> set[tuple[int, int]]:
+        """The ``(term id, listing id)`` pairs of active watch terms these listings match.
+
+        By default the terms are read now and matched in Python (``search.alerts.python_matches``); a backend that
+        keeps the terms as stored queries (Elasticsearch's percolator) overrides this. ``search.alerts.evaluate``
+        turns either answer into alerts, so every backend raises the same ones.
+        """
+        from search.alerts import python_matches
+
+        return python_matches(listing_ids)
+
+    def index_watch_terms(self, term_ids: list[int]) -> None:
+        """Bring the stored queries of these watch terms in step with the database; a term deleted, or of an
+        inactive watchlist, loses its query.
+
+        Nothing to do by default, by design: the default :meth:`watch_matches` reads the terms from the database
+        each time it runs, so there is no copy to keep. The outbox rows that call this are written whatever the
+        backend, since the transaction that writes them does not know which backend will deliver them.
+        """
+        return

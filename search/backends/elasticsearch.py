@@ -18,6 +18,15 @@ grant as a whole and report documents the sources one, as ``cases.rules`` requir
 
 One request per operation: a search goes to the aliases of the wanted types in one ``_search`` with its facets;
 trends and top keywords are one aggregation request each.
+
+Watchlists. Active watch terms live in the percolator index as the queries ``search.es_documents.watch_query``
+compiles, written through the outbox (``index_watch_terms``). Listings being indexed are percolated inline, a
+batch to a request (:func:`build_percolate`), and ``search.alerts.evaluate`` turns the matches into alerts.
+
+Rebuilding loses no write. ``rebuild`` loads each index into a new version behind the ``{alias}-rebuild`` alias
+while it loads; every write looks for that alias (:meth:`ElasticsearchBackend.write_targets`) and, when it is
+there, writes through it as well as through the alias, with the same external version, so the atomic swap that
+ends the rebuild drops nothing written meanwhile.
 """
 
 from __future__ import annotations
@@ -45,7 +54,19 @@ from access.policy import Viewer, visible
 from agencies.models import TaskForceMembership
 from cases import rules as case_rules
 from mandates.models import Mandate
-from search.es_documents import BUILDERS, MODELS, alias, document_source, index_version, versioned_index
+from search.es_documents import (
+    BUILDERS,
+    MODELS,
+    WATCH,
+    alias,
+    build_watch_documents,
+    document_source,
+    index_version,
+    rebuild_alias,
+    rebuild_ids,
+    sources,
+    versioned_index,
+)
 from sharing.rules import MAX_SUBSET_VALUES, OUTSIDE_LAW_ENFORCEMENT, in_force_mandates
 
 from .base import (
@@ -80,6 +101,9 @@ FACET_SIZE = 50
 TREND_GROUPS = {"platform": "platform_codes", "species": "species", "country": "countries"}
 TREND_INTERVALS = frozenset({"day", "week", "month", "quarter", "year"})
 SORT = [{"_score": {"order": "desc"}}, {"type": {"order": "asc"}}, {"id": {"order": "asc"}}]
+#: Listings percolated per request, and matching terms read per page of its answer.
+PERCOLATE_BATCH = 100
+PERCOLATE_PAGE = 1000
 
 _PHRASE = re.compile(r'"([^"]+)"')
 
@@ -304,6 +328,21 @@ def build_top_keywords(viewer: Viewer, *, filters: SearchFilters, size: int) -> 
     return search
 
 
+def build_percolate(documents: list[dict[str, Any]], after: list[Any] | None = None) -> dict[str, Any]:
+    """The watch terms matching any of ``documents`` (listings as ``build_watch_documents`` gives them).
+
+    Each hit names the documents it matched in ``fields._percolator_document_slot`` (their positions in
+    ``documents``). Sorted by term id so a batch matching more than a page of terms is read with ``search_after``;
+    sorting on a field also spares the scoring, which nothing reads.
+    """
+    body: dict[str, Any] = {"query": {"percolate": {"field": "query", "documents": documents}}, "_source": False,
+                            "sort": [{"term_id": {"order": "asc"}}], "size": PERCOLATE_PAGE,
+                            "track_total_hits": False}
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
 # --- the backend -----------------------------------------------------------------------------------------------
 
 
@@ -392,58 +431,87 @@ class ElasticsearchBackend(SearchBackend):
 
     def index(self, doc_type: str, ids: list[int]) -> None:
         """Write the current rows with their external versions; delete the ids that no longer exist."""
-        self.ensure_index(doc_type)
-        outcome = self._bulk(self.actions(doc_type, ids, alias(doc_type)))
-        if outcome.failures:
-            raise IndexingError(doc_type, outcome.failures)
+        targets = self.write_targets(doc_type)
+        self._write(doc_type, self.actions(doc_type, ids, *targets))
 
     def delete(self, doc_type: str, ids: list[int]) -> None:
-        self.ensure_index(doc_type)
-        outcome = self._bulk(self._deletions(alias(doc_type), ids))
-        if outcome.failures:
-            raise IndexingError(doc_type, outcome.failures)
+        targets = self.write_targets(doc_type)
+        self._write(doc_type, self._deletions(ids, *targets))
 
-    def ensure_index(self, doc_type: str) -> None:
-        """Create the first versioned index and its alias if there is none yet (once per process and type).
+    def index_watch_terms(self, term_ids: list[int]) -> None:
+        """Store the percolator queries of these terms; terms deleted or of an inactive watchlist are removed."""
+        targets = self.write_targets(WATCH)
+        self._write(WATCH, self.actions(WATCH, term_ids, *targets))
+
+    def write_targets(self, kind: str) -> list[str]:
+        """Where a write of ``kind`` goes: its alias, and the rebuild alias while a rebuild of ``kind`` loads.
+
+        Asked of the cluster (one ``HEAD`` request) on every write rather than cached, so that every worker process
+        sees a rebuild as soon as it starts. That is what makes a rebuild lose nothing: a write that did not see
+        the rebuild alias asked before the alias was added, hence after its change committed (an outbox row is
+        delivered after its transaction) and before the rebuild listed and read the rows, which therefore include
+        the change. The caller asks before it reads the rows (``actions`` takes the version and reads lazily), and
+        external versions make the second copy of a write harmless.
+        """
+        self.ensure_index(kind)
+        if self.client.indices.exists_alias(name=rebuild_alias(kind)):
+            return [alias(kind), rebuild_alias(kind)]
+        return [alias(kind)]
+
+    def ensure_index(self, kind: str) -> None:
+        """Create the first versioned index and its alias if there is none yet (once per process and kind).
 
         Without it the first bulk write would auto-create an index named like the alias with a guessed, dynamic
         mapping, which no alias swap could replace.
         """
-        if doc_type in self._ensured:
+        if kind in self._ensured:
             return
-        if not self.client.indices.exists_alias(name=alias(doc_type)):
-            name = self._next_index(doc_type)
-            versioned_index(doc_type, index_version(name)).create(using=self.client)
-            self._swap(doc_type, name)
-        self._ensured.add(doc_type)
+        if not self.client.indices.exists_alias(name=alias(kind)):
+            name = self._next_index(kind)
+            versioned_index(kind, index_version(name)).create(using=self.client)
+            self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": alias(kind),
+                                                                 "is_write_index": True}}])
+        self._ensured.add(kind)
 
-    def actions(self, doc_type: str, ids: list[int], index: str) -> Iterator[dict[str, Any]]:
-        """Index actions for the rows that exist, delete actions for the others.
+    def actions(self, kind: str, ids: list[int], *indices: str) -> Iterator[dict[str, Any]]:
+        """Index actions for the rows that exist (one per index), delete actions for the others.
 
         The version is taken before the rows are read (see ``search.es_documents``): whatever this read sees, a
         later read sees at least as much and writes with a greater version.
         """
         version = _now_micros()
         found: set[int] = set()
-        for pk, document in BUILDERS[doc_type](ids):
+        for pk, source in sources(kind, ids):
             found.add(pk)
-            yield {"_op_type": "index", "_index": index, "_id": str(pk), "version": version,
-                   "version_type": "external", "_source": document_source(document)}
-        yield from self._deletions(index, [pk for pk in ids if pk not in found])
+            for index in indices:
+                yield {"_op_type": "index", "_index": index, "_id": str(pk), "version": version,
+                       "version_type": "external", "_source": source}
+        yield from self._deletions([pk for pk in ids if pk not in found], *indices)
 
     @staticmethod
-    def _deletions(index: str, ids: list[int]) -> Iterator[dict[str, Any]]:
+    def _deletions(ids: list[int], *indices: str) -> Iterator[dict[str, Any]]:
         version = _now_micros()
         for pk in ids:
-            yield {"_op_type": "delete", "_index": index, "_id": str(pk), "version": version,
-                   "version_type": "external"}
+            for index in indices:
+                yield {"_op_type": "delete", "_index": index, "_id": str(pk), "version": version,
+                       "version_type": "external"}
+
+    def _write(self, kind: str, actions: Iterable[dict[str, Any]]) -> None:
+        outcome = self._bulk(actions)
+        if outcome.failures:
+            raise IndexingError(kind, outcome.failures)
 
     def _bulk(self, actions: Iterable[dict[str, Any]]) -> BulkOutcome:
         """``streaming_bulk`` with backoff on 429; a version conflict (a newer write already there) and the
-        deletion of a missing document are success, every other per-row failure is collected."""
+        deletion of a missing document are success, every other per-row failure is collected.
+
+        Every write names an alias (``require_alias``), never an index: a write to an alias that is gone (the
+        rebuild alias of a rebuild that just ended or failed) is refused and retried by the outbox, instead of
+        auto-creating an index of that name with a guessed mapping.
+        """
         outcome = BulkOutcome()
         for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=self.chunk_size,
-                                               raise_on_error=False, raise_on_exception=False,
+                                               raise_on_error=False, raise_on_exception=False, require_alias=True,
                                                max_retries=self.max_retries, initial_backoff=1, max_backoff=60):
             (operation, result), = item.items()
             status = result.get("status", 0)
@@ -453,51 +521,87 @@ class ElasticsearchBackend(SearchBackend):
             outcome.failures[int(result.get("_id", 0))] = json.dumps(result.get("error", status))[:500]
         return outcome
 
+    # watchlists --------------------------------------------------------------------------------------------------
+
+    def watch_matches(self, listing_ids: list[int]) -> set[tuple[int, int]]:
+        """Percolation: the listings go to the percolator inline, ``PERCOLATE_BATCH`` to a request, and each
+        matching term comes back with the slots of the listings it matched."""
+        listings = list(build_watch_documents(listing_ids))
+        if not listings:
+            return set()
+        self.ensure_index(WATCH)
+        matches: set[tuple[int, int]] = set()
+        for start in range(0, len(listings), PERCOLATE_BATCH):
+            batch = listings[start:start + PERCOLATE_BATCH]
+            after: list[Any] | None = None
+            while True:
+                body = build_percolate([document for _, document in batch], after)
+                hits = self.client.search(index=alias(WATCH), body=body)["hits"]["hits"]
+                matches.update((int(hit["_id"]), batch[slot][0])
+                               for hit in hits for slot in hit["fields"]["_percolator_document_slot"])
+                if len(hits) < PERCOLATE_PAGE:
+                    break
+                after = hits[-1]["sort"]
+        return matches
+
     # rebuilding and reconciling ----------------------------------------------------------------------------------
 
     def rebuild(self, progress: bool = False) -> int:
-        """Per type: create ``{alias}-v{N+1}``, bulk-load every row, swap the alias in one call, drop the old.
+        """Rebuild every type's index, then the watchlist percolator; returns how many entries were loaded."""
+        return sum(self._rebuild(kind, progress) for kind in (*DOCUMENT_TYPES, WATCH))
 
-        Searches keep using the old index until the swap, so a rebuild has no downtime; a write made during the
-        load lands in the old index and is caught by the outbox's re-index or by ``reconcile_search``.
+    def _rebuild(self, kind: str, progress: bool) -> int:
+        """Create ``{alias}-v{N+1}`` behind the rebuild alias, bulk-load every row through it, swap the aliases in
+        one call, drop the old index.
+
+        Searches keep using the old index until the swap, so a rebuild has no downtime. While it loads, every
+        write also goes to the new index (:meth:`write_targets`), so the swap loses no write made meanwhile. On
+        any failure, an interruption included, the rebuild alias and the half-loaded index are removed, or every
+        later write would keep copying itself into an index nobody reads. Two rebuilds of one kind at once
+        cannot both load: their rebuild alias would name two indices, to which Elasticsearch refuses writes.
         """
-        done = 0
-        for doc_type in DOCUMENT_TYPES:
-            name = self._next_index(doc_type)
-            versioned_index(doc_type, index_version(name)).create(using=self.client)
-            ids = list(MODELS[doc_type]._default_manager.order_by("pk").values_list("pk", flat=True))
-            with tqdm(total=len(ids), desc=doc_type, unit="doc", disable=not progress) as bar:
+        name = self._next_index(kind)
+        versioned_index(kind, index_version(name)).create(using=self.client)
+        self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": rebuild_alias(kind)}}])
+        try:
+            ids = rebuild_ids(kind)
+            with tqdm(total=len(ids), desc=kind, unit="doc", disable=not progress) as bar:
                 for start in range(0, len(ids), REBUILD_BATCH):
                     batch = ids[start:start + REBUILD_BATCH]
-                    outcome = self._bulk(self.actions(doc_type, batch, name))
-                    if outcome.failures:
-                        raise IndexingError(doc_type, outcome.failures)
+                    self._write(kind, self.actions(kind, batch, rebuild_alias(kind)))
                     bar.update(len(batch))
             self.client.indices.refresh(index=name)
-            self._swap(doc_type, name)
-            self._ensured.add(doc_type)
-            done += len(ids)
-        return done
+            replaced = self._swap(kind, name)
+        except BaseException:  # KeyboardInterrupt too: an operator stopping a rebuild must not leave its alias
+            self.client.indices.update_aliases(actions=[{"remove": {"index": name, "alias": rebuild_alias(kind)}}])
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+            raise
+        for index in replaced:  # after the swap only: a failure here must not drop the index now live
+            self.client.indices.delete(index=index, ignore_unavailable=True)
+        self._ensured.add(kind)
+        return len(ids)
 
-    def _next_index(self, doc_type: str) -> str:
+    def _next_index(self, kind: str) -> str:
         try:
-            existing = list(self.client.indices.get(index=f"{alias(doc_type)}-v*").keys())
+            existing = list(self.client.indices.get(index=f"{alias(kind)}-v*").keys())
         except NotFoundError:
             existing = []
         version = max([index_version(name) for name in existing] + [0]) + 1
-        return f"{alias(doc_type)}-v{version}"
+        return f"{alias(kind)}-v{version}"
 
-    def _swap(self, doc_type: str, new: str) -> None:
-        name = alias(doc_type)
+    def _swap(self, kind: str, new: str) -> list[str]:
+        """Point the alias at the rebuilt index ``new`` alone and take ``new`` off the rebuild alias, in one atomic
+        call (writes then reach ``new`` through the alias only); returns the indices the alias named before."""
+        name = alias(kind)
         try:
             old = [index for index in self.client.indices.get_alias(name=name) if index != new]
         except NotFoundError:
             old = []
         actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": name}} for index in old]
         actions.append({"add": {"index": new, "alias": name, "is_write_index": True}})
+        actions.append({"remove": {"index": new, "alias": rebuild_alias(kind)}})
         self.client.indices.update_aliases(actions=actions)
-        for index in old:
-            self.client.indices.delete(index=index, ignore_unavailable=True)
+        return old
 
     def indexed_digests(self, doc_type: str) -> dict[int, str]:
         """Every document id in the index with the digest of its content (only that field is read)."""

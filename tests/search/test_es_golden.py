@@ -28,18 +28,19 @@ from django.utils import timezone
 from access.policy import Viewer
 from agencies.models import Agency, TaskForce
 from cases import actions as case_actions
-from cases.models import Case
+from cases.models import Case, TermKind, WatchTerm
 from mandates.models import Mandate
 from officers.models import Officer
 from search.backends.base import SearchFilters, SearchQuery
 from search.backends.elasticsearch import (
     ElasticsearchBackend,
+    build_percolate,
     build_search,
     build_top_keywords,
     build_trends,
     encode_cursor,
 )
-from search.es_documents import DOCUMENTS, versioned_index
+from search.es_documents import INDICES, versioned_index, watch_query
 from sharing import actions as sharing_actions
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -109,14 +110,39 @@ def body(username: str | None, purpose: str | None = "investigation", **query: A
 # --- mappings and settings ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("doc_type", sorted(DOCUMENTS))
-def test_index_definition_is_pinned(doc_type: str) -> None:
-    assert_golden(f"index_{doc_type}", versioned_index(doc_type, 1).to_dict())
+@pytest.mark.parametrize("kind", sorted(INDICES))
+def test_index_definition_is_pinned(kind: str) -> None:
+    assert_golden(f"index_{kind}", versioned_index(kind, 1).to_dict())
 
 
-@pytest.mark.parametrize("doc_type", sorted(DOCUMENTS))
-def test_mappings_are_strict(doc_type: str) -> None:
-    assert versioned_index(doc_type, 1).to_dict()["mappings"]["dynamic"] == "strict"
+@pytest.mark.parametrize("kind", sorted(INDICES))
+def test_mappings_are_strict(kind: str) -> None:
+    assert versioned_index(kind, 1).to_dict()["mappings"]["dynamic"] == "strict"
+
+
+@pytest.mark.parametrize("kind", sorted(INDICES))
+def test_every_analyser_and_normaliser_a_field_names_is_defined(kind: str) -> None:
+    definition = versioned_index(kind, 1).to_dict()
+    analysis = definition["settings"]["analysis"]
+
+    def named(value: Any) -> set[tuple[str, str]]:
+        if isinstance(value, dict):
+            found = {(key, value[key]) for key in ("analyzer", "normalizer") if isinstance(value.get(key), str)}
+            return found.union(*(named(v) for v in value.values()))
+        return set()
+
+    for key, name in named(definition["mappings"]):
+        assert name in analysis.get(key, {}), f"{key} {name} is not defined in the index settings"
+
+
+def test_the_percolator_maps_the_listing_fields_it_reads_as_the_listing_index_does() -> None:
+    listing = versioned_index("listing", 1).to_dict()["mappings"]["properties"]
+    watch = versioned_index("watch", 1).to_dict()["mappings"]["properties"]
+    assert watch["query"] == {"type": "percolator"}
+    for name in ("title", "text"):
+        assert watch[name]["analyzer"] == listing[name]["analyzer"] == "wildnet_folding"
+    for name in ("hashtags", "species_ids"):
+        assert watch[name] == listing[name]
 
 
 def test_personal_data_is_not_copied_into_the_catch_all_field() -> None:
@@ -236,6 +262,28 @@ def test_trends(demo: Any) -> None:
 def test_top_keywords(demo: Any) -> None:
     request = build_top_keywords(viewer("inv.ofb"), filters=SearchFilters(countries=frozenset({"FR"})), size=10)
     assert_golden("top_keywords", request.to_dict())
+
+
+# --- watchlists -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "term"), [
+    ("words", WatchTerm(term="Vieil os", normalised="vieil os", kind=TermKind.CODE_WORD)),
+    ("hashtag", WatchTerm(term="#ivoire_brut", normalised="ivoire brut", kind=TermKind.HASHTAG)),
+    ("species", WatchTerm(term="python royal", normalised="python royal", kind=TermKind.COMMON_NAME,
+                          species_id=7)),
+    ("species_only", WatchTerm(term="??", normalised="", kind=TermKind.SCIENTIFIC_NAME, species_id=7)),
+])
+def test_watch_term_query(name: str, term: WatchTerm) -> None:
+    assert_golden(f"watch_query_{name}", watch_query(term).to_dict())
+
+
+def test_percolate_request() -> None:
+    documents = [{"title": "Statuette", "text": "Vieil os #ivoire_brut", "hashtags": ["ivoire_brut"],
+                  "species_ids": []},
+                 {"title": "Serpent", "text": "", "hashtags": [], "species_ids": [7]}]
+    assert_golden("percolate", build_percolate(documents))
+    assert build_percolate(documents, after=[42])["search_after"] == [42]
 
 
 # --- documents -----------------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def test_bulk_retries_on_429_and_collects_item_failures(monkeypatch: pytest.Monk
     assert outcome.written == 3  # a newer version already there, or an already deleted document, is success
     assert list(outcome.failures) == [4] and "strict_dynamic_mapping_exception" in outcome.failures[4]
     assert seen["max_retries"] > 0 and seen["raise_on_error"] is False and seen["raise_on_exception"] is False
+    assert seen["require_alias"] is True  # a write to a vanished alias fails instead of creating an index
 
 
 def test_a_failed_row_raises_a_typed_error_so_the_outbox_retries(monkeypatch: pytest.MonkeyPatch,
@@ -67,7 +68,7 @@ def test_a_failed_row_raises_a_typed_error_so_the_outbox_retries(monkeypatch: py
     monkeypatch.setattr(es.helpers, "streaming_bulk", replay([
         (False, {"index": {"_id": str(case.pk), "status": 503, "error": "unavailable"}})], seen))
     backend = ElasticsearchBackend()
-    monkeypatch.setattr(backend, "ensure_index", lambda doc_type: None)
+    monkeypatch.setattr(backend, "write_targets", lambda kind: ["wildnet-case"])
     with pytest.raises(IndexingError) as refused:
         backend.index("case", [case.pk])
     assert list(refused.value.failures) == [case.pk]

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import actions as case_actions
-from cases.models import Case, Listing
+from cases.models import Case, Listing, WatchTerm
 from outbox.actions import MAX_ATTEMPTS, deliver_due, retry_dead
 from outbox.models import MessageStatus, OutboxMessage
 from search.backends.base import SearchFilters, SearchQuery
@@ -33,6 +33,10 @@ def messages() -> Any:
     return OutboxMessage.objects.filter(topic="search.index")
 
 
+def watch_messages() -> Any:
+    return OutboxMessage.objects.filter(topic="search.watch_terms")
+
+
 def new_case(title: str) -> Case:
     return case_actions.create_case(viewer("inv.ofb"), case_actions.CaseInput(title=title, jurisdictions=["FR"]))
 
@@ -46,6 +50,31 @@ def test_a_write_enqueues_indexing_in_its_own_transaction(demo: Any) -> None:
     case = new_case("Pangolin scales")
     assert list(messages().values_list("payload", flat=True)) == [{"type": "case", "ids": [case.pk],
                                                                    "delete": False}]
+
+
+def test_a_watch_term_enqueues_its_percolator_write_in_its_own_transaction(demo: Any) -> None:
+    watchlist = case_actions.create_watchlist(viewer("inv.ofb"), "Ivoire")
+    with pytest.raises(Boom), transaction.atomic():
+        case_actions.add_watch_term(viewer("inv.ofb"), watchlist, "vieil os", "code_word")
+        assert watch_messages().count() == 1
+        raise Boom
+    assert not watch_messages().exists() and not WatchTerm.objects.exists()
+    term = case_actions.add_watch_term(viewer("inv.ofb"), watchlist, "vieil os", "code_word")
+    assert list(watch_messages().values_list("payload", flat=True)) == [{"ids": [term.pk]}]
+
+
+def test_deactivating_a_watchlist_or_deleting_a_term_enqueues_the_terms(demo: Any) -> None:
+    watchlist = case_actions.create_watchlist(viewer("inv.ofb"), "Ivoire")
+    terms = [case_actions.add_watch_term(viewer("inv.ofb"), watchlist, text, "code_word")
+             for text in ("vieil os", "or blanc")]
+    ids = sorted(t.pk for t in terms)
+    watch_messages().delete()
+    watchlist.is_active = False
+    watchlist.save()
+    WatchTerm.objects.get(pk=ids[0]).delete()
+    assert list(watch_messages().values_list("payload", flat=True)) == [{"ids": ids}, {"ids": [ids[0]]}]
+    deliver_due()  # the database backend keeps no copy of the terms: delivered, nothing to do
+    assert set(watch_messages().values_list("status", flat=True)) == {MessageStatus.DONE}
 
 
 def test_nothing_is_searchable_until_the_backlog_drains(demo: Any) -> None:

@@ -100,7 +100,7 @@ def parse_export(params: QueryDict) -> SearchQuery:
         agency_codes=_values(params, "agency", str, _CODE.fullmatch, "an agency's code"),
         date_from=date_from, date_to=date_to,
     )
-    return SearchQuery(text=text, filters=filters, first=MAX_FIRST, facets=False, highlight=False)
+    return SearchQuery(text=text, filters=filters, first=MAX_FIRST, facets=False, highlight=False, count=False)
 
 
 def _values(params: QueryDict, name: str, clean: Callable[[str], str], valid: Callable[[str], Any],

@@ -46,6 +46,8 @@ class SearchQuery:
     after: str | None = None  # opaque cursor from a previous result (search_after)
     facets: bool = True
     highlight: bool = True
+    #: False when the caller walks every page and needs no total (an export): then no page costs a count.
+    count: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class FacetValue:
 
 @dataclass(frozen=True)
 class SearchResult:
-    total: int  # only what the viewer may see
+    total: int | None  # only what the viewer may see; None when the query asked for no count
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]]  # "type", "platform", "species", "country", "cites_appendix", "status"
     next_cursor: str | None

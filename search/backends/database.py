@@ -122,17 +122,18 @@ class DatabaseBackend(SearchBackend):
         types = self._types(query.filters)
         facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
         fuzzy = replace(parsed, fuzzy=True)
-        if not any(per_type.values()) and connection.vendor == "postgresql" and self._fuzzy_text(fuzzy):
+        if (connection.vendor == "postgresql" and self._fuzzy_text(fuzzy)
+                and not self._any(viewer, types, parsed, query, species_ids, identified, per_type)):
             parsed = fuzzy
             facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
         first = max(0, min(query.first, 100))
         ranked = [self._ranked(viewer, t, parsed, query.filters, species_ids, identified)
-                  for t in types if per_type.get(t)]
+                  for t in types if per_type is None or per_type.get(t)]
         after = decode_cursor(query.after) if query.after else None
         keys = self._page([part for part in ranked if part is not None], after, first + 1) if first else []
         page = keys[:first]
         return SearchResult(
-            total=sum(per_type.values()),
+            total=None if per_type is None else sum(per_type.values()),
             hits=self._hits(page, parsed if query.highlight else None),
             facets=facets,
             next_cursor=encode_cursor(page[-1]) if len(keys) > first and page else None,
@@ -293,17 +294,28 @@ class DatabaseBackend(SearchBackend):
         return f"({where} OR body LIKE %s)", [*params, f"%{fuzzy}%"]
 
     def _counts(self, viewer: Viewer, types: list[str], parsed: ParsedQuery, query: SearchQuery,
-                species_ids: list[int], identified: list[int]) -> tuple[dict[str, list[FacetValue]], dict[str, int]]:
-        """The facets (when asked for) and the number of visible matches of each type.
-
-        Approximate matching is tried only when nothing the viewer may see matches exactly, so whether it is
-        tried depends on visible documents alone: an exact match in another agency's case changes nothing.
-        """
+                species_ids: list[int], identified: list[int]
+                ) -> tuple[dict[str, list[FacetValue]], dict[str, int] | None]:
+        """The facets (when asked for) and the number of visible matches of each type (``None``: not asked)."""
         found = {t: self._matching(viewer, t, parsed, query.filters, species_ids, identified) for t in types}
-        if not query.facets:
+        if query.facets:
+            facets = self._facets(found)
+            return facets, {value.value: value.count for value in facets["type"]}
+        if query.count:
             return {}, {doc_type: qs.count() for doc_type, qs in found.items()}
-        facets = self._facets(found)
-        return facets, {value.value: value.count for value in facets["type"]}
+        return {}, None
+
+    def _any(self, viewer: Viewer, types: list[str], parsed: ParsedQuery, query: SearchQuery,
+             species_ids: list[int], identified: list[int], per_type: dict[str, int] | None) -> bool:
+        """Whether anything the viewer may see matches ``parsed`` exactly (from the counts when there are some).
+
+        Approximate matching is tried only when nothing does, so whether it is tried depends on visible
+        documents alone (an exact match in another agency's case changes nothing), and is the same for every
+        page of one search.
+        """
+        if per_type is not None:
+            return any(per_type.values())
+        return any(self._matching(viewer, t, parsed, query.filters, species_ids, identified).exists() for t in types)
 
     def _scored(self, doc_type: str, parsed: ParsedQuery) -> tuple[str, list[Any]]:
         """``SELECT doc_id, score`` of the entries of ``doc_type`` matching ``parsed``: BM25 on SQLite (FTS5's

@@ -289,7 +289,7 @@ def build_search(viewer: Viewer, query: SearchQuery) -> Search:
         text_clause(viewer, p, phrase=True) for p in phrases]
     if musts:
         search = search.query(Q("bool", must=musts))
-    search = search.sort(*SORT).extra(size=query.first, track_total_hits=True).source(["id", "type"])
+    search = search.sort(*SORT).extra(size=query.first, track_total_hits=query.count).source(["id", "type"])
     if query.after:
         after = decode_cursor(query.after)
         if after is not None:
@@ -383,7 +383,7 @@ class ElasticsearchBackend(SearchBackend):
     def search(self, viewer: Viewer, query: SearchQuery) -> SearchResult:
         request = build_search(viewer, query)
         if not may_read(viewer):
-            return SearchResult(total=0, hits=[], facets={}, next_cursor=None)
+            return SearchResult(total=0 if query.count else None, hits=[], facets={}, next_cursor=None)
         response = self.client.search(index=request._index, body=request.to_dict(), ignore_unavailable=True)
         raw = response["hits"]["hits"]
         allowed = self.still_visible(viewer, [(hit["_source"]["type"], int(hit["_source"]["id"])) for hit in raw])
@@ -393,6 +393,8 @@ class ElasticsearchBackend(SearchBackend):
         facets = {name: [FacetValue(value=str(b["key"]), count=b["doc_count"]) for b in agg["buckets"]]
                   for name, agg in response.get("aggregations", {}).items()}
         next_cursor = encode_cursor(raw[-1]["sort"]) if len(raw) == query.first and raw else None
+        if not query.count:
+            return SearchResult(total=None, hits=hits, facets=facets, next_cursor=next_cursor)
         total = response["hits"]["total"]["value"] - (len(raw) - len(hits))
         return SearchResult(total=max(total, 0), hits=hits, facets=facets, next_cursor=next_cursor)
 

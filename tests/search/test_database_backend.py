@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -76,3 +77,32 @@ def test_statements_do_not_grow_with_the_matches(world_with_listings: Any, extra
     assert result.total == 2 + extra
     assert len(result.hits) == min(20, 2 + extra)
     assert {f.value: f.count for f in result.facets["type"]} == {"case": 1, "listing": 1 + extra}
+
+
+def test_a_walk_without_count_pages_alike_and_counts_nothing(world_with_listings: Any,
+                                                             django_assert_num_queries: Any) -> None:
+    """An export walks every page with ``count=False``: the same pages, and each costs the ranked page alone
+    after the matcher's freshness check (2) and the identifier look-up (the viewer's mandates are read once per
+    request, by the first page); on PostgreSQL one ``EXISTS`` more decides whether approximate matching applies
+    (the counts answer it when there are some)."""
+    world_with_listings(30)
+    backend = DatabaseBackend()
+    viewer = viewer_for(Officer.objects.select_related("agency").get(username="inv.ofb"), purpose="investigation")
+    counted = SearchQuery(text="ivoire", first=7, highlight=False)
+    walk = SearchQuery(text="ivoire", first=7, highlight=False, facets=False, count=False)
+    backend.search(viewer, walk)  # warms the species matcher
+    pages: dict[bool, list[tuple[str, int]]] = {True: [], False: []}
+    for query in (counted, walk):
+        after = None
+        while True:
+            if query.count:
+                result = backend.search(viewer, replace(query, after=after))
+            else:
+                with django_assert_num_queries(2 + 1 + 1 + (connection.vendor == "postgresql")):
+                    result = backend.search(viewer, replace(query, after=after))
+                assert result.total is None
+            pages[query.count] += [(hit.type, hit.id) for hit in result.hits]
+            if result.next_cursor is None:
+                break
+            after = result.next_cursor
+    assert pages[True] == pages[False] and len(pages[True]) == 32

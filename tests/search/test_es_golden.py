@@ -250,6 +250,13 @@ def test_search_after_cursor(demo: Any) -> None:
     assert_golden("search_after", result)
 
 
+def test_an_export_page_asks_for_no_total_nor_facets(demo: Any) -> None:
+    result = body("ana.ofb", purpose=None, text="ivoire", first=100, after=encode_cursor([1.25, "listing", 42]),
+                  facets=False, highlight=False, count=False)
+    assert result["track_total_hits"] is False and "aggs" not in result and "highlight" not in result
+    assert_golden("search_export_page", result)
+
+
 def test_a_foreign_cursor_starts_again(demo: Any) -> None:
     assert "search_after" not in body("ana.ofb", purpose=None, after="not-a-cursor")
 

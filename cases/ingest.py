@@ -51,7 +51,7 @@ from .identifiers import (
 )
 from .models import Case, CaseEntity, EntityKind, EntityRole, Listing
 from .models.intel import Entity, url_digest
-from .signals import listings_recorded
+from .signals import listings_recorded, listings_written
 from .species.matching import resolve_species
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -399,12 +399,14 @@ class BatchWriter:
                 changed.append(listing)
         if changed:
             Listing.objects.bulk_update(changed, ["first_seen_at", "last_seen_at", "seller"])
+            listings_written.send(sender=Listing, listing_ids=[listing.pk for listing in changed])
         new = [self._new_listing(digest, seen, entity_ids) for digest, seen in merged.items()
                if digest not in existing]
         if new:
             # Both SQLite (3.35+) and PostgreSQL return the new primary keys from a bulk insert.
             Listing.objects.bulk_create(new)
             listings_recorded.send(sender=Listing, listing_ids=[listing.pk for listing in new])
+            listings_written.send(sender=Listing, listing_ids=[listing.pk for listing in new])
         self.report.listings_updated += len(changed)
         self.report.listings_created += len(new)
         return {listing.url_digest: listing.pk for listing in [*existing.values(), *new]}

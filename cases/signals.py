@@ -12,3 +12,7 @@ identifiers_seen = Signal()
 #: Sent with ``listing_ids`` (list[int]) when listings are created, in the creating transaction; the compliance
 #: app checks them for re-listing of removed content.
 listings_recorded = Signal()
+
+#: Sent with ``listing_ids`` (list[int]) when listings are created or changed in bulk (``bulk_create``,
+#: ``bulk_update``: no ``post_save``), in the writing transaction; the search app re-indexes them.
+listings_written = Signal()

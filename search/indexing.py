@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing, Watchlist, WatchTerm
-from cases.signals import listings_recorded
+from cases.signals import listings_written
 from outbox.actions import enqueue, handler
 from sharing.models import Share
 
@@ -87,8 +87,9 @@ def _deleted(sender: type[models.Model], instance: models.Model, **kwargs: Any) 
     enqueue_index(doc_type, [getattr(instance, attname)], delete=sender is not CaseEntity)
 
 
-def _listings_recorded(sender: Any, listing_ids: list[int], **kwargs: Any) -> None:
-    """Bulk ingestion creates listings without ``save()``; it announces them instead."""
+def _listings_written(sender: Any, listing_ids: list[int], **kwargs: Any) -> None:
+    """Bulk ingestion creates and updates listings without ``save()``; it announces them instead (a listing
+    saved one by one is indexed by ``post_save`` alone: one outbox row, not two)."""
     enqueue_index("listing", listing_ids)
 
 
@@ -122,7 +123,7 @@ def connect() -> None:
     for model in TRACKED:
         post_save.connect(_saved, sender=model, dispatch_uid=f"search-index-save-{model.__name__}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"search-index-delete-{model.__name__}")
-    listings_recorded.connect(_listings_recorded, dispatch_uid="search-index-listings-recorded")
+    listings_written.connect(_listings_written, dispatch_uid="search-index-listings-written")
     post_save.connect(_term_changed, sender=WatchTerm, dispatch_uid="search-watch-term-save")
     post_delete.connect(_term_changed, sender=WatchTerm, dispatch_uid="search-watch-term-delete")
     post_save.connect(_watchlist_saved, sender=Watchlist, dispatch_uid="search-watchlist-save")

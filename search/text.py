@@ -43,13 +43,14 @@ def index_body(*parts: str | None) -> str:
 class ParsedQuery:
     """A query as words that must all occur, and quoted phrases whose words must occur in order.
 
-    ``fuzzy`` asks for approximate matching of the words (a typo), which backends try only when the exact
-    query finds nothing: approximate matches are many, slow to rank, and noise when exact ones exist.
+    ``variants`` (one tuple per word, when set) are the indexed words close to each word — a typo's
+    corrections — any of which may stand for it. Backends look for them only when the exact query finds nothing:
+    approximate matches are many, and noise when exact ones exist.
     """
 
     words: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...]
-    fuzzy: bool = False
+    variants: tuple[tuple[str, ...], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -57,7 +58,8 @@ class ParsedQuery:
 
     @property
     def terms(self) -> set[str]:
-        return set(self.words) | {word for phrase in self.phrases for word in phrase}
+        return (set(self.words) | {word for phrase in self.phrases for word in phrase}
+                | {word for variants in self.variants for word in variants})
 
 
 def parse(text: str) -> ParsedQuery:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -59,6 +59,9 @@ IDENTIFIER_KINDS = (EntityKind.PHONE, EntityKind.EMAIL, EntityKind.CRYPTO_WALLET
 
 INTERVALS: dict[str, Callable[[str], Any]] = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 CHUNK = 500
+MAX_WORD = 255
+#: How many indexed words a misspelt query word may stand for.
+CORRECTIONS = 5
 
 
 def body_digest(body: str) -> str:
@@ -121,11 +124,12 @@ class DatabaseBackend(SearchBackend):
         identified = identifier_entities(query.text) if query.text.strip() else []
         types = self._types(query.filters)
         facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
-        fuzzy = replace(parsed, fuzzy=True)
-        if (connection.vendor == "postgresql" and self._fuzzy_text(fuzzy)
+        if (self._correctable(parsed)
                 and not self._any(viewer, types, parsed, query, species_ids, identified, per_type)):
-            parsed = fuzzy
-            facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
+            corrected = self._corrected(parsed)
+            if corrected is not None:
+                parsed = corrected
+                facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
         first = max(0, min(query.first, 100))
         ranked = [self._ranked(viewer, t, parsed, query.filters, species_ids, identified)
                   for t in types if per_type is None or per_type.get(t)]
@@ -208,7 +212,11 @@ class DatabaseBackend(SearchBackend):
     # --- writing -------------------------------------------------------------------------------------------
 
     def index(self, doc_type: str, ids: list[int]) -> None:
-        """Store the folded text of these rows; rows that no longer exist leave the index. Idempotent."""
+        """Store the folded text of these rows; rows that no longer exist leave the index. Idempotent.
+
+        Entries are upserted (``INSERT … ON CONFLICT DO UPDATE``), so two workers indexing the same row at once
+        both succeed, whichever writes last; on PostgreSQL the chunk's new words join the vocabulary.
+        """
         model = MODELS[doc_type]
         for start in range(0, len(ids), CHUNK):
             chunk = list(dict.fromkeys(ids[start:start + CHUNK]))
@@ -216,16 +224,29 @@ class DatabaseBackend(SearchBackend):
             bodies = {row[0]: index_body(*row[1:]) for row in rows}
             with transaction.atomic():
                 self.delete(doc_type, [pk for pk in chunk if pk not in bodies])
-                existing = dict(SearchEntry.objects.filter(doc_type=doc_type, doc_id__in=list(bodies))
-                                .values_list("doc_id", "pk"))
                 SearchEntry.objects.bulk_create(
-                    [SearchEntry(doc_type=doc_type, doc_id=pk, body=body)
-                     for pk, body in bodies.items() if pk not in existing])
-                for pk in existing:
-                    SearchEntry.objects.filter(pk=existing[pk]).update(body=bodies[pk], version=F("version") + 1)
+                    [SearchEntry(doc_type=doc_type, doc_id=pk, body=body) for pk, body in bodies.items()],
+                    update_conflicts=True, unique_fields=["doc_type", "doc_id"], update_fields=["body"])
                 if connection.vendor == "sqlite":
                     entries = SearchEntry.objects.filter(doc_type=doc_type, doc_id__in=list(bodies))
                     self._fts_replace(list(entries.values_list("pk", "body")))
+                else:
+                    self._add_words(bodies.values())
+
+    @staticmethod
+    def _add_words(bodies: Iterable[str]) -> None:
+        """Add the bodies' words to the vocabulary typos are corrected against (PostgreSQL).
+
+        Words with a digit (prices, phone numbers, references) and words under three letters are left out: no
+        one misspells them in a way worth correcting, and they would swell the vocabulary. Inserted in sorted
+        order, so that two workers adding overlapping words cannot deadlock.
+        """
+        words = sorted({word for body in bodies for word in body.split()
+                        if 3 <= len(word) <= MAX_WORD and not any(c.isdigit() for c in word)})
+        if words:
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO search_searchword (word) SELECT unnest(%s::text[]) "
+                               "ON CONFLICT DO NOTHING", [words])
 
     def rebuild(self, progress: bool = False) -> int:
         """Re-index every row in place (searches go on meanwhile), then drop entries whose row is gone."""
@@ -273,25 +294,40 @@ class DatabaseBackend(SearchBackend):
 
     @cached_property
     def trigram(self) -> bool:
-        """Whether pg_trgm is installed; without it fuzzy terms fall back to a substring match."""
+        """Whether pg_trgm is installed; without it misspelt words are not corrected."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
             found = cursor.fetchone() is not None
         if not found:
-            logger.warning("search: pg_trgm is not installed; fuzzy matching falls back to substring matching")
+            logger.warning("search: pg_trgm is not installed; misspelt words are not corrected")
         return found
+
+    def _correctable(self, parsed: ParsedQuery) -> bool:
+        """Plain words (no phrase), on PostgreSQL with pg_trgm: what a typo correction applies to."""
+        return (connection.vendor == "postgresql" and bool(parsed.words) and not parsed.phrases
+                and not parsed.variants and self.trigram)
+
+    def _corrected(self, parsed: ParsedQuery) -> ParsedQuery | None:
+        """``parsed`` with each word's closest indexed words as its variants; ``None`` when none is found.
+
+        One nearest-neighbour scan of the trigram index over the vocabulary per word (``<->`` is the trigram
+        distance; ``%`` keeps words above pg_trgm's similarity threshold).
+        """
+        variants = []
+        with connection.cursor() as cursor:
+            for word in parsed.words:
+                cursor.execute("SELECT word FROM search_searchword WHERE word %% %s ORDER BY word <-> %s, word "
+                               "LIMIT %s", [word, word, CORRECTIONS])
+                variants.append(tuple(dict.fromkeys([word, *(found for found, in cursor.fetchall())])))
+        if all(len(options) == 1 for options in variants):
+            return None
+        return replace(parsed, variants=tuple(variants))
 
     def _where(self, parsed: ParsedQuery) -> tuple[str, list[Any]]:
         """A condition on ``search_searchentry`` selecting the entries that match ``parsed``, and its params."""
         if connection.vendor == "sqlite":
             return "id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)", [self._fts_expression(parsed)]
-        where, params = "document @@ to_tsquery('simple', %s)", [self._tsquery(parsed)]
-        fuzzy = self._fuzzy_text(parsed)
-        if fuzzy is None:
-            return where, params
-        if self.trigram:
-            return f"({where} OR %s <%% body)", [*params, fuzzy]
-        return f"({where} OR body LIKE %s)", [*params, f"%{fuzzy}%"]
+        return "document @@ to_tsquery('simple', %s)", [self._tsquery(parsed)]
 
     def _counts(self, viewer: Viewer, types: list[str], parsed: ParsedQuery, query: SearchQuery,
                 species_ids: list[int], identified: list[int]
@@ -326,11 +362,9 @@ class DatabaseBackend(SearchBackend):
                     "JOIN search_searchentry e ON e.id = search_fts.rowid "
                     "WHERE search_fts MATCH %s AND e.doc_type = %s", [self._fts_expression(parsed), doc_type])
         where, where_params = self._where(parsed)
-        fuzzy = self._fuzzy_text(parsed)
-        similarity = " + word_similarity(%s, body)" if fuzzy is not None and self.trigram else ""
-        sql = (f"SELECT doc_id, ts_rank(document, to_tsquery('simple', %s)){similarity} AS score "  # noqa: S608
+        sql = (f"SELECT doc_id, ts_rank(document, to_tsquery('simple', %s)) AS score "  # noqa: S608 (constant)
                f"FROM search_searchentry WHERE doc_type = %s AND {where}")
-        return sql, [self._tsquery(parsed), *([fuzzy] if similarity else []), doc_type, *where_params]
+        return sql, [self._tsquery(parsed), doc_type, *where_params]
 
     def _ranked(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
                 species_ids: list[int], identified: list[int]) -> tuple[str, list[Any]] | None:
@@ -405,13 +439,12 @@ class DatabaseBackend(SearchBackend):
 
     @staticmethod
     def _tsquery(parsed: ParsedQuery) -> str:
-        return " & ".join([f"'{w}'" for w in parsed.words]
+        """``tsquery`` syntax (words are folded ``[^\\W_]+`` tokens: no quote to escape); a word with variants
+        matches any of them."""
+        words = [" | ".join(f"'{v}'" for v in options) for options in parsed.variants] or [
+            f"'{w}'" for w in parsed.words]
+        return " & ".join([f"({w})" for w in words]
                           + ["(" + " <-> ".join(f"'{w}'" for w in p) + ")" for p in parsed.phrases])
-
-    @staticmethod
-    def _fuzzy_text(parsed: ParsedQuery) -> str | None:
-        """Plain words (no phrase) of a fuzzy query are matched approximately on PostgreSQL, to forgive a typo."""
-        return " ".join(parsed.words) if parsed.fuzzy and parsed.words and not parsed.phrases else None
 
     def _entries(self, doc_type: str, parsed: ParsedQuery) -> RawSQL:
         where, params = self._where(parsed)
@@ -530,6 +563,8 @@ class DatabaseBackend(SearchBackend):
                 for name, field in single.items():
                     values = (row[field] or "").split(",") if name in ("country", "cites_appendix") else [row[field]]
                     counts[name].update({value: row["n"] for value in values if value})
+            if not counts["type"][doc_type]:
+                continue  # nothing of this type matches: its many-valued facets are empty too
             for name, field in many.items():
                 for value, n in qs.values_list(field).annotate(n=models.Count("pk", distinct=True)):
                     if value is not None:

@@ -16,11 +16,12 @@ from outbox.actions import deliver_due
 from outbox.models import MessageStatus, OutboxMessage
 from search.backends.base import SearchBackend, SearchQuery
 from search.backends.database import DatabaseBackend
+from search.models import SearchWord
 
 from .contract import SearchContract, World, build_world
 
 #: See the docstring of ``test_statements_do_not_grow_with_the_matches``.
-STATEMENTS = 2 + 1 + 1 + 4 + 5 + 1
+STATEMENTS = 2 + 1 + 1 + 4 + 3 + 1
 
 
 class TestDatabaseBackend(SearchContract):
@@ -64,8 +65,9 @@ def test_statements_do_not_grow_with_the_matches(world_with_listings: Any, extra
 
     Statements (after a first search has warmed the species matcher): the matcher's freshness check (2), the
     identifier look-up, the viewer's mandates, one grouped count per type (the entity type's is a plain count),
-    one per many-valued facet (species of cases, listings and reports; platforms of cases and reports), and the
-    ranked page. Highlighting adds one statement per type on the page, whatever its size.
+    one per many-valued facet of a type with matches (species of cases and listings, platforms of cases; no
+    report matches), and the ranked page. Highlighting adds one statement per type on the page, whatever its
+    size.
     """
     backend = DatabaseBackend()
     world_with_listings(extra)
@@ -106,3 +108,19 @@ def test_a_walk_without_count_pages_alike_and_counts_nothing(world_with_listings
                 break
             after = result.next_cursor
     assert pages[True] == pages[False] and len(pages[True]) == 32
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the vocabulary of typo corrections is PostgreSQL's")
+def test_a_typo_is_corrected_against_the_indexed_words(world_with_listings: Any) -> None:
+    """Indexing keeps the words (not numbers, not one- or two-letter words); a misspelt word stands for its
+    nearest indexed words, so ``ivoir`` finds what ``ivoire`` finds (and what ``ivory`` finds: it is close
+    too) — and only what the viewer may see."""
+    world = world_with_listings(0)
+    words = set(SearchWord.objects.values_list("word", flat=True))
+    assert {"ivoire", "genuine", "colmillos"} <= words
+    assert not {w for w in words if len(w) < 3 or any(c.isdigit() for c in w)}
+    viewer = viewer_for(Officer.objects.select_related("agency").get(username="inv.ofb"), purpose="investigation")
+    exact = DatabaseBackend().search(viewer, SearchQuery(text="ivoire"))
+    typo = DatabaseBackend().search(viewer, SearchQuery(text="ivoir"))
+    assert {(h.type, h.id) for h in typo.hits} >= {(h.type, h.id) for h in exact.hits} != set()
+    assert ("case", world.hidden.pk) not in {(h.type, h.id) for h in typo.hits}

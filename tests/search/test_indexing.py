@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,13 +10,18 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from access.policy import viewer_for
+from agencies.models import Agency
 from cases import actions as case_actions
+from cases.ingest import import_listings
 from cases.models import Case, Listing, WatchTerm
+from officers.models import Officer
 from outbox.actions import MAX_ATTEMPTS, deliver_due, retry_dead
 from outbox.models import MessageStatus, OutboxMessage
 from search.backends.base import SearchFilters, SearchQuery
 from search.backends.database import DatabaseBackend
 from search.models import SearchEntry
+from sharing import actions as sharing_actions
 
 from .contract import World, build_world, viewer
 
@@ -118,16 +124,37 @@ def test_a_poison_row_becomes_a_dead_letter_that_can_be_retried(demo: Any,
 def test_an_update_reindexes_and_a_delete_leaves_the_index(demo: Any) -> None:
     world: World = build_world()
     deliver_due(limit=10_000)
-    version = SearchEntry.objects.get(doc_type="listing", doc_id=world.es.pk).version
+    entry = SearchEntry.objects.get(doc_type="listing", doc_id=world.es.pk).pk
     listing = Listing.objects.get(pk=world.es.pk)
     listing.title = "Cuernos de rinoceronte"
     listing.save()
     deliver_due()
     assert found("rinoceronte") == {("listing", listing.pk)} and found("colmillos") == set()
-    assert SearchEntry.objects.get(doc_type="listing", doc_id=listing.pk).version == version + 1
+    assert SearchEntry.objects.get(doc_type="listing", doc_id=listing.pk).pk == entry  # updated in place
     listing.delete()
     deliver_due()
     assert not SearchEntry.objects.filter(doc_type="listing", doc_id=listing.pk).exists()
+
+
+def test_recording_a_listing_writes_one_index_row_and_bulk_ingestion_one_per_batch(demo: Any) -> None:
+    """``add_listing`` is indexed by its ``post_save`` alone; ``bulk_create`` and ``bulk_update`` have no
+    ``post_save``, so ingestion announces the rows it creates or changes (``listings_written``)."""
+    world: World = build_world()
+    deliver_due(limit=10_000)
+    before = messages().count()
+    case_actions.add_listing(viewer("inv.ofb"), world.case, case_actions.ListingInput(url="https://www.leboncoin.fr/ad/77",
+                                                                        title="Ivoire"))
+    assert [m.payload["type"] for m in messages().order_by("pk")[before:]].count("listing") == 1
+
+    ofb = Agency.objects.get(code="fr-ofb")
+    advert = {"url": "https://www.leboncoin.fr/ad/88", "title": "Ivoire", "seen_at": "2026-03-01T10:00:00+01:00"}
+    import_listings([json.dumps(advert)], ofb)
+    created = Listing.objects.get(url=advert["url"])
+    [row] = messages().filter(payload__type="listing").order_by("-pk")[:1]
+    assert row.payload["ids"] == [created.pk]
+    import_listings([json.dumps({**advert, "seen_at": "2026-04-01T10:00:00+01:00"})], ofb)  # seen again: changed
+    [row] = messages().filter(payload__type="listing").order_by("-pk")[:1]
+    assert row.payload["ids"] == [created.pk] and row.status == MessageStatus.PENDING
     assert found("rinoceronte") == set()
 
 
@@ -150,11 +177,6 @@ def test_rebuild_indexes_everything(demo: Any) -> None:
 
 @pytest.mark.django_db
 def test_a_share_reindexes_the_access_fields_of_the_case_documents(demo: Any) -> None:
-    from access.policy import viewer_for
-    from agencies.models import Agency
-    from officers.models import Officer
-    from sharing import actions as sharing_actions
-
     inv = viewer_for(Officer.objects.get(username="inv.ofb"), purpose="investigation")
     case = case_actions.create_case(inv, case_actions.CaseInput(title="Ivoire", jurisdictions=["FR"]))
     listing, _ = case_actions.add_listing(inv, case, case_actions.ListingInput(url="https://www.leboncoin.fr/ad/3",

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := platform:.
 
-.PHONY: run test lint typecheck schema install bench clean
+.PHONY: run test lint typecheck schema install bench bench-search clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "WildNet needs Python 3.11 or newer")'
@@ -57,3 +57,8 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_import_listings.py 50000
 	$(BIN)/python tests/benchmarks/bench_notices.py
 	$(BIN)/python tests/benchmarks/bench_policy.py
+
+## The search benchmark needs PostgreSQL (database wildnet_bench) and Redis (db 11), and about an hour at 1 M listings.
+SEARCH_BENCH_LISTINGS ?= 1000000
+bench-search: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench_search.py $(SEARCH_BENCH_LISTINGS) --reset

@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
+
 #: (case id, "allowed" or "denied") → object type → ids.
 Reads = dict[tuple[int, str], dict[str, set[str]]]
 Recorder = Callable[[Any, Reads], None]
@@ -34,10 +36,16 @@ def note(request: Any, case_id: int | None, label: str, pk: Any, outcome: str = 
 
 
 def flush(request: Any) -> None:
-    """Hand the request's reads to the recorders (the sharing app audits those of other agencies' cases)."""
+    """Hand the request's reads to the recorders (the sharing app audits those of other agencies' cases).
+
+    Called before the response leaves (the GraphQL view's ``get_response``, the export before its first byte),
+    in one transaction: the request's read events are written all or none, and if writing them fails the
+    caller fails too, so intelligence never leaves unaudited.
+    """
     reads = getattr(request, "_wildnet_reads", None)
     if not reads:
         return
     request._wildnet_reads = None
-    for recorder in _recorders:
-        recorder(request, reads)
+    with transaction.atomic():
+        for recorder in _recorders:
+            recorder(request, reads)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from agencies.models import Agency, TaskForce, TaskForceMembership
+from api import reads as api_reads
 from audit.models import AuditEvent, Outcome
 from cases import actions as case_actions
 from mandates.models import Mandate, MandateStatus
@@ -251,6 +252,25 @@ def test_a_hit_is_recorded_once_a_day_even_when_requests_race(ofb_case: Any) -> 
     Hit.objects.filter(pk=first.pk).update(day=first.day - datetime.timedelta(days=1))
     assert len(actions.record_hits(viewer("inv.seprona"), [first.entity_id], "search")) == 1
     assert OutboxMessage.objects.filter(topic="mail.send").count() == notices + 1
+
+
+def test_shared_intelligence_never_leaves_unaudited(client: Any, ofb_case: Any, share: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the read events cannot be written, the request fails (500, nothing of the case in the body) and no
+    partial set of events remains."""
+    share(ofb_case)
+
+    def failing(request: Any, reads: Any) -> None:
+        AuditEvent.objects.create(action="intel.read", actor_username="partial", outcome=Outcome.ALLOWED)
+        raise OSError("audit storage unavailable")
+
+    monkeypatch.setattr(api_reads, "_recorders", [*api_reads._recorders, failing])
+    client.force_login(Officer.objects.get(username="inv.oclaesp"))
+    client.raise_request_exception = False
+    response = client.post("/graphql/", {"query": CONTENTS}, content_type="application/json", **INVESTIGATION)
+    assert response.status_code == 500
+    assert ofb_case.reference.encode() not in response.content
+    assert not AuditEvent.objects.filter(action="intel.read").exists()
 
 
 def test_reads_of_shared_intelligence_are_audited(gql: Any, ofb_case: Any, share: Any) -> None:

@@ -46,6 +46,6 @@ def flush(request: Any) -> None:
     if not reads:
         return
     request._wildnet_reads = None
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a caller's transaction, that transaction is the unit
         for recorder in _recorders:
             recorder(request, reads)

@@ -371,9 +371,10 @@ class DatabaseBackend(SearchBackend):
                 species_ids: list[int], identified: list[int]) -> tuple[str, list[Any]] | None:
         """``SELECT doc_type, doc_id, score`` of the visible matches of one type, as SQL and params.
 
-        The visible, filtered rows are joined to the scored entries, so the text is matched once; a document that
-        matches only through the species or identifier the text names scores 1. ``None`` when the policy or the
-        filters leave nothing to match.
+        The visible, filtered rows are joined to the matches — the scored entries, plus the documents of the
+        species or identifier the text names (scoring 1 when the text itself does not match them) — so the text
+        is matched once and the database can start from the matches, however many rows are visible. ``None``
+        when the policy or the filters leave nothing to match.
         """
         model = MODELS[doc_type]
         base = model._default_manager.order_by()
@@ -395,16 +396,18 @@ class DatabaseBackend(SearchBackend):
                         f"FROM ({sql}) v", [doc_type, *params])
             sql, params = base.values(doc_id=F("pk")).query.sql_with_params()
             scored, scored_params = self._scored(doc_type, parsed)
-            join, where, where_params = "JOIN", "", ()
             if extra is not None:
-                extra_sql, where_params = model._default_manager.order_by().filter(extra).values(
-                    "pk").query.sql_with_params()
-                join, where = "LEFT JOIN", f" WHERE s.doc_id IS NOT NULL OR v.doc_id IN ({extra_sql})"
+                extra_sql, extra_params = model._default_manager.order_by().filter(extra).values(
+                    doc_id=F("pk")).query.sql_with_params()
+                scored = ("SELECT m.doc_id, COALESCE(MAX(CASE WHEN m.text = 1 THEN m.score END), 1.0) AS score "  # noqa: S608
+                          f"FROM (SELECT t.doc_id, t.score, 1 AS text FROM ({scored}) t UNION ALL "
+                          f"SELECT e.doc_id, 0.0, 0 FROM ({extra_sql}) e) m GROUP BY m.doc_id")
+                scored_params = [*scored_params, *extra_params]
         except EmptyResultSet:
             return None
-        return (f"SELECT %s AS doc_type, v.doc_id AS doc_id, CAST(COALESCE(s.score, 1.0) AS {real}) AS score "  # noqa: S608
-                f"FROM ({sql}) v {join} ({scored}) s ON s.doc_id = v.doc_id{where}",
-                [doc_type, *params, *scored_params, *where_params])
+        return (f"SELECT %s AS doc_type, v.doc_id AS doc_id, CAST(s.score AS {real}) AS score "  # noqa: S608
+                f"FROM ({sql}) v JOIN ({scored}) s ON s.doc_id = v.doc_id",
+                [doc_type, *params, *scored_params])
 
     @staticmethod
     def _page(parts: list[tuple[str, list[Any]]], after: tuple[float, str, int] | None,
@@ -465,11 +468,24 @@ class DatabaseBackend(SearchBackend):
     def _matching(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
                   species_ids: list[int], identified: list[int]) -> models.QuerySet[Any]:
         """The visible documents of ``doc_type`` matching the text and the filters, as one queryset."""
-        qs = MODELS[doc_type]._default_manager.order_by()
+        model = MODELS[doc_type]
+        qs = model._default_manager.order_by()
         if not parsed.empty or species_ids or identified:
-            text = Q(pk__in=self._entries(doc_type, parsed)) if not parsed.empty else Q(pk__in=[])
             extra = self._extra(doc_type, species_ids, identified)
-            qs = qs.filter(text if extra is None else text | extra)
+            if parsed.empty:
+                qs = qs.filter(extra if extra is not None else Q(pk__in=[]))
+            elif extra is None:
+                qs = qs.filter(pk__in=self._entries(doc_type, parsed))
+            else:  # one IN over the union of both, so the database can start from the (few) matches
+                try:
+                    extra_sql, extra_params = model._default_manager.order_by().filter(extra).values(
+                        "pk").query.sql_with_params()
+                except EmptyResultSet:
+                    qs = qs.filter(pk__in=self._entries(doc_type, parsed))
+                else:
+                    entries = self._entries(doc_type, parsed)
+                    qs = qs.filter(pk__in=RawSQL(f"{entries.sql} UNION {extra_sql}",  # noqa: S611 (parameters)
+                                                 [*entries.params, *extra_params]))
         filtered = self._filter(viewer, doc_type, filters)
         if filtered is not None:
             qs = qs.filter(filtered)

@@ -254,6 +254,7 @@ def test_a_hit_is_recorded_once_a_day_even_when_requests_race(ofb_case: Any) -> 
     assert OutboxMessage.objects.filter(topic="mail.send").count() == notices + 1
 
 
+@pytest.mark.django_db(transaction=True)  # requests in autocommit, as in production
 def test_shared_intelligence_never_leaves_unaudited(client: Any, ofb_case: Any, share: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """If the read events cannot be written, the request fails (500, nothing of the case in the body) and no

@@ -77,10 +77,10 @@ def test_a_worker_killed_mid_backlog_loses_no_update(demo: Any) -> None:
         app.send_task("outbox.tasks.drain_outbox", queue=QUEUE)
         assert wait(lambda: done(start) >= 20), "the first worker delivered nothing"
         first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
+        first.communicate(timeout=30)  # reaps the killed worker and closes its pipe
     delivered_before_kill = done(start)
     assert 0 < delivered_before_kill < LISTINGS  # killed in the middle of the backlog
 

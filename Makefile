@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := platform:.
 
-.PHONY: run test lint typecheck schema install bench bench-search clean
+.PHONY: run test lint typecheck schema install bench bench-search clean services
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "WildNet needs Python 3.11 or newer")'
@@ -33,6 +33,11 @@ run: $(STAMP)
 	  $(BIN)/celery -A wildnet worker --beat --loglevel=INFO --concurrency=2 \
 	    --schedule=var/celerybeat-schedule & \
 	  $(BIN)/wildnet runserver $(HOST):$(PORT)
+
+## Install (Debian's packages) and start PostgreSQL on 127.0.0.1:5432 (trust for `postgres`) and Redis on
+## 127.0.0.1:6379 for the second test pass and the benchmarks; does nothing to a service that already answers.
+services:
+	deploy/services.sh
 
 ## Run the whole test suite (add DATABASE_URL / CELERY_BROKER_URL to run it against PostgreSQL and Redis).
 test: $(STAMP)

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := platform:.
 
-.PHONY: run test lint typecheck schema install bench bench-search clean services
+.PHONY: run test lint typecheck schema install bench bench-search clean services elasticsearch elasticsearch-stop
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "WildNet needs Python 3.11 or newer")'
@@ -38,6 +38,14 @@ run: $(STAMP)
 ## 127.0.0.1:6379 for the second test pass and the benchmarks; does nothing to a service that already answers.
 services:
 	deploy/services.sh
+
+## A real single-node Elasticsearch 8 on 127.0.0.1:9200, built from Maven Central artifacts (needs Java 17 and
+## Maven); data under var/elasticsearch. Then SEARCH_BACKEND=elasticsearch ELASTICSEARCH_URL=http://127.0.0.1:9200.
+elasticsearch:
+	deploy/elasticsearch-dev/elasticsearch.sh start
+
+elasticsearch-stop:
+	deploy/elasticsearch-dev/elasticsearch.sh stop
 
 ## Run the whole test suite (add DATABASE_URL / CELERY_BROKER_URL to run it against PostgreSQL and Redis).
 test: $(STAMP)

@@ -46,8 +46,10 @@ def evaluate(listing_ids: list[int], backend: SearchBackend | None = None) -> in
 def python_matches(listing_ids: list[int]) -> set[tuple[int, int]]:
     """The ``(term id, listing id)`` pairs of active terms these listings match, computed in Python.
 
-    Terms are read once per batch; a term's words match on the folded title and text as whole words (a hashtag
-    term's ``#`` folds away, so it matches the hashtag and the bare word alike).
+    Terms are read once per batch; a term's words match on the folded title or text as whole words, inside one
+    field as the percolator's phrase query matches them (a title ending "hand" and a text starting "raised" is not
+    "hand raised": the real node said so on real adverts); a hashtag term's ``#`` folds away, so it matches the
+    hashtag and the bare word alike.
     """
     terms = list(WatchTerm.objects.filter(watchlist__is_active=True).values("pk", "normalised", "species_id"))
     if not terms or not listing_ids:
@@ -59,10 +61,10 @@ def python_matches(listing_ids: list[int]) -> set[tuple[int, int]]:
         species[listing_id].add(species_id)
     matches: set[tuple[int, int]] = set()
     for row in Listing.objects.filter(pk__in=listing_ids).values("pk", "title", "text"):
-        folded = normalise_name(f"{row['title']} {row['text']}")
+        fields = [normalise_name(row["title"]), normalise_name(row["text"])]
         for term in terms:
             pattern = patterns.get(term["pk"])
-            by_text = pattern is not None and pattern.search(folded) is not None
+            by_text = pattern is not None and any(pattern.search(field) for field in fields)
             if by_text or (term["species_id"] is not None and term["species_id"] in species[row["pk"]]):
                 matches.add((term["pk"], row["pk"]))
     return matches

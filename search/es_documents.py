@@ -51,17 +51,19 @@ from elasticsearch_dsl import (
     ScaledFloat,
     Text,
     analyzer,
+    char_filter,
     normalizer,
     token_filter,
 )
 from elasticsearch_dsl.query import Query
 
 from cases.models import Case, Entity, IntelReport, Listing, Species, TermKind, WatchTerm
+from search.text import keywords
 from sharing.models import Share, ShareStatus
 
 #: Bumped when a mapping or the analysis settings change (then run ``search_index --rebuild``); every mapping
 #: carries it in ``_meta``, so which definition an index was built with can be read off the cluster.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 # --- analysis --------------------------------------------------------------------------------------------------
 
@@ -75,18 +77,23 @@ _stopwords = {
     "fr": token_filter("wildnet_fr_stop", "stop", stopwords="_french_"),
     "es": token_filter("wildnet_es_stop", "stop", stopwords="_spanish_"),
 }
-#: French elisions (l'ivoire, d'éléphant) must go before stemming, or "l'ivoire" never matches "ivoire".
-_elision = token_filter("wildnet_fr_elision", "elision", articles_case=True,
-                        articles=["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"])
+#: French elisions (l'ivoire, d'éléphant) go before tokenising, or "l'ivoire" never matches "ivoire". Not the
+#: ``elision`` token filter: it strips the article from the token but keeps the token's offsets, so a highlight
+#: marked "<mark>d'éléphant</mark>" (seen on a real node). A character filter deletes the article and its
+#: apostrophe (straight or curly) from the text itself, and Lucene maps the offsets back: "d'<mark>éléphant</mark>".
+_ELIDED = "l|m|t|qu|n|s|j|d|c|jusqu|quoiqu|lorsqu|puisqu"
+_elision = char_filter("wildnet_fr_elision", "pattern_replace", replacement="",
+                       pattern=rf"(?i)(?<![\p{{L}}\p{{N}}])(?:{_ELIDED})['’](?=\p{{L}})")
 
 #: Language-neutral: lower case and ASCII folding, so "éléphant", "Elephant" and "elephant" are one term; the
-#: French elisions go too, or the standard tokenizer keeps "d'éléphant" as one word and highlights nothing.
+#: French elisions go too, or the standard tokenizer keeps "d'éléphant" as one word.
 #: Species names and identifiers use it (a scientific name is not English, French or Spanish).
-folding = analyzer("wildnet_folding", tokenizer="standard", filter=[_elision, "lowercase", "asciifolding"])
+folding = analyzer("wildnet_folding", tokenizer="standard", char_filter=[_elision],
+                   filter=["lowercase", "asciifolding"])
 english = analyzer("wildnet_en", tokenizer="standard",
                    filter=["lowercase", "asciifolding", _stopwords["en"], _stemmers["en"]])
-french = analyzer("wildnet_fr", tokenizer="standard",
-                  filter=[_elision, "lowercase", "asciifolding", _stopwords["fr"], _stemmers["fr"]])
+french = analyzer("wildnet_fr", tokenizer="standard", char_filter=[_elision],
+                  filter=["lowercase", "asciifolding", _stopwords["fr"], _stemmers["fr"]])
 spanish = analyzer("wildnet_es", tokenizer="standard",
                    filter=["lowercase", "asciifolding", _stopwords["es"], _stemmers["es"]])
 #: Keyword sub-fields for facets and exact matches, folded so a facet does not split "Éléphant"/"elephant".
@@ -96,7 +103,6 @@ folding_normalizer = normalizer("wildnet_keyword", filter=["lowercase", "asciifo
 
 INDEX_SETTINGS = {
     "number_of_shards": 1,
-    "number_of_replicas": 1,
     # The alias swap makes a fresh index live at once; a 1 s refresh keeps commit-to-searchable under 2 s.
     "refresh_interval": "1s",
     "max_result_window": 10000,
@@ -206,6 +212,9 @@ class ListingDocument(WildNetDocument):
     currency = Keyword()
     last_seen_at = Date()
     seller = personal()
+    #: The distinct words of the title and text that count as top keywords (``search.text.keywords``): a terms
+    #: aggregation over them counts listings per word from doc values, exactly as the database backend counts.
+    keywords = Keyword(multi=True)
 
     class Index:
         name = f"{settings.ELASTICSEARCH_INDEX_PREFIX}-listing"
@@ -287,8 +296,10 @@ def rebuild_alias(kind: str) -> str:
 
 
 def versioned_index(kind: str, version: int) -> Index:
-    """The index definition (settings, analysis, strict mapping) under its versioned name."""
+    """The index definition (settings, analysis, strict mapping) under its versioned name, with the replicas
+    of this deployment (``ELASTICSEARCH_REPLICAS``)."""
     index: Index = INDICES[kind]._index.clone(name=f"{alias(kind)}-v{version}")
+    index.settings(number_of_replicas=settings.ELASTICSEARCH_REPLICAS)
     return index
 
 
@@ -381,7 +392,7 @@ def build_listings(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
             status=listing.status, platform_codes=[listing.platform.code] if listing.platform else [],
             species_ids=sorted(s.pk for s in species), species=sorted(s.scientific_name for s in species),
             species_names=_species_names(species), hashtags=_hashtags(listing.title, listing.text),
-            **_case_fields(case))
+            keywords=sorted(keywords(f"{listing.title} {listing.text}")), **_case_fields(case))
         yield listing.pk, document
 
 

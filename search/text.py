@@ -34,6 +34,12 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def keywords(text: str) -> set[str]:
+    """The words of ``text`` that count as top keywords: folded, longer than two letters, not a stop word or a
+    number. Every backend counts these, so both rank the same words."""
+    return {word for word in tokens(text) if len(word) > 2 and word not in STOP_WORDS and not word.isdigit()}
+
+
 def index_body(*parts: str | None) -> str:
     """What the index stores: folded words separated by single spaces, so every engine tokenises it alike."""
     return " ".join(word for part in parts if part for word in tokens(part))

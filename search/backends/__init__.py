@@ -15,8 +15,12 @@ BACKENDS = {
 }
 
 
-@cache
 def get_backend(name: str | None = None) -> SearchBackend:
-    """The configured backend, built once per process (it may hold a client connection pool)."""
-    backend: SearchBackend = import_string(BACKENDS[name or settings.SEARCH_BACKEND])()
+    """The configured backend (or the one named), built once per process: it may hold a client connection pool."""
+    return _backend(name or settings.SEARCH_BACKEND)
+
+
+@cache
+def _backend(name: str) -> SearchBackend:
+    backend: SearchBackend = import_string(BACKENDS[name])()
     return backend

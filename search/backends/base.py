@@ -64,11 +64,15 @@ class FacetValue:
     count: int
 
 
+#: The facets of a search, in the order every backend returns them.
+FACET_NAMES = ("type", "platform", "country", "cites_appendix", "status", "species")
+
+
 @dataclass(frozen=True)
 class SearchResult:
     total: int | None  # only what the viewer may see; None when the query asked for no count
     hits: list[SearchHit]
-    facets: dict[str, list[FacetValue]]  # "type", "platform", "species", "country", "cites_appendix", "status"
+    facets: dict[str, list[FacetValue]]  # by FACET_NAMES, in that order
     next_cursor: str | None
 
 

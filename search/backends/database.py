@@ -33,8 +33,18 @@ from cases.models import Case, CaseEntity, Entity, EntityKind, IntelReport, List
 from cases.species.matching import match_species
 
 from ..models import SearchEntry
-from ..text import HASHTAG, STOP_WORDS, ParsedQuery, highlight, index_body, parse, tokens
-from .base import DOCUMENT_TYPES, Bucket, FacetValue, SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchResult
+from ..text import HASHTAG, STOP_WORDS, ParsedQuery, highlight, index_body, keywords, parse
+from .base import (
+    DOCUMENT_TYPES,
+    FACET_NAMES,
+    Bucket,
+    FacetValue,
+    SearchBackend,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -180,12 +190,8 @@ class DatabaseBackend(SearchBackend):
             for title, text in listings.values_list("title", "text").iterator(chunk_size=2000):
                 content = f"{title} {text}"
                 counts.update({f"#{tag.casefold()}" for tag in HASHTAG.findall(content)})
-                counts.update({w for w in tokens(content) if self._keyword(w)})
+                counts.update(keywords(content))
         return [FacetValue(value, n) for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]]
-
-    @staticmethod
-    def _keyword(word: str) -> bool:
-        return len(word) > 2 and word not in STOP_WORDS and not word.isdigit()
 
     def _pg_keywords(self, listings: models.QuerySet[Any], size: int) -> Counter[str]:
         """Words (the lexemes of the indexed documents) and hashtags by number of listings, top ``size`` of each,
@@ -559,8 +565,7 @@ class DatabaseBackend(SearchBackend):
         case's jurisdiction and appendix keys) and one more counts each many-valued field (species, a case's
         platforms); the ``,ES,FR,`` keys are few distinct values, split here.
         """
-        counts: dict[str, Counter[str]] = {name: Counter() for name in
-                                            ("type", "platform", "country", "cites_appendix", "status", "species")}
+        counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_NAMES}
         for doc_type, qs in found.items():
             if doc_type == "entity":
                 counts["type"][doc_type] = qs.count()

@@ -95,8 +95,9 @@ PERSONAL_FIELDS = ["seller", "seller.keyword"]
 SPECIES_FIELD = "species_names"
 HIGHLIGHT_FIELDS = ["title", "summary", "modus_operandi", "text", "claimed_location", "species_names"]
 
-FACETS = {"type": "type", "platform": "platform_codes", "species": "species", "country": "countries",
-          "cites_appendix": "cites_appendices", "status": "status"}
+#: The field each facet counts, in the order of FACET_NAMES.
+FACETS = {"type": "type", "platform": "platform_codes", "country": "countries", "cites_appendix": "cites_appendices",
+          "status": "status", "species": "species"}
 FACET_SIZE = 50
 TREND_GROUPS = {"platform": "platform_codes", "species": "species", "country": "countries"}
 TREND_INTERVALS = frozenset({"day", "week", "month", "quarter", "year"})
@@ -119,6 +120,15 @@ class IndexingError(Exception):
         self.failures = failures
         sample = "; ".join(f"{pk}: {reason}" for pk, reason in list(failures.items())[:5])
         super().__init__(f"{len(failures)} {doc_type} document(s) not indexed ({sample})")
+
+
+class RebuildInProgress(Exception):
+    """A rebuild alias exists: another rebuild is loading, or one was killed and left it behind."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(f"a rebuild of the {kind} index is running or was killed ({rebuild_alias(kind)} exists); "
+                         "if none is running, remove its leftovers with: wildnet search_index --abandon-rebuild")
 
 
 # --- the access filter -----------------------------------------------------------------------------------------
@@ -289,7 +299,8 @@ def build_search(viewer: Viewer, query: SearchQuery) -> Search:
         text_clause(viewer, p, phrase=True) for p in phrases]
     if musts:
         search = search.query(Q("bool", must=musts))
-    search = search.sort(*SORT).extra(size=query.first, track_total_hits=query.count).source(["id", "type"])
+    # One hit more than the page: whether it comes back says whether there is a next page (no cursor to an empty one).
+    search = search.sort(*SORT).extra(size=query.first + 1, track_total_hits=query.count).source(["id", "type"])
     if query.after:
         after = decode_cursor(query.after)
         if after is not None:
@@ -316,15 +327,15 @@ def build_trends(viewer: Viewer, *, group_by: str, interval: str, filters: Searc
 
 
 def build_top_keywords(viewer: Viewer, *, filters: SearchFilters, size: int) -> Search:
-    """Most frequent hashtags and significant terms of the visible listings (or the given types)."""
-    types = list(filters.types & set(DOCUMENT_TYPES)) if filters.types else ["listing"]
-    search = base_search(viewer, filters, sorted(types)).extra(size=0)
+    """The hashtags and words found in the most visible listings: two terms aggregations under the access filter.
+
+    Counts are listings, as the database backend counts them. Not ``significant_text``: its scores weigh the
+    visible listings against a background, so a word every visible listing has would never come out, and with
+    the whole index as background which words come out would depend on listings the viewer cannot see.
+    """
+    search = base_search(viewer, filters, ["listing"]).extra(size=0)
     search.aggs.bucket("hashtags", "terms", field="hashtags", size=size)
-    # The background of significance is what the viewer may read, not the whole index: otherwise which terms
-    # come out would depend on documents they cannot see.
-    search.aggs.bucket("sample", "sampler", shard_size=500).bucket(
-        "keywords", "significant_text", field="text_all", size=size, filter_duplicate_text=True,
-        background_filter=authz_by_type(viewer, sorted(types)))
+    search.aggs.bucket("keywords", "terms", field="keywords", size=size)
     return search
 
 
@@ -365,6 +376,7 @@ class ElasticsearchBackend(SearchBackend):
     max_retries = 5
 
     def __init__(self) -> None:
+        #: The aliases known to exist (by name: the index prefix is a setting, which tests change).
         self._ensured: set[str] = set()
 
     @cached_property
@@ -386,13 +398,16 @@ class ElasticsearchBackend(SearchBackend):
             return SearchResult(total=0 if query.count else None, hits=[], facets={}, next_cursor=None)
         response = self.client.search(index=request._index, body=request.to_dict(), ignore_unavailable=True)
         raw = response["hits"]["hits"]
+        more = len(raw) > query.first
+        raw = raw[:query.first]
         allowed = self.still_visible(viewer, [(hit["_source"]["type"], int(hit["_source"]["id"])) for hit in raw])
         hits = [SearchHit(type=hit["_source"]["type"], id=int(hit["_source"]["id"]), score=hit["_score"] or 0.0,
                           highlights=dict(hit.get("highlight", {})))
                 for hit in raw if (hit["_source"]["type"], int(hit["_source"]["id"])) in allowed]
-        facets = {name: [FacetValue(value=str(b["key"]), count=b["doc_count"]) for b in agg["buckets"]]
-                  for name, agg in response.get("aggregations", {}).items()}
-        next_cursor = encode_cursor(raw[-1]["sort"]) if len(raw) == query.first and raw else None
+        aggregations = response.get("aggregations", {})
+        facets = {name: [FacetValue(value=str(b["key"]), count=b["doc_count"]) for b in aggregations[name]["buckets"]]
+                  for name in FACETS if name in aggregations}
+        next_cursor = encode_cursor(raw[-1]["sort"]) if more else None
         if not query.count:
             return SearchResult(total=None, hits=hits, facets=facets, next_cursor=next_cursor)
         total = response["hits"]["total"]["value"] - (len(raw) - len(hits))
@@ -425,8 +440,7 @@ class ElasticsearchBackend(SearchBackend):
         aggs = self.client.search(index=request._index, body=request.to_dict(),
                                   ignore_unavailable=True)["aggregations"]
         values = [FacetValue(value=f"#{b['key']}", count=b["doc_count"]) for b in aggs["hashtags"]["buckets"]]
-        values += [FacetValue(value=str(b["key"]), count=b["doc_count"])
-                   for b in aggs["sample"]["keywords"]["buckets"]]
+        values += [FacetValue(value=str(b["key"]), count=b["doc_count"]) for b in aggs["keywords"]["buckets"]]
         return sorted(values, key=lambda v: (-v.count, v.value))[:size]
 
     # writing ---------------------------------------------------------------------------------------------------
@@ -466,14 +480,14 @@ class ElasticsearchBackend(SearchBackend):
         Without it the first bulk write would auto-create an index named like the alias with a guessed, dynamic
         mapping, which no alias swap could replace.
         """
-        if kind in self._ensured:
+        if alias(kind) in self._ensured:
             return
         if not self.client.indices.exists_alias(name=alias(kind)):
             name = self._next_index(kind)
             versioned_index(kind, index_version(name)).create(using=self.client)
             self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": alias(kind),
                                                                  "is_write_index": True}}])
-        self._ensured.add(kind)
+        self._ensured.add(alias(kind))
 
     def actions(self, kind: str, ids: list[int], *indices: str) -> Iterator[dict[str, Any]]:
         """Index actions for the rows that exist (one per index), delete actions for the others.
@@ -514,7 +528,8 @@ class ElasticsearchBackend(SearchBackend):
         outcome = BulkOutcome()
         for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=self.chunk_size,
                                                raise_on_error=False, raise_on_exception=False, require_alias=True,
-                                               max_retries=self.max_retries, initial_backoff=1, max_backoff=60):
+                                               max_retries=self.max_retries, initial_backoff=1, max_backoff=60,
+                                               refresh=settings.ELASTICSEARCH_REFRESH):
             (operation, result), = item.items()
             status = result.get("status", 0)
             if ok or status == 409 or (operation == "delete" and status == 404):
@@ -562,6 +577,8 @@ class ElasticsearchBackend(SearchBackend):
         later write would keep copying itself into an index nobody reads. Two rebuilds of one kind at once
         cannot both load: their rebuild alias would name two indices, to which Elasticsearch refuses writes.
         """
+        if self.client.indices.exists_alias(name=rebuild_alias(kind)):
+            raise RebuildInProgress(kind)
         name = self._next_index(kind)
         versioned_index(kind, index_version(name)).create(using=self.client)
         self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": rebuild_alias(kind)}}])
@@ -580,8 +597,36 @@ class ElasticsearchBackend(SearchBackend):
             raise
         for index in replaced:  # after the swap only: a failure here must not drop the index now live
             self.client.indices.delete(index=index, ignore_unavailable=True)
-        self._ensured.add(kind)
+        self._ensured.add(alias(kind))
         return len(ids)
+
+    def abandon_rebuilds(self) -> list[str]:
+        """Remove what a killed rebuild left: each rebuild alias, and the half-loaded index behind it unless the
+        live alias names it. Returns the indices deleted.
+
+        A rebuild cleans up after itself on any error, an interruption included, but not when its process is
+        killed outright (SIGKILL, a lost machine). Its alias then stays, every write keeps copying itself into an
+        index nobody reads, and the next rebuild refuses to start (:class:`RebuildInProgress`). Only an operator
+        knows that no rebuild is still running, so this is a command (``search_index --abandon-rebuild``), not a
+        timeout.
+        """
+        deleted: list[str] = []
+        for kind in (*DOCUMENT_TYPES, WATCH):
+            try:
+                behind = list(self.client.indices.get_alias(name=rebuild_alias(kind)))
+            except NotFoundError:
+                continue
+            try:
+                live = set(self.client.indices.get_alias(name=alias(kind)))
+            except NotFoundError:
+                live = set()
+            self.client.indices.update_aliases(actions=[{"remove": {"index": index, "alias": rebuild_alias(kind)}}
+                                                        for index in behind])
+            for index in behind:
+                if index not in live:
+                    self.client.indices.delete(index=index, ignore_unavailable=True)
+                    deleted.append(index)
+        return deleted
 
     def _next_index(self, kind: str) -> str:
         try:

@@ -129,7 +129,7 @@ class SearchContract:
     def test_highlights_mark_matched_words_and_escape_html(self, backend: SearchBackend, world: World) -> None:
         result = self.search(backend, "inv.ofb", "elephant", filters=SearchFilters(types=frozenset({"listing"})))
         hit = next(h for h in result.hits if h.id == world.fr.pk)
-        assert hit.highlights["title"] == ["Défenses d&#x27;<mark>éléphant</mark>"]
+        assert hit.highlights["title"] == ["Défenses d&#x27;<mark>éléphant</mark>"], hit.highlights
 
     # --- filters, facets, totals, pagination ---------------------------------------------------------------
 

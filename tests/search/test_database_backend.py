@@ -20,6 +20,9 @@ from search.models import SearchWord
 
 from .contract import SearchContract, World, build_world
 
+#: The database backend itself, whichever backend the pass configures.
+pytestmark = pytest.mark.usefixtures("database_search")
+
 #: See the docstring of ``test_statements_do_not_grow_with_the_matches``.
 STATEMENTS = 2 + 1 + 1 + 4 + 3 + 1
 

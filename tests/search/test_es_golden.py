@@ -1,9 +1,12 @@
-"""Golden request bodies of the Elasticsearch backend: every query shape, every mapping, pinned byte for byte.
+"""Golden request bodies of the Elasticsearch backend: every query shape, every mapping, pinned byte for byte,
+and each one accepted by a real node.
 
-CI has no cluster, so what we can prove without one is that the backend sends exactly the request we reviewed:
-``build_search(...).to_dict()`` (and the index definitions, and a built document's access fields) must equal the
-JSON committed under ``tests/search/golden/``. A change of query shape fails here until the golden is
-regenerated on purpose and the diff reviewed:
+The backend must send exactly the request we reviewed: ``build_search(...).to_dict()`` (and the index definitions,
+and a built document's access fields) must equal the JSON committed under ``tests/search/golden/``. With a node
+(``ELASTICSEARCH_URL``, CI's third pass) every golden body is also sent to it once, as what it is (an index
+created from each definition, each search run on the four aliases, each watch query stored in the percolator, the
+document indexed), so a body the engine would refuse cannot be pinned. A change of query shape fails here until
+the golden is regenerated on purpose and the diff reviewed:
 
     WILDNET_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/search/test_es_golden.py
 
@@ -19,6 +22,7 @@ import datetime
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,7 @@ from cases import actions as case_actions
 from cases.models import Case, TermKind, WatchTerm
 from mandates.models import Mandate
 from officers.models import Officer
-from search.backends.base import SearchFilters, SearchQuery
+from search.backends.base import DOCUMENT_TYPES, SearchFilters, SearchQuery
 from search.backends.elasticsearch import (
     ElasticsearchBackend,
     build_percolate,
@@ -40,7 +44,7 @@ from search.backends.elasticsearch import (
     build_trends,
     encode_cursor,
 )
-from search.es_documents import INDICES, versioned_index, watch_query
+from search.es_documents import INDICES, WATCH, alias, versioned_index, watch_query
 from sharing import actions as sharing_actions
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -54,8 +58,57 @@ TASK_FORCE_KEYS = {"access.shares.task_force_id", "task_force_id"}
 ROW_KEYS = {"id", "case_id", "share_id", "species_ids"}
 
 
+class Node:
+    """The real node of this test, when there is one (see :func:`node`)."""
+
+    backend: ElasticsearchBackend | None = None
+
+    @classmethod
+    def accepts(cls, name: str, body: dict[str, Any]) -> None:
+        """Send ``body`` to the node as what its golden name says it is; the node must accept it."""
+        if cls.backend is None:
+            return
+        client = cls.backend.client
+        kind, _, rest = name.partition("_")
+        if kind == "index":
+            created = client.indices.create(index=f"{alias('golden')}-{rest}", body=body)
+            assert created["acknowledged"], created
+        elif kind in {"search", "trends", "top"}:
+            response = client.search(index=",".join(alias(t) for t in DOCUMENT_TYPES), body=body)
+            assert response["_shards"]["failed"] == 0 and not response["timed_out"], response
+        elif kind == "watch":
+            client.index(index=alias(WATCH), id=rest, document={"query": body}, refresh=True)
+        elif kind == "percolate":
+            response = client.search(index=alias(WATCH), body=body)
+            assert response["_shards"]["failed"] == 0, response
+        elif kind == "document":
+            written = client.index(index=alias(rest.partition("_")[0]), id=body["_id"], document=body["_source"],
+                                   version=body["version"], version_type=body["version_type"], refresh=True)
+            assert written["result"] == "created", written
+        else:
+            raise AssertionError(f"no way to send golden {name!r} to a node")
+
+
+@pytest.fixture(autouse=True)
+def node(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With ``ELASTICSEARCH_URL``: the node, its aliases created under this test's prefix by the production
+    ``ensure_index``; without: nothing is sent (the first two CI passes pin the bodies only)."""
+    if not os.environ.get("ELASTICSEARCH_URL"):
+        yield
+        return
+    backend = request.getfixturevalue("elasticsearch")
+    for kind in (*DOCUMENT_TYPES, WATCH):
+        backend.ensure_index(kind)
+    Node.backend = backend
+    yield
+    Node.backend = None
+
+
 def assert_golden(name: str, body: dict[str, Any]) -> None:
-    """``body`` (normalised) equals ``golden/<name>.json``; rewrite it only with WILDNET_UPDATE_GOLDEN=1."""
+    """``body`` (normalised) equals ``golden/<name>.json``; rewrite it only with WILDNET_UPDATE_GOLDEN=1. With a
+    node, the node accepts ``body`` too (documents are sent by their test, before their ids are normalised)."""
+    if not name.startswith("document_"):
+        Node.accepts(name, body)
     path = GOLDEN / f"{name}.json"
     text = json.dumps(normalise(body), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if UPDATE:
@@ -312,6 +365,7 @@ def test_a_shared_case_carries_its_live_grants_and_redactions(demo: Any) -> None
     source = action["_source"]
     assert [grant.get("task_force_id") for grant in source["access"][0]["shares"]] == [None]  # revoked: gone
     assert action["version_type"] == "external" and action["version"] > 0
+    Node.accepts("document_case_shared", action)
     action.update(version="<version>", _id="<id>")
     source.update(reference="<reference>", digest="<digest>")
     assert_golden("document_case_shared", action)

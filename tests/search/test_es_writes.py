@@ -1,12 +1,8 @@
-"""The Elasticsearch backend's logic that needs no cluster: bulk outcomes, versions, the stale-grant check, drift.
-
-Where a bulk response is needed, ``helpers.streaming_bulk`` is replaced in the test by a function replaying the
-per-item results Elasticsearch documents; the product itself never imitates Elasticsearch.
-"""
+"""The Elasticsearch backend's logic that needs no node: the actions it builds, versions, the stale-grant check,
+subset keys, phrases, drift. What the node answers to them is ``test_es_node.py``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,8 +12,7 @@ from agencies.models import Agency
 from cases import actions as case_actions
 from cases.models import Case
 from officers.models import Officer
-from search.backends import elasticsearch as es
-from search.backends.elasticsearch import ElasticsearchBackend, IndexingError, split_text, subset
+from search.backends.elasticsearch import ElasticsearchBackend, split_text, subset
 from search.management.commands.reconcile_search import drift
 from sharing import actions as sharing_actions
 
@@ -30,50 +25,6 @@ def viewer(username: str) -> Any:
 def case(demo: Any) -> Case:
     inv = viewer("inv.ofb")
     return case_actions.create_case(inv, case_actions.CaseInput(title="Ivoire", jurisdictions=["FR"]))
-
-
-@pytest.fixture
-def unreachable(settings: Any) -> None:
-    """A client that is built but never reached: every request in these tests is intercepted."""
-    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
-
-
-def replay(results: list[tuple[bool, dict[str, Any]]], seen: dict[str, Any]) -> Any:
-    def streaming_bulk(client: Any, actions: Any, **options: Any) -> Iterator[tuple[bool, dict[str, Any]]]:
-        seen.update(options, actions=list(actions))
-        yield from results
-
-    return streaming_bulk
-
-
-def test_bulk_retries_on_429_and_collects_item_failures(monkeypatch: pytest.MonkeyPatch, unreachable: None) -> None:
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr(es.helpers, "streaming_bulk", replay([
-        (True, {"index": {"_id": "1", "status": 201}}),
-        (False, {"index": {"_id": "2", "status": 409, "error": {"type": "version_conflict_engine_exception"}}}),
-        (False, {"delete": {"_id": "3", "status": 404}}),
-        (False, {"index": {"_id": "4", "status": 400, "error": {"type": "strict_dynamic_mapping_exception"}}}),
-    ], seen))
-    backend = ElasticsearchBackend()
-    outcome = backend._bulk(iter([]))
-    assert outcome.written == 3  # a newer version already there, or an already deleted document, is success
-    assert list(outcome.failures) == [4] and "strict_dynamic_mapping_exception" in outcome.failures[4]
-    assert seen["max_retries"] > 0 and seen["raise_on_error"] is False and seen["raise_on_exception"] is False
-    assert seen["require_alias"] is True  # a write to a vanished alias fails instead of creating an index
-
-
-def test_a_failed_row_raises_a_typed_error_so_the_outbox_retries(monkeypatch: pytest.MonkeyPatch,
-                                                                 case: Case, unreachable: None) -> None:
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr(es.helpers, "streaming_bulk", replay([
-        (False, {"index": {"_id": str(case.pk), "status": 503, "error": "unavailable"}})], seen))
-    backend = ElasticsearchBackend()
-    monkeypatch.setattr(backend, "write_targets", lambda kind: ["wildnet-case"])
-    with pytest.raises(IndexingError) as refused:
-        backend.index("case", [case.pk])
-    assert list(refused.value.failures) == [case.pk]
-    (action,) = seen["actions"]
-    assert (action["_op_type"], action["version_type"]) == ("index", "external")
 
 
 def test_rows_that_are_gone_become_deletes(case: Case) -> None:

@@ -132,6 +132,7 @@ def test_species_and_dates_filter_by_id_and_day(client: Client, indexed: World) 
 def test_shared_rows_are_exported_under_the_mandate_and_purpose(client: Client, indexed: World) -> None:
     assert ids(export(client, "inv.oclaesp", q="défenses")) == set()
     indexed.share()
+    deliver_due()  # a grant reaches an Elasticsearch index when the worker re-indexes the case (a revocation: at once)
     assert ids(export(client, "inv.oclaesp", q="défenses")) == {gid(indexed.case), gid(indexed.fr)}
     assert ids(export(client, "inv.oclaesp", headers={}, q="défenses")) == set()  # no declared purpose
     assert ids(export(client, "inv.oclaesp", headers={"HTTP_X_WILDNET_PURPOSE": "prosecution"}, q="défenses")
@@ -172,6 +173,7 @@ def test_a_hit_the_policy_does_not_show_is_not_exported(client: Client, indexed:
 
 def test_a_revoked_share_disappears_at_once(client: Client, indexed: World) -> None:
     granted = indexed.share()
+    deliver_due()
     assert gid(indexed.fr) in ids(export(client, "inv.oclaesp", q="éléphant"))
     sharing_actions.revoke_share(viewer("sup.ofb"), granted, "Case closed")  # the index is not touched
     assert ids(export(client, "inv.oclaesp", q="éléphant")) == set()
@@ -179,6 +181,7 @@ def test_a_revoked_share_disappears_at_once(client: Client, indexed: World) -> N
 
 def test_redacted_groups_are_not_exported(client: Client, indexed: World) -> None:
     indexed.share(redact_personal_data=True, redact_sources=True)
+    deliver_due()
     rows = table(export(client, "inv.oclaesp", agency="fr-ofb"))
     assert sorted(row["type"] for row in rows) == ["case", "listing", "listing", "listing"]
     assert table(export(client, "inv.oclaesp", q=PHONE)) == []  # the redacted claim is no search oracle
@@ -276,6 +279,7 @@ def test_bad_input_is_a_typed_400_and_nothing_is_audited(client: Client, indexed
 
 def test_reads_of_another_agencys_intelligence_are_audited_once_per_owner(client: Client, indexed: World) -> None:
     indexed.share()
+    deliver_due()
     rows = table(export(client, "inv.oclaesp", q="ivoire"))
     assert {row["id"] for row in rows} == {gid(indexed.case), gid(indexed.fr), gid(indexed.hidden),
                                            gid(indexed.hidden.listings.get())}
@@ -329,6 +333,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(client: Client, demo:
     deliver_due(limit=1000)
     sharing_actions.share_case(inv, case, sharing_actions.ShareInput(
         justification="Joint investigation", recipient_agency=Officer.objects.get(username="inv.oclaesp").agency))
+    deliver_due(limit=1000)
     client.force_login(Officer.objects.get(username="inv.oclaesp"))
     search_cost("inv.oclaesp", "zqx")  # warms the per-process caches (species names)
     # loads: cases (+ species, platforms), listings (+ species), reports (+ case species, case platforms);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from graphql_relay import to_global_id
 
 from search.models import SearchEntry
@@ -59,6 +60,7 @@ def test_other_agencies_see_nothing_and_counts_reveal_nothing(gql: Any, indexed:
                                  for n in ("type", "platform", "country", "cites_appendix", "status", "species")]}
 
 
+@pytest.mark.usefixtures("database_search")
 def test_a_stale_index_entry_shows_no_object(gql: Any, indexed: World) -> None:
     """An index entry pointing at a row that is gone (the outbox not drained yet) resolves to nothing."""
     SearchEntry.objects.create(doc_type="listing", doc_id=indexed.en.pk + 1000, body="ghost")

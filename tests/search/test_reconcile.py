@@ -1,10 +1,12 @@
-"""``wildnet reconcile_search`` on the database backend: drift is found, reported, and repaired."""
+"""``wildnet reconcile_search`` on the database backend (whatever the pass): drift is found, reported, and repaired.
+Elasticsearch's: ``test_es_node.py``."""
 
 from __future__ import annotations
 
 from io import StringIO
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 
 from access.policy import viewer_for
@@ -15,6 +17,8 @@ from search.backends.database import DatabaseBackend
 from search.models import SearchEntry
 
 from .contract import World
+
+pytestmark = pytest.mark.usefixtures("database_search")
 
 
 def reconcile(*args: str) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from access.policy import viewer_for
@@ -24,8 +25,8 @@ from cases import actions as case_actions
 from cases.models import Listing
 from officers.models import Officer
 from outbox.models import MessageStatus, OutboxMessage
+from search.backends import get_backend
 from search.backends.base import SearchFilters, SearchQuery
-from search.backends.database import DatabaseBackend
 from search.indexing import TOPIC, enqueue_index
 from tests.core.test_outbox_worker import CELERY, database_url
 
@@ -34,8 +35,10 @@ LISTINGS = 400
 
 
 def start_worker() -> subprocess.Popen[str]:
+    """A worker indexing into the configured backend (on Elasticsearch: under this test's index prefix)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "wildnet.settings", "DJANGO_ENV": "test",
-           "DATABASE_URL": database_url(), "SEARCH_BACKEND": "database"}
+           "DATABASE_URL": database_url(), "SEARCH_BACKEND": settings.SEARCH_BACKEND,
+           "ELASTICSEARCH_INDEX_PREFIX": settings.ELASTICSEARCH_INDEX_PREFIX}
     return subprocess.Popen(
         [CELERY, "-A", "wildnet", "worker", "--pool=solo", "--loglevel=WARNING", "--without-mingle",
          "--without-gossip", "--without-heartbeat", "-Q", QUEUE],
@@ -96,6 +99,6 @@ def test_a_worker_killed_mid_backlog_loses_no_update(demo: Any) -> None:
         output, _ = second.communicate(timeout=30)
     assert drained_all, (list(OutboxMessage.objects.filter(topic=TOPIC).exclude(status=MessageStatus.DONE)
                               .values("status", "attempts", "last_error")[:3]), output)
-    result = DatabaseBackend().search(inv, SearchQuery(text="ivoire", first=1,
+    result = get_backend().search(inv, SearchQuery(text="ivoire", first=1,
                                                        filters=SearchFilters(types=frozenset({"listing"}))))
     assert result.total == LISTINGS

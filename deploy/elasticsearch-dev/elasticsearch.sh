@@ -14,8 +14,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 version=$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$here/pom.xml")
-home=$here/target/elasticsearch-$version
-state=${WILDNET_VAR_DIR:-$root/var}/elasticsearch
+var=${WILDNET_VAR_DIR:-$root/var}
+build_dir=$var/elasticsearch-dev
+home=$build_dir/elasticsearch-$version
+state=$var/elasticsearch
 port=${ELASTICSEARCH_PORT:-9200}
 heap=${ELASTICSEARCH_HEAP:-768m}
 url=http://127.0.0.1:$port
@@ -43,12 +45,13 @@ answers() { curl -fsS -m 2 "$url/" >/dev/null 2>&1; }
 build() {
     command -v mvn >/dev/null 2>&1 || fail "Maven (mvn) is missing: install it (Debian: apt-get install maven)"
     local stamp=$home/.wildnet-built
-    if [ -f "$stamp" ] && [ -z "$(find "$here" -path "$here/target" -prune -o -type f \
-        \( -name pom.xml -o -name '*.properties' -o -name maven.config \) -newer "$stamp" -print)" ]; then
+    if [ -f "$stamp" ] && [ -z "$(find "$here" -type f \( -name pom.xml -o -name '*.properties' \
+        -o -name maven.config \) -newer "$stamp" -print)" ]; then
         return 0
     fi
     say "building Elasticsearch $version from Maven Central (first time: a few minutes)"
-    JAVA_HOME=$java_home mvn -q -f "$here/pom.xml" package
+    mkdir -p "$build_dir"
+    JAVA_HOME=$java_home mvn -q -f "$here/pom.xml" -Des.build.dir="$(cd "$build_dir" && pwd)" package
     touch "$stamp"
 }
 

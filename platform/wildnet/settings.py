@@ -234,7 +234,7 @@ ELASTICSEARCH_CA_CERTS = env("ELASTICSEARCH_CA_CERTS")
 ELASTICSEARCH_INDEX_PREFIX = env("ELASTICSEARCH_INDEX_PREFIX", "wildnet")
 #: Bulk writes' ``refresh``: false in production (documents become searchable at the next refresh, about a
 #: second later); the test suite makes each write searchable at once, as a test reads right after it writes.
-ELASTICSEARCH_REFRESH = DJANGO_ENV == "test"
+ELASTICSEARCH_REFRESH = env_bool("ELASTICSEARCH_REFRESH", DJANGO_ENV == "test")
 #: Replicas of each index: one in production (a node may fail), none elsewhere, where a single development
 #: node could never allocate them and every index would stay yellow.
 ELASTICSEARCH_REPLICAS = env_int("ELASTICSEARCH_REPLICAS", 1 if PRODUCTION else 0)

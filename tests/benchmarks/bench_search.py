@@ -24,16 +24,19 @@ commit-to-searchable (target p99 at most 2 s with Elasticsearch). This script
   after WARM_UP runs (fewer, at least MIN_RUNS, when they would take more than BUDGET seconds), the variants
   interleaved run by run, as inv.oclaesp declaring the purpose "investigation" (a fresh viewer per run, as per
   request in the API) and unfiltered, with the API's defaults (20 hits, facets and highlights). "Unfiltered"
-  means the same backend search with ``search.backends.database.visible`` replaced, in this process only, by a
-  function returning the queryset unchanged: what the database backend costs without the access policy. It has
-  no meaning for another backend, whose ratio is then not measured. Totals are printed so results can be
-  checked, and the filtered total must not exceed the unfiltered one;
+  means the same backend search with the access policy taken out in this process only (``unfiltered``: the
+  database backend's ``visible``, Elasticsearch's ``authz`` filter and page re-check): what the search costs
+  without the policy. Totals are printed so results can be checked, and the filtered total must not exceed the
+  unfiltered one;
+* measures watchlist matching: WATCH_TERMS terms against PERCOLATION_LISTINGS listings in the batches the
+  outbox hands ``search.alerts.evaluate`` (Elasticsearch: the percolator; the database backend: Python);
 * measures commit-to-searchable: a real Celery worker (``celery -A wildnet worker``) is started on the same
   database and broker, then FRESHNESS times inv.oclaesp records a listing in one of its agency's cases through
   ``cases.actions.add_listing`` (whose outbox row is written in the same transaction) with a unique token in
   its title, and the time from the commit until ``backend.search`` finds the token for that officer is
   recorded (polled every 10 ms). Nothing here depends on the backend: with ``SEARCH_BACKEND=elasticsearch``
-  (and ELASTICSEARCH_URL) the same code measures Elasticsearch, whose target is p99 at most 2 s.
+  (and ELASTICSEARCH_URL; ``make elasticsearch`` starts a node) the same code measures Elasticsearch, whose
+  target is p99 at most 2 s, with production's refresh (``ELASTICSEARCH_REFRESH`` false).
 
 The database is DATABASE_URL, by default the PostgreSQL database ``wildnet_bench`` on 127.0.0.1 (created if
 missing); the broker is CELERY_BROKER_URL, by default Redis database 11 on 127.0.0.1. Both are dedicated to this
@@ -76,6 +79,7 @@ LISTINGS_PER_CASE = 40
 INDEX_BATCH = 1_000
 LOAD_BATCH = 20_000
 RUNS, WARM_UP, FRESHNESS = 30, 5, 200
+WATCH_TERMS, PERCOLATION_LISTINGS = 1_000, 20_000
 #: Seconds of timed runs per query (both variants); a slower query runs fewer times, but at least MIN_RUNS.
 BUDGET, MIN_RUNS = 300.0, 5
 #: Share of the cases of these agencies shared with the recipient (es-seprona's fall outside its mandate).
@@ -220,6 +224,8 @@ def setup_django() -> None:
     os.environ.setdefault("CELERY_BROKER_URL", DEFAULT_BROKER)
     os.environ.setdefault("WILDNET_VAR_DIR", tempfile.mkdtemp(prefix="wildnet-bench-search-"))
     os.environ["DJANGO_ENV"] = "test"
+    # Production's refresh: a bulk write is searchable at the next refresh (1 s), not at once as in the tests.
+    os.environ.setdefault("ELASTICSEARCH_REFRESH", "false")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wildnet.settings")
     import django
 
@@ -380,17 +386,25 @@ def analyse() -> float:
 
 @contextlib.contextmanager
 def unfiltered() -> Iterator[None]:
-    """The database backend with the access policy bypassed: ``visible`` returns the queryset unchanged."""
-    from search.backends import database
+    """The configured backend with the access policy taken out, in this process only.
 
-    if not hasattr(database, "visible"):
-        sys.exit("search.backends.database no longer filters through `visible`: update the unfiltered variant.")
-    original = database.visible
+    Database backend: ``visible`` returns the queryset unchanged. Elasticsearch: the access filter ``authz``
+    matches every document and the policy's re-check of the page (``still_visible``) keeps every hit; the rest of
+    the request (text, facets, highlights, the personal-data clause) is the same.
+    """
+    from search.backends import database, elasticsearch
+
+    if not hasattr(database, "visible") or not hasattr(elasticsearch, "authz"):
+        sys.exit("the backends no longer filter through `visible` / `authz`: update the unfiltered variant.")
+    originals = (database.visible, elasticsearch.authz, elasticsearch.ElasticsearchBackend.still_visible)
     database.visible = lambda viewer, queryset: queryset
+    elasticsearch.authz = lambda viewer, redaction=None: elasticsearch.Q("match_all")
+    elasticsearch.ElasticsearchBackend.still_visible = staticmethod(lambda viewer, hits: set(hits))
     try:
         yield
     finally:
-        database.visible = original
+        database.visible, elasticsearch.authz = originals[0], originals[1]
+        elasticsearch.ElasticsearchBackend.still_visible = staticmethod(originals[2])
 
 
 def run_queries(runs: int, warm_up: int, budget: float) -> list[dict[str, Any]]:
@@ -402,7 +416,6 @@ def run_queries(runs: int, warm_up: int, budget: float) -> list[dict[str, Any]]:
     from search.backends.base import SearchFilters, SearchQuery, SearchResult
 
     backend = get_backend()
-    comparable = backend.name == "database"
     officer = Officer.objects.select_related("agency").get(username=VIEWER)
 
     def timed(query: SearchQuery, bypass: bool) -> tuple[float, SearchResult]:
@@ -427,7 +440,7 @@ def run_queries(runs: int, warm_up: int, budget: float) -> list[dict[str, Any]]:
         assert result.total is not None, "the queries ask for a count"
         return result.total
 
-    variants = {"filtered": False, "unfiltered": True} if comparable else {"filtered": False}
+    variants = {"filtered": False, "unfiltered": True}
     results: list[dict[str, Any]] = []
     for typical in QUERIES:
         pages = {name: last_page(typical, bypass) for name, bypass in variants.items()}
@@ -446,13 +459,56 @@ def run_queries(runs: int, warm_up: int, budget: float) -> list[dict[str, Any]]:
                 elapsed, result = timed(queries[name], bypass)
                 totals[name] = total(result)
                 timings[name].append(elapsed)
-        if comparable:
-            assert totals["filtered"] <= totals["unfiltered"], (typical.label, totals)
+        assert totals["filtered"] <= totals["unfiltered"], (typical.label, totals)
         results.append({"query": typical, "totals": totals, "page": pages["filtered"][1], "runs": count,
                         **{name: percentiles(values) for name, values in timings.items()}})
         line = ", ".join(f"{name} {totals[name]:,} hits p50 {results[-1][name][0]:.0f} ms" for name in variants)
         print(f"  {typical.label}: {line}", file=sys.stderr, flush=True)
     return results
+
+
+def percolation(terms: int, listings: int) -> dict[str, Any]:
+    """Watchlist matching throughput: ``terms`` watch terms of one watchlist (words and phrases of the adverts'
+    vocabulary, and species) against ``listings`` listings, in the batches ``search.alerts.evaluate`` receives
+    (one outbox message: up to INDEX_BATCH listings). Elasticsearch percolates them against the stored queries;
+    the database backend matches in Python. The terms are removed afterwards."""
+    from access import policy
+    from cases.actions import add_watch_term, create_watchlist
+    from cases.models import Listing, Species, Watchlist, WatchTerm
+    from officers.models import Officer
+    from search.backends import get_backend
+
+    backend = get_backend()
+    rng = random.Random(7)
+    vocabulary = sorted({phrase for _, _, goods in THEMES.values() for phrases in goods.values()
+                         for phrase in phrases} | {p for phrases in PHRASES.values() for p in phrases})
+    vocabulary += sorted({word for text in real_adverts()[:5000] for word in text.split() if len(word) > 4})
+    species = list(Species.objects.values_list("pk", flat=True)[:200])
+    officer = Officer.objects.select_related("agency").get(username="inv.ofb")
+    viewer = policy.viewer_for(officer, purpose=PURPOSE)
+    Watchlist.objects.filter(name="bench percolation").delete()
+    watchlist = create_watchlist(viewer, "bench percolation")
+    chosen = rng.sample(vocabulary, min(len(vocabulary), terms - len(species) // 4))
+    for text in chosen:
+        add_watch_term(viewer, watchlist, text, "code_word")
+    for species_id in species[: terms - len(chosen)]:
+        add_watch_term(viewer, watchlist, Species.objects.get(pk=species_id).scientific_name, "scientific_name",
+                       species_id=species_id)
+    term_ids = list(WatchTerm.objects.filter(watchlist=watchlist).values_list("pk", flat=True))
+    started = time.perf_counter()
+    backend.index_watch_terms(term_ids)
+    stored = time.perf_counter() - started
+    if hasattr(backend, "client"):
+        backend.client.indices.refresh(index=f"{os.environ.get('ELASTICSEARCH_INDEX_PREFIX', 'wildnet')}-watch")
+    ids = list(Listing.objects.order_by("?").values_list("pk", flat=True)[:listings])
+    matched, started = 0, time.perf_counter()
+    for start in range(0, len(ids), INDEX_BATCH):
+        matched += len(backend.watch_matches(ids[start:start + INDEX_BATCH]))
+    seconds = time.perf_counter() - started
+    watchlist.delete()
+    backend.index_watch_terms(term_ids)  # their stored queries go too
+    return {"terms": len(term_ids), "listings": len(ids), "seconds": seconds, "matches": matched,
+            "store seconds": stored}
 
 
 def worker() -> subprocess.Popen[bytes]:
@@ -546,6 +602,8 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=BUDGET, help="seconds of timed runs per query at most "
                         f"(a slow query then runs fewer times, at least {MIN_RUNS})")
     parser.add_argument("--freshness", type=int, default=FRESHNESS, help="listings timed from commit to search")
+    parser.add_argument("--percolation", type=int, default=PERCOLATION_LISTINGS,
+                        help=f"listings matched against {WATCH_TERMS:,} watch terms (0: not measured)")
     args = parser.parse_args()
     setup_django()
     from django.core.management import call_command
@@ -610,6 +668,14 @@ def main() -> None:
             worst = max(ratios)
             table.append(("filtered / unfiltered, worst ratio of medians (target 1.3x)",
                           f"{worst:.2f}x ({'met' if worst <= 1.3 else 'NOT met'})"))
+    if args.percolation and not (args.queries_only or args.freshness_only):
+        matched = percolation(WATCH_TERMS, args.percolation)
+        rate = matched["listings"] / matched["seconds"]
+        print(f"\nwatchlist matching: {matched['listings']:,} listings against {matched['terms']:,} terms in "
+              f"{matched['seconds']:.1f} s ({rate:,.0f} listings/s), {matched['matches']:,} matches; terms stored "
+              f"in {matched['store seconds']:.1f} s")
+        table.append((f"watchlist matching, {matched['terms']:,} terms, batches of {INDEX_BATCH:,} listings",
+                      f"{rate:,.0f} listings/s ({matched['matches']:,} matches in {matched['listings']:,} listings)"))
     if not args.queries_only:
         fresh = freshness(args.freshness)
         p50, p95, p99 = percentiles(fresh["delays"])

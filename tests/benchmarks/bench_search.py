@@ -45,7 +45,8 @@ benchmark: the load refuses to run on a database that already holds listings unl
 Usage::
 
     PYTHONPATH=platform:. .venv/bin/python tests/benchmarks/bench_search.py [N] [--reset] [--skip-load]
-        [--queries-only | --freshness-only] [--runs 30] [--warm-up 5] [--budget 300] [--freshness 200]
+        [--queries-only | --freshness-only | --percolation-only] [--percolation 20000] [--runs 30]
+        [--warm-up 5] [--budget 300] [--freshness 200]
 """
 
 from __future__ import annotations
@@ -597,6 +598,7 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="reuse the listings already loaded and indexed")
     parser.add_argument("--queries-only", action="store_true", help="skip the load and the freshness measure")
     parser.add_argument("--freshness-only", action="store_true", help="skip the load and the queries")
+    parser.add_argument("--percolation-only", action="store_true", help="measure watchlist matching alone")
     parser.add_argument("--runs", type=int, default=RUNS, help="timed runs of each query, after the warm-up")
     parser.add_argument("--warm-up", type=int, default=WARM_UP)
     parser.add_argument("--budget", type=float, default=BUDGET, help="seconds of timed runs per query at most "
@@ -619,7 +621,7 @@ def main() -> None:
     print(f"database: {connection.vendor} {version} ({connection.settings_dict['NAME']}); search backend: "
           f"{get_backend().name}")
     table: list[tuple[str, str]] = []
-    load_phase = not (args.skip_load or args.queries_only or args.freshness_only)
+    load_phase = not (args.skip_load or args.queries_only or args.freshness_only or args.percolation_only)
     if load_phase:
         if args.reset:
             if "bench" not in str(connection.settings_dict["NAME"]):
@@ -648,7 +650,7 @@ def main() -> None:
                   (f"indexing listings, backend.index in batches of {INDEX_BATCH:,}",
                    f"{seconds:.0f} s ({n / seconds:,.0f} docs/s)")]
     listings = Listing.objects.count()
-    if not args.freshness_only:
+    if not (args.freshness_only or args.percolation_only):
         results = run_queries(args.runs, args.warm_up, args.budget)
         print()
         print(f"| query ({listings:,} listings; viewer {VIEWER}, purpose {PURPOSE}) | runs "
@@ -676,7 +678,7 @@ def main() -> None:
               f"in {matched['store seconds']:.1f} s")
         table.append((f"watchlist matching, {matched['terms']:,} terms, batches of {INDEX_BATCH:,} listings",
                       f"{rate:,.0f} listings/s ({matched['matches']:,} matches in {matched['listings']:,} listings)"))
-    if not args.queries_only:
+    if not (args.queries_only or args.percolation_only):
         fresh = freshness(args.freshness)
         p50, p95, p99 = percentiles(fresh["delays"])
         print()

@@ -71,7 +71,9 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_notices.py
 	$(BIN)/python tests/benchmarks/bench_policy.py
 
-## The search benchmark needs PostgreSQL (database wildnet_bench) and Redis (db 11), and about an hour at 1 M listings.
+## The search benchmark needs PostgreSQL (database wildnet_bench) and Redis (db 11) (make services), and about an
+## hour at 1 M listings; with SEARCH_BACKEND=elasticsearch ELASTICSEARCH_URL=http://127.0.0.1:9200 (make
+## elasticsearch) it measures Elasticsearch.
 SEARCH_BENCH_LISTINGS ?= 1000000
 bench-search: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_search.py $(SEARCH_BENCH_LISTINGS) --reset

@@ -9,12 +9,14 @@ from django.views.decorators.http import require_GET
 from access import policy
 from access.errors import NotFound
 from api.context import viewer_for_request
+from api.origin import same_site
 
 from . import evidence as actions
 from .models import Evidence
 
 
 @require_GET
+@same_site
 def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponseBase:
     """Stream one evidence file to a session or bearer-token user who may see it.
 

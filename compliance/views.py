@@ -24,6 +24,7 @@ from access.errors import ActionError, ErrorCode
 from access.policy import Viewer
 from api.context import viewer_for_request
 from api.csvout import csv_lines
+from api.origin import same_site
 from audit.actions import record
 
 from . import exports
@@ -100,6 +101,7 @@ def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
 
 
 @require_GET
+@same_site
 def metrics_csv(request: HttpRequest) -> HttpResponseBase:
     """The ``platformCompliance`` figures as CSV, one row per platform (and issuing country), streamed."""
     accepted = _accept(request)
@@ -115,6 +117,7 @@ def metrics_csv(request: HttpRequest) -> HttpResponseBase:
 
 
 @require_GET
+@same_site
 def statements_json(request: HttpRequest) -> HttpResponseBase:
     """Acted items whose action took effect in the period, as DSA Transparency Database statements of reasons,
     in the body of the database's bulk endpoint (``{"statements": [...]}``)."""

@@ -43,6 +43,7 @@ from api import reads
 from api.context import viewer_for_request
 from api.csvout import csv_lines, safe_text
 from api.nodes import PolicyObjectType
+from api.origin import same_site
 from audit.actions import record
 from cases.models import Case, CaseStatus, Entity, IntelReport, Listing, ListingStatus, Species
 from cases.schema import CaseNode, EntityNode, IntelReportNode, ListingNode
@@ -302,6 +303,7 @@ def _error(error: ActionError, status: int) -> JsonResponse:
 
 
 @require_GET
+@same_site
 def export_csv(request: HttpRequest) -> HttpResponseBase:
     """``GET /search/export.csv``: the search's visible results as CSV, for a session or a bearer token.
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from access.errors import ActionError, NotFound
 from access.policy import fetch
 from api.context import viewer_for_request
+from api.origin import same_site
 from audit.actions import record
 
 from . import reports
@@ -33,6 +34,7 @@ def _not_found() -> JsonResponse:
 
 
 @require_GET
+@same_site
 def national_report(request: HttpRequest, country: str, period: str, fmt: str) -> HttpResponseBase:
     viewer = viewer_for_request(request)
     try:
@@ -63,6 +65,7 @@ def national_report(request: HttpRequest, country: str, period: str, fmt: str) -
 
 
 @require_GET
+@same_site
 def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponseBase:
     """Stream an assessment's evidence file to whoever may see that evidence (the assessment's own country).
 

@@ -10,12 +10,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from graphene.validation import DisableIntrospection
 from graphene_django.views import GraphQLView
-from graphql import ExecutionResult, GraphQLError, specified_rules
+from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule, specified_rules
 
 from api import reads
 from api.execution import BatchingExecutionContext
+from api.origin import cross_site, refusal
 from api.upload import multipart_operations
 
 from .graphql_limits import alias_limit_rule, cost_limit_rule, depth_limit_rule, nesting_depth
@@ -27,6 +27,23 @@ _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 MAX_NESTING = 64
 
 
+#: The meta-fields that describe the schema itself.
+SCHEMA_INTROSPECTION = frozenset({"__schema", "__type"})
+
+
+class SchemaIntrospectionDisabled(ValidationRule):
+    """No ``__schema`` or ``__type`` when introspection is off: they hand out the whole schema.
+
+    ``__typename`` stays allowed (graphene's ``DisableIntrospection`` refuses every ``__`` field): it names the
+    type of an object the client receives anyway, and Apollo, Relay and urql add it to every selection, so
+    refusing it breaks every standard client.
+    """
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        if node.name.value in SCHEMA_INTROSPECTION:
+            self.report_error(GraphQLError(f"Cannot query '{node.name.value}': introspection is disabled.", node))
+
+
 def validation_rules() -> tuple[Any, ...]:
     """The standard GraphQL rules (which a custom list would otherwise replace), then ours."""
     rules: list[Any] = [
@@ -36,7 +53,7 @@ def validation_rules() -> tuple[Any, ...]:
         cost_limit_rule(settings.GRAPHQL_MAX_COST),
     ]
     if not settings.GRAPHQL_INTROSPECTION:
-        rules.append(DisableIntrospection)
+        rules.append(SchemaIntrospectionDisabled)
     return tuple(rules)
 
 
@@ -49,7 +66,8 @@ class WildnetGraphQLView(GraphQLView):
     """graphene-django's view, hardened.
 
     * CSRF: a browser session must send the CSRF token (checked here, since the view is exempted only so
-      that bearer-token clients, which carry no cookie, need none).
+      that bearer-token clients, which carry no cookie, need none); a query by GET with the session must come
+      from WildNet's own pages (``api.origin``), as it may record a hit.
     * Limits on depth, aliases and cost; no introspection in production; no batching.
     * Errors: a GraphQL error about the query (syntax, validation) is shown; any other exception becomes
       "Internal error" with the request id, and the traceback goes to the log only. Field suggestions
@@ -65,6 +83,8 @@ class WildnetGraphQLView(GraphQLView):
         super().__init__(**kwargs)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "GET" and request.GET.get("query") and cross_site(request):
+            return refusal(request)  # a query by GET may record a hit in the officer's name (api.origin)
         if request.method == "POST" and not getattr(request, "_dont_enforce_csrf_checks", False):
             from django.middleware.csrf import CsrfViewMiddleware
 

@@ -103,13 +103,34 @@ def test_batching_is_off(gql: Any, demo: Any) -> None:
 
 
 @override_settings(GRAPHQL_INTROSPECTION=False)
-def test_no_introspection_or_suggestions_when_disabled(gql: Any, demo: Any) -> None:
+@pytest.mark.parametrize("query", ["{ __schema { types { name } } }", '{ __type(name: "Case") { fields { name } } }',
+                                   "{ viewer { __typename } __schema { queryType { name } } }"])
+def test_no_introspection_or_suggestions_when_disabled(gql: Any, demo: Any, query: str) -> None:
     gql.login("inv.ofb")
-    response = gql.post("{ __schema { types { name } } }")
+    response = gql.post(query)
     assert response.status_code == 400
     assert "introspection is disabled" in response.json()["errors"][0]["message"].lower()
+    assert "data" not in response.json() or response.json()["data"] is None
     response = gql.post("{ mandate { id } }")
     assert "Did you mean" not in response.content.decode()
+
+
+@override_settings(GRAPHQL_INTROSPECTION=False)
+def test_typename_works_without_introspection_as_standard_clients_send_it(gql: Any, demo: Any) -> None:
+    """Apollo, Relay and urql add ``__typename`` to every selection set."""
+    from access.policy import viewer_for
+    from cases import actions as case_actions
+    from officers.models import Officer
+
+    case_actions.create_case(viewer_for(Officer.objects.get(username="inv.ofb")),
+                             case_actions.CaseInput(title="Ivoire", jurisdictions=["FR"]))
+    data = gql.login("inv.ofb")("""{ __typename viewer { __typename username }
+                                   cases(first: 1) { __typename edges { __typename node { __typename id } } } }""")
+    assert data["__typename"] == "Query" and data["viewer"] == {"__typename": "Officer", "username": "inv.ofb"}
+    assert data["cases"]["__typename"] == "CaseConnection"
+    assert {edge["node"]["__typename"] for edge in data["cases"]["edges"]} == {"Case"}
+    mutation = gql("""mutation { declarePurpose(purpose: INVESTIGATION) { __typename purpose } }""")
+    assert mutation["declarePurpose"]["__typename"] == "DeclarePurpose"
 
 
 def test_suggestions_are_shown_in_development(gql: Any, demo: Any) -> None:

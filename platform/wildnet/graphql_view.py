@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from graphene_django.views import GraphQLView
+from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule, specified_rules
 
 from api import reads
@@ -61,6 +64,57 @@ def _no_response(request: HttpRequest) -> HttpResponse:
     return HttpResponse()
 
 
+class RequestError(HttpError):
+    """A request WildNet cannot take as GraphQL, answered with its HTTP status and a typed code, never as a fault.
+
+    graphene-django raises ``HttpError`` for some of these (a bad method, a mutation by GET, no query); those are
+    typed by their status (``STATUS_CODES``). Everything else a malformed body can raise is caught in
+    ``parse_body`` and raised as this.
+    """
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(HttpResponse(status=status), message)
+        self.code = code
+
+
+#: The typed code of each status graphene-django's own ``HttpError`` carries.
+STATUS_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE",
+                415: "UNSUPPORTED_MEDIA_TYPE"}
+#: Content types a GraphQL request may have.
+ACCEPTED_TYPES = frozenset({"application/json", "application/graphql", "application/x-www-form-urlencoded",
+                            "multipart/form-data"})
+
+
+def _json_operation(body: bytes) -> dict[str, Any]:
+    """The one operation a JSON body holds, or the ``RequestError`` that says what is wrong with it."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestError(400, "BAD_REQUEST", "The body is not UTF-8.") from None
+    if not text.strip():
+        raise RequestError(400, "BAD_REQUEST", "The body is empty: send {\"query\": \"…\"}.")
+    if nesting_depth(text) > MAX_NESTING:
+        raise RequestError(400, "BAD_REQUEST", f"The JSON body is nested more than {MAX_NESTING} levels.")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise RequestError(400, "BAD_REQUEST", "The body is not valid JSON.") from None
+    if isinstance(data, list):
+        raise RequestError(400, "BATCHING_DISABLED", "Batching is disabled: send one operation per request.")
+    if not isinstance(data, dict):
+        raise RequestError(400, "BAD_REQUEST", "The body must be a JSON object with a \"query\".")
+    return data
+
+
+def _check_operation(data: Any) -> None:
+    """``query`` a string, ``variables`` an object, ``operationName`` a string (each may be absent or null)."""
+    for key, kind, name in (("query", str, "a string"), ("variables", dict, "an object"),
+                            ("operationName", str, "a string")):
+        value = data.get(key)
+        if value is not None and not isinstance(value, kind) and not (key == "variables" and value == ""):
+            raise RequestError(400, "BAD_REQUEST", f"\"{key}\" must be {name}.")
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class WildnetGraphQLView(GraphQLView):
     """graphene-django's view, hardened.
@@ -83,6 +137,7 @@ class WildnetGraphQLView(GraphQLView):
         super().__init__(**kwargs)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self._request_id = getattr(request, "request_id", "")
         if request.method == "GET" and request.GET.get("query") and cross_site(request):
             return refusal(request)  # a query by GET may record a hit in the officer's name (api.origin)
         if request.method == "POST" and not getattr(request, "_dont_enforce_csrf_checks", False):
@@ -94,15 +149,38 @@ class WildnetGraphQLView(GraphQLView):
         return super().dispatch(request, *args, **kwargs)
 
     def parse_body(self, request: HttpRequest) -> Any:
-        """A multipart request carries files by the GraphQL multipart request spec; anything else as usual."""
-        if self.get_content_type(request) == "multipart/form-data":
-            operations = multipart_operations(request)
-            if operations is not None:
-                return operations
-        return super().parse_body(request)
+        """The operation of the request, or a ``RequestError`` saying why there is none.
+
+        A multipart request carries files by the GraphQL multipart request spec; a JSON body is checked here
+        (graphene-django would let a body nested 100,000 deep or a query that is a number reach a 500).
+        """
+        content_type = self.get_content_type(request)
+        if request.method == "POST" and not int(request.META.get("CONTENT_LENGTH") or 0):
+            raise RequestError(400, "BAD_REQUEST", "The body is empty: send {\"query\": \"…\"}.")
+        if request.method == "POST" and content_type not in ACCEPTED_TYPES:
+            raise RequestError(415, "UNSUPPORTED_MEDIA_TYPE",
+                               "Send the operation as application/json (or application/graphql).")
+        try:
+            if content_type == "multipart/form-data":
+                operations = multipart_operations(request)
+                data = operations if operations is not None else super().parse_body(request)
+            elif content_type == "application/json":
+                data = _json_operation(request.body)
+            else:
+                data = super().parse_body(request)
+        except RequestDataTooBig:
+            raise RequestError(413, "PAYLOAD_TOO_LARGE", "The request body is too large.") from None
+        except MultiPartParserError:
+            raise RequestError(400, "BAD_REQUEST", "The multipart body is malformed.") from None
+        if isinstance(data, dict):
+            _check_operation(data)
+        return data
 
     def format_error(self, error: Any) -> dict[str, Any]:
         request_id = getattr(self, "_request_id", "")
+        if isinstance(error, HttpError):  # the request was not taken: say why, with a code
+            code = getattr(error, "code", None) or STATUS_CODES.get(error.response.status_code, "BAD_REQUEST")
+            return {"message": error.message, "extensions": {"code": code, "requestId": request_id}}
         original = getattr(error, "original_error", None)
         if isinstance(error, GraphQLError) and (original is None or isinstance(original, GraphQLError)):
             formatted: dict[str, Any] = dict(error.formatted)

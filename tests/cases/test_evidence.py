@@ -270,7 +270,8 @@ def test_a_malformed_multipart_request_is_a_clean_400(gql: Any, make_case: Any, 
                                                        message: str) -> None:
     response = upload(gql.login("inv.ofb").client, make_case(), file_map=file_map)
     assert response.status_code == 400
-    assert response.json() == {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+    assert response.json() == {"errors": [{"message": message, "extensions": {
+        "code": "BAD_REQUEST", "requestId": response["X-Request-ID"]}}]}
     assert stored_files(media) == []
 
 

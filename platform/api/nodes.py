@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import graphene
+from django.core.exceptions import ValidationError
 from django.db import models
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphene_django.filter import DjangoFilterConnectionField
 from graphql import GraphQLError
+from graphql_relay import cursor_to_offset
 
 from access.policy import visible
 
@@ -107,9 +110,24 @@ class PolicyObjectType(DjangoObjectType):
         return None
 
 
+def invalid(message: str, argument: str | None = None) -> GraphQLError:
+    """A typed refusal of a query's arguments (code ``INVALID``), shown to the client as it is."""
+    extensions = {"code": "INVALID", **({"field": argument} if argument else {})}
+    return GraphQLError(message, extensions=extensions)
+
+
 class PolicyConnectionField(DjangoFilterConnectionField):
     """A filterable connection; the type's ``get_queryset`` applies the policy before any filter, and
-    ``RELAY_CONNECTION_MAX_LIMIT`` caps the page size."""
+    ``RELAY_CONNECTION_MAX_LIMIT`` caps the page size. Bad paging or filtering arguments are typed ``INVALID``
+    errors, not faults."""
+
+    @classmethod
+    def resolve_queryset(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().resolve_queryset(*args, **kwargs)
+        except ValidationError as error:  # django-filter's form refused a filter or an ``orderBy``
+            messages = [m for errors in getattr(error, "message_dict", {}).values() for m in errors]
+            raise invalid(_filter_message(error, messages)) from None
 
     @classmethod
     def connection_resolver(cls, resolver: Any, connection: Any, default_manager: Any, queryset_resolver: Any,
@@ -120,10 +138,24 @@ class PolicyConnectionField(DjangoFilterConnectionField):
         for name in ("first", "last", "offset"):
             value = args.get(name)
             if value is not None and value < 0:
-                raise GraphQLError(f"`{name}` cannot be negative.")
+                raise invalid(f"`{name}` cannot be negative.", name)
             if name != "offset" and value is not None and max_limit is not None and value > max_limit:
-                raise GraphQLError(f"`{name}` must be between 0 and {max_limit}.")
+                raise invalid(f"`{name}` must be between 0 and {max_limit}.", name)
         if args.get("offset") is not None and args.get("before") is not None:
-            raise GraphQLError("Use either `offset` or `before`, not both.")
+            raise invalid("Use either `offset` or `before`, not both.", "offset")
+        for name in ("after", "before"):  # graphene-django would add None to an offset (a TypeError)
+            if args.get(name) is not None and cursor_to_offset(args[name]) is None:
+                raise invalid(f"`{name}` is not a cursor of this list.", name)
         return super().connection_resolver(resolver, connection, default_manager, queryset_resolver, max_limit,
                                            enforce_first_or_last, root, info, **args)
+
+
+def _filter_message(error: ValidationError, messages: list[str]) -> str:
+    """The form's messages (graphene-django packs them as JSON into one message)."""
+    if messages:
+        return " ".join(messages)
+    try:
+        fields = json.loads(error.messages[0])
+    except (ValueError, IndexError):
+        return "Invalid filter."
+    return " ".join(f"{name}: {item['message']}" for name, items in fields.items() for item in items)

@@ -14,8 +14,19 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule, specified_rules
+from graphql import (
+    ArgumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    NullValueNode,
+    Undefined,
+    ValidationRule,
+    VariableNode,
+    specified_rules,
+)
 
+from access.errors import ActionError
 from api import reads
 from api.execution import BatchingExecutionContext
 from api.origin import cross_site, refusal
@@ -45,6 +56,30 @@ class SchemaIntrospectionDisabled(ValidationRule):
     def enter_field(self, node: FieldNode, *_args: Any) -> None:
         if node.name.value in SCHEMA_INTROSPECTION:
             self.report_error(GraphQLError(f"Cannot query '{node.name.value}': introspection is disabled.", node))
+
+
+def explicit_null_rule(variables: dict[str, Any]) -> type[ValidationRule]:
+    """Refuse an explicit ``null`` for an argument that has a default (``topKeywords(size: null)``).
+
+    GraphQL passes such a null on instead of the default, which no resolver expects. A literal ``null`` is seen in
+    the document; a variable's only with the request's variables, hence a rule built per request.
+    """
+
+    class ExplicitNullForDefault(ValidationRule):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            definition = self.context.get_argument()
+            if definition is None or definition.default_value in (Undefined, None):
+                return
+            value = node.value
+            if isinstance(value, NullValueNode) or (
+                    isinstance(value, VariableNode) and value.name.value in variables
+                    and variables[value.name.value] is None):
+                self.report_error(GraphQLError(
+                    f"`{node.name.value}` cannot be null: leave it out for its default "
+                    f"({json.dumps(definition.default_value, default=str)}).", node,
+                    extensions={"code": "INVALID", "field": node.name.value}))
+
+    return ExplicitNullForDefault
 
 
 def validation_rules() -> tuple[Any, ...]:
@@ -182,6 +217,9 @@ class WildnetGraphQLView(GraphQLView):
             code = getattr(error, "code", None) or STATUS_CODES.get(error.response.status_code, "BAD_REQUEST")
             return {"message": error.message, "extensions": {"code": code, "requestId": request_id}}
         original = getattr(error, "original_error", None)
+        if isinstance(original, ActionError):  # a query's argument refused by an action or the policy: typed
+            extensions = {"code": original.code.value, **({"field": original.field} if original.field else {})}
+            return {"message": original.message, "extensions": extensions, "path": error.path}
         if isinstance(error, GraphQLError) and (original is None or isinstance(original, GraphQLError)):
             formatted: dict[str, Any] = dict(error.formatted)
             if not settings.GRAPHQL_INTROSPECTION:
@@ -202,6 +240,8 @@ class WildnetGraphQLView(GraphQLView):
             return ExecutionResult(errors=[GraphQLError(
                 f"Query too large or too deeply nested (at most {settings.GRAPHQL_MAX_QUERY_BYTES} characters "
                 f"and {MAX_NESTING} levels).")])
+        rules: tuple[Any, ...] = tuple(getattr(self, "validation_rules", None) or ())
+        self.validation_rules = (*rules, explicit_null_rule(variables if isinstance(variables, dict) else {}))
         return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:

@@ -68,3 +68,40 @@ def test_a_well_formed_request_still_runs(client: Client, demo: Any) -> None:
     assert response.status_code == 200 and response.json()["data"]["viewer"]["username"] == "inv.ofb"
     response = post(client, QUERY, "application/graphql")
     assert response.status_code == 200 and response.json()["data"]["viewer"]["username"] == "inv.ofb"
+
+
+# --- inside a valid document -----------------------------------------------------------------------------------
+
+INVESTIGATION = {"HTTP_X_WILDNET_PURPOSE": "investigation"}
+
+DOCUMENTS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
+    ("topKeywords(size: null)", "{ topKeywords(size: null) { value } }", {}, "INVALID", "size"),
+    ("speciesMatches(limit: null)", '{ speciesMatches(text: "python", limit: null) { __typename } }', {},
+     "INVALID", "limit"),
+    ("search(query: null)", "{ search(query: null) { totalCount } }", {}, "INVALID", "query"),
+    ("search(first: null)", '{ search(query: "x", first: null) { totalCount } }', {}, "INVALID", "first"),
+    ("trends(interval: null)", "{ trends(groupBy: PLATFORM, interval: null) { key } }", {}, "INVALID", "interval"),
+    ("a variable set to null for an argument with a default",
+     "query ($size: Int) { topKeywords(size: $size) { value } }", {"size": None}, "INVALID", "size"),
+    ("a bad cursor", '{ mandates(offset: 1, after: "x") { totalCount } }', {}, "INVALID", "after"),
+    ("an unknown sort key", '{ cases(orderBy: "password") { totalCount } }', {}, "INVALID", None),
+    ("an id of another type in a filter", '{ search(query: "x", filters: {speciesIds: ["Q2FzZTox"]}) '
+     "{ totalCount } }", {}, "NOT_FOUND", "speciesIds"),
+]
+
+
+@pytest.mark.parametrize(("label", "query", "variables", "code", "field"), DOCUMENTS,
+                         ids=[case[0] for case in DOCUMENTS])
+def test_a_bad_argument_is_a_typed_error_not_a_fault(gql: Any, demo: Any, label: str, query: str,
+                                                     variables: dict[str, Any], code: str, field: str | None) -> None:
+    response = gql.login("inv.ofb").post(query, variables, **INVESTIGATION)
+    assert response.status_code in (200, 400), label
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == code, (label, error)
+    assert error["extensions"].get("field") == field and "Internal error" not in error["message"]
+
+
+def test_leaving_out_an_argument_or_its_variable_uses_its_default(gql: Any, demo: Any) -> None:
+    gql.login("inv.ofb")
+    assert gql("query ($size: Int) { topKeywords(size: $size) { value } }", {}, **INVESTIGATION)["topKeywords"] == []
+    assert gql("{ search(query: \"x\") { totalCount } }", **INVESTIGATION)["search"]["totalCount"] == 0

@@ -126,8 +126,7 @@ class PolicyConnectionField(DjangoFilterConnectionField):
         try:
             return super().resolve_queryset(*args, **kwargs)
         except ValidationError as error:  # django-filter's form refused a filter or an ``orderBy``
-            messages = [m for errors in getattr(error, "message_dict", {}).values() for m in errors]
-            raise invalid(_filter_message(error, messages)) from None
+            raise invalid(_filter_message(error)) from None
 
     @classmethod
     def connection_resolver(cls, resolver: Any, connection: Any, default_manager: Any, queryset_resolver: Any,
@@ -150,10 +149,8 @@ class PolicyConnectionField(DjangoFilterConnectionField):
                                            enforce_first_or_last, root, info, **args)
 
 
-def _filter_message(error: ValidationError, messages: list[str]) -> str:
-    """The form's messages (graphene-django packs them as JSON into one message)."""
-    if messages:
-        return " ".join(messages)
+def _filter_message(error: ValidationError) -> str:
+    """The form's messages, which graphene-django packs as JSON into the error's one message."""
     try:
         fields = json.loads(error.messages[0])
     except (ValueError, IndexError):

@@ -430,7 +430,7 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
     if created:
         listings_recorded.send(sender=Listing, listing_ids=[listing.pk])
     record("case.add_listing" if created else "case.update_listing", actor=viewer.officer, obj=listing,
-           object_agency_id=case.owner_agency_id, details={"case": case.reference, "url": url})
+           object_agency_id=case.owner_agency_id, details={"case": case.reference}, content={"url": url})
     return listing, created
 
 

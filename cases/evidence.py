@@ -139,7 +139,7 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
             CustodyEvent.objects.create(evidence=evidence, action=CustodyAction.CAPTURED, actor=viewer.officer,
                                         occurred_at=captured_at, sha256=evidence.sha256)
             record("evidence.attach", actor=viewer.officer, obj=evidence, object_agency_id=case.owner_agency_id,
-                   details={"case": case.reference, "sha256": evidence.sha256, "size": evidence.size})
+                   details={"case": case.reference, "size": evidence.size}, content={"sha256": evidence.sha256})
     except Exception:
         evidence.file.delete(save=False)
         raise
@@ -177,7 +177,7 @@ def open_for_download(viewer: Viewer, evidence: Evidence) -> File[bytes]:
             CustodyEvent.objects.create(evidence=evidence, action=CustodyAction.ACCESSED, actor=viewer.officer)
             record("evidence.download", actor=viewer.officer, obj=evidence,
                    object_agency_id=evidence.case.owner_agency_id, purpose=viewer.purpose or "",
-                   details={"case": evidence.case.reference, "sha256": evidence.sha256})
+                   details={"case": evidence.case.reference}, content={"sha256": evidence.sha256})
     except Exception:
         handle.close()
         raise

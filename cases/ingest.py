@@ -480,7 +480,7 @@ def import_case(agency: Agency, officer: Officer, title: str) -> tuple[Case, boo
             summary="Listings imported with wildnet import_listings.", jurisdictions=[agency.country],
             lead_officer=officer, created_by=officer, created_at=now, updated_at=now,
         )
-        record("case.create", actor=officer, obj=case, details={"reference": reference, "import": title})
+        record("case.create", actor=officer, obj=case, details={"reference": reference}, content={"import": title})
     return case, True
 
 

@@ -212,8 +212,8 @@ def record_export(request: HttpRequest, viewer: Viewer, query: SearchQuery, rows
     with transaction.atomic():
         reads.flush(request)
         record("search.export", actor=viewer.officer, purpose=viewer.purpose or "",
-               details={"query": query.text, "filters": _described(query.filters), "rows": len(rows),
-                        "truncated": truncated})
+               details={"rows": len(rows), "truncated": truncated},
+               content={"query": query.text, "filters": _described(query.filters)})
         if entity_ids:
             identifiers_seen.send(sender=SearchQuery, viewer=viewer, entity_ids=entity_ids, trigger="search")
 

@@ -176,7 +176,7 @@ def revoke_share(viewer: Viewer, share: Share, reason: str) -> Share:
     share.save(update_fields=["status", "revoked_by", "revoked_at", "revoke_reason"])
     _sync_permissions(share)
     record("share.revoke", actor=viewer.officer, obj=share, object_agency_id=share.case.owner_agency_id,
-           details={"case": share.case.reference, "reason": share.revoke_reason})
+           details={"case": share.case.reference}, content={"reason": share.revoke_reason})
     _notify_recipients(share, f"Access to case {share.case.reference} was revoked: {share.revoke_reason}")
     return share
 
@@ -254,7 +254,7 @@ def decide_access_request(viewer: Viewer, access_request: AccessRequest, *, appr
     access_request.decision_reason = reason.strip()
     access_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "share"])
     record(f"access.{access_request.status}", actor=viewer.officer, obj=access_request,
-           object_agency_id=access_request.case.owner_agency_id, details={"reason": access_request.decision_reason})
+           object_agency_id=access_request.case.owner_agency_id, content={"reason": access_request.decision_reason})
     _mail([access_request.requester.email],
           f"Your request for {access_request.case.reference} was {access_request.status}: "
           f"{access_request.decision_reason}")

@@ -54,10 +54,13 @@ class StatusChange:
     evidence: list[EvidenceInput] = field(default_factory=list)
 
 
-def _audit(action: str, viewer: Viewer, assessment: NationalAssessment, **details: object) -> None:
+def _audit(action: str, viewer: Viewer, assessment: NationalAssessment, content: dict[str, object] | None = None,
+           **details: object) -> None:
+    """Details name the assessment and what changed; ``content`` (reasons, notes, evidence links) is shown only
+    to auditors who may read the assessment, since a draft of another country is not theirs to read."""
     record(action, actor=viewer.officer, obj=assessment, details={
         "country": assessment.country, "period": assessment.period_label, "revision": assessment.revision,
-        **details})
+        **details}, content=content)
 
 
 def create_assessment(viewer: Viewer, country: str, start: datetime.date, end: datetime.date,
@@ -108,8 +111,11 @@ def set_measure_status(viewer: Viewer, assessment: NationalAssessment, change: S
     entry.save()
     for item in evidence:
         item.save()
-    _audit("assessment.set_status", viewer, assessment, measure=entry.measure.code, before=before,
-           after=_snapshot(entry), evidence_added=[{"kind": e.kind, "url": e.url} for e in evidence])
+    after = _snapshot(entry)
+    _audit("assessment.set_status", viewer, assessment, measure=entry.measure.code,
+           status={"before": before.pop("status"), "after": after.pop("status")},
+           content={"before": before, "after": after,
+                    "evidence_added": [{"kind": e.kind, "url": e.url} for e in evidence]})
     return entry
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Q
 
 from access.errors import ActionError, ErrorCode, NotFound, PermissionDenied
-from access.policy import NOTHING, Viewer, register_action, register_visibility
+from access.policy import NOTHING, Viewer, register_action, register_condition, register_visibility
 from officers.models import INTELLIGENCE_ROLES, Role
 
 from .models import (
@@ -61,6 +61,15 @@ def assessments(viewer: Viewer) -> Q:
     if viewer.role in COUNTRY_READERS:
         return Q(country=viewer.country) & signed_off
     return NOTHING
+
+
+@register_condition("audit.content:compliance.nationalassessment")
+def assessment_audit_content(viewer: Viewer) -> Q:
+    """Who reads the reasons, notes and evidence links an assessment's audit events carry: as ``sees_details``,
+    the assessment's own country only — another country's coordinator sees a signed-off summary, not its notes."""
+    if not (is_coordinator(viewer) or viewer.role in COUNTRY_READERS):
+        return NOTHING
+    return assessments(viewer) & Q(country=viewer.country)
 
 
 @register_visibility(MeasureStatusEntry)

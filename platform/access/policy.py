@@ -100,6 +100,11 @@ def register_condition(name: str) -> Callable[[Condition], Condition]:
     return decorator
 
 
+def has_condition(name: str) -> bool:
+    """Whether an app declared the condition ``name`` (an optional narrowing, such as ``audit.content:…``)."""
+    return name in _conditions
+
+
 def condition(name: str, viewer: Viewer, **options: Any) -> Q:
     """The ``Q`` of a named condition for ``viewer``; ``NOTHING`` when unknown or the viewer is inactive."""
     builder = _conditions.get(name)

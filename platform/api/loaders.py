@@ -29,6 +29,14 @@ def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
     return cache
 
 
+def batched(info: Any, key: tuple[Any, ...], load: Callable[[list[Any]], list[Any]]) -> SyncDataLoader:
+    """The request's loader under ``key``, made from ``load`` the first time it is asked for."""
+    cache = _cache(info)
+    if key not in cache:
+        cache[key] = SyncDataLoader(load)
+    return cache[key]
+
+
 def by_id(info: Any, model: type[models.Model]) -> SyncDataLoader:
     """Load ``model`` instances by primary key; invisible or missing ones load as ``None``."""
     key = ("id", model)

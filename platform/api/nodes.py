@@ -93,21 +93,16 @@ class PolicyObjectType(DjangoObjectType):
     def get_node(cls, info: Any, id: Any) -> Any:  # noqa: A002  (graphene's signature)
         """The object if visible, else ``None`` — the same for a missing and an invisible object.
 
-        A miss always costs a second query (whether the row exists), so that a refusal can be audited for the
-        owner without answering faster or slower than a plain absence.
+        One query filtered by the policy, whatever the id: nothing about a hidden object is looked up, so a
+        miss costs the same statements and time whether the row exists or not, and nothing records that it
+        does (an audit event of a refused read would itself tell the reader, through their own log, that the
+        object exists).
         """
         manager = cls._meta.model._default_manager
         try:
             return cls.get_queryset(manager.all(), info).get(pk=id)
         except (cls._meta.model.DoesNotExist, ValueError, TypeError):
-            pass
-        try:
-            hidden = manager.filter(pk=id).first()
-        except (ValueError, TypeError):
             return None
-        if hidden is not None:
-            reads.note(info.context, cls.read_scope(hidden), cls._meta.name, hidden.pk, outcome="denied")
-        return None
 
 
 def invalid(message: str, argument: str | None = None) -> GraphQLError:

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.db import transaction
 
-#: (case id, "allowed" or "denied") → object type → ids.
-Reads = dict[tuple[int, str], dict[str, set[str]]]
+#: case id → object type → ids.
+Reads = dict[int, dict[str, set[str]]]
 Recorder = Callable[[Any, Reads], None]
 _recorders: list[Recorder] = []
 
@@ -25,14 +25,14 @@ def register_recorder(recorder: Recorder) -> Recorder:
     return recorder
 
 
-def note(request: Any, case_id: int | None, label: str, pk: Any, outcome: str = "allowed") -> None:
-    """Remember that ``request`` read (or was refused, ``outcome="denied"``) an object of case ``case_id``."""
+def note(request: Any, case_id: int | None, label: str, pk: Any) -> None:
+    """Remember that ``request`` read an object of case ``case_id``."""
     if case_id is None:
         return
     reads = getattr(request, "_wildnet_reads", None)
     if reads is None:
         reads = request._wildnet_reads = defaultdict(lambda: defaultdict(set))
-    reads[(case_id, outcome)][label].add(str(pk))
+    reads[case_id][label].add(str(pk))
 
 
 def flush(request: Any) -> None:

@@ -26,6 +26,7 @@ def record(
     mandate_id: int | None = None,
     purpose: str = "",
     details: dict[str, Any] | None = None,
+    content: dict[str, Any] | None = None,
     actor_username: str = "",
 ) -> AuditEvent:
     """Append an event to the audit log, in the caller's transaction.
@@ -33,6 +34,9 @@ def record(
     Call it inside the transaction of the change it records: if the change rolls back, so does its event.
     For refusals and failed logins there is no change, so the event commits on its own. Sealing into the
     hash chain is attempted right after commit and otherwise done by the periodic task.
+
+    ``details`` is read by every auditor of the event; anything the object says (a URL, a digest, free text,
+    search words) belongs in ``content``, which only readers who may see the object receive.
     """
     ctx = current.get()
     if obj is not None:
@@ -55,6 +59,7 @@ def record(
         request_id=ctx.request_id,
         ip_address=ctx.ip_address,
         details=details or {},
+        content=content or {},
     )
     event.content_hash = chain.content_hash(event)
     event.save()

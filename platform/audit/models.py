@@ -1,5 +1,10 @@
 """The append-only, tamper-evident audit log.
 
+An event says who did what to which object (``details``: identifiers, counts, codes); what the object *says*
+(a listing's URL, an evidence digest, a reviewer's notes, the words searched for) goes into ``content``, which
+the GraphQL layer shows only to readers the policy lets see the object: an auditor learns who did what, never the
+intelligence itself.
+
 Each event stores the HMAC of its own canonical content (``content_hash``) when it is written, inside the
 transaction of the change it records, so an event exists exactly when its change does. Chaining happens in a
 separate short step, :func:`audit.chain.seal`, which gives committed events a sequence number and
@@ -51,6 +56,11 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    content = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("What the object says (URLs, digests, notes, search words): shown only to readers who may see "
+                    "the object, or to the actor when there is none."),
+    )
     content_hash = models.CharField(max_length=64, editable=False)
     seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
     chain_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -74,8 +84,12 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("Audit events are append-only")
 
     def canonical(self) -> dict[str, object]:
-        """The content the HMAC covers: every field an investigator relies on, in a stable form."""
-        return {
+        """The content the HMAC covers: every field an investigator relies on, in a stable form.
+
+        ``content`` enters only when there is some, so events written before it existed verify unchanged;
+        adding content to such an event, or removing it from one, still changes the hash.
+        """
+        canonical: dict[str, object] = {
             "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
             "actor_username": self.actor_username,
@@ -92,6 +106,9 @@ class AuditEvent(models.Model):
             "ip_address": self.ip_address,
             "details": self.details,
         }
+        if self.content:
+            canonical["content"] = self.content
+        return canonical
 
 
 class ChainHead(models.Model):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import graphene
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from graphene.types.generic import GenericScalar
+from graphene_django.registry import get_global_registry
 
+from access.policy import Viewer, condition, has_condition, visible
+from api import reads
+from api.context import get_viewer
+from api.loaders import batched
 from api.nodes import PolicyConnectionField, PolicyObjectType
 
 from .models import AuditEvent, Outcome
@@ -14,9 +22,60 @@ from .models import AuditEvent, Outcome
 OutcomeEnum = graphene.Enum.from_enum(Outcome)
 
 
+def _shown_objects(info: Any, viewer: Viewer, events: list[AuditEvent]) -> set[tuple[str, str]]:
+    """The (type, id) of the events' objects the viewer may see: one policy-filtered query per object type,
+    narrowed by the condition ``audit.content:<type>`` where the object's app declares one.
+
+    Revealing what an object says is reading it, so each object shown is noted for the access audit exactly as
+    if GraphQL had completed it (an owner learns that a coordinator read their listing's URL in the log).
+    """
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.content and event.object_type:
+            wanted[event.object_type].add(event.object_id)
+    shown: set[tuple[str, str]] = set()
+    for label, ids in wanted.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        pks = []
+        for raw in ids:
+            try:
+                pks.append(model._meta.pk.to_python(raw))
+            except ValidationError:
+                continue
+        objects = visible(viewer, model._default_manager.filter(pk__in=pks))
+        if has_condition(f"audit.content:{label}"):  # an app may narrow who reads what its objects say
+            objects = objects.filter(condition(f"audit.content:{label}", viewer))
+        node = get_global_registry().get_type_for_model(model)
+        for obj in objects:
+            shown.add((label, str(obj.pk)))
+            if node is not None and issubclass(node, PolicyObjectType):
+                reads.note(info.context, node.read_scope(obj), node._meta.name, obj.pk)
+    return shown
+
+
+def _content(info: Any) -> Any:
+    viewer = get_viewer(info)
+
+    def load(events: list[AuditEvent]) -> list[dict[str, Any] | None]:
+        shown = _shown_objects(info, viewer, events)
+        actor_id = viewer.officer.pk if viewer.officer is not None else None
+        return [event.content if event.content and (
+            (event.object_type, event.object_id) in shown if event.object_type else event.actor_id == actor_id)
+            else None for event in events]
+
+    return batched(info, ("audit.content",), load)
+
+
 class AuditEventNode(PolicyObjectType):
     outcome = OutcomeEnum(required=True)
-    details = GenericScalar(required=True)
+    details = GenericScalar(required=True, description="Who did what to which object: identifiers, counts, codes.")
+    content = GenericScalar(
+        description="What the object says (a URL, a digest, notes, the words searched for): only for readers who "
+                    "may see the object (for an event without one, its actor); null otherwise, or when there is "
+                    "none.")
     agency_id = graphene.Int()
     object_agency_id = graphene.Int()
 
@@ -28,6 +87,10 @@ class AuditEventNode(PolicyObjectType):
         filter_fields = {"action": ["exact", "startswith"], "outcome": ["exact"], "actor_username": ["exact"],
                          "occurred_at": ["gte", "lt"]}
         convert_choices_to_enum: list[str] = []
+
+    @staticmethod
+    def resolve_content(event: AuditEvent, info: Any) -> Any:
+        return _content(info).load(event)
 
 
 class Query(graphene.ObjectType):

@@ -19,9 +19,13 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     GraphQLError,
+    ListValueNode,
     NullValueNode,
+    ObjectValueNode,
+    StringValueNode,
     Undefined,
     ValidationRule,
+    ValueNode,
     VariableNode,
     specified_rules,
 )
@@ -80,6 +84,45 @@ def explicit_null_rule(variables: dict[str, Any]) -> type[ValidationRule]:
                     extensions={"code": "INVALID", "field": node.name.value}))
 
     return ExplicitNullForDefault
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _literal_has_nul(node: ValueNode, variables: dict[str, Any]) -> bool:
+    if isinstance(node, StringValueNode):
+        return "\x00" in node.value
+    if isinstance(node, VariableNode):
+        return _has_nul(variables.get(node.name.value))
+    if isinstance(node, ListValueNode):
+        return any(_literal_has_nul(item, variables) for item in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_literal_has_nul(item.value, variables) for item in node.fields)
+    return False
+
+
+def nul_character_rule(variables: dict[str, Any]) -> type[ValidationRule]:
+    """Refuse text holding the NUL character in an argument (literal or variable).
+
+    No field of WildNet holds one, and PostgreSQL refuses it in a string (a fault, were it let through to a
+    query); SQLite would store it. Refusing it here answers the same typed error on every database.
+    """
+
+    class NoNulCharacter(ValidationRule):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            if _literal_has_nul(node.value, variables):
+                self.report_error(GraphQLError(
+                    f"`{node.name.value}` cannot contain the NUL character.", node,
+                    extensions={"code": "INVALID", "field": node.name.value}))
+
+    return NoNulCharacter
 
 
 def validation_rules() -> tuple[Any, ...]:
@@ -241,7 +284,8 @@ class WildnetGraphQLView(GraphQLView):
                 f"Query too large or too deeply nested (at most {settings.GRAPHQL_MAX_QUERY_BYTES} characters "
                 f"and {MAX_NESTING} levels).")])
         rules: tuple[Any, ...] = tuple(getattr(self, "validation_rules", None) or ())
-        self.validation_rules = (*rules, explicit_null_rule(variables if isinstance(variables, dict) else {}))
+        given = variables if isinstance(variables, dict) else {}
+        self.validation_rules = (*rules, explicit_null_rule(given), nul_character_rule(given))
         return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:

@@ -61,6 +61,26 @@ def test_altered_event_is_detected() -> None:
     assert "altered" in broken.reason
 
 
+@pytest.mark.parametrize("content", [{"url": "https://elsewhere.example/"}, {}])
+def test_altered_or_removed_content_is_detected(content: dict[str, str]) -> None:
+    """Content (what the object says) is kept apart from the details for readers, not for the chain."""
+    event = record("case.add_listing", actor_username="inv", content={"url": "https://www.example.org/ad/1"})
+    chain.seal(wait=True)
+    assert chain.verify() is None
+    drop_guards()
+    AuditEvent.objects.filter(pk=event.pk).update(content=content)
+    broken = chain.verify()
+    assert broken is not None and broken.event_id == event.pk and "altered" in broken.reason
+
+
+def test_content_added_to_an_event_without_is_detected() -> None:
+    event = make_events(1)[0]
+    drop_guards()
+    AuditEvent.objects.filter(pk=event.pk).update(content={"url": "https://www.example.org/ad/1"})
+    broken = chain.verify()
+    assert broken is not None and broken.event_id == event.pk
+
+
 def test_rehashed_event_is_detected_without_the_key() -> None:
     """Recomputing a plain SHA-256 is not enough: the hashes are HMACs keyed outside the database."""
     import hashlib

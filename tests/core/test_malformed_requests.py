@@ -87,6 +87,11 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("an unknown sort key", '{ cases(orderBy: "password") { totalCount } }', {}, "INVALID", None),
     ("an id of another type in a filter", '{ search(query: "x", filters: {speciesIds: ["Q2FzZTox"]}) '
      "{ totalCount } }", {}, "NOT_FOUND", "speciesIds"),
+    ("a NUL character in a literal", '{ search(query: "ivoire\\u0000") { totalCount } }', {}, "INVALID", "query"),
+    ("a NUL character in a variable", "query ($q: String!) { search(query: $q) { totalCount } }",
+     {"q": "ivoire\x00"}, "INVALID", "query"),
+    ("a NUL character deep in an input", "mutation ($input: CreateCaseInput!) { createCase(input: $input) "
+     "{ errors { code } } }", {"input": {"title": "a", "jurisdictions": ["F\x00R"]}}, "INVALID", "input"),
 ]
 
 

@@ -290,13 +290,14 @@ def test_reads_of_another_agencys_intelligence_are_audited_once_per_owner(client
                                                             "Listing": [str(indexed.fr.pk)]}}
     [event] = exports()
     assert (event.actor_username, event.agency.code, event.purpose) == ("inv.oclaesp", "fr-oclaesp", "investigation")
-    assert event.details == {"query": "ivoire", "filters": {}, "rows": 4, "truncated": False}
+    assert event.details == {"rows": 4, "truncated": False}
+    assert event.content == {"query": "ivoire", "filters": {}}
 
 
 def test_the_export_event_records_the_filters(client: Client, indexed: World) -> None:
     table(export(client, "inv.ofb", q="ivoire", type=["listing", "case"], country="fr", **{"from": "2026-01-01"}))
     [event] = exports()
-    assert event.details["filters"] == {"types": ["case", "listing"], "countries": ["FR"],
+    assert event.content["filters"] == {"types": ["case", "listing"], "countries": ["FR"],
                                         "date_from": "2026-01-01"}
     assert not AuditEvent.objects.filter(action="intel.read").exists()  # OFB read only its own intelligence
 

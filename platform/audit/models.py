@@ -6,10 +6,14 @@ the GraphQL layer shows only to readers the policy lets see the object: an audit
 intelligence itself.
 
 Each event stores the HMAC of its own canonical content (``content_hash``) when it is written, inside the
-transaction of the change it records, so an event exists exactly when its change does. Chaining happens in a
-separate short step, :func:`audit.chain.seal`, which gives committed events a sequence number and
-``chain_hash = HMAC(previous chain_hash, seq, content_hash)``. Requests therefore never wait on one another for
-the chain: the only lock is the chain head row, held by one sealer for the length of a sealing batch.
+transaction of the change it records, so an event exists exactly when its change does; with it the database
+(a trigger) writes a one-column ``PendingSeal`` row. Events are written once and never updated. Chaining
+happens in a separate short step, :func:`audit.chain.seal`, which takes committed pending events in id order,
+appends one ``ChainLink`` per event (``chain_hash = HMAC(previous chain_hash, seq, content_hash)``) and removes
+their pending rows — six statements per batch, whatever its size. Requests therefore never wait on one another
+for the chain: the only lock is the chain head row, held by one sealer for the length of a sealing batch; and
+the pending rows are the only thing the sealer looks for, so finding them costs the same after a million events
+as after ten.
 """
 
 from __future__ import annotations
@@ -62,8 +66,6 @@ class AuditEvent(models.Model):
                     "the object, or to the actor when there is none."),
     )
     content_hash = models.CharField(max_length=64, editable=False)
-    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
-    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -109,6 +111,28 @@ class AuditEvent(models.Model):
         if self.content:
             canonical["content"] = self.content
         return canonical
+
+
+class PendingSeal(models.Model):
+    """An event committed but not yet chained: inserted with the event by a database trigger, deleted by the
+    sealer that links it."""
+
+    event = models.OneToOneField(AuditEvent, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+
+    def __str__(self) -> str:
+        return f"event #{self.event_id} waiting to be sealed"
+
+
+class ChainLink(models.Model):
+    """The chain, one append-only row per sealed event: its place and the HMAC that ties it to the previous one."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    chain_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"link {self.seq} → event #{self.event_id}"
 
 
 class ChainHead(models.Model):

@@ -17,7 +17,7 @@ from api.context import get_viewer
 from api.loaders import batched
 from api.nodes import PolicyConnectionField, PolicyObjectType
 
-from .models import AuditEvent, Outcome
+from .models import AuditEvent, ChainLink, Outcome
 
 OutcomeEnum = graphene.Enum.from_enum(Outcome)
 
@@ -76,6 +76,7 @@ class AuditEventNode(PolicyObjectType):
         description="What the object says (a URL, a digest, notes, the words searched for): only for readers who "
                     "may see the object (for an event without one, its actor); null otherwise, or when there is "
                     "none.")
+    seq = graphene.BigInt(description="Place in the hash chain; null until the event is sealed.")
     agency_id = graphene.Int()
     object_agency_id = graphene.Int()
 
@@ -83,7 +84,7 @@ class AuditEventNode(PolicyObjectType):
         name = "AuditEvent"
         model = AuditEvent
         fields = ("id", "occurred_at", "actor_username", "country", "action", "object_type", "object_id",
-                  "outcome", "mandate_id", "purpose", "request_id", "details", "seq")
+                  "outcome", "mandate_id", "purpose", "request_id", "details")
         filter_fields = {"action": ["exact", "startswith"], "outcome": ["exact"], "actor_username": ["exact"],
                          "occurred_at": ["gte", "lt"]}
         convert_choices_to_enum: list[str] = []
@@ -91,6 +92,14 @@ class AuditEventNode(PolicyObjectType):
     @staticmethod
     def resolve_content(event: AuditEvent, info: Any) -> Any:
         return _content(info).load(event)
+
+    @staticmethod
+    def resolve_seq(event: AuditEvent, info: Any) -> Any:
+        def load(event_ids: list[int]) -> list[int | None]:
+            found = dict(ChainLink.objects.filter(event_id__in=event_ids).values_list("event_id", "seq"))
+            return [found.get(pk) for pk in event_ids]
+
+        return batched(info, ("audit.seq",), load).load(event.pk)
 
 
 class Query(graphene.ObjectType):

@@ -192,6 +192,10 @@ API_TOKEN_TOUCH_SECONDS = 60  # last_used_at and the token-use audit event are w
 # --- audit -------------------------------------------------------------------------------------------------
 # The chain is an HMAC: recomputing it after tampering needs this key, which is not in the database.
 AUDIT_CHAIN_KEY = env("WILDNET_AUDIT_KEY", SECRET_KEY)
+# Milliseconds between two sealing attempts a process makes after its commits. Sealing after every commit would
+# cost every event a second transaction; what commits in between is sealed by the next attempt (of any process)
+# or the periodic task (every 10 s). 0 seals after every commit, as the tests do.
+AUDIT_SEAL_INTERVAL_MS = env_int("WILDNET_AUDIT_SEAL_INTERVAL_MS", 0 if DJANGO_ENV == "test" else 500)
 
 # --- Celery -----------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
@@ -217,7 +221,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": timedelta(seconds=30)},
-    "audit-seal": {"task": "audit.tasks.seal_audit_chain", "schedule": timedelta(seconds=60)},
+    "audit-seal": {"task": "audit.tasks.seal_audit_chain", "schedule": timedelta(seconds=10)},
     "mandates-expire": {"task": "mandates.tasks.expire_mandates", "schedule": crontab(minute="*/15")},
     "shares-tidy": {"task": "sharing.tasks.tidy_expired_shares", "schedule": crontab(minute="*/15")},
     "notice-deadlines": {"task": "compliance.tasks.process_notice_deadlines", "schedule": crontab(minute="*/5")},

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit import chain
 from audit.actions import record
-from audit.models import AppendOnlyError, AuditEvent, ChainHead
+from audit.models import AppendOnlyError, AuditEvent, ChainHead, ChainLink, PendingSeal
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,11 @@ def drop_guards() -> None:
     """What a database owner could do; the chain must still tell."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS audit_sealed_immutable")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_event_immutable")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_link_immutable")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_append_only ON audit_auditevent")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_link_append_only ON audit_chainlink")
 
 
 def test_sealed_chain_verifies() -> None:
@@ -33,7 +36,8 @@ def test_sealed_chain_verifies() -> None:
     assert chain.verify() is None
     head = ChainHead.objects.get(pk=1)
     assert head.last_seq == 5
-    assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
+    assert list(ChainLink.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
+    assert not PendingSeal.objects.exists()
 
 
 def test_model_refuses_update_and_delete() -> None:
@@ -107,6 +111,7 @@ def test_truncated_end_is_detected() -> None:
     events = make_events(3)
     drop_guards()
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_chainlink WHERE event_id = %s", [events[-1].pk])
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[-1].pk])
     broken = chain.verify()
     assert broken is not None
@@ -116,9 +121,49 @@ def test_truncated_end_is_detected() -> None:
 def test_altered_unsealed_event_is_detected() -> None:
     make_events(2)
     pending = record("test.pending", actor_username="late")
+    drop_guards()
     AuditEvent.objects.filter(pk=pending.pk).update(actor_username="someone else")
     broken = chain.verify()
     assert broken is not None and broken.event_id == pending.pk and broken.seq is None
+
+
+def test_removed_link_is_detected() -> None:
+    events = make_events(4)
+    drop_guards()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_chainlink WHERE event_id = %s", [events[1].pk])
+    broken = chain.verify()
+    assert broken is not None and "sequence 2 is missing" in broken.reason
+
+
+def test_event_kept_out_of_the_chain_is_detected() -> None:
+    """Deleting an event's pending row would keep it from ever being sealed: verification notices."""
+    make_events(2)
+    hidden = record("test.hidden", actor_username="x")
+    PendingSeal.objects.filter(event_id=hidden.pk).delete()
+    broken = chain.verify()
+    assert broken is not None and broken.event_id == hidden.pk and "neither chained" in broken.reason
+
+
+def test_database_refuses_to_change_a_link() -> None:
+    make_events(1)
+    with pytest.raises(Exception, match="append-only"), transaction.atomic():
+        ChainLink.objects.update(chain_hash="0" * 64)
+
+
+@pytest.mark.parametrize("events", [1, 100])
+def test_events_are_written_once_and_a_batch_seals_in_six_statements(events: int) -> None:
+    """Recording is one insert per event (the database adds its pending row); sealing costs the same for 1 or
+    100 events."""
+    with CaptureQueriesContext(connection) as written, transaction.atomic():
+        for i in range(events):
+            record("test.event", actor_username=f"user{i}")
+    assert [q["sql"].split()[0] for q in written.captured_queries if "audit_" in q["sql"]] == ["INSERT"] * events
+    with CaptureQueriesContext(connection) as sealing:
+        assert chain.seal(wait=True) == events
+    statements = [q["sql"] for q in sealing.captured_queries if "SAVEPOINT" not in q["sql"]]  # the test's own
+    assert len(statements) == 6, statements
+    assert chain.verify() is None
 
 
 def test_verify_audit_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,29 +5,39 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     GraphQLError,
+    GraphQLSchema,
     ListValueNode,
     NullValueNode,
     ObjectValueNode,
+    OperationType,
     StringValueNode,
     Undefined,
     ValidationRule,
     ValueNode,
     VariableNode,
+    execute,
+    get_operation_ast,
+    parse,
     specified_rules,
+    validate,
 )
 
 from access.errors import ActionError
@@ -62,28 +72,67 @@ class SchemaIntrospectionDisabled(ValidationRule):
             self.report_error(GraphQLError(f"Cannot query '{node.name.value}': introspection is disabled.", node))
 
 
-def explicit_null_rule(variables: dict[str, Any]) -> type[ValidationRule]:
-    """Refuse an explicit ``null`` for an argument that has a default (``topKeywords(size: null)``).
+@dataclass(frozen=True)
+class Binding:
+    """A variable used in an argument: the request's value is checked where the document's literals were."""
 
-    GraphQL passes such a null on instead of the default, which no resolver expects. A literal ``null`` is seen in
-    the document; a variable's only with the request's variables, hence a rule built per request.
+    argument: str
+    variable: str
+    default: str | None  # the argument's default (as JSON) when the variable is its whole value, else None
+
+
+def _literal_has_nul(node: ValueNode) -> bool:
+    if isinstance(node, StringValueNode):
+        return "\x00" in node.value
+    if isinstance(node, ListValueNode):
+        return any(_literal_has_nul(item) for item in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_literal_has_nul(item.value) for item in node.fields)
+    return False
+
+
+def _variables_in(node: ValueNode) -> list[str]:
+    if isinstance(node, VariableNode):
+        return [node.name.value]
+    if isinstance(node, ListValueNode):
+        return [name for item in node.values for name in _variables_in(item)]
+    if isinstance(node, ObjectValueNode):
+        return [name for item in node.fields for name in _variables_in(item.value)]
+    return []
+
+
+def argument_rule(bindings: list[Binding]) -> type[ValidationRule]:
+    """Refuse, in the document, an explicit ``null`` for an argument that has a default and text holding the NUL
+    character; note where variables are used, so the same checks apply to the request's values.
+
+    GraphQL passes such a null on instead of the default, which no resolver expects; no field of WildNet holds a
+    NUL, which PostgreSQL refuses in a string (a fault, were it let through) and SQLite would store.
     """
 
-    class ExplicitNullForDefault(ValidationRule):
+    class ArgumentValues(ValidationRule):
         def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
             definition = self.context.get_argument()
-            if definition is None or definition.default_value in (Undefined, None):
-                return
-            value = node.value
-            if isinstance(value, NullValueNode) or (
-                    isinstance(value, VariableNode) and value.name.value in variables
-                    and variables[value.name.value] is None):
-                self.report_error(GraphQLError(
-                    f"`{node.name.value}` cannot be null: leave it out for its default "
-                    f"({json.dumps(definition.default_value, default=str)}).", node,
-                    extensions={"code": "INVALID", "field": node.name.value}))
+            default = (None if definition is None or definition.default_value in (Undefined, None)
+                       else json.dumps(definition.default_value, default=str))
+            name = node.name.value
+            if isinstance(node.value, NullValueNode) and default is not None:
+                self.report_error(_null_error(name, default, node))
+            elif _literal_has_nul(node.value):
+                self.report_error(_nul_error(name, node))
+            bindings.extend(Binding(name, variable, default if isinstance(node.value, VariableNode) else None)
+                            for variable in _variables_in(node.value))
 
-    return ExplicitNullForDefault
+    return ArgumentValues
+
+
+def _null_error(argument: str, default: str, node: Any = None) -> GraphQLError:
+    return GraphQLError(f"`{argument}` cannot be null: leave it out for its default ({default}).", node,
+                        extensions={"code": "INVALID", "field": argument})
+
+
+def _nul_error(argument: str, node: Any = None) -> GraphQLError:
+    return GraphQLError(f"`{argument}` cannot contain the NUL character.", node,
+                        extensions={"code": "INVALID", "field": argument})
 
 
 def _has_nul(value: Any) -> bool:
@@ -96,33 +145,44 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def _literal_has_nul(node: ValueNode, variables: dict[str, Any]) -> bool:
-    if isinstance(node, StringValueNode):
-        return "\x00" in node.value
-    if isinstance(node, VariableNode):
-        return _has_nul(variables.get(node.name.value))
-    if isinstance(node, ListValueNode):
-        return any(_literal_has_nul(item, variables) for item in node.values)
-    if isinstance(node, ObjectValueNode):
-        return any(_literal_has_nul(item.value, variables) for item in node.fields)
-    return False
+def variable_errors(bindings: tuple[Binding, ...], variables: dict[str, Any]) -> list[GraphQLError]:
+    """The checks of :func:`argument_rule`, on the values the request gives its variables."""
+    errors = []
+    for binding in bindings:
+        if binding.variable not in variables:
+            continue
+        value = variables[binding.variable]
+        if value is None and binding.default is not None:
+            errors.append(_null_error(binding.argument, binding.default))
+        elif _has_nul(value):
+            errors.append(_nul_error(binding.argument))
+    return errors
 
 
-def nul_character_rule(variables: dict[str, Any]) -> type[ValidationRule]:
-    """Refuse text holding the NUL character in an argument (literal or variable).
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed and validated document, kept for the next request that sends the same text."""
 
-    No field of WildNet holds one, and PostgreSQL refuses it in a string (a fault, were it let through to a
-    query); SQLite would store it. Refusing it here answers the same typed error on every database.
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    bindings: tuple[Binding, ...]
+
+
+@lru_cache(maxsize=512)
+def prepare(schema: GraphQLSchema, query: str, limits: tuple[Any, ...]) -> Prepared:
+    """Parse and validate ``query`` once per text and set of limits (``limits`` is only the cache key).
+
+    A client sends the same few documents over and over; parsing and validating one costs milliseconds, more
+    than many resolvers. What depends on the request (its variables) is checked apart, from the bindings.
     """
-
-    class NoNulCharacter(ValidationRule):
-        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
-            if _literal_has_nul(node.value, variables):
-                self.report_error(GraphQLError(
-                    f"`{node.name.value}` cannot contain the NUL character.", node,
-                    extensions={"code": "INVALID", "field": node.name.value}))
-
-    return NoNulCharacter
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return Prepared(None, (error,), ())
+    bindings: list[Binding] = []
+    errors = validate(schema, document, (*validation_rules(), argument_rule(bindings)),
+                      graphene_settings.MAX_VALIDATION_ERRORS)
+    return Prepared(document, tuple(errors), tuple(bindings))
 
 
 def validation_rules() -> tuple[Any, ...]:
@@ -211,7 +271,6 @@ class WildnetGraphQLView(GraphQLView):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("graphiql", settings.GRAPHIQL_ENABLED)
-        kwargs.setdefault("validation_rules", validation_rules())
         super().__init__(**kwargs)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -277,16 +336,37 @@ class WildnetGraphQLView(GraphQLView):
 
     def execute_graphql_request(self, request: HttpRequest, data: Any, query: str | None, variables: Any,
                                 operation_name: str | None, show_graphiql: bool = False) -> Any:
-        """Refuse documents too large or too deeply nested to parse safely, before parsing them."""
-        if query and (len(query) > settings.GRAPHQL_MAX_QUERY_BYTES
-                      or nesting_depth(query) > MAX_NESTING):
+        """graphene-django's, with documents too large or too deeply nested refused before parsing, and parsed
+        and validated documents taken from :func:`prepare`'s cache."""
+        if not query:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        if len(query) > settings.GRAPHQL_MAX_QUERY_BYTES or nesting_depth(query) > MAX_NESTING:
             return ExecutionResult(errors=[GraphQLError(
                 f"Query too large or too deeply nested (at most {settings.GRAPHQL_MAX_QUERY_BYTES} characters "
                 f"and {MAX_NESTING} levels).")])
-        rules: tuple[Any, ...] = tuple(getattr(self, "validation_rules", None) or ())
-        given = variables if isinstance(variables, dict) else {}
-        self.validation_rules = (*rules, explicit_null_rule(given), nul_character_rule(given))
-        return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        schema = self.schema.graphql_schema
+        prepared = prepare(schema, query, (settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES,
+                                           settings.GRAPHQL_MAX_COST, settings.GRAPHQL_INTROSPECTION))
+        if prepared.document is None or prepared.errors:
+            return ExecutionResult(errors=list(prepared.errors))
+        operation = get_operation_ast(prepared.document, operation_name)
+        if request.method == "GET" and operation is not None and operation.operation != OperationType.QUERY:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseNotAllowed(
+                ["POST"], f"Can only perform a {operation.operation.value} operation from a POST request."))
+        errors = variable_errors(prepared.bindings, variables if isinstance(variables, dict) else {})
+        if errors:
+            return ExecutionResult(errors=errors)
+        try:
+            return execute(schema, prepared.document, root_value=self.get_root_value(request),
+                           context_value=self.get_context(request), variable_values=variables,
+                           operation_name=operation_name, middleware=self.get_middleware(request),
+                           execution_context_class=self.execution_context_class)
+        except Exception as error:  # a fault in a batched load surfaces here: masked by format_error
+            return ExecutionResult(errors=[error])
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:
         self._request_id = getattr(request, "request_id", "")

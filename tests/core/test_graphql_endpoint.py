@@ -170,3 +170,22 @@ def test_nesting_scan_ignores_strings_and_comments() -> None:
 
     assert nesting_depth('{ a(x: "{{{{") { b } } # {{{{') == 2
     assert nesting_depth('{ a(x: """ {{{ """) }') == 2
+
+
+def test_a_document_is_parsed_and_validated_once_and_its_variables_checked_every_time(gql: Any,
+                                                                                    demo: Any) -> None:
+    from wildnet.graphql_view import prepare
+
+    prepare.cache_clear()
+    query = "query ($size: Int) { topKeywords(size: $size) { value } }"
+    gql.login("inv.ofb")
+    gql(query, {"size": 3}, HTTP_X_WILDNET_PURPOSE="investigation")
+    gql(query, {}, HTTP_X_WILDNET_PURPOSE="investigation")
+    refused = gql.post(query, {"size": None}, HTTP_X_WILDNET_PURPOSE="investigation").json()
+    assert refused["errors"][0]["extensions"] == {"code": "INVALID", "field": "size"}
+    info = prepare.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+    with override_settings(GRAPHQL_MAX_DEPTH=2):  # other limits: validated again, and refused
+        deep = gql.post("{ agencies { edges { node { parent { code } } } } }").json()
+    assert "exceeds maximum operation depth" in deep["errors"][0]["message"]
+    assert gql("{ agencies { edges { node { parent { code } } } } }")["agencies"]["edges"]

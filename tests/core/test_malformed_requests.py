@@ -84,6 +84,17 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("a variable set to null for an argument with a default",
      "query ($size: Int) { topKeywords(size: $size) { value } }", {"size": None}, "INVALID", "size"),
     ("a bad cursor", '{ mandates(offset: 1, after: "x") { totalCount } }', {}, "INVALID", "after"),
+    ("a negative cursor (after)", '{ mandates(after: "YXJyYXljb25uZWN0aW9uOi01") { totalCount } }', {},
+     "INVALID", "after"),  # arrayconnection:-5
+    ("a negative cursor (before)", '{ officers(last: 3, before: "YXJyYXljb25uZWN0aW9uOi0xMDA=") { totalCount } }',
+     {}, "INVALID", "before"),  # arrayconnection:-100
+    ("a time UTC cannot hold, in a filter", '{ cases(createdAfter: "9999-12-31T23:00:00-10:00") { totalCount } }',
+     {}, "INVALID", None),
+    ("a time UTC cannot hold, in search filters",
+     '{ trends(groupBy: PLATFORM, filters: {dateFrom: "0001-01-01T00:00:00+14:00"}) { key } }', {}, "INVALID",
+     None),
+    ("a time UTC cannot hold, in a variable", "query ($f: SearchFiltersInput) { trends(groupBy: PLATFORM, "
+     "filters: $f) { key } }", {"f": {"dateTo": "9999-12-31T23:00:00-10:00"}}, "INVALID", None),
     ("an unknown sort key", '{ cases(orderBy: "password") { totalCount } }', {}, "INVALID", None),
     ("an id of another type in a filter", '{ search(query: "x", filters: {speciesIds: ["Q2FzZTox"]}) '
      "{ totalCount } }", {}, "NOT_FOUND", "speciesIds"),

@@ -20,6 +20,7 @@ from graphql import (
     FieldNode,
     GraphQLError,
     NullValueNode,
+    StringValueNode,
     Undefined,
     ValidationRule,
     VariableNode,
@@ -82,6 +83,42 @@ def explicit_null_rule(variables: dict[str, Any]) -> type[ValidationRule]:
     return ExplicitNullForDefault
 
 
+NUL_MESSAGE = "Text cannot contain the NUL character (U+0000)."
+
+
+class NoNulInText(ValidationRule):
+    """Refuse a string literal holding a NUL character, naming its argument (``INVALID``).
+
+    No text in WildNet has a use for it and PostgreSQL cannot store or even compare it: the first query that
+    took it as a parameter would fail with a database error. Variables are checked with the request
+    (``_holds_nul``).
+    """
+
+    argument: str | None = None
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        self.argument = node.name.value
+
+    def leave_argument(self, *_args: Any) -> None:
+        self.argument = None
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        if "\x00" in node.value:
+            field = {"field": self.argument} if self.argument else {}
+            self.report_error(GraphQLError(NUL_MESSAGE, node, extensions={"code": "INVALID", **field}))
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a variable's value (JSON: strings, lists, objects) holds a NUL character anywhere, keys included."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def validation_rules() -> tuple[Any, ...]:
     """The standard GraphQL rules (which a custom list would otherwise replace), then ours."""
     rules: list[Any] = [
@@ -89,6 +126,7 @@ def validation_rules() -> tuple[Any, ...]:
         depth_limit_rule(settings.GRAPHQL_MAX_DEPTH),
         alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
         cost_limit_rule(settings.GRAPHQL_MAX_COST),
+        NoNulInText,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         rules.append(SchemaIntrospectionDisabled)
@@ -234,12 +272,15 @@ class WildnetGraphQLView(GraphQLView):
 
     def execute_graphql_request(self, request: HttpRequest, data: Any, query: str | None, variables: Any,
                                 operation_name: str | None, show_graphiql: bool = False) -> Any:
-        """Refuse documents too large or too deeply nested to parse safely, before parsing them."""
+        """Refuse documents too large or too deeply nested to parse safely, and variables holding a NUL
+        character (``NoNulInText``), before parsing them."""
         if query and (len(query) > settings.GRAPHQL_MAX_QUERY_BYTES
                       or nesting_depth(query) > MAX_NESTING):
             return ExecutionResult(errors=[GraphQLError(
                 f"Query too large or too deeply nested (at most {settings.GRAPHQL_MAX_QUERY_BYTES} characters "
                 f"and {MAX_NESTING} levels).")])
+        if _holds_nul(variables):
+            return ExecutionResult(errors=[GraphQLError(NUL_MESSAGE, extensions={"code": "INVALID"})])
         rules: tuple[Any, ...] = tuple(getattr(self, "validation_rules", None) or ())
         self.validation_rules = (*rules, explicit_null_rule(variables if isinstance(variables, dict) else {}))
         return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)

@@ -96,6 +96,11 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("a time UTC cannot hold, in a variable", "query ($f: SearchFiltersInput) { trends(groupBy: PLATFORM, "
      "filters: $f) { key } }", {"f": {"dateTo": "9999-12-31T23:00:00-10:00"}}, "INVALID", None),
     ("an unknown sort key", '{ cases(orderBy: "password") { totalCount } }', {}, "INVALID", None),
+    ("a NUL in a string literal", '{ case(reference: "FR\\u0000") { id } }', {}, "INVALID", "reference"),
+    ("a NUL in a nested literal", '{ search(query: "x", filters: {countries: ["\\u0000"]}) { totalCount } }', {},
+     "INVALID", "filters"),
+    ("a NUL in a variable", "query ($r: String!) { case(reference: $r) { id } }", {"r": "FR\x00"}, "INVALID",
+     None),
     ("an id of another type in a filter", '{ search(query: "x", filters: {speciesIds: ["Q2FzZTox"]}) '
      "{ totalCount } }", {}, "NOT_FOUND", "speciesIds"),
 ]

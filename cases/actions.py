@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from access import policy
-from access.errors import ActionError, ErrorCode
+from access.errors import ActionError, ErrorCode, require_offset
 from access.markings import Classification, CrimeArea, HandlingCode
 from access.policy import Viewer
 from agencies.models import Agency, AgencyType
@@ -397,6 +397,7 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
     elif price is not None:
         raise ActionError(ErrorCode.REQUIRED, "A price needs its currency.", "currency")
     _choice(data.status, ListingStatus, "status")
+    require_offset(data.seen_at, "seen_at")
     seen_at = data.seen_at or timezone.now()
     if seen_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ActionError(ErrorCode.INVALID, "A listing cannot be seen in the future.", "seen_at")

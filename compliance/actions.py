@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from access import policy
-from access.errors import ActionError, ErrorCode
+from access.errors import ActionError, ErrorCode, require_offset
 from access.policy import Viewer
 from agencies.models import Agency
 from audit.actions import record
@@ -207,6 +207,7 @@ def report_outcome(viewer: Viewer, notice: TakedownNotice, item: NoticeItem, dat
         raise ActionError(ErrorCode.INVALID_STATE, "This notice was not sent.", "id")
     if data.outcome not in ItemOutcome.values or data.outcome == ItemOutcome.PENDING:
         raise ActionError(ErrorCode.INVALID, "Unknown outcome.", "outcome")
+    require_offset(data.effective_at, "effective_at")
     now = timezone.now()
     effective_at = data.effective_at or now
     assert notice.sent_at is not None

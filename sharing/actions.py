@@ -11,7 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from access import policy
-from access.errors import ActionError, ErrorCode
+from access.errors import ActionError, ErrorCode, require_offset
 from access.markings import HandlingCode, Purpose
 from access.policy import Viewer
 from agencies.models import Agency, TaskForce, TaskForceMembership
@@ -104,6 +104,7 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
         raise ActionError(ErrorCode.REQUIRED, "Say why you share this case.", "justification")
     if (data.recipient_agency is None) == (data.recipient_task_force is None):
         raise ActionError(ErrorCode.INVALID, "Share with one agency or one task force.", "recipient")
+    require_offset(data.expires_at, "expires_at")
     if data.expires_at is not None and data.expires_at <= timezone.now():
         raise ActionError(ErrorCode.INVALID, "The expiry must be in the future.", "expires_at")
     if data.can_reshare and case.handling_code != HandlingCode.H0:

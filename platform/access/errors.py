@@ -6,6 +6,7 @@ the officer. Nothing else (no exception text, SQL or stack trace) ever reaches a
 
 from __future__ import annotations
 
+import datetime
 from enum import StrEnum
 
 
@@ -49,3 +50,14 @@ class PermissionDenied(ActionError):
 
     def __init__(self, message: str = "You may not do this.", field: str | None = None) -> None:
         super().__init__(ErrorCode.PERMISSION_DENIED, message, field)
+
+
+def require_offset(moment: datetime.datetime | None, field: str) -> None:
+    """Refuse a time given without its UTC offset (``INVALID``).
+
+    GraphQL's ``DateTime`` accepts ``2026-01-01T00:00:00``, which names no instant: guessing a zone could move a
+    deadline by hours, and comparing it with an aware time raises ``TypeError``.
+    """
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise ActionError(ErrorCode.INVALID, "Give the time with its UTC offset (for example 2026-01-01T09:00Z).",
+                          field)

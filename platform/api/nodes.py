@@ -137,8 +137,12 @@ class PolicyConnectionField(DjangoFilterConnectionField):
                 raise invalid(f"`{name}` must be between 0 and {max_limit}.", name)
         if args.get("offset") is not None and args.get("before") is not None:
             raise invalid("Use either `offset` or `before`, not both.", "offset")
-        for name in ("after", "before"):  # graphene-django would add None to an offset (a TypeError)
-            if args.get(name) is not None and cursor_to_offset(args[name]) is None:
+        # graphene-django would add None to an offset (a TypeError), or slice a queryset from a negative
+        # offset (which Django refuses); this list never hands out either.
+        for name in ("after", "before"):
+            cursor = args.get(name)
+            position = None if cursor is None else cursor_to_offset(cursor)
+            if cursor is not None and (position is None or position < 0):
                 raise invalid(f"`{name}` is not a cursor of this list.", name)
         return super().connection_resolver(resolver, connection, default_manager, queryset_resolver, max_limit,
                                            enforce_first_or_last, root, info, **args)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from access import policy
-from access.errors import ActionError, ErrorCode
+from access.errors import ActionError, ErrorCode, require_offset
 from access.markings import CitesAppendix, Classification, CrimeArea, Purpose
 from access.policy import Viewer
 from agencies.models import Agency, validate_country
@@ -60,6 +60,8 @@ def _validate(data: MandateInput) -> None:
             raise ActionError(ErrorCode.INVALID, f"Unknown values: {', '.join(unknown)}.", name)
     if data.max_classification not in Classification.values:
         raise ActionError(ErrorCode.INVALID, "Unknown classification level.", "max_classification")
+    require_offset(data.valid_from, "valid_from")
+    require_offset(data.valid_until, "valid_until")
     if data.valid_until <= data.valid_from:
         raise ActionError(ErrorCode.INVALID, "The mandate must end after it starts.", "valid_until")
     if data.valid_until <= timezone.now():

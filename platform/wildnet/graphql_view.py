@@ -136,10 +136,11 @@ def _nul_error(argument: str, node: Any = None) -> GraphQLError:
 
 
 def _has_nul(value: Any) -> bool:
+    """Whether a variable's value (JSON: strings, lists, objects) holds a NUL character anywhere, keys included."""
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(item) for item in value.values())
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False
@@ -366,7 +367,7 @@ class WildnetGraphQLView(GraphQLView):
                            operation_name=operation_name, middleware=self.get_middleware(request),
                            execution_context_class=self.execution_context_class)
         except Exception as error:  # a fault in a batched load surfaces here: masked by format_error
-            return ExecutionResult(errors=[error])
+            return ExecutionResult(errors=[GraphQLError(str(error), original_error=error)])
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:
         self._request_id = getattr(request, "request_id", "")

@@ -4,6 +4,7 @@ import graphene
 
 from agencies.schema import Query as AgencyQuery
 from api.nodes import PolicyNode
+from api.scalars import restrict_datetime
 from audit.schema import Query as AuditQuery
 from cases.schema import Mutation as CaseMutation
 from cases.schema import Query as CaseQuery
@@ -33,3 +34,4 @@ class Mutation(OfficerMutation, MandateMutation, CaseMutation, EvidenceMutation,
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+restrict_datetime(schema.graphql_schema)

@@ -87,9 +87,12 @@ def decode_cursor(cursor: str) -> tuple[float, str, int] | None:
     """The sort key a cursor carries; ``None`` for a cursor that is not ours (treated as the first page)."""
     try:
         score, doc_type, doc_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return float(score), str(doc_type), int(doc_id)
+        key = float(score), str(doc_type), int(doc_id)
     except (ValueError, TypeError, binascii.Error):
         return None
+    # Its values become SQL parameters: an id beyond 64 bits or an unknown type (a NUL in it, say) would be a
+    # database error, not an empty page.
+    return key if key[1] in MODELS and 0 <= key[2] < 2**63 else None
 
 
 def identifier_entities(text: str) -> list[int]:

@@ -146,6 +146,7 @@ def test_add_listing_normalises_and_deduplicates(gql: Any, make_case: Any, speci
     ({"price": "abc"}, {"code": "INVALID", "field": "price"}),
     ({"currency": ""}, {"code": "REQUIRED", "field": "currency"}),
     ({"seenAt": "2999-01-01T00:00:00+00:00"}, {"code": "INVALID", "field": "seenAt"}),
+    ({"seenAt": "2026-01-01T00:00:00"}, {"code": "INVALID", "field": "seenAt"}),  # no UTC offset
     ({"speciesNames": ["zzqx unknown beast"]}, {"code": "UNKNOWN_SPECIES", "field": "speciesNames"}),
 ])
 def test_add_listing_bad_input_writes_nothing(gql: Any, make_case: Any, species: Any, override: dict[str, Any],

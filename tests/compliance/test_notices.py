@@ -190,3 +190,14 @@ def test_outcome_time_cannot_be_in_the_future(listings: Any) -> None:
             outcome="removed", effective_at=timezone.now() + datetime.timedelta(days=1)))
     assert excinfo.value.field == "effective_at"
     assert notice.items.get().outcome == "pending" and TakedownNotice.objects.get().status == NoticeStatus.SENT
+
+
+def test_an_outcome_time_without_its_utc_offset_is_invalid_and_changes_nothing(gql: Any, listings: Any) -> None:
+    case, items, _ = listings
+    gql.login("inv.ofb")(ISSUE, {"input": notice_input(case, items[:1])})
+    notice = TakedownNotice.objects.get()
+    out = gql.login("pf.leboncoin")(REPORT, {"input": {
+        "noticeId": to_global_id("TakedownNotice", notice.pk), "outcome": "REMOVED",
+        "itemId": to_global_id("NoticeItem", notice.items.get().pk), "effectiveAt": "2026-01-01T00:00:00"}})
+    assert out["reportNoticeOutcome"]["errors"] == [{"code": "INVALID", "field": "effectiveAt"}]
+    assert notice.items.get().outcome == "pending" and TakedownNotice.objects.get().status == NoticeStatus.SENT

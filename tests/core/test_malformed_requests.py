@@ -84,12 +84,25 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("a variable set to null for an argument with a default",
      "query ($size: Int) { topKeywords(size: $size) { value } }", {"size": None}, "INVALID", "size"),
     ("a bad cursor", '{ mandates(offset: 1, after: "x") { totalCount } }', {}, "INVALID", "after"),
+    ("a negative cursor (after)", '{ mandates(after: "YXJyYXljb25uZWN0aW9uOi01") { totalCount } }', {},
+     "INVALID", "after"),  # arrayconnection:-5
+    ("a negative cursor (before)", '{ officers(last: 3, before: "YXJyYXljb25uZWN0aW9uOi0xMDA=") { totalCount } }',
+     {}, "INVALID", "before"),  # arrayconnection:-100
+    ("a time UTC cannot hold, in a filter", '{ cases(createdAfter: "9999-12-31T23:00:00-10:00") { totalCount } }',
+     {}, "INVALID", None),
+    ("a time UTC cannot hold, in search filters",
+     '{ trends(groupBy: PLATFORM, filters: {dateFrom: "0001-01-01T00:00:00+14:00"}) { key } }', {}, "INVALID",
+     None),
+    ("a time UTC cannot hold, in a variable", "query ($f: SearchFiltersInput) { trends(groupBy: PLATFORM, "
+     "filters: $f) { key } }", {"f": {"dateTo": "9999-12-31T23:00:00-10:00"}}, "INVALID", None),
     ("an unknown sort key", '{ cases(orderBy: "password") { totalCount } }', {}, "INVALID", None),
+    ("a NUL in a string literal", '{ case(reference: "FR\\u0000") { id } }', {}, "INVALID", "reference"),
+    ("a NUL in a nested literal", '{ search(query: "x", filters: {countries: ["\\u0000"]}) { totalCount } }', {},
+     "INVALID", "filters"),
+    ("a NUL in a variable", "query ($r: String!) { case(reference: $r) { id } }", {"r": "FR\x00"}, "INVALID",
+     "reference"),
     ("an id of another type in a filter", '{ search(query: "x", filters: {speciesIds: ["Q2FzZTox"]}) '
      "{ totalCount } }", {}, "NOT_FOUND", "speciesIds"),
-    ("a NUL character in a literal", '{ search(query: "ivoire\\u0000") { totalCount } }', {}, "INVALID", "query"),
-    ("a NUL character in a variable", "query ($q: String!) { search(query: $q) { totalCount } }",
-     {"q": "ivoire\x00"}, "INVALID", "query"),
     ("a NUL character deep in an input", "mutation ($input: CreateCaseInput!) { createCase(input: $input) "
      "{ errors { code } } }", {"input": {"title": "a", "jurisdictions": ["F\x00R"]}}, "INVALID", "input"),
 ]

@@ -80,6 +80,8 @@ def test_grant_refusals_change_nothing_and_are_audited(gql: Any, demo: Any, user
     ({"legalBasis": "  "}, "legalBasis", "REQUIRED"),
     ({"crimeAreas": []}, "crimeAreas", "REQUIRED"),
     ({"validUntil": "2020-01-01T00:00:00+00:00"}, "validUntil", "INVALID"),
+    ({"validFrom": "2026-01-01T00:00:00"}, "validFrom", "INVALID"),  # no UTC offset: no instant
+    ({"validUntil": "2036-01-01T00:00:00"}, "validUntil", "INVALID"),
     ({"agencyId": to_global_id("Officer", 1)}, "agencyId", "NOT_FOUND"),
     ({"agencyId": "garbage"}, "agencyId", "NOT_FOUND"),
 ])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -51,6 +53,15 @@ def test_cursor_walks_the_pages(gql: Any, indexed: World) -> None:
     second = search(gql, "inv.ofb", q="ivoire", first=1, after=first["nextCursor"])
     assert first["totalCount"] == second["totalCount"] == 2
     assert first["hits"] != second["hits"] and second["nextCursor"] is None
+
+
+@pytest.mark.usefixtures("database_search")
+@pytest.mark.parametrize("key", [[1.0, "case", 2**70], [1.0, "case\x00", 1], [1.0, "nope", -1]],
+                         ids=["an id beyond 64 bits", "a NUL in the type", "an unknown type"])
+def test_a_cursor_whose_key_no_row_can_have_starts_again(gql: Any, indexed: World, key: list[Any]) -> None:
+    """The key's values become SQL parameters: one that no column can hold is not ours, as a foreign cursor."""
+    after = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+    assert search(gql, "inv.ofb", q="ivoire", first=1, after=after) == search(gql, "inv.ofb", q="ivoire", first=1)
 
 
 def test_other_agencies_see_nothing_and_counts_reveal_nothing(gql: Any, indexed: World) -> None:

@@ -124,6 +124,21 @@ def test_share_refusals_are_typed(share: Any, ofb_case: Any) -> None:
     assert not Share.objects.exists()
 
 
+
+def test_an_expiry_without_its_utc_offset_is_invalid_and_shares_nothing(gql: Any, ofb_case: Any) -> None:
+    share = """mutation($c: ID!, $a: ID!) { shareCase(input: {caseId: $c, agencyId: $a, justification: "Joint",
+      expiresAt: "2036-01-01T00:00:00"}) { share { id } errors { code field } } }"""
+    out = gql.login("inv.ofb")(share, {"c": to_global_id("Case", ofb_case.pk),
+                                       "a": to_global_id("Agency", Agency.objects.get(code="fr-oclaesp").pk)})
+    assert out["shareCase"] == {"share": None, "errors": [{"code": "INVALID", "field": "expiresAt"}]}
+    request = actions.request_access(viewer("inv.oclaesp"), reference=ofb_case.reference,
+                                     purpose="investigation", justification="x")
+    decide = """mutation($id: ID!) { decideAccessRequest(id: $id, approve: true, reason: "Joint work",
+      expiresAt: "2036-01-01T00:00:00") { accessRequest { status } errors { code field } } }"""
+    out = gql.login("sup.ofb")(decide, {"id": to_global_id("AccessRequest", request.pk)})
+    assert out["decideAccessRequest"] == {"accessRequest": None, "errors": [{"code": "INVALID", "field": "expiresAt"}]}
+    assert not Share.objects.exists() and AccessRequest.objects.get().status == "pending"
+
 def test_h2_share_waits_for_supervisor_approval(gql: Any, ofb_case: Any, share: Any) -> None:
     case_actions.update_case(viewer("inv.ofb"), ofb_case, 1, {"handling_code": "H2"})
     ofb_case.refresh_from_db()

@@ -45,15 +45,16 @@ class Viewer:
     """Who is asking, as the policy needs to know it: the officer, their declared purpose, and the time.
 
     ``at`` is fixed once per request so that every check of one request sees the same instant (a mandate that
-    lapses in the middle of a request lapses for the next request, consistently). ``cache`` holds what rules
-    read once per request (the agency's mandates in force), never a decision about an object.
+    lapses in the middle of a request lapses for the next request, consistently). ``cache`` holds the rules' ``Q``
+    (built once per viewer) and what rules read once per request (the agency's mandates in force), never a
+    decision about an object.
     """
 
     officer: Officer | None
     purpose: str | None = None
     at: datetime.datetime = field(default_factory=timezone.now)
     token_scopes: frozenset[str] | None = None  # None: a browser session (every scope)
-    cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def active(self) -> bool:
@@ -110,7 +111,7 @@ def condition(name: str, viewer: Viewer, **options: Any) -> Q:
     builder = _conditions.get(name)
     if builder is None or not viewer.active:
         return NOTHING
-    return builder(viewer, **options)
+    return _once(viewer, ("condition", name, *sorted(options.items())), lambda: builder(viewer, **options))
 
 
 def register_visibility(model: type[models.Model]) -> Callable[[VisibilityRule], VisibilityRule]:
@@ -138,7 +139,22 @@ def visibility_filter(viewer: Viewer, model: type[models.Model]) -> Q:
     rule = _visibility.get(model)
     if rule is None or not viewer.active:
         return NOTHING
-    return rule(viewer)
+    return _once(viewer, ("visibility", model), lambda: rule(viewer))
+
+
+def _once(viewer: Viewer, key: tuple[Any, ...], build: Callable[[], Q]) -> Q:
+    """A rule's ``Q`` for ``viewer``, built once per viewer (that is, per request).
+
+    A rule's ``Q`` holds querysets (the visible cases, the shares in force…) that Django builds filter by filter;
+    a page of a case with its listings, claims and reports asks for the same few rules dozens of times, and
+    building them again each time was most of the request's CPU. The ``Q`` is a rule, not a decision: its
+    subqueries run in the database with each query, against the data as it is then; what a rule reads in Python
+    (the mandates in force) is read once per viewer already, as the request's instant ``at`` is.
+    """
+    cached = viewer.cache.get(key)
+    if cached is None:
+        cached = viewer.cache[key] = build()
+    return cached
 
 
 def visible(viewer: Viewer, queryset: models.QuerySet[M]) -> models.QuerySet[M]:

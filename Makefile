@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := platform:.
 
-.PHONY: run test lint typecheck schema install bench bench-search clean services elasticsearch elasticsearch-stop
+.PHONY: run test lint typecheck schema install bench bench-search bench-graphql bench-load clean services elasticsearch elasticsearch-stop
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "WildNet needs Python 3.11 or newer")'
@@ -77,3 +77,15 @@ bench: $(STAMP)
 SEARCH_BENCH_LISTINGS ?= 1000000
 bench-search: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_search.py $(SEARCH_BENCH_LISTINGS) --reset
+
+## The GraphQL benchmarks of issue 18 need PostgreSQL (make services); each drops and recreates the database
+## below (its name must start with wildnet_bench) with the demo world and 2,000 cases x 10 listings, in about a
+## minute. bench-graphql: the 100-case page against raw SQL, detail, list and search in process, and a cProfile
+## of the page; bench-load: the case detail through gunicorn at 1, 8 and 32 clients (20 s each).
+GRAPHQL_BENCH_DATABASE ?= postgres://postgres@127.0.0.1:5432/wildnet_bench_gql
+LOAD_BENCH_ARGS ?= --duration 20 --workers 4 --threads 1
+bench-graphql: $(STAMP)
+	DATABASE_URL=$(GRAPHQL_BENCH_DATABASE) $(BIN)/python tests/benchmarks/bench_graphql.py --profile
+
+bench-load: $(STAMP)
+	DATABASE_URL=$(GRAPHQL_BENCH_DATABASE) $(BIN)/python tests/benchmarks/bench_load.py $(LOAD_BENCH_ARGS)

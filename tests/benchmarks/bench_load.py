@@ -1,0 +1,250 @@
+"""Load benchmark of the case detail through gunicorn (issue 18 "Speed"). Not a test: run with `make bench-load`.
+
+The issue measured 48 requests/s and a p99 of 1.3 s for the case detail at 32 concurrent clients, and asks for
+at least 250 requests/s with a p99 within 150 ms. On the data of bench_graphql.py (a fresh PostgreSQL database
+named by DATABASE_URL, default ``wildnet_bench_gql``: the demo world plus 2,000 cases of fr-ofb with 10 listings
+each, their claims and reports) this script
+
+* issues an API token to inv.ofb (scope read) and starts gunicorn serving ``wildnet.wsgi`` on a free port of
+  127.0.0.1 with the production image's flags (gthread workers, keep-alive, max-requests), the number of
+  workers and threads given on the command line;
+* from a separate process (so that it does not share the server's interpreter), sends the case-detail query of
+  bench_graphql.py (``node(id)`` of one case with its listings, claims and reports) as ``POST /graphql/`` with
+  ``Authorization: Bearer`` and ``X-WildNet-Purpose: investigation``, from 1, 8 and 32 client threads each
+  holding one keep-alive connection and sending the next request as soon as the last answer is read, for a fixed
+  duration per level after a warm-up;
+* checks every answer (status 200, no errors, the case with its 10 listings, claims and reports) and reports
+  throughput, latency percentiles, and the CPU the load generator, the gunicorn processes and the whole machine
+  used, so that a generator or a machine at its limit shows in the figures.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wildnet_bench_gql .venv/bin/python \\
+        tests/benchmarks/bench_load.py --duration 20 --workers 4 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench_graphql import DEFAULT_DATABASE, DETAIL, LISTINGS_PER_CASE, PURPOSE, VIEWER, setup_world
+
+REPO = Path(__file__).resolve().parents[2]
+TARGET_CLIENTS, TARGET_RATE, TARGET_P99 = 32, 250.0, 150.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
+    """gunicorn with the production image's flags (deploy/Dockerfile) but no access log, ready to serve."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "platform"), str(REPO)])}
+    command = [sys.executable, "-m", "gunicorn", "wildnet.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+               "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "1000",
+               "--max-requests-jitter", "100", "--worker-tmp-dir", "/dev/shm", "--log-level", "warning"]
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit(f"gunicorn did not answer /healthz within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and its living children (gunicorn's master and workers)."""
+    total = 0.0
+    pids = [pid]
+    with contextlib.suppress(OSError):  # the server has exited: its own figure is all there is
+        pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values) - idle) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
+
+
+def generate(port: int, token: str, body: bytes, expected: dict[str, Any], clients: int, duration: float,
+             results: Any) -> None:
+    """The load generator (runs in its own process): ``clients`` threads, one keep-alive connection each."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
+               "X-WildNet-Purpose": PURPOSE}
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    failures: list[str] = []
+    start_line = threading.Barrier(clients + 1)
+    deadline = 0.0
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = latencies[index]
+        start_line.wait()
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            connection.request("POST", "/graphql/", body, headers)
+            response = connection.getresponse()
+            payload = response.read()
+            mine.append(time.perf_counter() - started)
+            problem = check(response.status, payload, expected)
+            if problem:
+                failures.append(problem)
+                if response.will_close:
+                    connection.close()
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    deadline = started + duration
+    start_line.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    results.put({"latencies": [value for mine in latencies for value in mine], "failures": failures,
+                 "elapsed": elapsed, "cpu": time.process_time() - cpu_started})
+
+
+def check(status: int, payload: bytes, expected: dict[str, Any]) -> str:
+    """What is wrong with one answer, or ``""``: the load must never be measured on error responses."""
+    if status != 200:
+        return f"status {status}: {payload[:200]!r}"
+    try:
+        node = json.loads(payload)["data"]["node"]
+        shape = (node["reference"], len(node["listings"]), len(node["entityLinks"]), len(node["reports"]))
+    except (ValueError, KeyError, TypeError):
+        return f"unexpected body: {payload[:300]!r}"
+    wanted = (expected["reference"], LISTINGS_PER_CASE, expected["claims"], expected["reports"])
+    return "" if shape == wanted else f"unexpected case {shape}, expected {wanted}"
+
+
+def run_level(context: Any, server: subprocess.Popen[bytes], port: int, token: str, body: bytes,
+              expected: dict[str, Any], clients: int, duration: float) -> dict[str, Any]:
+    """One level of concurrency: the generator's figures with the server's and the machine's CPU meanwhile."""
+    results = context.Queue()
+    generator = context.Process(target=generate, args=(port, token, body, expected, clients, duration, results))
+    server_before, machine_before = process_tree_cpu(server.pid), machine_cpu()
+    generator.start()
+    outcome = results.get(timeout=duration + 120)
+    generator.join()
+    server_cpu = process_tree_cpu(server.pid) - server_before
+    busy, total = (after - before for after, before in zip(machine_cpu(), machine_before, strict=True))
+    outcome.update(clients=clients, server_cpu=server_cpu, machine_busy=busy / total if total else 0.0)
+    return outcome
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=20.0, help="Seconds of load per level.")
+    parser.add_argument("--warm-up", type=float, default=5.0, help="Seconds of untimed load first.")
+    parser.add_argument("--clients", default="1,8,32", help="Levels of concurrency, comma-separated.")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
+    parser.add_argument("--threads", type=int, default=1, help="Threads per gunicorn worker (gthread).")
+    args = parser.parse_args()
+    levels = [int(level) for level in args.clients.split(",")]
+    world = setup_world(DEFAULT_DATABASE)
+
+    from django.db import connection
+    from graphql_relay import to_global_id
+
+    from cases.models import Case
+    from officers.actions import issue_token
+    from officers.models import Officer
+
+    case = Case.objects.get(pk=world["case_ids"][len(world["case_ids"]) // 2])
+    expected = {"reference": case.reference, "claims": case.entity_links.count(), "reports": case.reports.count()}
+    _, token = issue_token(Officer.objects.get(username=VIEWER), name="bench_load", scopes=["read"])
+    body = json.dumps({"query": DETAIL, "variables": {"id": to_global_id("Case", case.pk)}}).encode()
+    connection.close()
+
+    port = free_port()
+    log = Path(tempfile.mkdtemp(prefix="wildnet-bench-load-")) / "gunicorn.log"
+    server = start_gunicorn(port, args.workers, args.threads, log)
+    context = multiprocessing.get_context("spawn")
+    try:
+        warm = run_level(context, server, port, token, body, expected, max(levels), args.warm_up)
+        assert not warm["failures"], warm["failures"][:5]
+        outcomes = [run_level(context, server, port, token, body, expected, clients, args.duration)
+                    for clients in levels]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    report(outcomes, args, log)
+
+
+def report(outcomes: list[dict[str, Any]], args: argparse.Namespace, log: Path) -> None:
+    print(f"gunicorn wildnet.wsgi: {args.workers} gthread workers x {args.threads} threads, keep-alive; "
+          f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
+    print(f"request: case detail (node(id) + 10 listings, claims, reports) as {VIEWER}, API token, purpose "
+          f"{PURPOSE}; {args.duration:.0f} s per level after {args.warm_up:.0f} s of warm-up")
+    print()
+    print("| clients | requests | req/s | p50 | p95 | p99 | max | failed | generator CPU | gunicorn CPU | "
+          "machine busy |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for outcome in outcomes:
+        ordered = sorted(outcome["latencies"])
+        elapsed = outcome["elapsed"]
+        print(f"| {outcome['clients']} | {len(ordered):,} | {len(ordered) / elapsed:.1f} | "
+              f"{percentile(ordered, 0.50):.1f} ms | {percentile(ordered, 0.95):.1f} ms | "
+              f"{percentile(ordered, 0.99):.1f} ms | {ordered[-1] * 1000:.1f} ms | {len(outcome['failures'])} | "
+              f"{outcome['cpu'] / elapsed:.0%} of a core | {outcome['server_cpu'] / elapsed:.0%} of a core | "
+              f"{outcome['machine_busy']:.0%} |")
+        if ordered:
+            outcome["rate"], outcome["p99"] = len(ordered) / elapsed, percentile(ordered, 0.99)
+    failures = [problem for outcome in outcomes for problem in outcome["failures"]]
+    for problem in sorted(set(failures))[:5]:
+        print(f"failed: {problem}")
+    top = next((o for o in outcomes if o["clients"] == TARGET_CLIENTS and "rate" in o), None)
+    if top is not None:
+        met = top["rate"] >= TARGET_RATE and top["p99"] <= TARGET_P99 and not top["failures"]
+        print()
+        print(f"target at {TARGET_CLIENTS} clients: >= {TARGET_RATE:.0f} req/s and p99 <= {TARGET_P99:.0f} ms -> "
+              f"{top['rate']:.1f} req/s, p99 {top['p99']:.1f} ms: {'met' if met else 'NOT met'}")
+    errors = [line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
+    if errors:
+        print(f"gunicorn log ({log}) holds {len(errors)} error lines")
+    if failures:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from api.context import viewer_for_request
-from api.reads import Reads, register_recorder
+from api.reads import Reads, Writer, register_recorder
 from audit.actions import record
 from cases.models import Case
 
@@ -22,7 +22,7 @@ MAX_IDS = 50
 
 
 @register_recorder
-def record_foreign_reads(request: Any, reads: Reads) -> None:
+def record_foreign_reads(request: Any, reads: Reads) -> Writer | None:
     """One event per owning agency per request, listing the cases and objects read.
 
     Grouping keeps the cost of auditing a page of 100 shared cases at one insert per owning agency rather
@@ -31,19 +31,23 @@ def record_foreign_reads(request: Any, reads: Reads) -> None:
     """
     viewer = viewer_for_request(request)
     if not viewer.active:
-        return
+        return None
     owners = dict(Case.objects.filter(pk__in=set(reads))
                   .exclude(owner_agency_id=viewer.agency_id).values_list("pk", "owner_agency_id"))
     if not owners:
-        return  # only the agency's own intelligence was read
+        return None  # only the agency's own intelligence was read
     mandates = [m.pk for m in in_force_mandates(viewer) if viewer.purpose in m.purposes]
     grouped: dict[int, dict[str, dict[str, list[str]]]] = defaultdict(dict)
     for case_id, objects in sorted(reads.items()):
         if case_id in owners:
             grouped[owners[case_id]][str(case_id)] = {label: sorted(ids)[:MAX_IDS]
                                                       for label, ids in sorted(objects.items())}
-    for owner, cases in sorted(grouped.items()):
-        record("intel.read", actor=viewer.officer, object_type="cases.case",
-               object_id=next(iter(cases)) if len(cases) == 1 else "", object_agency_id=owner,
-               mandate_id=mandates[0] if mandates else None, purpose=viewer.purpose or "",
-               details={"cases": dict(list(cases.items())[:MAX_IDS]), "mandates": mandates})
+
+    def write() -> None:
+        for owner, cases in sorted(grouped.items()):
+            record("intel.read", actor=viewer.officer, object_type="cases.case",
+                   object_id=next(iter(cases)) if len(cases) == 1 else "", object_agency_id=owner,
+                   mandate_id=mandates[0] if mandates else None, purpose=viewer.purpose or "",
+                   details={"cases": dict(list(cases.items())[:MAX_IDS]), "mandates": mandates})
+
+    return write

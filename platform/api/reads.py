@@ -16,7 +16,10 @@ from django.db import transaction
 
 #: case id → object type → ids.
 Reads = dict[int, dict[str, set[str]]]
-Recorder = Callable[[Any, Reads], None]
+#: Given a request and its reads, what to write (a callable run inside the flush's transaction), or None when
+#: there is nothing to record — deciding reads the database, writing happens only when there is something.
+Writer = Callable[[], None]
+Recorder = Callable[[Any, Reads], Writer | None]
 _recorders: list[Recorder] = []
 
 
@@ -38,14 +41,17 @@ def note(request: Any, case_id: int | None, label: str, pk: Any) -> None:
 def flush(request: Any) -> None:
     """Hand the request's reads to the recorders (the sharing app audits those of other agencies' cases).
 
-    Called before the response leaves (the GraphQL view's ``get_response``, the export before its first byte),
-    in one transaction: the request's read events are written all or none, and if writing them fails the
-    caller fails too, so intelligence never leaves unaudited.
+    Called before the response leaves (the GraphQL view's ``get_response``, the export before its first byte).
+    The recorders' writes run in one transaction: the request's read events are written all or none, and if
+    writing them fails the caller fails too, so intelligence never leaves unaudited. A request that read only
+    its own agency's intelligence has nothing to write and opens no transaction.
     """
     reads = getattr(request, "_wildnet_reads", None)
     if not reads:
         return
     request._wildnet_reads = None
-    with transaction.atomic(savepoint=False):  # inside a caller's transaction, that transaction is the unit
-        for recorder in _recorders:
-            recorder(request, reads)
+    writers = [writer for writer in (recorder(request, reads) for recorder in _recorders) if writer is not None]
+    if writers:
+        with transaction.atomic(savepoint=False):  # inside a caller's transaction, that transaction is the unit
+            for write in writers:
+                write()

@@ -276,9 +276,12 @@ def test_shared_intelligence_never_leaves_unaudited(client: Any, ofb_case: Any, 
     partial set of events remains."""
     share(ofb_case)
 
-    def failing(request: Any, reads: Any) -> None:
-        AuditEvent.objects.create(action="intel.read", actor_username="partial", outcome=Outcome.ALLOWED)
-        raise OSError("audit storage unavailable")
+    def failing(request: Any, reads: Any) -> Any:
+        def write() -> None:
+            AuditEvent.objects.create(action="intel.read", actor_username="partial", outcome=Outcome.ALLOWED)
+            raise OSError("audit storage unavailable")
+
+        return write
 
     monkeypatch.setattr(api_reads, "_recorders", [*api_reads._recorders, failing])
     client.force_login(Officer.objects.get(username="inv.oclaesp"))

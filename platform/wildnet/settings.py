@@ -215,8 +215,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+#: The periodic drain bounds how long a message waits when its kick was lost (broker down or read-only).
+OUTBOX_DRAIN_SECONDS = env_int("WILDNET_OUTBOX_DRAIN_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
-    "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": timedelta(seconds=30)},
+    "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": timedelta(seconds=OUTBOX_DRAIN_SECONDS)},
     "audit-seal": {"task": "audit.tasks.seal_audit_chain", "schedule": timedelta(seconds=60)},
     "mandates-expire": {"task": "mandates.tasks.expire_mandates", "schedule": crontab(minute="*/15")},
     "shares-tidy": {"task": "sharing.tasks.tidy_expired_shares", "schedule": crontab(minute="*/15")},

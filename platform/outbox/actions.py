@@ -24,6 +24,19 @@ class UnknownTopic(LookupError):
     pass
 
 
+class PartialDelivery(Exception):
+    """Raised by a handler that delivered part of a message: ``remaining`` is the payload still to deliver.
+
+    The row keeps only what remains and is retried like a failure, so the part already delivered is never
+    delivered again (a mail server that refuses one recipient for a while must not make the others receive the
+    notice twice).
+    """
+
+    def __init__(self, remaining: dict[str, Any], cause: str) -> None:
+        super().__init__(cause)
+        self.remaining = remaining
+
+
 def handler(topic: str) -> Callable[[Handler], Handler]:
     """Register the function that delivers messages of ``topic``. It must be idempotent: delivery is
     at-least-once (a worker killed after delivering and before marking the row done delivers again)."""
@@ -94,6 +107,8 @@ def _deliver(message: OutboxMessage) -> None:
         logger.warning("outbox: %s #%s failed (attempt %s): %s", message.topic, message.pk, message.attempts,
                        type(exc).__name__)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if isinstance(exc, PartialDelivery):
+            message.payload = exc.remaining
         if message.attempts >= MAX_ATTEMPTS:
             message.status = MessageStatus.DEAD
         else:
@@ -102,7 +117,7 @@ def _deliver(message: OutboxMessage) -> None:
         message.status = MessageStatus.DONE
         message.processed_at = timezone.now()
         message.last_error = ""
-    message.save(update_fields=["attempts", "status", "available_at", "processed_at", "last_error"])
+    message.save(update_fields=["attempts", "status", "available_at", "processed_at", "last_error", "payload"])
 
 
 def retry_dead(ids: list[int] | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import os
 import unicodedata
 from typing import Any
@@ -27,6 +28,8 @@ from access.policy import Viewer
 from audit.actions import record
 
 from .models import CaptureMethod, Case, CustodyAction, CustodyEvent, Evidence, Listing
+
+logger = logging.getLogger(__name__)
 
 #: What content-type detection looks at: enough for every signature that sits near the start of a file.
 HEAD_BYTES = 64 * 1024
@@ -127,7 +130,7 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
                         capture_method=capture_method, captured_by=viewer.officer, captured_at=captured_at,
                         description=description.strip())
     stream = _DigestingFile(upload)
-    evidence.file.save(evidence.original_name, stream, save=False)
+    _store(evidence, stream)
     try:
         if not stream.in_order or stream.bytes_read != upload.size:
             raise OSError("The storage did not read the upload once and in order; its hash would be wrong.")
@@ -144,6 +147,28 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
         evidence.file.delete(save=False)
         raise
     return evidence
+
+
+def _store(evidence: Evidence, stream: _DigestingFile) -> None:
+    """Write the file under its new random name, or raise ``STORAGE_UNAVAILABLE`` leaving nothing behind.
+
+    A storage that is full or read-only fails in the middle of the write, and Django's ``FileSystemStorage``
+    leaves the part it wrote (an orphan file nobody would ever delete). The name is chosen here, before the
+    write, so that the part can be removed: it is random (``evidence_path``), hence nobody else's file.
+    """
+    field, storage = evidence.file.field, evidence.file.storage
+    name = field.generate_filename(evidence, evidence.original_name)
+    try:
+        evidence.file.name = storage.save(name, stream, max_length=field.max_length)
+    except Exception as exc:
+        logger.warning("evidence: the storage refused %s (%s: %s)", name, type(exc).__name__, exc)
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+        except Exception:  # still failing: nothing more can be done now, and the error below says so
+            logger.warning("evidence: could not remove the partial file %s", name)
+        raise ActionError(ErrorCode.STORAGE_UNAVAILABLE, "The evidence storage cannot take the file now (full or "
+                          "unavailable); nothing was stored. Try again later.", "file") from exc
 
 
 def record_custody_event(viewer: Viewer, evidence: Evidence, action: str, *, from_holder: str = "",
@@ -208,3 +233,4 @@ def verify(evidence: Evidence) -> bool:
         evidence=evidence, action=CustodyAction.VERIFIED if intact else CustodyAction.VERIFICATION_FAILED,
         sha256=observed, note=note)
     return intact
+

@@ -223,6 +223,7 @@ CELERY_BEAT_SCHEDULE = {
     "mandates-expire": {"task": "mandates.tasks.expire_mandates", "schedule": crontab(minute="*/15")},
     "shares-tidy": {"task": "sharing.tasks.tidy_expired_shares", "schedule": crontab(minute="*/15")},
     "notice-deadlines": {"task": "compliance.tasks.process_notice_deadlines", "schedule": crontab(minute="*/5")},
+    "evidence-orphans": {"task": "cases.tasks.sweep_orphan_evidence", "schedule": crontab(minute=17, hour=3)},
 }
 
 # --- search -------------------------------------------------------------------------------------------------

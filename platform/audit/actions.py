@@ -58,7 +58,7 @@ def record(
     )
     event.content_hash = chain.content_hash(event)
     event.save()
-    transaction.on_commit(_seal_quietly)
+    transaction.on_commit(_seal_quietly, robust=True)  # a failed seal must not fail a change already committed
     return event
 
 

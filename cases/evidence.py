@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import os
 import unicodedata
 from typing import Any
@@ -28,11 +29,18 @@ from audit.actions import record
 
 from .models import CaptureMethod, Case, CustodyAction, CustodyEvent, Evidence, Listing
 
+logger = logging.getLogger(__name__)
+
 #: What content-type detection looks at: enough for every signature that sits near the start of a file.
 HEAD_BYTES = 64 * 1024
 UNKNOWN_TYPE = "application/octet-stream"
 #: Clocks of the capturing device and the server disagree a little; more than this is a wrong date.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+#: How old a file with no evidence row must be before the orphan sweep deletes it: far longer than any upload
+#: takes between writing its file and committing its row, so a file being attached is never taken for an orphan.
+ORPHAN_GRACE = datetime.timedelta(hours=24)
+#: The folder of the storage that holds evidence files (``models.evidence.evidence_path``).
+EVIDENCE_FOLDER = "evidence"
 #: The custody actions an officer declares. Captures, accesses and integrity checks are recorded by the
 #: system as they happen, so nobody can claim one that did not.
 DECLARED_ACTIONS = frozenset({CustodyAction.TRANSFERRED, CustodyAction.SEALED, CustodyAction.EXPORTED})
@@ -127,7 +135,7 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
                         capture_method=capture_method, captured_by=viewer.officer, captured_at=captured_at,
                         description=description.strip())
     stream = _DigestingFile(upload)
-    evidence.file.save(evidence.original_name, stream, save=False)
+    _store(evidence, stream)
     try:
         if not stream.in_order or stream.bytes_read != upload.size:
             raise OSError("The storage did not read the upload once and in order; its hash would be wrong.")
@@ -144,6 +152,29 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
         evidence.file.delete(save=False)
         raise
     return evidence
+
+
+def _store(evidence: Evidence, stream: _DigestingFile) -> None:
+    """Write the file under its new random name, or raise ``STORAGE_UNAVAILABLE`` leaving nothing behind.
+
+    A storage that is full or read-only fails in the middle of the write, and Django's ``FileSystemStorage``
+    leaves the part it wrote (an orphan file nobody would ever delete). The name is chosen here, before the
+    write, so that the part can be removed: it is random (``evidence_path``), hence nobody else's file. If even
+    the removal fails, the orphan sweep (``sweep_orphan_files``) deletes it later.
+    """
+    field, storage = evidence.file.field, evidence.file.storage
+    name = field.generate_filename(evidence, evidence.original_name)
+    try:
+        evidence.file.name = storage.save(name, stream, max_length=field.max_length)
+    except Exception as exc:
+        logger.warning("evidence: the storage refused %s (%s: %s)", name, type(exc).__name__, exc)
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+        except Exception:  # still failing: the sweep will remove the part once the storage is back
+            logger.warning("evidence: could not remove the partial file %s; the orphan sweep will", name)
+        raise ActionError(ErrorCode.STORAGE_UNAVAILABLE, "The evidence storage cannot take the file now (full or "
+                          "unavailable); nothing was stored. Try again later.", "file") from exc
 
 
 def record_custody_event(viewer: Viewer, evidence: Evidence, action: str, *, from_holder: str = "",
@@ -208,3 +239,46 @@ def verify(evidence: Evidence) -> bool:
         evidence=evidence, action=CustodyAction.VERIFIED if intact else CustodyAction.VERIFICATION_FAILED,
         sha256=observed, note=note)
     return intact
+
+
+def orphan_files(grace: datetime.timedelta = ORPHAN_GRACE, now: datetime.datetime | None = None) -> list[str]:
+    """Files of the evidence storage that no evidence row refers to, last written more than ``grace`` ago.
+
+    They come from an upload whose process died between writing the file and committing its row, or whose
+    partial file could not be removed when the storage failed. Listing goes through the storage API, so it works
+    for any Django storage backend that can list folders.
+    """
+    storage = Evidence._meta.get_field("file").storage
+    cutoff = (now or timezone.now()) - grace
+    if not storage.exists(EVIDENCE_FOLDER):
+        return []
+    found: list[str] = []
+    folders, files = storage.listdir(EVIDENCE_FOLDER)
+    candidates = [f"{EVIDENCE_FOLDER}/{name}" for name in files]
+    for folder in folders:
+        candidates += [f"{EVIDENCE_FOLDER}/{folder}/{name}"
+                       for name in storage.listdir(f"{EVIDENCE_FOLDER}/{folder}")[1]]
+    old = [name for name in candidates if storage.get_modified_time(name) < cutoff]
+    for start in range(0, len(old), 500):
+        batch = old[start:start + 500]
+        known = set(Evidence.objects.filter(file__in=batch).values_list("file", flat=True))
+        found += [name for name in batch if name not in known]
+    return sorted(found)
+
+
+def sweep_orphan_files(grace: datetime.timedelta = ORPHAN_GRACE, now: datetime.datetime | None = None) -> list[str]:
+    """Delete the ``orphan_files`` and audit each deletion; returns the names deleted.
+
+    Each file is deleted inside the transaction of its audit event, so a deletion that fails leaves both the
+    file and no event, and is retried at the next sweep.
+    """
+    storage = Evidence._meta.get_field("file").storage
+    deleted: list[str] = []
+    for name in orphan_files(grace, now):
+        with transaction.atomic():
+            record("evidence.orphan_deleted", actor_username="system", object_type="storage.file", object_id=name,
+                   details={"name": name, "size": storage.size(name),
+                            "modified_at": storage.get_modified_time(name).isoformat()})
+            storage.delete(name)
+        deleted.append(name)
+    return deleted

@@ -66,7 +66,9 @@ def record(
     )
     event.content_hash = chain.content_hash(event)
     event.save()  # the database adds its PendingSeal row (a trigger, migration 0005)
-    transaction.on_commit(_seal_quietly)
+    connection = transaction.get_connection()
+    if not any(func is _seal_quietly for _, func, _ in connection.run_on_commit):  # once per transaction
+        transaction.on_commit(_seal_quietly, robust=True)  # a failed seal must not fail a committed change
     return event
 
 

@@ -47,6 +47,7 @@ from api.origin import cross_site, refusal
 from api.upload import multipart_operations
 
 from .graphql_limits import alias_limit_rule, cost_limit_rule, depth_limit_rule, nesting_depth
+from .views import database_unavailable, unavailable_error
 
 logger = logging.getLogger("wildnet.graphql")
 
@@ -328,6 +329,10 @@ class WildnetGraphQLView(GraphQLView):
             if not settings.GRAPHQL_INTROSPECTION:
                 formatted["message"] = _SUGGESTION.sub("", formatted["message"])
             return formatted
+        if database_unavailable(original):  # an outage, not a bug: typed, and the answer is a 503
+            self._unavailable = True
+            logger.warning("GraphQL request %s met a database outage: %s", request_id, original)
+            return {**unavailable_error(request_id), "path": getattr(error, "path", None)}
         logger.error("GraphQL fault (request %s)", request_id, exc_info=original or error)
         formatted = {"message": f"Internal error. Quote request id {request_id} to support.",
                      "extensions": {"code": "INTERNAL_ERROR", "requestId": request_id}}
@@ -371,7 +376,9 @@ class WildnetGraphQLView(GraphQLView):
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:
         self._request_id = getattr(request, "request_id", "")
+        self._unavailable = False
         try:
-            return super().get_response(request, data, show_graphiql)
+            result, status = super().get_response(request, data, show_graphiql)
         finally:
             reads.flush(request)
+        return result, 503 if self._unavailable else status

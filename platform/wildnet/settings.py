@@ -118,7 +118,10 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'wildnet.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+# Health checks: a persistent connection (DATABASE_CONN_MAX_AGE) is tested before a request reuses it, or after a
+# database restart every request thread would fail once on its dead connection before reconnecting.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+                                              conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the Celery worker read while the web server writes; the busy timeout absorbs short write locks.
@@ -219,12 +222,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+#: The periodic drain bounds how long a message waits when its kick was lost (broker down or read-only).
+OUTBOX_DRAIN_SECONDS = env_int("WILDNET_OUTBOX_DRAIN_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
-    "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": timedelta(seconds=30)},
+    "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": timedelta(seconds=OUTBOX_DRAIN_SECONDS)},
     "audit-seal": {"task": "audit.tasks.seal_audit_chain", "schedule": timedelta(seconds=10)},
     "mandates-expire": {"task": "mandates.tasks.expire_mandates", "schedule": crontab(minute="*/15")},
     "shares-tidy": {"task": "sharing.tasks.tidy_expired_shares", "schedule": crontab(minute="*/15")},
     "notice-deadlines": {"task": "compliance.tasks.process_notice_deadlines", "schedule": crontab(minute="*/5")},
+    "evidence-orphans": {"task": "cases.tasks.sweep_orphan_evidence", "schedule": crontab(minute=17, hour=3)},
 }
 
 # --- search -------------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 from .graphql_view import WildnetGraphQLView
 from .views import healthz
 
+handler500 = "wildnet.views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="graphql"), name="home"),
     path("graphql/", WildnetGraphQLView.as_view(), name="graphql"),

@@ -82,6 +82,9 @@ def parse_export(params: QueryDict) -> SearchQuery:
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
         raise ActionError(ErrorCode.INVALID, f"Unknown parameter; use {', '.join(PARAMETERS)}.", unknown[0])
+    for name, values in params.lists():
+        if any("\x00" in value for value in values):  # PostgreSQL refuses it in a parameter: a fault, not a search
+            raise ActionError(ErrorCode.INVALID, f"{name} cannot contain the NUL character.", name)
     text = params.get("q", "")
     if len(text) > MAX_TEXT:
         raise ActionError(ErrorCode.INVALID, f"Search at most {MAX_TEXT} characters.", "q")

@@ -262,6 +262,8 @@ def test_a_formula_start_is_quoted_in_every_column(start: str) -> None:
     ({"agency": "x" * 33}, "agency"),
     ({"q": "x" * 501}, "q"),
     ({"platfrom": "pf-leboncoin"}, "platfrom"),  # a misspelt filter would export too much
+    ({"q": "ivoire\x00"}, "q"),  # PostgreSQL cannot take it as a parameter
+    ({"country": "F\x00"}, "country"),
 ])
 def test_bad_input_is_a_typed_400_and_nothing_is_audited(client: Client, indexed: World, params: dict[str, str],
                                                          field: str) -> None:

@@ -157,6 +157,10 @@ class CaseNode(PolicyObjectType):
     def read_scope(cls, obj: Any) -> int | None:
         return obj.pk
 
+    @classmethod
+    def read_owner(cls, obj: Any) -> int | None:
+        return obj.owner_agency_id
+
     @staticmethod
     def resolve_redacted_groups(case: Case, info: Any) -> Any:
         return redactions(info).load(case.pk)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from api.context import viewer_for_request
-from api.reads import Reads, Writer, register_recorder
+from api.reads import Reads, Writer, known_owners, register_recorder
 from audit.actions import record
 from cases.models import Case
 
@@ -32,8 +32,13 @@ def record_foreign_reads(request: Any, reads: Reads) -> Writer | None:
     viewer = viewer_for_request(request)
     if not viewer.active:
         return None
-    owners = dict(Case.objects.filter(pk__in=set(reads))
-                  .exclude(owner_agency_id=viewer.agency_id).values_list("pk", "owner_agency_id"))
+    known = known_owners(request)
+    if known.keys() >= reads.keys():  # every case read was completed itself: no need to ask the database
+        owners = {case_id: owner for case_id, owner in known.items()
+                  if case_id in reads and owner != viewer.agency_id}
+    else:
+        owners = dict(Case.objects.filter(pk__in=set(reads))
+                      .exclude(owner_agency_id=viewer.agency_id).values_list("pk", "owner_agency_id"))
     if not owners:
         return None  # only the agency's own intelligence was read
     mandates = [m.pk for m in in_force_mandates(viewer) if viewer.purpose in m.purposes]

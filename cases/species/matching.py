@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max
+from django.db import connection
 from rapidfuzz import fuzz, process
 
 from cases.models import Species, SpeciesName
@@ -129,9 +129,14 @@ _cache: dict[str, tuple[Fingerprint, SpeciesIndex]] = {}
 
 
 def _fingerprint() -> Fingerprint:
-    species = Species.objects.aggregate(count=Count("id"), latest=Max("updated_at"))
-    names = SpeciesName.objects.aggregate(count=Count("id"), latest=Max("updated_at"))
-    return species["count"], species["latest"], names["count"], names["latest"]
+    """Row counts and latest ``updated_at`` of both tables, in one statement (it runs with every match)."""
+    quote = connection.ops.quote_name
+    species, names, stamp = quote(Species._meta.db_table), quote(SpeciesName._meta.db_table), quote("updated_at")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {species}), (SELECT MAX({stamp}) FROM {species}), "  # noqa: S608
+                       f"(SELECT COUNT(*) FROM {names}), (SELECT MAX({stamp}) FROM {names})")  # (names quoted)
+        count, latest, name_count, name_latest = cursor.fetchone()
+    return count, latest, name_count, name_latest
 
 
 def get_index() -> SpeciesIndex:

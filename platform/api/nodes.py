@@ -82,11 +82,16 @@ class PolicyObjectType(DjangoObjectType):
         return None
 
     @classmethod
+    def read_owner(cls, obj: Any) -> int | None:
+        """The agency owning ``obj``'s case when ``obj`` says it (a case does): the audit then need not ask."""
+        return None
+
+    @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
         """Called by graphql-core for every object it completes: the one place every read passes through."""
         matches = super().is_type_of(root, info)
         if matches:
-            reads.note(info.context, cls.read_scope(root), cls._meta.name, root.pk)
+            reads.note(info.context, cls.read_scope(root), cls._meta.name, root.pk, owner=cls.read_owner(root))
         return bool(matches)
 
     @classmethod

@@ -28,14 +28,21 @@ def register_recorder(recorder: Recorder) -> Recorder:
     return recorder
 
 
-def note(request: Any, case_id: int | None, label: str, pk: Any) -> None:
-    """Remember that ``request`` read an object of case ``case_id``."""
+def note(request: Any, case_id: int | None, label: str, pk: Any, owner: int | None = None) -> None:
+    """Remember that ``request`` read an object of case ``case_id`` (owned by agency ``owner``, when known)."""
     if case_id is None:
         return
     reads = getattr(request, "_wildnet_reads", None)
     if reads is None:
         reads = request._wildnet_reads = defaultdict(lambda: defaultdict(set))
     reads[case_id][label].add(str(pk))
+    if owner is not None:
+        request.__dict__.setdefault("_wildnet_read_owners", {})[case_id] = owner
+
+
+def known_owners(request: Any) -> dict[int, int]:
+    """The owning agency of the cases read, as the objects read said it (a case page knows its cases')."""
+    return getattr(request, "_wildnet_read_owners", {})
 
 
 def flush(request: Any) -> None:

@@ -24,7 +24,7 @@ from .contract import SearchContract, World, build_world
 pytestmark = pytest.mark.usefixtures("database_search")
 
 #: See the docstring of ``test_statements_do_not_grow_with_the_matches``.
-STATEMENTS = 2 + 1 + 1 + 4 + 3 + 1
+STATEMENTS = 1 + 1 + 1 + 4 + 3 + 1
 
 
 class TestDatabaseBackend(SearchContract):
@@ -66,7 +66,7 @@ def test_statements_do_not_grow_with_the_matches(world_with_listings: Any, extra
                                                  django_assert_num_queries: Any) -> None:
     """Paging, total and facets are computed in SQL: 60 more matching listings cost no extra statement.
 
-    Statements (after a first search has warmed the species matcher): the matcher's freshness check (2), the
+    Statements (after a first search has warmed the species matcher): the matcher's freshness check (1), the
     identifier look-up, the viewer's mandates, one grouped count per type (the entity type's is a plain count),
     one per many-valued facet of a type with matches (species of cases and listings, platforms of cases; no
     report matches), and the ranked page. Highlighting adds one statement per type on the page, whatever its
@@ -87,7 +87,7 @@ def test_statements_do_not_grow_with_the_matches(world_with_listings: Any, extra
 def test_a_walk_without_count_pages_alike_and_counts_nothing(world_with_listings: Any,
                                                              django_assert_num_queries: Any) -> None:
     """An export walks every page with ``count=False``: the same pages, and each costs the ranked page alone
-    after the matcher's freshness check (2) and the identifier look-up (the viewer's mandates are read once per
+    after the matcher's freshness check (1) and the identifier look-up (the viewer's mandates are read once per
     request, by the first page); on PostgreSQL one ``EXISTS`` more decides whether approximate matching applies
     (the counts answer it when there are some)."""
     world_with_listings(30)
@@ -103,7 +103,7 @@ def test_a_walk_without_count_pages_alike_and_counts_nothing(world_with_listings
             if query.count:
                 result = backend.search(viewer, replace(query, after=after))
             else:
-                with django_assert_num_queries(2 + 1 + 1 + (connection.vendor == "postgresql")):
+                with django_assert_num_queries(1 + 1 + 1 + (connection.vendor == "postgresql")):
                     result = backend.search(viewer, replace(query, after=after))
                 assert result.total is None
             pages[query.count] += [(hit.type, hit.id) for hit in result.hits]

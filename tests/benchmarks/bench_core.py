@@ -22,6 +22,7 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="wildnet-bench-")
     os.environ.setdefault("WILDNET_VAR_DIR", workdir)
     os.environ["DJANGO_ENV"] = "test"
+    os.environ.setdefault("WILDNET_AUDIT_SEAL_INTERVAL_MS", "500")  # production's sealing, not the tests'
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wildnet.settings")
     import django
 

@@ -118,10 +118,12 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'wildnet.sqlite3'}")
-# Health checks: a persistent connection (DATABASE_CONN_MAX_AGE) is tested before a request reuses it, or after a
-# database restart every request thread would fail once on its dead connection before reconnecting.
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
-                                              conn_health_checks=True)}
+# Connections persist for DATABASE_CONN_MAX_AGE seconds in production (opening one costs PostgreSQL a process
+# and an authentication per request otherwise); health checks test a persistent connection before a request
+# reuses it, or after a database restart every request thread would fail once on its dead connection.
+DATABASES = {"default": dj_database_url.parse(
+    DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if DJANGO_ENV == "production" else 0),
+    conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the Celery worker read while the web server writes; the busy timeout absorbs short write locks.

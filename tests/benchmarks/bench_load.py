@@ -54,7 +54,8 @@ def free_port() -> int:
 
 def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
     """gunicorn with the production image's flags (deploy/Dockerfile) but no access log, ready to serve."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "platform"), str(REPO)])}
+    env = {"DATABASE_CONN_MAX_AGE": "60", "WILDNET_AUDIT_SEAL_INTERVAL_MS": "500",  # production's defaults
+           **os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "platform"), str(REPO)])}
     command = [sys.executable, "-m", "gunicorn", "wildnet.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
                "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "1000",

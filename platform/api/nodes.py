@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
 from django.db import models
 from graphene import relay
+from graphene.relay.connection import connection_adapter, page_info_adapter
 from graphene_django import DjangoObjectType
 from graphene_django.filter import DjangoFilterConnectionField
-from graphql import GraphQLError
-from graphql_relay import cursor_to_offset
+from graphene_django.utils import maybe_queryset
+from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode
+from graphql_relay import connection_from_array_slice, cursor_to_offset, offset_to_cursor
 
 from access.policy import visible
 
@@ -149,8 +153,65 @@ class PolicyConnectionField(DjangoFilterConnectionField):
             position = None if cursor is None else cursor_to_offset(cursor)
             if cursor is not None and (position is None or position < 0):
                 raise invalid(f"`{name}` is not a cursor of this list.", name)
-        return super().connection_resolver(resolver, connection, default_manager, queryset_resolver, max_limit,
-                                           enforce_first_or_last, root, info, **args)
+        token = _counted.set(_selects(info, "totalCount") or args.get("last") is not None
+                             or args.get("before") is not None)
+        try:
+            return super().connection_resolver(resolver, connection, default_manager, queryset_resolver,
+                                               max_limit, enforce_first_or_last, root, info, **args)
+        finally:
+            _counted.reset(token)
+
+    @classmethod
+    def resolve_connection(cls, connection: Any, args: dict[str, Any], iterable: Any,
+                           max_limit: int | None = None) -> Any:
+        """graphene-django's, without the ``COUNT(*)`` when nothing needs it.
+
+        graphene-django counts every list to slice it, whatever the client asked. Paging forwards without
+        ``totalCount`` needs no count: one row past the page says whether there is a next one.
+        """
+        iterable = maybe_queryset(iterable)
+        if _counted.get() or not isinstance(iterable, models.QuerySet):
+            return super().resolve_connection(connection, args, iterable, max_limit)
+        offset = args.pop("offset", None)
+        after = cursor_to_offset(args["after"]) if args.get("after") else None  # checked by connection_resolver
+        start = (-1 if after is None else after) + 1 + (offset or 0)
+        if offset:
+            args["after"] = offset_to_cursor(start - 1)
+        if args.get("first") is None:
+            args["first"] = max_limit
+        size = args["first"] if args["first"] is not None else DEFAULT_PAGE
+        rows = list(iterable[start:start + size + 1])
+        page: Any = connection_from_array_slice(
+            rows, args, slice_start=start, array_length=start + len(rows), array_slice_length=len(rows),
+            connection_type=partial(connection_adapter, connection), edge_type=connection.Edge,
+            page_info_type=page_info_adapter)
+        page.iterable = iterable
+        page.length = start + len(rows)
+        return page
+
+
+#: Whether the connection being resolved must count its rows (``totalCount``, or paging backwards).
+_counted: ContextVar[bool] = ContextVar("wildnet_connection_counted", default=True)
+#: Page size when neither ``first`` nor a maximum is set (graphene-django's own default is no limit).
+DEFAULT_PAGE = 100
+
+
+def _selects(info: Any, name: str) -> bool:
+    """Whether the field being resolved selects ``name`` directly, through fragments included."""
+
+    def walk(selection_set: Any) -> bool:
+        for selection in getattr(selection_set, "selections", None) or ():
+            if isinstance(selection, FieldNode) and selection.name.value == name:
+                return True
+            if isinstance(selection, InlineFragmentNode) and walk(selection.selection_set):
+                return True
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is not None and walk(fragment.selection_set):
+                    return True
+        return False
+
+    return any(walk(node.selection_set) for node in info.field_nodes)
 
 
 def _filter_message(error: ValidationError) -> str:

@@ -83,3 +83,33 @@ def test_listings_read_without_their_case_cost_the_audit_one_question(gql: Any, 
     with django_assert_num_queries(1 + AUTH + 2 + 1):  # which agency owns those listings' cases; count, page, …
         data = gql("{ listings(first: 100) { totalCount edges { node { url platform { code } } } } }")
     assert data["listings"]["totalCount"] == 10
+
+
+def test_a_page_without_total_count_counts_nothing_and_pages_alike(gql: Any, demo: Any, species: Any) -> None:
+    """Paging forwards without ``totalCount`` reads one row past the page instead of counting the list: the same
+    pages, cursors and ``hasNextPage`` as with the count, one statement fewer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    populate(7, species)
+    gql.login("inv.ofb")
+    page = "{ edges { cursor node { url } } pageInfo { hasNextPage endCursor } }"
+    walks: dict[bool, list[tuple[list[tuple[str, str]], bool]]] = {}
+    for counted in (True, False):
+        selection = page.replace("{ edges", "{ totalCount edges") if counted else page
+        walks[counted], after = [], None
+        while True:
+            with CaptureQueriesContext(connection) as queries:
+                data = gql(f"query($after: String) {{ listings(first: 3, after: $after) {selection} }}",
+                           {"after": after})["listings"]
+            assert any("COUNT(" in q["sql"] for q in queries.captured_queries) is counted
+            walks[counted].append(([(e["cursor"], e["node"]["url"]) for e in data["edges"]],
+                                   data["pageInfo"]["hasNextPage"]))
+            if not data["pageInfo"]["hasNextPage"]:
+                break
+            after = data["pageInfo"]["endCursor"]
+    assert walks[True] == walks[False] and [more for _, more in walks[False]] == [True, True, False]
+    every = [edge for edges, _ in walks[False] for edge in edges]
+    offset = gql("{ listings(first: 2, offset: 5) { edges { cursor node { url } } pageInfo { hasNextPage } } }")
+    assert [(e["cursor"], e["node"]["url"]) for e in offset["listings"]["edges"]] == every[5:7]
+    assert offset["listings"]["pageInfo"]["hasNextPage"] is False

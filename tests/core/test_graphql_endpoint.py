@@ -166,7 +166,7 @@ def test_huge_or_deeply_nested_documents_are_refused_before_parsing(gql: Any, de
 
 
 def test_nesting_scan_ignores_strings_and_comments() -> None:
-    from wildnet.graphql_limits import nesting_depth
+    from api.limits import nesting_depth
 
     assert nesting_depth('{ a(x: "{{{{") { b } } # {{{{') == 2
     assert nesting_depth('{ a(x: """ {{{ """) }') == 2
@@ -174,7 +174,7 @@ def test_nesting_scan_ignores_strings_and_comments() -> None:
 
 def test_a_document_is_parsed_and_validated_once_and_its_variables_checked_every_time(gql: Any,
                                                                                     demo: Any) -> None:
-    from wildnet.graphql_view import prepare
+    from api.documents import prepare
 
     prepare.cache_clear()
     query = "query ($size: Int) { topKeywords(size: $size) { value } }"

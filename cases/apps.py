@@ -6,4 +6,11 @@ class CasesConfig(AppConfig):
     verbose_name = "Case intelligence"
 
     def ready(self) -> None:
+        from console import labels
+
         from . import rules  # noqa: F401  (registers the access rules of case intelligence)
+        from .models import CaseStatus, EntityKind, ListingStatus, Priority
+
+        for kind, choices in (("case_status", CaseStatus), ("priority", Priority), ("listing_status", ListingStatus),
+                              ("entity_kind", EntityKind)):
+            labels.register(kind, choices)

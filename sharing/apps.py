@@ -7,4 +7,9 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         # After cases (INSTALLED_APPS order): widens "case.visible" and "case.contribute" with shares.
+        from console import labels
+
         from . import access_log, handlers, rules  # noqa: F401
+        from .models import RedactedGroup
+
+        labels.register("redacted_group", RedactedGroup)

@@ -29,6 +29,7 @@ from officers.schema import OfficerNode
 
 from . import actions
 from .models import AccessRequest, AccessRequestStatus, Hit, RedactedGroup, Share, ShareStatus
+from .rules import in_force_mandates
 
 ShareStatusEnum = graphene.Enum.from_enum(ShareStatus)
 RedactedGroupEnum = graphene.Enum.from_enum(RedactedGroup)
@@ -115,6 +116,10 @@ class Query(graphene.ObjectType):
     access_requests = PolicyConnectionField(AccessRequestNode)
     hits = PolicyConnectionField(HitNode)
     purpose = PurposeEnum(description="The purpose of access in force for this request.")
+    allowed_purposes = graphene.List(
+        graphene.NonNull(PurposeEnum), required=True,
+        description="The purposes your agency's mandates in force allow, in a stable order: declaring one of them "
+                    "shows what is shared with your agency for it.")
     access_log = PolicyConnectionField(
         AuditEventNode, description="Reads of intelligence across agencies: for supervisors, of their agency's; "
                                     "for coordinators, of their country's.")
@@ -142,6 +147,14 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_purpose(root: Any, info: Any) -> str | None:
         return get_viewer(info).purpose
+
+    @staticmethod
+    def resolve_allowed_purposes(root: Any, info: Any) -> list[str]:
+        viewer = get_viewer(info)
+        if viewer.officer is None:
+            return []
+        allowed = {purpose for mandate in in_force_mandates(viewer) for purpose in mandate.purposes}
+        return [purpose for purpose in Purpose.values if purpose in allowed]
 
 
 class ShareCaseInput(graphene.InputObjectType):

@@ -21,8 +21,8 @@ def viewer_for_request(request: Any) -> Viewer:
     """The policy's view of whoever sent this request, built once and cached on the request.
 
     The purpose of access comes from the ``X-WildNet-Purpose`` header, else from the purpose declared for the
-    session (``declarePurpose``); an unknown purpose is ignored rather than trusted. Shared intelligence is
-    visible only under a declared purpose that the agency's mandate allows.
+    session (``declarePurpose``); the endpoint refuses a header naming no purpose, and nothing else trusts one.
+    Shared intelligence is visible only under a declared purpose that the agency's mandate allows.
     """
     viewer = getattr(request, "_wildnet_viewer", None)
     if viewer is None:

@@ -7,9 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from access import policy
 from access.errors import ActionError, ErrorCode
@@ -17,6 +22,7 @@ from access.markings import Classification
 from access.policy import Viewer
 from agencies.models import Agency
 from audit.actions import record
+from outbox.actions import send_mail
 
 from .models import ApiToken, Officer, Role, TokenScope, hash_token
 
@@ -48,10 +54,44 @@ def create_officer(
             raise ActionError(ErrorCode.INVALID, " ".join(exc.messages), "password") from None
         officer.set_password(password)
     else:
-        officer.set_unusable_password()  # the officer sets one through the reset link
+        officer.set_unusable_password()  # the officer chooses one through the invitation's link
     officer.save()
     record("officer.create", actor=viewer.officer, obj=officer,
            details={"role": role, "clearance": clearance})
+    if not password:
+        invite(officer, viewer.officer)
+    return officer
+
+
+def set_password_link(officer: Officer) -> str:
+    """An absolute link to the page where ``officer`` chooses a password (valid PASSWORD_RESET_TIMEOUT seconds).
+
+    The token is Django's reset token: it is bound to the password hash and the last sign-in, so it stops
+    working once used.
+    """
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(officer.pk)),
+        "token": default_token_generator.make_token(officer)})
+    return settings.WILDNET_PUBLIC_URL.rstrip("/") + path
+
+
+def invite(officer: Officer, inviter: Any) -> None:
+    """Queue the invitation e-mail, in the new officer's language, in the caller's transaction (the outbox)."""
+    context = {"officer": officer, "inviter": inviter, "link": set_password_link(officer),
+               "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86_400), "site": settings.WILDNET_PUBLIC_URL}
+    with translation.override(officer.preferred_language):
+        subject = render_to_string("officers/invitation_subject.txt", context).strip()
+        body = render_to_string("officers/invitation_email.txt", context)
+    send_mail([officer.email], subject, body)
+
+
+def set_preferred_language(viewer: Viewer, language: str) -> Officer:
+    """Save the language the console and the officer's e-mails use."""
+    if language not in dict(settings.LANGUAGES):
+        raise ActionError(ErrorCode.INVALID, "Choose English, French or Spanish.", "language")
+    officer = Officer.objects.get(pk=viewer.officer.pk)
+    officer.preferred_language = language
+    officer.save(update_fields=["preferred_language"])
     return officer
 
 

@@ -143,7 +143,24 @@ class RevokeApiToken(BaseMutation):
         return {"token": actions.revoke_token(viewer, token)}
 
 
+class SetPreferredLanguage(BaseMutation):
+    """Choose the language of the console and of your e-mails: ``en``, ``fr`` or ``es``."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Arguments:
+        language = graphene.String(required=True)
+
+    class Meta:
+        audit_action = "officer.set_language"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"officer": actions.set_preferred_language(viewer, data["language"])}
+
+
 class Mutation(graphene.ObjectType):
     create_officer = CreateOfficer.Field()
+    set_preferred_language = SetPreferredLanguage.Field()
     issue_api_token = IssueApiToken.Field()
     revoke_api_token = RevokeApiToken.Field()

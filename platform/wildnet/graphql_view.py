@@ -8,8 +8,10 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
@@ -17,7 +19,9 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
 
 from access.errors import ActionError
+from access.markings import Purpose
 from api import reads
+from api.context import PURPOSE_HEADER
 from api.documents import limits_key, prepare, variable_errors
 from api.execution import BatchingExecutionContext
 from api.limits import nesting_depth
@@ -88,6 +92,28 @@ def _check_operation(data: Any) -> None:
             raise RequestError(400, "BAD_REQUEST", f"\"{key}\" must be {name}.")
 
 
+def unauthenticated(request: HttpRequest) -> HttpResponse:
+    """No session and no token: a browser asking for GraphiQL goes to sign-in, a program gets a JSON 401."""
+    if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+        return redirect_to_login(request.get_full_path())
+    response = JsonResponse({"errors": [{
+        "message": "Sign in, or send an API token in the Authorization header (Bearer wn_…).",
+        "extensions": {"code": "UNAUTHENTICATED"}}]}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="wildnet"'
+    return response
+
+
+def unknown_purpose(request: HttpRequest) -> HttpResponse | None:
+    """A purpose header that names no purpose is refused, not ignored: the caller would see less and not know why."""
+    value = request.headers.get(PURPOSE_HEADER)
+    if value is None or value in Purpose.values:
+        return None
+    return JsonResponse({"errors": [{
+        "message": f"Unknown purpose in {PURPOSE_HEADER}: use one of {', '.join(Purpose.values)}.",
+        "extensions": {"code": "INVALID", "field": PURPOSE_HEADER}}]}, status=400)
+
+
+@method_decorator(login_not_required, name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 class WildnetGraphQLView(GraphQLView):
     """graphene-django's view, hardened.
@@ -110,6 +136,11 @@ class WildnetGraphQLView(GraphQLView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self._request_id = getattr(request, "request_id", "")
+        if not request.user.is_authenticated:
+            return unauthenticated(request)
+        refused = unknown_purpose(request)
+        if refused is not None:
+            return refused
         if request.method == "GET" and request.GET.get("query") and cross_site(request):
             return refusal(request)  # a query by GET may record a hit in the officer's name (api.origin)
         if request.method == "POST" and not getattr(request, "_dont_enforce_csrf_checks", False):

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "graphene_django",
     "guardian",
+    "django_htmx",
     # core
     "agencies",
     "officers",
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "audit",
     "access",
     "outbox",
+    "console",
     # features
     "cases",
     "sharing",
@@ -89,11 +91,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wildnet.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "officers.middleware.BearerTokenMiddleware",
+    # every page asks for sign-in unless it says otherwise (``login_not_required``): the API answers 401 itself
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -111,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "console.context.shell",
             ],
         },
     },
@@ -156,6 +163,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- sign-in and sessions ---------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+#: The address officers reach WildNet at, for the links in e-mails (invitations, password resets, notices).
+WILDNET_PUBLIC_URL = env("WILDNET_PUBLIC_URL", "http://127.0.0.1:8000")
+#: A session ends after this many seconds without a request (each request renews it).
+SESSION_COOKIE_AGE = env_int("WILDNET_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+#: Invitation and password-reset links work for three days.
+PASSWORD_RESET_TIMEOUT = 3 * 86_400
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]

@@ -1,0 +1,30 @@
+"""Case pages: the list of cases the officer may see and a case's page.
+
+A case the officer may not see is absent from the schema, so its page is the same 404 as a case that does not
+exist.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from console.documents import Documents
+from console.paging import page_size
+
+documents = Documents(__file__)
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    variables = {"first": page_size(request), "after": request.GET.get("after") or None,
+                 "status": request.GET.get("status") or None, "search": request.GET.get("q") or None}
+    result = documents.run(request, "case_list", variables)
+    return render(request, "cases/case_list.html", {"page": result.data.get("cases"), "problems": result.problems,
+                                                    "filters": variables})
+
+
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = documents.run(request, "case_detail", {"reference": reference}).data.get("case")
+    if case is None:
+        raise Http404
+    return render(request, "cases/case_detail.html", {"case": case})

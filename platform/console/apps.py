@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class ConsoleConfig(AppConfig):
+    """The console's shell: sign-in, the layout and navigation, languages, and the document executor."""
+
+    name = "console"
+    verbose_name = "Console"
+
+    def ready(self) -> None:
+        from access.markings import Classification, Purpose
+        from officers.models import Role
+
+        from . import labels
+
+        labels.register("role", Role)
+        labels.register("classification", Classification)
+        labels.register("purpose", Purpose)

@@ -1,0 +1,27 @@
+"""The shell's template context: who is signed in, their purpose of access, their navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from .documents import Documents
+from .navigation import navigation
+
+documents = Documents(__file__)
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """``shell`` for templates, run only when a template reads it (the admin and e-mails never do)."""
+    if not request.user.is_authenticated:
+        return {}
+
+    def load() -> dict[str, Any]:
+        data = documents.run(request, "shell").data
+        viewer = data.get("viewer") or {}
+        return {**data, "viewer": viewer, "navigation": navigation(request, viewer.get("role", ""),
+                                                                   data["unhandledAlerts"]["totalCount"])}
+
+    return {"shell": SimpleLazyObject(load)}

@@ -1,0 +1,26 @@
+"""Human labels for the GraphQL enum names the console's documents return (``INVESTIGATOR`` → "Investigator").
+
+Each app registers the choices of its own enums; the shell registers the core's. Labels are lazy translations,
+so a page shows them in the officer's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Choices
+
+_labels: dict[str, dict[str, Any]] = {}
+
+
+def register(kind: str, choices: type[Choices]) -> None:
+    """Label ``kind``'s members by GraphQL enum name and by stored value (some fields return the value)."""
+    _labels[kind] = {**{str(member.value): member.label for member in choices},
+                     **{member.name: member.label for member in choices}}
+
+
+def label(kind: str, name: str | None) -> Any:
+    """The label of member ``name`` (or value) of ``kind``; the name itself when unknown (never an empty cell)."""
+    if name is None:
+        return ""
+    return _labels.get(kind, {}).get(name, name)

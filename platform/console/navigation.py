@@ -1,0 +1,61 @@
+"""What each role finds in the console's navigation.
+
+Officers who read intelligence work on alerts, search, cases and shares; platform officers on their notice inbox;
+coordinators on compliance, mandates and measures. An entry names a URL; entries whose URL no installed app
+provides are left out, so the shell does not depend on the feature apps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from officers.models import Role
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    count: int | None = None
+
+
+INTELLIGENCE = frozenset({Role.ANALYST, Role.INVESTIGATOR, Role.SUPERVISOR, Role.AGENCY_ADMIN,
+                          Role.NATIONAL_COORDINATOR})
+ENTRIES = (
+    Entry(_("Home"), "home", frozenset(Role.values)),
+    Entry(_("Search"), "search-page", INTELLIGENCE),
+    Entry(pgettext_lazy("navigation", "Cases"), "case-list", INTELLIGENCE),
+    Entry(_("Sharing"), "sharing-page", INTELLIGENCE),
+    Entry(_("Alerts"), "alert-list", INTELLIGENCE),
+    Entry(_("Trends"), "trends-page", INTELLIGENCE),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    current: bool
+    count: int | None
+
+
+def navigation(request: HttpRequest, role_name: str, unhandled_alerts: int) -> list[Link]:
+    role = role_name.lower()
+    links = []
+    for entry in ENTRIES:
+        if role not in entry.roles:
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        current = request.path == url if entry.url_name == "home" else request.path.startswith(url)
+        count = unhandled_alerts if entry.url_name == "alert-list" and unhandled_alerts else None
+        links.append(Link(str(entry.label), url, current, count))
+    return links

@@ -1,0 +1,50 @@
+"""Template helpers of the console: enum labels, localised durations."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import template
+from django.utils.dateparse import parse_datetime as parse
+from django.utils.translation import gettext as _
+
+from .. import labels
+
+register = template.Library()
+
+
+@register.filter
+def choice(name: str | None, kind: str) -> Any:
+    """``{{ viewer.role|choice:"role" }}``: the label of a GraphQL enum value."""
+    return labels.label(kind, name)
+
+
+@register.filter
+def duration(seconds: float | int | None) -> str:
+    """A duration as people say it, in the page's language: "3 h 20 min", "2 d 4 h", "45 min"."""
+    if seconds is None:
+        return ""
+    minutes = round(float(seconds) / 60)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(_("%(n)d d") % {"n": days})
+    if hours:
+        parts.append(_("%(n)d h") % {"n": hours})
+    if minutes and not days:
+        parts.append(_("%(n)d min") % {"n": minutes})
+    return " ".join(parts) or _("%(n)d min") % {"n": 0}
+
+
+@register.filter
+def parse_datetime(value: str | None) -> datetime.datetime | None:
+    """An ISO 8601 ``DateTime`` from a document, as a datetime the ``date`` filter shows in the page's zone."""
+    return parse(value) if value else None
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    """``"A B C"|split``: a literal list in a template (the members of an enum a filter offers)."""
+    return value.split()

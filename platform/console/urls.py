@@ -1,0 +1,17 @@
+"""The shell's URLs: sign-in and the pages every role shares."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("purpose/", views.purpose, name="purpose"),
+    path("language/", views.language, name="language"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", views.sign_out, name="logout"),
+    path("accounts/password/reset/", views.password_reset, name="password_reset"),
+    path("accounts/password/reset/sent/", views.password_reset_done, name="password_reset_done"),
+    path("accounts/password/set/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
+    path("accounts/password/set/done/", views.password_reset_complete, name="password_reset_complete"),
+]

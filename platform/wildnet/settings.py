@@ -178,6 +178,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 PASSWORD_RESET_TIMEOUT = 3 * 86_400
 
 LANGUAGE_CODE = "en"
+#: One catalogue for the whole product (pages, e-mails, labels, error messages), kept in the project package.
+LOCALE_PATHS = [BASE_DIR / "platform" / "wildnet" / "locale"]
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -21,17 +21,12 @@ install: $(STAMP)
 ## Set up and run the platform on embedded defaults: SQLite, database search, a Celery worker with beat
 ## on a broker in var/broker, demo data. Ctrl-C stops the web server and the worker.
 run: $(STAMP)
-	$(BIN)/wildnet migrate --noinput
-	$(BIN)/wildnet load_demo
-	@echo
-	@echo "  WildNet:   http://$(HOST):$(PORT)/"
-	@echo "  GraphiQL:  http://$(HOST):$(PORT)/graphql/  (sign in first at http://$(HOST):$(PORT)/accounts/login/)"
-	@echo "  Health:    http://$(HOST):$(PORT)/healthz"
-	@echo "  API token: $(BIN)/wildnet issue_token inv.ofb --scope read --scope write"
-	@echo
+	@$(BIN)/wildnet migrate --noinput -v 0
+	@$(BIN)/wildnet load_demo -v 0
+	@$(BIN)/wildnet banner --address http://$(HOST):$(PORT)/
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/celery -A wildnet worker --beat --loglevel=INFO --concurrency=2 \
-	    --schedule=var/celerybeat-schedule & \
+	    --schedule=var/celerybeat-schedule > var/celery.log 2>&1 & \
 	  $(BIN)/wildnet runserver $(HOST):$(PORT)
 
 ## Install (Debian's packages) and start PostgreSQL on 127.0.0.1:5432 (trust for `postgres`) and Redis on

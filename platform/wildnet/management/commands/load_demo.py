@@ -27,6 +27,8 @@ class Command(BaseCommand):
             counts["takedown notices"] = demo_compliance.load_notices()
             counts["national assessments"] = demo_measures.load_assessments()
             counts["search documents"] = get_backend().rebuild()
+        if options["verbosity"] < 1:
+            return
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))
         self.stdout.write(f"Demo accounts (password {demo.DEMO_PASSWORD!r}): "

@@ -19,6 +19,11 @@ def register(kind: str, choices: type[Choices]) -> None:
                      **{member.name: member.label for member in choices}}
 
 
+def define(kind: str, labels: dict[str, Any]) -> None:
+    """Label names that are not a model's choices (a search result's type, a facet)."""
+    _labels[kind] = dict(labels)
+
+
 def label(kind: str, name: str | None) -> Any:
     """The label of member ``name`` (or value) of ``kind``; the name itself when unknown (never an empty cell)."""
     if name is None:

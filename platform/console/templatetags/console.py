@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from typing import Any
 
 from django import template
 from django.utils.dateparse import parse_datetime as parse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .. import labels
@@ -48,3 +52,18 @@ def parse_datetime(value: str | None) -> datetime.datetime | None:
 def split(value: str) -> list[str]:
     """``"A B C"|split``: a literal list in a template (the members of an enum a filter offers)."""
     return value.split()
+
+
+_MARK = re.compile(r"(</?mark>)")
+
+
+@register.filter
+def marked(fragment: str) -> SafeString:
+    """A search snippet with its matched words in ``<mark>`` and nothing else as HTML.
+
+    Snippets come HTML-escaped with ``<mark>`` around matches; whatever an index returns, every other character is
+    unescaped and escaped again here, so no markup from a listing's text can reach the page.
+    """
+    parts = _MARK.split(fragment)
+    return mark_safe("".join(part if part in ("<mark>", "</mark>") else escape(html.unescape(part))  # noqa: S308
+                             for part in parts))

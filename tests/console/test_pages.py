@@ -1,0 +1,112 @@
+"""Console pages: every document validates; search and case pages show what the policy allows, safely."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from graphql import parse, validate
+
+from access.policy import viewer_for
+from api.documents import validation_rules
+from cases.actions import CaseInput, create_case
+from cases.models import Case
+from console.documents import schema
+from console.templatetags.console import duration, marked
+from officers.models import Officer
+from tests.console.test_shell import signed_in
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = sorted(path for folder in ("platform", "cases", "sharing", "compliance", "search")
+                   for path in (ROOT / folder).rglob("*.graphql"))
+
+
+def test_the_console_has_documents() -> None:
+    assert len(DOCUMENTS) >= 6, DOCUMENTS
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_console_document_validates_against_the_schema_and_its_limits(path: Path) -> None:
+    document = parse(path.read_text(encoding="utf-8"))
+    assert validate(schema(), document, validation_rules()) == []
+    operations = [d for d in document.definitions if getattr(d, "operation", None) is not None]
+    assert len(operations) == 1 and operations[0].name is not None  # one named operation per file
+
+
+def test_snippets_keep_their_marks_and_nothing_else_as_html() -> None:
+    assert marked("ivoire <mark>d&#x27;éléphant</mark>") == "ivoire <mark>d&#x27;éléphant</mark>"
+    assert marked("<script>alert(1)</script> <mark>x</mark>") == \
+        "&lt;script&gt;alert(1)&lt;/script&gt; <mark>x</mark>"
+    assert marked("&lt;img src=x onerror=alert(1)&gt;") == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_durations_read_as_people_say_them() -> None:
+    assert duration(12_000) == "3 h 20 min"
+    assert duration(2 * 86_400 + 4 * 3600 + 60) == "2 d 4 h"
+    assert duration(59) == "1 min"
+    assert duration(None) == ""
+
+
+def test_search_finds_by_words_and_shows_facets_and_the_export_link(world: None) -> None:
+    client = signed_in("inv.ofb")
+    page = client.get("/search/", {"q": "ivoire"}).content.decode()
+    assert "result" in page and 'name="type"' in page
+    assert '/search/export.csv?q=ivoire' in page
+    ivory = Case.objects.get(owner_agency__code="fr-ofb", title__startswith="Ivoire")
+    assert ivory.reference in page
+
+
+def test_search_facets_filter_and_the_export_repeats_the_search(world: None) -> None:
+    client = signed_in("inv.ofb")
+    page = client.get("/search/", {"q": "ivoire", "type": "case"}).content.decode()
+    assert 'value="case" id="facet-type-1" checked' in page or "checked" in page
+    export = client.get("/search/export.csv", {"q": "ivoire", "type": "case"})
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert rows[0] and all(row[0] == "case" for row in rows[1:]) and len(rows) > 1
+
+
+def test_search_shows_nothing_of_another_agencys_case(world: None) -> None:
+    pangolin = Case.objects.get(owner_agency__code="fr-oclaesp", title__startswith="Écailles")
+    words = pangolin.title.split()[0]
+    mine = signed_in("inv.oclaesp").get("/search/", {"q": words}).content.decode()
+    assert pangolin.reference in mine
+    theirs = signed_in("inv.ofb").get("/search/", {"q": words}).content.decode()
+    assert pangolin.reference not in theirs and pangolin.title not in theirs
+
+
+def test_a_bad_search_parameter_is_a_clear_error(world: None) -> None:
+    page = signed_in("inv.ofb").get("/search/", {"q": "x" * 5000})
+    assert page.status_code == 200 and "Nothing was changed" not in page.content.decode()
+
+
+def _statements(client: Any, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_the_case_list_costs_the_same_statements_whatever_its_length(world: None) -> None:
+    client = signed_in("inv.ofb")
+    few = _statements(client, "/cases/")
+    viewer = viewer_for(Officer.objects.get(username="inv.ofb"))
+    for number in range(25):
+        create_case(viewer, CaseInput(title=f"Extra {number}", jurisdictions=["FR"]))
+    assert _statements(client, "/cases/?size=50") == few
+
+
+def test_a_case_page_costs_the_same_statements_whatever_its_size(world: None) -> None:
+    client = signed_in("inv.ofb")
+    ivory = Case.objects.get(owner_agency__code="fr-ofb", title__startswith="Ivoire")
+    before = _statements(client, f"/cases/{ivory.reference}/")
+    first = ivory.listings.first()
+    for number in range(10):
+        first.pk = None
+        first.url = f"https://example.org/annonce/{number}"
+        first.external_id = f"extra-{number}"
+        first.save()
+    assert _statements(client, f"/cases/{ivory.reference}/") == before

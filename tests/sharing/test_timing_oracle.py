@@ -57,13 +57,17 @@ def hidden(demo: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     return {"case": case, "evidence": evidence, "measure_evidence": MeasureEvidence.objects.latest("pk")}
 
 
+SAVEPOINT = re.compile(r'"s\d+_x\d+"')
+
+
 def statements(client: Client, request: Callable[[Client], Any], secret: str) -> list[tuple[str, list[Any]]]:
     """The SQL ``request`` runs, each statement's text with its parameters, where ``secret`` (the id or
     reference asked for, or a date derived from it) reads ``?`` and the request's clock reads ``NOW``."""
     captured: list[tuple[str, list[Any]]] = []
 
     def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        captured.append((sql, [_masked(value, secret) for value in params or ()]))
+        # a savepoint's name counts the transactions of the process (the session is saved on every request)
+        captured.append((SAVEPOINT.sub('"savepoint"', sql), [_masked(value, secret) for value in params or ()]))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):

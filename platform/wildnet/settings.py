@@ -165,6 +165,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
+# Browser assets fetched by deploy/vendor_assets.py (`make install`), served as static/vendor/…: no page loads
+# anything from a CDN. Not under VAR_DIR, which holds run-time state (a volume in the image).
+VENDOR_DIR = Path(env("WILDNET_VENDOR_DIR", str(BASE_DIR / "var" / "vendor")))
+STATICFILES_DIRS = [("vendor", VENDOR_DIR)]
 MEDIA_ROOT = Path(env("WILDNET_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # evidence is served only through the audited download view
 STORAGES = {

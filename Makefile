@@ -9,11 +9,13 @@ export PYTHONPATH := platform:.
 
 .PHONY: run test lint typecheck schema install bench bench-search bench-graphql bench-load clean services elasticsearch elasticsearch-stop
 
-$(STAMP): pyproject.toml
+# The browser assets (GraphiQL) come pinned and hash-checked from the npm registry: no CDN at run time, no npm.
+$(STAMP): pyproject.toml deploy/vendor_assets.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "WildNet needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python deploy/vendor_assets.py
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -64,7 +64,7 @@ SECRET_VARIABLES = {
 }
 PLACEHOLDER = "CHANGE-ME"
 # Variables the image fixes (Dockerfile ENV) that settings.py also reads.
-IMAGE_PATH_VARIABLES = ("WILDNET_VAR_DIR", "WILDNET_MEDIA_ROOT", "DJANGO_STATIC_ROOT")
+IMAGE_PATH_VARIABLES = ("WILDNET_VAR_DIR", "WILDNET_MEDIA_ROOT", "DJANGO_STATIC_ROOT", "WILDNET_VENDOR_DIR")
 
 
 # --- parsing helpers ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
@@ -126,9 +127,12 @@ class WildnetGraphQLView(GraphQLView):
       "Internal error" with the request id, and the traceback goes to the log only. Field suggestions
       ("Did you mean …?") are removed when introspection is off, since they would reveal the schema.
     * Nested loaders are batched: execution uses the deferred context of graphql-sync-dataloaders.
+    * GraphiQL runs from WildNet's static files (``deploy/vendor_assets.py``), not a CDN, and without inline
+      script, so that it works on a closed network and under the Content Security Policy.
     """
 
     execution_context_class = BatchingExecutionContext
+    graphiql_template = "wildnet/graphiql.html"
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("graphiql", settings.GRAPHIQL_ENABLED)
@@ -150,6 +154,16 @@ class WildnetGraphQLView(GraphQLView):
             if rejection is not None:
                 return rejection
         return super().dispatch(request, *args, **kwargs)
+
+    def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
+        """The page with GraphiQL's settings as a JSON data block (read by ``wildnet/graphiql.js``).
+
+        graphene-django's context is mostly CDN versions and SRI hashes, which the local files make moot.
+        """
+        settings_block = {"headerEditorEnabled": data["graphiql_header_editor_enabled"],
+                          "shouldPersistHeaders": data["graphiql_should_persist_headers"],
+                          "inputValueDeprecation": data["graphiql_input_value_deprecation"]}
+        return render(request, self.graphiql_template, {"graphiql_settings": settings_block})
 
     def parse_body(self, request: HttpRequest) -> Any:
         """The operation of the request, or a ``RequestError`` saying why there is none.

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "graphene_django",
     "guardian",
     "django_htmx",
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "wildnet.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -187,6 +189,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
+# Browser assets fetched by deploy/vendor_assets.py (`make install`), served as static/vendor/…: no page loads
+# anything from a CDN. Not under VAR_DIR, which holds run-time state (a volume in the image).
+VENDOR_DIR = Path(env("WILDNET_VENDOR_DIR", str(BASE_DIR / "var" / "vendor")))
+STATICFILES_DIRS = [("vendor", VENDOR_DIR)]
 MEDIA_ROOT = Path(env("WILDNET_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # evidence is served only through the audited download view
 STORAGES = {
@@ -307,6 +313,26 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- content security policy ---------------------------------------------------------------------------------
+# Every response forbids inline script and style, eval, plug-ins, framing and foreign origins: an injected
+# <script> or style attribute does nothing, and a page cannot call out of the closed network. Pages load their
+# assets from static files (GraphiQL's too: deploy/vendor_assets.py) and pass data to scripts in JSON blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# --- end of content security policy ---------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,158 @@
+"""Browser-test fixtures: Playwright driving Debian's Chromium against pytest-django's live server.
+
+A test asks for ``page`` (a fresh browser context in ``locale``, on the live server, with the demo world in its
+database) and gets the ``browser`` marker; without Chromium it skips, saying to run ``make browser``. The page
+fails its test when it logs a console error, throws, breaks its Content Security Policy or asks a host other
+than the live server for anything (``browser_errors``). The helpers a test calls are in ``browser.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, sync_playwright
+
+from tests.console.browser import FOREIGN_URL
+
+CHROMIUM = os.environ.get("WILDNET_CHROMIUM", "/usr/bin/chromium")
+LANGUAGES = ("en", "fr", "es")
+BROWSER_FIXTURES = {"chromium", "browser_context", "page"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for the package, launched by path: Playwright's own browser download is not used."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: run `make browser` (or set WILDNET_CHROMIUM)")
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an asyncio loop on this thread (paused between calls), which Django takes
+        # for an async context and so refuses the ORM; nothing runs concurrently, and the flag ends with the package.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM)
+            yield browser
+            browser.close()
+
+
+class DemoWorld:
+    """The demo world of ``wildnet load_demo``, put in the live server's database before each test.
+
+    Loading it takes about a second; on SQLite the first load is kept as an in-memory image and copied back
+    page by page (SQLite's backup API) before the next tests, in milliseconds. Other databases load it each time.
+    After each test pytest-django empties the database, as for any test on the live server.
+    """
+
+    def __init__(self) -> None:
+        self.image: sqlite3.Connection | None = None
+
+    def put(self) -> None:
+        connection.ensure_connection()
+        if self.image is not None:
+            self.image.backup(connection.connection)
+            ContentType.objects.clear_cache()  # the image's ids, not those recreated after the last flush
+            return
+        call_command("load_demo", stdout=io.StringIO())
+        if connection.vendor == "sqlite":
+            self.image = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(self.image)
+
+    def close(self) -> None:
+        if self.image is not None:
+            self.image.close()
+
+
+@pytest.fixture(scope="package")
+def _demo_world() -> Iterator[DemoWorld]:
+    world = DemoWorld()
+    yield world
+    world.close()
+
+
+@pytest.fixture(scope="package")
+def _demo_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Evidence files of the demo world: kept for the package, as the database image refers to them."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture
+def live_demo(live_server: Any, settings: Any, _demo_world: DemoWorld, _demo_media: Path) -> str:
+    """The live server's address, with the demo world (every role, cases, shares, notices) in its database."""
+    settings.MEDIA_ROOT = _demo_media
+    _demo_world.put()
+    return str(live_server.url)
+
+
+@pytest.fixture
+def locale() -> str:
+    """The browser's language; ``@pytest.mark.parametrize("locale", LANGUAGES)`` runs a test in each."""
+    return "en"
+
+
+class BrowserErrors:
+    """What a page did wrong in the browser: console errors (CSP violations among them), uncaught exceptions,
+    requests to foreign hosts. ``allow`` excuses an expected message (a refusal test's 404) by a substring."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.allowed: list[str] = []
+
+    def allow(self, substring: str) -> None:
+        self.allowed.append(substring)
+
+    def record(self, message: str) -> None:
+        if not any(allowed in message for allowed in self.allowed):
+            self.messages.append(message)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.record(f"console error at {message.location.get('url', '?')}: {message.text}")
+
+    def on_page_error(self, error: Error) -> None:
+        self.record(f"uncaught {error.name}: {error.message}")
+
+    def on_foreign_request(self, route: Route) -> None:
+        self.record(f"request to a foreign host refused: {route.request.url}")
+        route.abort("blockedbyclient")
+
+
+@pytest.fixture
+def browser_errors() -> BrowserErrors:
+    return BrowserErrors()
+
+
+@pytest.fixture
+def browser_context(chromium: Browser, live_demo: str, locale: str,
+                    browser_errors: BrowserErrors) -> Iterator[BrowserContext]:
+    """A fresh profile (no cookies) in ``locale`` whose relative URLs go to the live server."""
+    context = chromium.new_context(base_url=live_demo, locale=locale, timezone_id="UTC",
+                                   viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    context.route(FOREIGN_URL, browser_errors.on_foreign_request)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext, browser_errors: BrowserErrors) -> Iterator[Page]:
+    """A tab of ``browser_context``; the test fails if the page logged an error, threw, or reached outside."""
+    tab = browser_context.new_page()
+    tab.on("console", browser_errors.on_console)
+    tab.on("pageerror", browser_errors.on_page_error)
+    yield tab
+    if browser_errors.messages:
+        pytest.fail("the page reported errors in the browser:\n" + "\n".join(browser_errors.messages))

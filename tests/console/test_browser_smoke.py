@@ -4,12 +4,14 @@ and the error guard. The console's pages have their own tests; these keep passin
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page
 
-from tests.console.browser import axe_violations, sign_in
+from tests.console import browser
+from tests.console.browser import axe_violations, screenshot, sign_in
 from tests.console.conftest import LANGUAGES, BrowserErrors
 
 VIEWER = "query Viewer { viewer { username } }"
@@ -88,6 +90,21 @@ def test_a_request_to_a_foreign_host_is_refused_and_fails_the_test(page: Page, b
 
     assert any("https://cdn.example.org/logo.png" in message for message in browser_errors.messages)
     browser_errors.messages.clear()
+
+
+def test_a_screenshot_is_saved_only_when_asked(page: Page, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(browser, "SCREENSHOTS", tmp_path / "screenshots")
+    page.goto("/accounts/login/")
+    monkeypatch.delenv("WILDNET_SCREENSHOTS", raising=False)
+
+    assert screenshot(page, "sign-in") is None
+    assert not (tmp_path / "screenshots").exists()
+
+    monkeypatch.setenv("WILDNET_SCREENSHOTS", "1")
+    saved = screenshot(page, "sign-in")
+
+    assert saved == tmp_path / "screenshots" / "sign-in.png"
+    assert saved.read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize("turn", ["first", "again"])

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, sync_playwright
+from psycopg import sql
 
 from tests.console.browser import FOREIGN_URL
 
@@ -52,28 +53,58 @@ def chromium() -> Iterator[Browser]:
 class DemoWorld:
     """The demo world of ``wildnet load_demo``, put in the live server's database before each test.
 
-    Loading it takes about a second; on SQLite the first load is kept as an in-memory image and copied back
-    page by page (SQLite's backup API) before the next tests, in milliseconds. Other databases load it each time.
-    After each test pytest-django empties the database, as for any test on the live server.
+    Loading it takes a second on SQLite and several on PostgreSQL, so the first load is kept as an image and
+    copied back before the next tests: SQLite's backup API (page by page) or PostgreSQL's binary COPY of every
+    table (milliseconds on SQLite, about 0.3 s on PostgreSQL). After each test pytest-django empties the database.
     """
 
     def __init__(self) -> None:
-        self.image: sqlite3.Connection | None = None
+        self.sqlite_image: sqlite3.Connection | None = None
+        self.tables: dict[str, bytes] | None = None
 
     def put(self) -> None:
         connection.ensure_connection()
-        if self.image is not None:
-            self.image.backup(connection.connection)
-            ContentType.objects.clear_cache()  # the image's ids, not those recreated after the last flush
+        if self.sqlite_image is not None:
+            self.sqlite_image.backup(connection.connection)
+        elif self.tables is not None:
+            self._copy_in(self.tables)
+        else:
+            call_command("load_demo", stdout=io.StringIO())
+            self._keep()
             return
-        call_command("load_demo", stdout=io.StringIO())
+        ContentType.objects.clear_cache()  # the image's ids, not those recreated after the last flush
+
+    def _keep(self) -> None:
         if connection.vendor == "sqlite":
-            self.image = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.connection.backup(self.image)
+            self.sqlite_image = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(self.sqlite_image)
+        elif connection.vendor == "postgresql":
+            self.tables = {}
+            with connection.connection.cursor() as cursor:
+                for table in connection.introspection.django_table_names(only_existing=True):
+                    with cursor.copy(_copy_statement(table, "TO STDOUT")) as copy:
+                        self.tables[table] = b"".join(copy)
+
+    @staticmethod
+    def _copy_in(tables: dict[str, bytes]) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Rows go back as they were: no trigger fires (the audit trigger would add a second pending seal
+            # for every event), and foreign keys are already consistent in the image. The flush left the rows
+            # that post_migrate makes (content types, permissions) under other ids: the image's replace them.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            raw = cursor.cursor
+            for table, data in tables.items():
+                raw.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+                with raw.copy(_copy_statement(table, "FROM STDIN")) as copy:
+                    copy.write(data)
 
     def close(self) -> None:
-        if self.image is not None:
-            self.image.close()
+        if self.sqlite_image is not None:
+            self.sqlite_image.close()
+
+
+def _copy_statement(table: str, direction: str) -> sql.Composed:
+    return sql.SQL(f"COPY {{}} {direction} (FORMAT binary)").format(sql.Identifier(table))
 
 
 @pytest.fixture(scope="package")

@@ -7,14 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := platform:.
 
-.PHONY: run test lint typecheck schema install bench bench-search bench-graphql bench-load clean services elasticsearch elasticsearch-stop
+.PHONY: run test lint typecheck schema install bench bench-search bench-graphql bench-load clean services elasticsearch elasticsearch-stop \
+	browser
 
 # The browser assets (GraphiQL) come pinned and hash-checked from the npm registry: no CDN at run time, no npm.
 $(STAMP): pyproject.toml deploy/vendor_assets.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "WildNet needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python deploy/vendor_assets.py
 	@touch $(STAMP)
 
@@ -35,6 +36,11 @@ run: $(STAMP)
 ## 127.0.0.1:6379 for the second test pass and the benchmarks; does nothing to a service that already answers.
 services:
 	deploy/services.sh
+
+## Install Debian's Chromium at /usr/bin/chromium for the browser tests (tests/console), which skip without it;
+## does nothing when it is there. Playwright's own browser download is never used.
+browser:
+	deploy/chromium.sh
 
 ## A real single-node Elasticsearch 8 on 127.0.0.1:9200, built from Maven Central artifacts (needs Java 17 and
 ## Maven); data under var/elasticsearch. Then SEARCH_BACKEND=elasticsearch ELASTICSEARCH_URL=http://127.0.0.1:9200.

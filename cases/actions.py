@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access import policy
 from access.errors import ActionError, ErrorCode, require_offset
@@ -70,7 +71,7 @@ def allocate_reference(agency: Agency, year: int) -> tuple[int, str]:
     back. The first case of a year creates the row; two first cases racing to create it are resolved by the
     unique constraint (the loser retries in a savepoint).
     """
-    for _ in range(3):
+    for _attempt in range(3):
         updated = CaseSequence.objects.filter(agency=agency, year=year).update(last=F("last") + 1)
         if updated:
             break
@@ -89,13 +90,13 @@ def allocate_reference(agency: Agency, year: int) -> tuple[int, str]:
 
 def _choice(value: str, choices: Any, field_name: str) -> str:
     if value not in choices.values:
-        raise ActionError(ErrorCode.INVALID, f"Unknown value {value!r}.", field_name)
+        raise ActionError(ErrorCode.INVALID, _("Unknown value %(value)s.") % {"value": repr(value)}, field_name)
     return value
 
 
 def _countries(values: list[str], field_name: str = "jurisdictions") -> list[str]:
     if not values:
-        raise ActionError(ErrorCode.REQUIRED, "Give at least one jurisdiction.", field_name)
+        raise ActionError(ErrorCode.REQUIRED, _("Give at least one jurisdiction."), field_name)
     try:
         return sorted({valid_country(v) for v in values})
     except InvalidIdentifier as exc:
@@ -107,21 +108,21 @@ def _colleagues(viewer: Viewer, officer_ids: list[int], field_name: str) -> list
     found = list(Officer.objects.filter(pk__in=set(officer_ids), agency_id=viewer.officer.agency_id,
                                         is_active=True))
     if len(found) != len(set(officer_ids)):
-        raise ActionError(ErrorCode.NOT_FOUND, "No such officer in your agency.", field_name)
+        raise ActionError(ErrorCode.NOT_FOUND, _("No such officer in your agency."), field_name)
     return found
 
 
 def _platforms(ids: list[int], field_name: str = "platforms") -> list[Agency]:
     found = list(Agency.objects.filter(pk__in=set(ids), agency_type=AgencyType.ONLINE_PLATFORM))
     if len(found) != len(set(ids)):
-        raise ActionError(ErrorCode.NOT_FOUND, "No such online platform.", field_name)
+        raise ActionError(ErrorCode.NOT_FOUND, _("No such online platform."), field_name)
     return found
 
 
 def _species(ids: list[int], field_name: str = "species") -> list[Species]:
     found = list(Species.objects.filter(pk__in=set(ids)))
     if len(found) != len(set(ids)):
-        raise ActionError(ErrorCode.UNKNOWN_SPECIES, "No such species.", field_name)
+        raise ActionError(ErrorCode.UNKNOWN_SPECIES, _("No such species."), field_name)
     return found
 
 
@@ -131,7 +132,8 @@ def species_by_names(names: list[str], field_name: str = "species_names") -> lis
     for name in names:
         species = resolve_species(name)
         if species is None:
-            raise ActionError(ErrorCode.UNKNOWN_SPECIES, f"No species matches {name!r}.", field_name)
+            raise ActionError(ErrorCode.UNKNOWN_SPECIES, _("No species matches %(name)s.") % {"name": repr(name)},
+                              field_name)
         found[species.pk] = species
     return list(found.values())
 
@@ -178,18 +180,18 @@ class CaseInput:
 
 def _validate_case(viewer: Viewer, data: CaseInput) -> None:
     if not data.title.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Give the case a title.", "title")
+        raise ActionError(ErrorCode.REQUIRED, _("Give the case a title."), "title")
     if len(data.title) > 200:
-        raise ActionError(ErrorCode.INVALID, "The title is at most 200 characters.", "title")
+        raise ActionError(ErrorCode.INVALID, _("The title is at most 200 characters."), "title")
     _choice(data.status, CaseStatus, "status")
     _choice(data.priority, Priority, "priority")
     _choice(data.crime_area, CrimeArea, "crime_area")
     _choice(data.handling_code, HandlingCode, "handling_code")
     if data.classification not in Classification.values:
-        raise ActionError(ErrorCode.INVALID, "Unknown classification.", "classification")
+        raise ActionError(ErrorCode.INVALID, _("Unknown classification."), "classification")
     check_clearance(viewer, data.classification)
     if data.handling_code == HandlingCode.H3 and not data.handling_conditions.strip():
-        raise ActionError(ErrorCode.REQUIRED, "H3 needs the conditions recipients must follow.",
+        raise ActionError(ErrorCode.REQUIRED, _("H3 needs the conditions recipients must follow."),
                           "handling_conditions")
 
 
@@ -261,7 +263,7 @@ def update_case(viewer: Viewer, case: Case, version: int, changes: dict[str, Any
     updated = Case.objects.filter(pk=case.pk, version=version).update(
         **values, version=F("version") + 1, updated_at=timezone.now())
     if not updated:
-        raise ActionError(ErrorCode.CONFLICT, "Someone changed this case since you loaded it; reload and retry.",
+        raise ActionError(ErrorCode.CONFLICT, _("Someone changed this case since you loaded it; reload and retry."),
                           "version")
     if team is not None:
         case.team.set(team)
@@ -282,12 +284,12 @@ def get_or_create_entity(kind: str, value: str, *, region: str | None = None,
                          platform: Agency | None = None, field_name: str = "value") -> Entity:
     _choice(kind, EntityKind, "kind")
     if kind == EntityKind.ONLINE_ACCOUNT and platform is None:
-        raise ActionError(ErrorCode.REQUIRED, "An online account belongs to a platform.", "platform_id")
+        raise ActionError(ErrorCode.REQUIRED, _("An online account belongs to a platform."), "platform_id")
     try:
         key = normalise_entity(kind, value, region=region, platform_code=platform.code if platform else None)
     except InvalidIdentifier as exc:
         raise ActionError(ErrorCode.INVALID, str(exc), field_name) from None
-    entity, _ = Entity.objects.get_or_create(
+    entity, _created = Entity.objects.get_or_create(
         kind=kind, normalised=key, defaults={"value": value.strip()[:300], "platform": platform})
     return entity
 
@@ -312,9 +314,9 @@ def link_entity(viewer: Viewer, case: Case, data: ClaimInput) -> CaseEntity:
     _choice(data.role, EntityRole, "role")
     _choice(data.handling_code, HandlingCode, "handling_code")
     if data.source_reliability not in GRADES[GradingSystem.EUROPOL_4X4][0]:
-        raise ActionError(ErrorCode.INVALID, "Source reliability is A, B, C or X.", "source_reliability")
+        raise ActionError(ErrorCode.INVALID, _("Source reliability is A, B, C or X."), "source_reliability")
     if data.information_credibility not in GRADES[GradingSystem.EUROPOL_4X4][1]:
-        raise ActionError(ErrorCode.INVALID, "Information credibility is 1 to 4.", "information_credibility")
+        raise ActionError(ErrorCode.INVALID, _("Information credibility is 1 to 4."), "information_credibility")
     platform = _platforms([data.platform_id], "platform_id")[0] if data.platform_id else None
     region = data.region or (case.jurisdictions[0] if case.jurisdictions else None)
     entity = get_or_create_entity(data.kind, data.value, region=region, platform=platform)
@@ -385,9 +387,9 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
         try:
             price = Decimal(str(data.price))
         except InvalidOperation:
-            raise ActionError(ErrorCode.INVALID, "The price is not a number.", "price") from None
+            raise ActionError(ErrorCode.INVALID, _("The price is not a number."), "price") from None
         if price < 0 or not price.is_finite():
-            raise ActionError(ErrorCode.INVALID, "The price cannot be negative.", "price")
+            raise ActionError(ErrorCode.INVALID, _("The price cannot be negative."), "price")
     currency = ""
     if data.currency:
         try:
@@ -395,17 +397,17 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
         except InvalidIdentifier as exc:
             raise ActionError(ErrorCode.INVALID, str(exc), "currency") from None
     elif price is not None:
-        raise ActionError(ErrorCode.REQUIRED, "A price needs its currency.", "currency")
+        raise ActionError(ErrorCode.REQUIRED, _("A price needs its currency."), "currency")
     _choice(data.status, ListingStatus, "status")
     require_offset(data.seen_at, "seen_at")
     seen_at = data.seen_at or timezone.now()
     if seen_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ActionError(ErrorCode.INVALID, "A listing cannot be seen in the future.", "seen_at")
+        raise ActionError(ErrorCode.INVALID, _("A listing cannot be seen in the future."), "seen_at")
     species = _species(data.species_ids) + species_by_names(data.species_names)
     seller = None
     if data.seller.strip():
         if platform is None:
-            raise ActionError(ErrorCode.REQUIRED, "A seller handle needs the listing's platform.", "seller")
+            raise ActionError(ErrorCode.REQUIRED, _("A seller handle needs the listing's platform."), "seller")
         seller = get_or_create_entity(EntityKind.ONLINE_ACCOUNT, data.seller, platform=platform, field_name="seller")
     listing = Listing.objects.filter(case=case, url_digest=url_digest(url)).first()
     created = listing is None
@@ -453,22 +455,24 @@ def add_report(viewer: Viewer, case: Case, data: ReportInput) -> IntelReport:
     policy.check(viewer, "case.contribute", case)
     assert viewer.officer is not None
     if not data.text.strip():
-        raise ActionError(ErrorCode.REQUIRED, "The report has no text.", "text")
+        raise ActionError(ErrorCode.REQUIRED, _("The report has no text."), "text")
     _choice(data.grading_system, GradingSystem, "grading_system")
     _choice(data.handling_code, HandlingCode, "handling_code")
     sources, assessments = GRADES[data.grading_system]
     if data.source_evaluation not in sources:
-        raise ActionError(ErrorCode.INVALID, f"Source evaluation is one of {', '.join(sources)}.",
+        raise ActionError(ErrorCode.INVALID,
+                          _("Source evaluation is one of %(values)s.") % {"values": ", ".join(sources)},
                           "source_evaluation")
     if data.information_assessment not in assessments:
-        raise ActionError(ErrorCode.INVALID, f"Information assessment is one of {', '.join(assessments)}.",
+        raise ActionError(ErrorCode.INVALID,
+                          _("Information assessment is one of %(values)s.") % {"values": ", ".join(assessments)},
                           "information_assessment")
     uk_handling = data.uk_handling if data.grading_system == GradingSystem.UK_3X5X2 else ""
     if data.grading_system == GradingSystem.UK_3X5X2 and uk_handling not in ("P", "C"):
-        raise ActionError(ErrorCode.INVALID, "UK 3x5x2 handling is P or C.", "uk_handling")
+        raise ActionError(ErrorCode.INVALID, _("UK 3x5x2 handling is P or C."), "uk_handling")
     reported_on = data.reported_on or timezone.localdate()
     if reported_on > timezone.localdate():
-        raise ActionError(ErrorCode.INVALID, "A report cannot be dated in the future.", "reported_on")
+        raise ActionError(ErrorCode.INVALID, _("A report cannot be dated in the future."), "reported_on")
     report = IntelReport.objects.create(
         case=case, text=data.text.strip(), author=viewer.officer, grading_system=data.grading_system,
         source_evaluation=data.source_evaluation, information_assessment=data.information_assessment,
@@ -487,10 +491,10 @@ def create_watchlist(viewer: Viewer, name: str, description: str = "") -> Watchl
     policy.check(viewer, "watchlist.manage", None)
     assert viewer.officer is not None
     if not name.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Name the watchlist.", "name")
+        raise ActionError(ErrorCode.REQUIRED, _("Name the watchlist."), "name")
     agency = viewer.officer.agency
     if Watchlist.objects.filter(owner_agency=agency, name=name.strip()).exists():
-        raise ActionError(ErrorCode.UNIQUE, "Your agency already has a watchlist of this name.", "name")
+        raise ActionError(ErrorCode.UNIQUE, _("Your agency already has a watchlist of this name."), "name")
     watchlist = Watchlist.objects.create(owner_agency=agency, name=name.strip(),
                                          description=description.strip(), created_by=viewer.officer)
     record("watchlist.create", actor=viewer.officer, obj=watchlist)
@@ -505,7 +509,7 @@ def add_watch_term(viewer: Viewer, watchlist: Watchlist, term: str, kind: str, l
     if kind == TermKind.HASHTAG:
         value = "#" + value.lstrip("#")
     if len(value.strip("#")) < 2:
-        raise ActionError(ErrorCode.INVALID, "A term has at least two characters.", "term")
+        raise ActionError(ErrorCode.INVALID, _("A term has at least two characters."), "term")
     species = _species([species_id])[0] if species_id else None
     normalised = normalise_name(value)
     watch_term, created = WatchTerm.objects.get_or_create(

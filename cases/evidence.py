@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access import policy
 from access.errors import ActionError, ErrorCode, NotFound
@@ -119,15 +120,17 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
     assert viewer.officer is not None
     if upload.size > settings.EVIDENCE_MAX_BYTES:
         raise ActionError(ErrorCode.FILE_TOO_LARGE,
-                          f"The file is larger than {settings.EVIDENCE_MAX_BYTES} bytes.", "file")
+                          _("The file is larger than %(bytes)s bytes.") % {"bytes": settings.EVIDENCE_MAX_BYTES},
+                          "file")
     if upload.size == 0:
-        raise ActionError(ErrorCode.INVALID, "The file is empty.", "file")
+        raise ActionError(ErrorCode.INVALID, _("The file is empty."), "file")
     if capture_method not in CaptureMethod.values:
-        raise ActionError(ErrorCode.INVALID, f"Unknown capture method {capture_method!r}.", "capture_method")
+        raise ActionError(ErrorCode.INVALID, _("Unknown capture method %(method)s.") % {"method": repr(capture_method)},
+                          "capture_method")
     if timezone.is_naive(captured_at):
-        raise ActionError(ErrorCode.INVALID, "Give the capture time with its UTC offset.", "captured_at")
+        raise ActionError(ErrorCode.INVALID, _("Give the capture time with its UTC offset."), "captured_at")
     if captured_at > timezone.now() + CLOCK_SKEW:
-        raise ActionError(ErrorCode.INVALID, "Evidence cannot be captured in the future.", "captured_at")
+        raise ActionError(ErrorCode.INVALID, _("Evidence cannot be captured in the future."), "captured_at")
     if listing is not None and listing.case_id != case.pk:
         raise NotFound("listing_id", "listing")
 
@@ -173,8 +176,8 @@ def _store(evidence: Evidence, stream: _DigestingFile) -> None:
                 storage.delete(name)
         except Exception:  # still failing: the sweep will remove the part once the storage is back
             logger.warning("evidence: could not remove the partial file %s; the orphan sweep will", name)
-        raise ActionError(ErrorCode.STORAGE_UNAVAILABLE, "The evidence storage cannot take the file now (full or "
-                          "unavailable); nothing was stored. Try again later.", "file") from exc
+        raise ActionError(ErrorCode.STORAGE_UNAVAILABLE, _("The evidence storage cannot take the file now (full or "
+                            "unavailable); nothing was stored. Try again later."), "file") from exc
 
 
 def record_custody_event(viewer: Viewer, evidence: Evidence, action: str, *, from_holder: str = "",
@@ -182,14 +185,14 @@ def record_custody_event(viewer: Viewer, evidence: Evidence, action: str, *, fro
     """Declare a transfer, a seal or an export of ``evidence``: a new link in its chain, never a change."""
     policy.check(viewer, "case.contribute", evidence.case)
     if action not in DECLARED_ACTIONS:
-        raise ActionError(ErrorCode.INVALID, "Only transfers, seals and exports are declared; the system records "
-                          "captures, accesses and integrity checks itself.", "action")
+        raise ActionError(ErrorCode.INVALID, _("Only transfers, seals and exports are declared; the system records "
+                            "captures, accesses and integrity checks itself."), "action")
     from_holder, to_holder = from_holder.strip(), to_holder.strip()
     for name, value in (("from_holder", from_holder), ("to_holder", to_holder)):
         if len(value) > 200:
-            raise ActionError(ErrorCode.INVALID, "A holder is at most 200 characters.", name)
+            raise ActionError(ErrorCode.INVALID, _("A holder is at most 200 characters."), name)
     if action == CustodyAction.TRANSFERRED and not to_holder:
-        raise ActionError(ErrorCode.REQUIRED, "Say who received the evidence.", "to_holder")
+        raise ActionError(ErrorCode.REQUIRED, _("Say who received the evidence."), "to_holder")
     event = CustodyEvent.objects.create(evidence=evidence, action=action, actor=viewer.officer,
                                         from_holder=from_holder, to_holder=to_holder, note=note.strip())
     record("evidence.custody", actor=viewer.officer, obj=event, object_agency_id=evidence.case.owner_agency_id,

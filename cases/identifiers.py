@@ -14,6 +14,7 @@ import phonenumbers
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from .models import EntityKind
 
@@ -34,18 +35,18 @@ def normalise_url(raw: str) -> str:
     """Lower-case scheme and host, drop default ports, fragments and tracking parameters (utm_*, fbclid…)."""
     value = raw.strip()
     if not value:
-        raise InvalidIdentifier("The URL is empty.")
+        raise InvalidIdentifier(_("The URL is empty."))
     parts = urlsplit(value)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise InvalidIdentifier("Only http and https URLs can be recorded.")
+        raise InvalidIdentifier(_("Only http and https URLs can be recorded."))
     try:
         host = (parts.hostname or "").encode("idna").decode("ascii").lower().rstrip(".")
         port = parts.port
     except (UnicodeError, ValueError):
-        raise InvalidIdentifier("The URL's host or port is not valid.") from None
+        raise InvalidIdentifier(_("The URL's host or port is not valid.")) from None
     if not host or ("." not in host and host != "localhost"):
-        raise InvalidIdentifier("The URL has no valid host.")
+        raise InvalidIdentifier(_("The URL has no valid host."))
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMETERS]
@@ -72,9 +73,9 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(raw, region.upper() if region else None)
     except phonenumbers.NumberParseException:
-        raise InvalidIdentifier("Not a phone number (add the country prefix, e.g. +33).") from None
+        raise InvalidIdentifier(_("Not a phone number (add the country prefix, e.g. +33).")) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidIdentifier("This phone number does not exist in its country's numbering plan.")
+        raise InvalidIdentifier(_("This phone number does not exist in its country's numbering plan."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -83,8 +84,8 @@ def normalise_email(raw: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise InvalidIdentifier("Not an e-mail address.") from None
-    local, _, domain = value.rpartition("@")
+        raise InvalidIdentifier(_("Not an e-mail address.")) from None
+    local, _at, domain = value.rpartition("@")
     return f"{local.lower()}@{domain.lower()}"
 
 
@@ -95,7 +96,7 @@ _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
 def normalise_handle(raw: str) -> str:
     value = raw.strip().lstrip("@").strip()
     if not value or any(c.isspace() for c in value):
-        raise InvalidIdentifier("An account handle is one word, e.g. @seller_123.")
+        raise InvalidIdentifier(_("An account handle is one word, e.g. @seller_123."))
     return value.casefold()
 
 
@@ -106,14 +107,14 @@ def normalise_payment(raw: str) -> str:
     if "@" in raw:
         return normalise_email(raw)
     if not compact:
-        raise InvalidIdentifier("The payment account is empty.")
+        raise InvalidIdentifier(_("The payment account is empty."))
     return compact
 
 
 def normalise_wallet(raw: str) -> str:
     value = raw.strip()
     if not value or any(c.isspace() for c in value):
-        raise InvalidIdentifier("A wallet address has no spaces.")
+        raise InvalidIdentifier(_("A wallet address has no spaces."))
     # Bech32 (bc1…) and hex (0x…) addresses are case-insensitive; base58 addresses are not.
     if value.lower().startswith(("bc1", "tb1", "0x", "ltc1")):
         return value.lower()
@@ -125,7 +126,7 @@ def normalise_text_key(raw: str) -> str:
     folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
     value = " ".join(folded.casefold().split())
     if not value:
-        raise InvalidIdentifier("The name is empty.")
+        raise InvalidIdentifier(_("The name is empty."))
     return value
 
 
@@ -145,22 +146,22 @@ def normalise_entity(kind: str, raw: str, region: str | None = None, platform_co
     if kind == EntityKind.SHIPPING_REFERENCE:
         value = _SPACES.sub("", raw).upper()
         if not value:
-            raise InvalidIdentifier("The shipping reference is empty.")
+            raise InvalidIdentifier(_("The shipping reference is empty."))
         return value
     if kind in (EntityKind.PERSON, EntityKind.ORGANISATION):
         return normalise_text_key(raw)
-    raise InvalidIdentifier(f"Unknown identifier kind {kind!r}.")
+    raise InvalidIdentifier(_("Unknown identifier kind %(kind)s.") % {"kind": repr(kind)})
 
 
 def valid_currency(code: str) -> str:
     value = code.strip().upper()
     if pycountry.currencies.get(alpha_3=value) is None:
-        raise InvalidIdentifier(f"{code!r} is not an ISO 4217 currency code.")
+        raise InvalidIdentifier(_("%(code)s is not an ISO 4217 currency code.") % {"code": repr(code)})
     return value
 
 
 def valid_country(code: str) -> str:
     value = code.strip().upper()
     if pycountry.countries.get(alpha_2=value) is None:
-        raise InvalidIdentifier(f"{code!r} is not an ISO 3166-1 alpha-2 country code.")
+        raise InvalidIdentifier(_("%(code)s is not an ISO 3166-1 alpha-2 country code.") % {"code": repr(code)})
     return value

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from access.errors import ActionError, ErrorCode, PermissionDenied
 from access.policy import (
@@ -152,7 +153,7 @@ def watch_alerts(viewer: Viewer) -> Q:
 @register_action("case.create")
 def create_case(viewer: Viewer, classification: int) -> None:
     if viewer.role not in WRITERS:
-        raise PermissionDenied("Only analysts, investigators and supervisors record cases.")
+        raise PermissionDenied(_("Only analysts, investigators and supervisors record cases."))
     check_clearance(viewer, classification)
 
 
@@ -160,25 +161,25 @@ def create_case(viewer: Viewer, classification: int) -> None:
 def update_case(viewer: Viewer, case: Case) -> None:
     """A case's own fields are the owning agency's to change."""
     if viewer.role not in WRITERS or case.owner_agency_id != viewer.agency_id:
-        raise PermissionDenied("Only the owning agency's officers can change this case.")
+        raise PermissionDenied(_("Only the owning agency's officers can change this case."))
 
 
 @register_action("case.contribute")
 def contribute(viewer: Viewer, case: Case) -> None:
     """Adding listings, claims, reports and evidence: the owning agency (sharing adds contributing recipients)."""
     if viewer.role not in WRITERS or case.owner_agency_id != viewer.agency_id:
-        raise PermissionDenied("You cannot add to this case.")
+        raise PermissionDenied(_("You cannot add to this case."))
 
 
 @register_action("watchlist.manage")
 def manage_watchlist(viewer: Viewer, watchlist: Watchlist | None) -> None:
     if viewer.role not in WRITERS:
-        raise PermissionDenied("Only analysts, investigators and supervisors keep watchlists.")
+        raise PermissionDenied(_("Only analysts, investigators and supervisors keep watchlists."))
     if watchlist is not None and watchlist.owner_agency_id != viewer.agency_id:
-        raise PermissionDenied("This watchlist belongs to another agency.")
+        raise PermissionDenied(_("This watchlist belongs to another agency."))
 
 
 def check_clearance(viewer: Viewer, classification: int, field: str = "classification") -> None:
     assert viewer.officer is not None
     if classification > viewer.officer.clearance:
-        raise ActionError(ErrorCode.INVALID, "You cannot mark an item above your own clearance.", field)
+        raise ActionError(ErrorCode.INVALID, _("You cannot mark an item above your own clearance."), field)

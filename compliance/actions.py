@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access import policy
 from access.errors import ActionError, ErrorCode, require_offset
@@ -59,7 +60,7 @@ class NoticeInput:
 
 def _territories(values: list[str]) -> list[str]:
     if not values:
-        raise ActionError(ErrorCode.REQUIRED, "Say where the content must be disabled or removed.",
+        raise ActionError(ErrorCode.REQUIRED, _("Say where the content must be disabled or removed."),
                           "territorial_scope")
     result = set()
     for value in values:
@@ -84,34 +85,36 @@ def issue_notice(viewer: Viewer, case: Case, listings: list[Listing], data: Noti
     policy.check(viewer, "notice.issue", None)
     assert viewer.officer is not None
     if not listings:
-        raise ActionError(ErrorCode.REQUIRED, "Name at least one listing.", "listing_ids")
+        raise ActionError(ErrorCode.REQUIRED, _("Name at least one listing."), "listing_ids")
     if any(listing.case_id != case.pk for listing in listings):
-        raise ActionError(ErrorCode.NOT_FOUND, "No such listing in this case.", "listing_ids")
+        raise ActionError(ErrorCode.NOT_FOUND, _("No such listing in this case."), "listing_ids")
     if any(listing.platform_id is None for listing in listings):
-        raise ActionError(ErrorCode.INVALID, "A listing's platform is unknown; notices go to one platform.",
+        raise ActionError(ErrorCode.INVALID, _("A listing's platform is unknown; notices go to one platform."),
                           "listing_ids")
     platforms = {listing.platform_id for listing in listings if listing.platform_id is not None}
     if len(platforms) != 1:
-        raise ActionError(ErrorCode.INVALID, "A notice goes to one platform: split these listings.",
+        raise ActionError(ErrorCode.INVALID, _("A notice goes to one platform: split these listings."),
                           "listing_ids")
     for name, value in [("legal_basis_law", data.legal_basis_law), ("legal_basis_article", data.legal_basis_article),
                         ("statement_of_reasons", data.statement_of_reasons)]:
         if not value.strip():
-            raise ActionError(ErrorCode.REQUIRED, "This is required by DSA Art. 9.", name)
+            raise ActionError(ErrorCode.REQUIRED, _("This is required by DSA Art. 9."), name)
     actions = set(data.requested_actions)
     if not actions:
-        raise ActionError(ErrorCode.REQUIRED, "Say what the platform must do.", "requested_actions")
+        raise ActionError(ErrorCode.REQUIRED, _("Say what the platform must do."), "requested_actions")
     unknown = actions - set(RequestedAction.values)
     if unknown:
-        raise ActionError(ErrorCode.INVALID, f"Unknown actions: {', '.join(sorted(unknown))}.", "requested_actions")
+        raise ActionError(ErrorCode.INVALID,
+                          _("Unknown actions: %(actions)s.") % {"actions": ", ".join(sorted(unknown))},
+                          "requested_actions")
     if data.priority not in Priority.values:
-        raise ActionError(ErrorCode.INVALID, "Unknown priority.", "priority")
+        raise ActionError(ErrorCode.INVALID, _("Unknown priority."), "priority")
     territories = _territories(data.territorial_scope)
     if {RequestedAction.PRESERVE_DATA, RequestedAction.REMOVE} <= actions:
         with_evidence = set(Evidence.objects.filter(listing__in=listings).values_list("listing_id", flat=True))
         if with_evidence != {listing.pk for listing in listings}:
-            raise ActionError(ErrorCode.INVALID_STATE, "Capture evidence of every listing before asking for its "
-                                                       "removal together with preservation.", "requested_actions")
+            raise ActionError(ErrorCode.INVALID_STATE, _("Capture evidence of every listing before asking for its "
+                                                         "removal together with preservation."), "requested_actions")
     now = timezone.now()
     notice = TakedownNotice.objects.create(
         issuing_agency=viewer.officer.agency, issued_by=viewer.officer, platform_id=platforms.pop(), case=case,
@@ -145,7 +148,7 @@ def send_notice(viewer: Viewer, notice: TakedownNotice) -> TakedownNotice:
     """Send a draft; the deadlines are fixed now from the platform's SLA (a later SLA change does not move them)."""
     policy.check(viewer, "notice.manage", notice)
     if notice.status != NoticeStatus.DRAFT:
-        raise ActionError(ErrorCode.INVALID_STATE, "This notice was already sent.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This notice was already sent."), "id")
     now = timezone.now()
     acknowledge_within, act_within = sla_for(notice.platform, notice.priority)
     notice.status, notice.sent_at = NoticeStatus.SENT, now
@@ -168,7 +171,7 @@ def acknowledge_notice(viewer: Viewer, notice: TakedownNotice) -> TakedownNotice
     if notice.status == NoticeStatus.ACKNOWLEDGED or notice.acknowledged_at is not None:
         return notice
     if notice.status != NoticeStatus.SENT:
-        raise ActionError(ErrorCode.INVALID_STATE, "This notice cannot be acknowledged now.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This notice cannot be acknowledged now."), "id")
     notice.status, notice.acknowledged_at, notice.acknowledged_by = (NoticeStatus.ACKNOWLEDGED, timezone.now(),
                                                                      viewer.officer)
     notice.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
@@ -200,20 +203,20 @@ def report_outcome(viewer: Viewer, notice: TakedownNotice, item: NoticeItem, dat
     policy.check(viewer, "notice.respond", notice)
     assert viewer.officer is not None
     if item.notice_id != notice.pk:
-        raise ActionError(ErrorCode.NOT_FOUND, "No such item in this notice.", "item_id")
+        raise ActionError(ErrorCode.NOT_FOUND, _("No such item in this notice."), "item_id")
     if notice.status == NoticeStatus.CLOSED:
-        raise ActionError(ErrorCode.INVALID_STATE, "This notice is closed.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This notice is closed."), "id")
     if notice.status == NoticeStatus.DRAFT:
-        raise ActionError(ErrorCode.INVALID_STATE, "This notice was not sent.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This notice was not sent."), "id")
     if data.outcome not in ItemOutcome.values or data.outcome == ItemOutcome.PENDING:
-        raise ActionError(ErrorCode.INVALID, "Unknown outcome.", "outcome")
+        raise ActionError(ErrorCode.INVALID, _("Unknown outcome."), "outcome")
     require_offset(data.effective_at, "effective_at")
     now = timezone.now()
     effective_at = data.effective_at or now
     assert notice.sent_at is not None
     if effective_at > now + datetime.timedelta(minutes=5) or (effective_at < notice.sent_at - datetime.timedelta(
             minutes=5) and data.outcome in ACTED):
-        raise ActionError(ErrorCode.INVALID, "The action must take effect after the notice and not in the future.",
+        raise ActionError(ErrorCode.INVALID, _("The action must take effect after the notice and not in the future."),
                           "effective_at")
     visibility = data.decision_visibility or {
         ItemOutcome.REMOVED: DecisionVisibility.CONTENT_REMOVED,
@@ -224,18 +227,18 @@ def report_outcome(viewer: Viewer, notice: TakedownNotice, item: NoticeItem, dat
                                  ("decision_ground", data.decision_ground, DecisionGround),
                                  ("category", data.category, StatementCategory)]:
         if value and value not in choices.values:
-            raise ActionError(ErrorCode.INVALID, f"Unknown DSA value {value!r}.", name)
+            raise ActionError(ErrorCode.INVALID, _("Unknown DSA value %(value)s.") % {"value": repr(value)}, name)
     if data.automated_decision not in AUTOMATED_DECISIONS:
-        raise ActionError(ErrorCode.INVALID, "Unknown automated_decision value.", "automated_decision")
+        raise ActionError(ErrorCode.INVALID, _("Unknown automated_decision value."), "automated_decision")
     if data.outcome == ItemOutcome.ACCOUNT_SUSPENDED and not data.decision_account:
-        raise ActionError(ErrorCode.REQUIRED, "Say whether the account was suspended or terminated.",
+        raise ActionError(ErrorCode.REQUIRED, _("Say whether the account was suspended or terminated."),
                           "decision_account")
     if data.outcome == ItemOutcome.REJECTED and not data.reason.strip():
-        raise ActionError(ErrorCode.REQUIRED, "A rejection states its reasons (DSA Art. 17).", "reason")
+        raise ActionError(ErrorCode.REQUIRED, _("A rejection states its reasons (DSA Art. 17)."), "reason")
     if data.outcome == ItemOutcome.RESTRICTED and not data.territorial_scope:
-        raise ActionError(ErrorCode.REQUIRED, "Say in which territories access is disabled.", "territorial_scope")
+        raise ActionError(ErrorCode.REQUIRED, _("Say in which territories access is disabled."), "territorial_scope")
     if item.outcome != ItemOutcome.PENDING:
-        raise ActionError(ErrorCode.INVALID_STATE, "An outcome was already reported for this item.", "item_id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("An outcome was already reported for this item."), "item_id")
     if notice.acknowledged_at is None:  # reporting implies receipt
         acknowledge_notice(viewer, notice)
     item.outcome, item.reason, item.effective_at = data.outcome, data.reason.strip(), effective_at
@@ -259,9 +262,9 @@ def verify_item(viewer: Viewer, item: NoticeItem, verified: bool, note: str = ""
     """The issuing agency confirms a removal (checked online) or disputes it."""
     policy.check(viewer, "notice.manage", item.notice)
     if item.outcome == ItemOutcome.PENDING:
-        raise ActionError(ErrorCode.INVALID_STATE, "The platform has not reported on this item yet.", "item_id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("The platform has not reported on this item yet."), "item_id")
     if not verified and not note.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Say what you found online.", "note")
+        raise ActionError(ErrorCode.REQUIRED, _("Say what you found online."), "note")
     item.verification = Verification.VERIFIED if verified else Verification.DISPUTED
     item.verified_at, item.verified_by = timezone.now(), viewer.officer
     item.save(update_fields=["verification", "verified_at", "verified_by"])
@@ -280,7 +283,7 @@ def close_notice(viewer: Viewer, notice: TakedownNotice, reason: str) -> Takedow
     if notice.status == NoticeStatus.CLOSED:
         return notice
     if not reason.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Say why the notice is closed.", "reason")
+        raise ActionError(ErrorCode.REQUIRED, _("Say why the notice is closed."), "reason")
     _close(notice, viewer.officer, reason.strip())
     return notice
 

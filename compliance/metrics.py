@@ -35,6 +35,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.errors import ActionError, ErrorCode
 
@@ -103,7 +104,7 @@ def _ratio(part: int, whole: int) -> float | None:
 def period(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """The instants bounding the UTC days ``[start, end)``; ``INVALID`` when the period is empty."""
     if end <= start:
-        raise ActionError(ErrorCode.INVALID, "The end of the period must come after its start.", "end")
+        raise ActionError(ErrorCode.INVALID, _("The end of the period must come after its start."), "end")
     return (datetime.datetime.combine(start, datetime.time.min, tzinfo=datetime.UTC),
             datetime.datetime.combine(end, datetime.time.min, tzinfo=datetime.UTC))
 

@@ -9,6 +9,7 @@ notice issued by their country's agencies (for compliance figures); supervisors 
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from access.errors import PermissionDenied
 from access.policy import NOTHING, Viewer, register_action, register_visibility, visibility_filter
@@ -64,18 +65,18 @@ def platform_terms(viewer: Viewer) -> Q:
 @register_action("notice.issue")
 def issue(viewer: Viewer, target: None) -> None:
     if viewer.role not in case_rules.WRITERS:
-        raise PermissionDenied("Only analysts, investigators and supervisors issue takedown notices.")
+        raise PermissionDenied(_("Only analysts, investigators and supervisors issue takedown notices."))
 
 
 @register_action("notice.manage")
 def manage(viewer: Viewer, notice: TakedownNotice) -> None:
     """Sending, verifying and closing: the issuing agency's intelligence officers."""
     if viewer.role not in case_rules.WRITERS or notice.issuing_agency_id != viewer.agency_id:
-        raise PermissionDenied("Only the issuing agency can do this.")
+        raise PermissionDenied(_("Only the issuing agency can do this."))
 
 
 @register_action("notice.respond")
 def respond(viewer: Viewer, notice: TakedownNotice) -> None:
     """Acknowledging and reporting outcomes: the addressed platform's officers."""
     if not is_platform_officer(viewer) or notice.platform_id != viewer.agency_id:
-        raise PermissionDenied("Only the platform the notice is addressed to can answer it.")
+        raise PermissionDenied(_("Only the platform the notice is addressed to can answer it."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.utils.translation import gettext as _
 from graphene.types.generic import GenericScalar
 
 from access.errors import ActionError, ErrorCode
@@ -206,7 +207,7 @@ class IssueTakedownNotice(BaseMutation):
         ids = [decode_id(v, "Listing", "listing_ids") for v in values["listing_ids"]]
         listings = list(visible(viewer, Listing.objects.filter(pk__in=set(ids))))
         if len(listings) != len(set(ids)):
-            raise ActionError(ErrorCode.NOT_FOUND, "No such listing.", "listing_ids")
+            raise ActionError(ErrorCode.NOT_FOUND, _("No such listing."), "listing_ids")
         notice = actions.issue_notice(viewer, case, listings, actions.NoticeInput(
             legal_basis_law=values["legal_basis_law"], legal_basis_article=values["legal_basis_article"],
             statement_of_reasons=values["statement_of_reasons"],

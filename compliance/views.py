@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from access import policy
@@ -59,13 +60,13 @@ def parameters(query: QueryDict) -> ExportParameters:
                 raise ValueError(value)
             dates.append(datetime.date.fromisoformat(value))
         except ValueError:
-            raise ActionError(ErrorCode.INVALID, f"Give {name} as YYYY-MM-DD.", name) from None
+            raise ActionError(ErrorCode.INVALID, _("Give %(name)s as YYYY-MM-DD.") % {"name": name}, name) from None
     flag = query.get("by_country", "").lower()
     if flag not in _FLAGS:
-        raise ActionError(ErrorCode.INVALID, "by_country is 1 or 0.", "by_country")
+        raise ActionError(ErrorCode.INVALID, _("by_country is 1 or 0."), "by_country")
     platform = query.get("platform", "").strip()
     if not _CODE.fullmatch(platform):
-        raise ActionError(ErrorCode.INVALID, "platform is a platform's code, e.g. pf-leboncoin.", "platform")
+        raise ActionError(ErrorCode.INVALID, _("platform is a platform's code, e.g. pf-leboncoin."), "platform")
     start, end = dates
     return ExportParameters(start=start, end=end, bounds=period(start, end), platform=platform,
                             by_country=_FLAGS[flag])

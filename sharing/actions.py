@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from access import policy
@@ -54,7 +55,7 @@ def covering_mandate(agency: Agency, case: Case, chosen: Mandate | None = None) 
     """
     candidates = [chosen] if chosen is not None else list(Mandate.objects.filter(agency=agency))
     if chosen is not None and chosen.agency_id != agency.pk:
-        raise ActionError(ErrorCode.INVALID, "This mandate is not the recipient's.", "mandate_id")
+        raise ActionError(ErrorCode.INVALID, _("This mandate is not the recipient's."), "mandate_id")
     reasons: list[str] = []
     for mandate in candidates:
         missing = mandate.uncovered_reasons(case_coverage(case))
@@ -63,16 +64,17 @@ def covering_mandate(agency: Agency, case: Case, chosen: Mandate | None = None) 
         reasons.extend(missing)
     explanation = ", ".join(sorted(set(reasons))) or "NO_MANDATE"
     raise ActionError(ErrorCode.MANDATE_NOT_COVERING,
-                      f"No mandate of {agency.code} in force covers this case ({explanation}).", "recipient")
+                      _("No mandate of %(agency)s in force covers this case (%(reasons)s).")
+                      % {"agency": agency.code, "reasons": explanation}, "recipient")
 
 
 def agency_group(agency: Agency) -> Group:
-    group, _ = Group.objects.get_or_create(name=f"agency:{agency.code}")
+    group, _created = Group.objects.get_or_create(name=f"agency:{agency.code}")
     return group
 
 
 def task_force_group(task_force: TaskForce) -> Group:
-    group, _ = Group.objects.get_or_create(name=f"task-force:{task_force.pk}")
+    group, _created = Group.objects.get_or_create(name=f"task-force:{task_force.pk}")
     return group
 
 
@@ -101,24 +103,25 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
     policy.check(viewer, "case.share", case)
     assert viewer.officer is not None
     if not data.justification.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Say why you share this case.", "justification")
+        raise ActionError(ErrorCode.REQUIRED, _("Say why you share this case."), "justification")
     if (data.recipient_agency is None) == (data.recipient_task_force is None):
-        raise ActionError(ErrorCode.INVALID, "Share with one agency or one task force.", "recipient")
+        raise ActionError(ErrorCode.INVALID, _("Share with one agency or one task force."), "recipient")
     require_offset(data.expires_at, "expires_at")
     if data.expires_at is not None and data.expires_at <= timezone.now():
-        raise ActionError(ErrorCode.INVALID, "The expiry must be in the future.", "expires_at")
+        raise ActionError(ErrorCode.INVALID, _("The expiry must be in the future."), "expires_at")
     if data.can_reshare and case.handling_code != HandlingCode.H0:
-        raise ActionError(ErrorCode.HANDLING_FORBIDS, "Only H0 intelligence may be reshared.", "can_reshare")
+        raise ActionError(ErrorCode.HANDLING_FORBIDS, _("Only H0 intelligence may be reshared."), "can_reshare")
     mandate = None
     if data.recipient_agency is not None:
         agency = data.recipient_agency
         if agency.pk == case.owner_agency_id:
-            raise ActionError(ErrorCode.INVALID, "The case is already this agency's.", "recipient")
+            raise ActionError(ErrorCode.INVALID, _("The case is already this agency's."), "recipient")
         if not agency.is_active:
-            raise ActionError(ErrorCode.INVALID, "This agency is not active.", "recipient")
+            raise ActionError(ErrorCode.INVALID, _("This agency is not active."), "recipient")
         if case.handling_code in (HandlingCode.H1, HandlingCode.H2) and agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
             raise ActionError(ErrorCode.HANDLING_FORBIDS,
-                              f"{case.handling_code} keeps this case among law-enforcement and regulatory bodies.",
+                              _("%(code)s keeps this case among law-enforcement and regulatory bodies.")
+                              % {"code": case.handling_code},
                               "recipient")
         mandate = covering_mandate(agency, case, data.mandate)
     else:
@@ -126,7 +129,7 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
         today = timezone.localdate()
         task_force = data.recipient_task_force
         if task_force.starts_on > today or (task_force.ends_on is not None and task_force.ends_on < today):
-            raise ActionError(ErrorCode.INVALID, "This task force is not running.", "recipient")
+            raise ActionError(ErrorCode.INVALID, _("This task force is not running."), "recipient")
     approved = case.handling_code != HandlingCode.H2 or (
         viewer.role == Role.SUPERVISOR and viewer.agency_id == case.owner_agency_id)
     share = Share.objects.create(
@@ -155,7 +158,7 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
 def approve_share(viewer: Viewer, share: Share) -> Share:
     policy.check(viewer, "share.approve", share)
     if share.status != ShareStatus.PENDING_APPROVAL:
-        raise ActionError(ErrorCode.INVALID_STATE, "This share is not waiting for approval.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This share is not waiting for approval."), "id")
     share.status, share.approved_by, share.approved_at = ShareStatus.ACTIVE, viewer.officer, timezone.now()
     share.save(update_fields=["status", "approved_by", "approved_at"])
     _sync_permissions(share)
@@ -169,7 +172,7 @@ def revoke_share(viewer: Viewer, share: Share, reason: str) -> Share:
     """Access ends at the recipient's next request: the policy reads the status on every query."""
     policy.check(viewer, "share.revoke", share)
     if not reason.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Give a reason; the recipient reads it.", "reason")
+        raise ActionError(ErrorCode.REQUIRED, _("Give a reason; the recipient reads it."), "reason")
     if share.status == ShareStatus.REVOKED:
         return share  # revoking twice is revoking once
     share.status, share.revoked_by, share.revoked_at = ShareStatus.REVOKED, viewer.officer, timezone.now()
@@ -213,15 +216,15 @@ def request_access(viewer: Viewer, *, reference: str = "", hit: Hit | None = Non
     policy.check(viewer, "access.request", None)
     assert viewer.officer is not None
     if purpose not in Purpose.values:
-        raise ActionError(ErrorCode.INVALID, "Declare the purpose of access.", "purpose")
+        raise ActionError(ErrorCode.INVALID, _("Declare the purpose of access."), "purpose")
     if not justification.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Say why you need access.", "justification")
+        raise ActionError(ErrorCode.REQUIRED, _("Say why you need access."), "justification")
     if hit is not None:
         case: Case | None = hit.case
         reference = hit.case.reference
     else:
         if not reference.strip():
-            raise ActionError(ErrorCode.REQUIRED, "Give the case reference.", "reference")
+            raise ActionError(ErrorCode.REQUIRED, _("Give the case reference."), "reference")
         reference = reference.strip().upper()
         case = Case.objects.filter(reference=reference).exclude(owner_agency_id=viewer.agency_id).first()
     access_request = AccessRequest.objects.create(
@@ -240,9 +243,9 @@ def decide_access_request(viewer: Viewer, access_request: AccessRequest, *, appr
                           share_data: ShareInput | None = None) -> AccessRequest:
     policy.check(viewer, "access.decide", access_request)
     if access_request.status != AccessRequestStatus.PENDING:
-        raise ActionError(ErrorCode.INVALID_STATE, "This request was already decided.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This request was already decided."), "id")
     if not reason.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Give the reason for your decision.", "reason")
+        raise ActionError(ErrorCode.REQUIRED, _("Give the reason for your decision."), "reason")
     assert access_request.case is not None
     if approve:
         data = share_data or ShareInput(justification="")

@@ -19,6 +19,7 @@ import re
 from itertools import combinations
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from access.errors import PermissionDenied
 from access.markings import CitesAppendix, HandlingCode
@@ -185,14 +186,14 @@ def contribute(viewer: Viewer, case: Case) -> None:
         case_rules.contribute(viewer, case)
         return
     if viewer.role not in case_rules.WRITERS or not can_contribute_through_share(viewer, case):
-        raise PermissionDenied("This share does not let your agency add to the case.")
+        raise PermissionDenied(_("This share does not let your agency add to the case."))
 
 
 @register_action("case.share")
 def share(viewer: Viewer, case: Case) -> None:
     """The owning agency's officers share; a recipient shares further only under a share allowing it."""
     if viewer.role not in case_rules.WRITERS:
-        raise PermissionDenied("Only analysts, investigators and supervisors share intelligence.")
+        raise PermissionDenied(_("Only analysts, investigators and supervisors share intelligence."))
     if case.owner_agency_id == viewer.agency_id:
         return
     for mandate in in_force_mandates(viewer):
@@ -200,12 +201,12 @@ def share(viewer: Viewer, case: Case) -> None:
                 Exists(Share.objects.filter(granting_shares(viewer, mandate), case_id=OuterRef("pk"),
                                             can_reshare=True))).exists():
             return
-    raise PermissionDenied("Your agency may not share this case further.")
+    raise PermissionDenied(_("Your agency may not share this case further."))
 
 
 def _owner_supervisor(viewer: Viewer, case: Case) -> None:
     if viewer.role != Role.SUPERVISOR or case.owner_agency_id != viewer.agency_id:
-        raise PermissionDenied("Only a supervisor of the owning agency can do this.")
+        raise PermissionDenied(_("Only a supervisor of the owning agency can do this."))
 
 
 @register_action("share.approve")
@@ -225,7 +226,7 @@ def revoke(viewer: Viewer, target: Share) -> None:
 @register_action("access.request")
 def request(viewer: Viewer, target: None) -> None:
     if viewer.role not in case_rules.WRITERS:
-        raise PermissionDenied("Only analysts, investigators and supervisors request access.")
+        raise PermissionDenied(_("Only analysts, investigators and supervisors request access."))
 
 
 @register_action("access.decide")

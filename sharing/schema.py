@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.utils.translation import gettext as _
 
 from access.errors import ActionError, ErrorCode
 from access.markings import Purpose
@@ -184,7 +185,7 @@ def _share_input(viewer: Any, data: dict[str, Any]) -> actions.ShareInput:
         mandate = Mandate.objects.filter(pk=decode_id(data["mandate_id"], "Mandate", "mandate_id"),
                                          agency=agency).first() if agency is not None else None
         if mandate is None:
-            raise ActionError(ErrorCode.NOT_FOUND, "No such mandate of the recipient.", "mandate_id")
+            raise ActionError(ErrorCode.NOT_FOUND, _("No such mandate of the recipient."), "mandate_id")
     return actions.ShareInput(
         justification=data.get("justification") or "", recipient_agency=agency, recipient_task_force=task_force,
         mandate=mandate, can_contribute=bool(data.get("can_contribute")), can_reshare=bool(data.get("can_reshare")),
@@ -311,7 +312,7 @@ class DeclarePurpose(BaseMutation):
     def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
         purpose = enum_value(data["purpose"])
         if purpose not in Purpose.values:
-            raise ActionError(ErrorCode.INVALID, "Unknown purpose.", "purpose")
+            raise ActionError(ErrorCode.INVALID, _("Unknown purpose."), "purpose")
         session = getattr(info.context, "session", None)
         if session is not None:
             session[PURPOSE_SESSION_KEY] = purpose

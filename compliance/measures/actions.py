@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import URLValidator
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access import policy
 from access.errors import ActionError, ErrorCode
@@ -70,13 +71,13 @@ def create_assessment(viewer: Viewer, country: str, start: datetime.date, end: d
     try:
         country = valid_country(country)
     except InvalidIdentifier:
-        raise ActionError(ErrorCode.INVALID, "Give an ISO 3166-1 alpha-2 country code.", "country") from None
+        raise ActionError(ErrorCode.INVALID, _("Give an ISO 3166-1 alpha-2 country code."), "country") from None
     policy.check(viewer, "assessment.create", country)
     catalogue = catalogue or MeasureCatalogue.objects.first()
     if catalogue is None:
-        raise ActionError(ErrorCode.INVALID_STATE, "No catalogue of model measures is loaded.", None)
+        raise ActionError(ErrorCode.INVALID_STATE, _("No catalogue of model measures is loaded."), None)
     if NationalAssessment.objects.filter(country=country, period_start=start, period_end=end).exists():
-        raise ActionError(ErrorCode.CONFLICT, "This period is already assessed: edit or revise that assessment.",
+        raise ActionError(ErrorCode.CONFLICT, _("This period is already assessed: edit or revise that assessment."),
                           "period")
     assert viewer.officer is not None
     assessment = NationalAssessment.objects.create(country=country, period_start=start, period_end=end,
@@ -91,17 +92,17 @@ def set_measure_status(viewer: Viewer, assessment: NationalAssessment, change: S
     """Record where a measure stands, who is responsible and what shows it; the reviewer is the caller."""
     policy.check(viewer, "assessment.edit", assessment)
     if change.status not in MeasureStatus.values:
-        raise ActionError(ErrorCode.INVALID, "Unknown status.", "status")
+        raise ActionError(ErrorCode.INVALID, _("Unknown status."), "status")
     entry = (MeasureStatusEntry.objects.select_related("measure")
              .filter(assessment=assessment, measure__code=change.measure_code).first())
     if entry is None:
-        raise ActionError(ErrorCode.NOT_FOUND, "No such measure in this assessment's catalogue.", "measure_code")
+        raise ActionError(ErrorCode.NOT_FOUND, _("No such measure in this assessment's catalogue."), "measure_code")
     reason = change.reason.strip()
     if change.status == MeasureStatus.NOT_APPLICABLE and not reason:
-        raise ActionError(ErrorCode.REQUIRED, "Say why the measure does not apply.", "reason")
+        raise ActionError(ErrorCode.REQUIRED, _("Say why the measure does not apply."), "reason")
     agency = change.responsible_agency
     if agency is not None and agency.country != assessment.country:
-        raise ActionError(ErrorCode.INVALID, "The responsible agency must be of the assessed country.",
+        raise ActionError(ErrorCode.INVALID, _("The responsible agency must be of the assessed country."),
                           "responsible_agency_id")
     evidence = [_evidence(viewer, entry, item) for item in change.evidence]
     before = _snapshot(entry)
@@ -132,20 +133,20 @@ def _evidence(viewer: Viewer, entry: MeasureStatusEntry, item: EvidenceInput) ->
         try:
             _URL(item.url.strip())
         except ValidationError:
-            raise ActionError(ErrorCode.INVALID, "A link is an http(s) address.", "evidence") from None
+            raise ActionError(ErrorCode.INVALID, _("A link is an http(s) address."), "evidence") from None
         row.url, row.text = item.url.strip(), item.text.strip()
     elif item.kind == EvidenceKind.NOTE:
         if not item.text.strip():
-            raise ActionError(ErrorCode.REQUIRED, "A note has a text.", "evidence")
+            raise ActionError(ErrorCode.REQUIRED, _("A note has a text."), "evidence")
         row.text = item.text.strip()
     elif item.kind == EvidenceKind.FILE:
         if item.file is None or not item.file.size:
-            raise ActionError(ErrorCode.REQUIRED, "Attach the file.", "evidence")
+            raise ActionError(ErrorCode.REQUIRED, _("Attach the file."), "evidence")
         if item.file.size > MAX_EVIDENCE_FILE_BYTES:
-            raise ActionError(ErrorCode.FILE_TOO_LARGE, "The file is larger than 20 MB.", "evidence")
+            raise ActionError(ErrorCode.FILE_TOO_LARGE, _("The file is larger than 20 MB."), "evidence")
         row.file, row.text = item.file, item.text.strip()
     else:
-        raise ActionError(ErrorCode.INVALID, "Evidence is a file, a link or a note.", "evidence")
+        raise ActionError(ErrorCode.INVALID, _("Evidence is a file, a link or a note."), "evidence")
     return row
 
 
@@ -169,7 +170,7 @@ def revise(viewer: Viewer, assessment: NationalAssessment) -> NationalAssessment
     """
     policy.check(viewer, "assessment.revise", assessment)
     if NationalAssessment.objects.filter(previous=assessment).exists():
-        raise ActionError(ErrorCode.INVALID_STATE, "This revision was already revised; change the latest one.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This revision was already revised; change the latest one."), "id")
     assert viewer.officer is not None
     draft = NationalAssessment.objects.create(
         country=assessment.country, period_start=assessment.period_start, period_end=assessment.period_end,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.utils.translation import gettext as _
+
 from access.errors import ActionError, ErrorCode
 
 _YEAR = re.compile(r"[0-9]{4}")
@@ -29,7 +31,7 @@ def parse_period(text: str, field: str = "period") -> tuple[datetime.date, datet
                 return start, end
     except ValueError:
         pass
-    raise ActionError(ErrorCode.INVALID, "Give the period as YYYY or YYYY-MM-DD/YYYY-MM-DD (inclusive).", field)
+    raise ActionError(ErrorCode.INVALID, _("Give the period as YYYY or YYYY-MM-DD/YYYY-MM-DD (inclusive)."), field)
 
 
 def bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from access.errors import ActionError, ErrorCode, NotFound, PermissionDenied
 from access.policy import NOTHING, Viewer, register_action, register_condition, register_visibility
@@ -92,7 +93,7 @@ def evidence(viewer: Viewer) -> Q:
 
 def _own_coordinator(viewer: Viewer, assessment: NationalAssessment) -> None:
     if not is_coordinator(viewer):
-        raise PermissionDenied("Only national coordinators change assessments.")
+        raise PermissionDenied(_("Only national coordinators change assessments."))
     if assessment.country != viewer.country:
         raise NotFound("id", "assessment")
 
@@ -100,9 +101,9 @@ def _own_coordinator(viewer: Viewer, assessment: NationalAssessment) -> None:
 @register_action("assessment.create")
 def create(viewer: Viewer, country: Any) -> None:
     if not is_coordinator(viewer):
-        raise PermissionDenied("Only national coordinators open assessments.")
+        raise PermissionDenied(_("Only national coordinators open assessments."))
     if country != viewer.country:
-        raise PermissionDenied("Coordinators assess their own country only.", "country")
+        raise PermissionDenied(_("Coordinators assess their own country only."), "country")
 
 
 @register_action("assessment.edit")
@@ -110,7 +111,7 @@ def edit(viewer: Viewer, assessment: NationalAssessment) -> None:
     """Setting statuses and signing off: the country's coordinators, on a draft."""
     _own_coordinator(viewer, assessment)
     if assessment.status != AssessmentStatus.DRAFT:
-        raise ActionError(ErrorCode.INVALID_STATE, "This assessment is signed off: revise it to change it.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This assessment is signed off: revise it to change it."), "id")
 
 
 @register_action("assessment.revise")
@@ -118,4 +119,4 @@ def revise(viewer: Viewer, assessment: NationalAssessment) -> None:
     """A new revision of a signed-off assessment: the country's coordinators."""
     _own_coordinator(viewer, assessment)
     if assessment.status != AssessmentStatus.SIGNED_OFF:
-        raise ActionError(ErrorCode.INVALID_STATE, "Only a signed-off assessment is revised; edit the draft.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("Only a signed-off assessment is revised; edit the draft."), "id")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 from enum import StrEnum
 
+from django.utils.translation import gettext, gettext_noop
+
 
 class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
@@ -39,18 +41,59 @@ class ActionError(Exception):
         self.field = field
 
 
+#: "No such …." for each ``what`` that reaches :class:`NotFound` (model verbose names and GraphQL type names, keyed
+#: in lower case without spaces): a whole sentence each, because French and Spanish agree the words with the noun.
+_NO_SUCH = {
+    "object": gettext_noop("No such object."),
+    "agency": gettext_noop("No such agency."),
+    "taskforce": gettext_noop("No such task force."),
+    "officer": gettext_noop("No such officer."),
+    "apitoken": gettext_noop("No such API token."),
+    "mandate": gettext_noop("No such mandate."),
+    "species": gettext_noop("No such species."),
+    "case": gettext_noop("No such case."),
+    "listing": gettext_noop("No such listing."),
+    "entity": gettext_noop("No such entity."),
+    "caseentity": gettext_noop("No such entity in this case."),
+    "intelreport": gettext_noop("No such intelligence report."),
+    "watchlist": gettext_noop("No such watchlist."),
+    "watchterm": gettext_noop("No such watch term."),
+    "watchalert": gettext_noop("No such alert."),
+    "evidence": gettext_noop("No such evidence."),
+    "custodyevent": gettext_noop("No such custody event."),
+    "share": gettext_noop("No such share."),
+    "accessrequest": gettext_noop("No such access request."),
+    "hit": gettext_noop("No such hit."),
+    "takedownnotice": gettext_noop("No such takedown notice."),
+    "noticeitem": gettext_noop("No such notice item."),
+    "nationalassessment": gettext_noop("No such national assessment."),
+    "assessment": gettext_noop("No such assessment."),
+    "modelmeasure": gettext_noop("No such model measure."),
+    "export": gettext_noop("No such export."),
+}
+
+
+def no_such(what: str) -> str:
+    """"No such case." in the active language, for a model's verbose name or a GraphQL type name."""
+    message = _NO_SUCH.get(what.replace(" ", "").replace("_", "").lower())
+    if message is None:
+        return gettext("No such %(what)s.") % {"what": what}
+    return gettext(message)
+
+
 class NotFound(ActionError):
     """What an officer gets both for an object that does not exist and for one they may not see."""
 
     def __init__(self, field: str | None = "id", what: str = "object") -> None:
-        super().__init__(ErrorCode.NOT_FOUND, f"No such {what}.", field)
+        super().__init__(ErrorCode.NOT_FOUND, no_such(what), field)
 
 
 class PermissionDenied(ActionError):
     """For an action on an object the officer can see but may not change. Never used for invisible objects."""
 
-    def __init__(self, message: str = "You may not do this.", field: str | None = None) -> None:
-        super().__init__(ErrorCode.PERMISSION_DENIED, message, field)
+    def __init__(self, message: str | None = None, field: str | None = None) -> None:
+        super().__init__(ErrorCode.PERMISSION_DENIED,
+                         message if message is not None else gettext("You may not do this."), field)
 
 
 def require_offset(moment: datetime.datetime | None, field: str) -> None:
@@ -60,5 +103,5 @@ def require_offset(moment: datetime.datetime | None, field: str) -> None:
     deadline by hours, and comparing it with an aware time raises ``TypeError``.
     """
     if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
-        raise ActionError(ErrorCode.INVALID, "Give the time with its UTC offset (for example 2026-01-01T09:00Z).",
-                          field)
+        raise ActionError(ErrorCode.INVALID,
+                          gettext("Give the time with its UTC offset (for example 2026-01-01T09:00Z)."), field)

@@ -26,6 +26,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .errors import NotFound, PermissionDenied
 
@@ -176,7 +177,7 @@ def fetch(viewer: Viewer, queryset: models.QuerySet[M], pk: Any, field_name: str
 def check(viewer: Viewer, action: str, target: Any = None) -> None:
     """Raise the typed refusal for ``action`` on ``target``, or return when it is allowed."""
     if not viewer.active:
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     rule = _actions.get(action)
     if rule is None:
         raise PermissionDenied()

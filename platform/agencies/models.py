@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     import datetime
@@ -25,7 +26,7 @@ class AgencyType(models.TextChoices):
     CITES_MANAGEMENT_AUTHORITY = "cites_management_authority", _("CITES management authority")
     POLICE = "police", _("Police")
     CUSTOMS = "customs", _("Customs")
-    PROSECUTION = "prosecution", _("Prosecution")
+    PROSECUTION = "prosecution", pgettext_lazy("agency type", "Prosecution")
     FINANCIAL_INTELLIGENCE = "financial_intelligence", _("Financial intelligence unit")
     INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
     NGO = "ngo", _("Non-governmental organisation")

@@ -7,6 +7,7 @@ from typing import Any
 
 import graphene
 from django.db import transaction
+from django.utils.translation import gettext as _
 from graphene.types.mutation import MutationOptions
 from graphql_relay import from_global_id
 
@@ -57,9 +58,9 @@ class BaseMutation(graphene.Mutation):
         viewer = get_viewer(info)
         try:
             if not viewer.active:
-                raise ActionError(ErrorCode.UNAUTHENTICATED, "Sign in first.")
+                raise ActionError(ErrorCode.UNAUTHENTICATED, _("Sign in first."))
             if not viewer.may_write():
-                raise ActionError(ErrorCode.READ_ONLY_TOKEN, "This API token may only read.")
+                raise ActionError(ErrorCode.READ_ONLY_TOKEN, _("This API token may only read."))
             with transaction.atomic():
                 output = cls.perform(info, viewer, **data)
         except ActionError as error:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from access import policy
 from access.errors import ActionError, ErrorCode, require_offset
@@ -36,17 +38,18 @@ class MandateInput:
 
 def _validate(data: MandateInput) -> None:
     if not data.legal_basis.strip():
-        raise ActionError(ErrorCode.REQUIRED, "State the legal basis.", "legal_basis")
+        raise ActionError(ErrorCode.REQUIRED, _("State the legal basis."), "legal_basis")
     if not data.legal_reference.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Give the legal reference (statute, article, MoU).",
+        raise ActionError(ErrorCode.REQUIRED, _("Give the legal reference (statute, article, MoU)."),
                           "legal_reference")
     if not data.jurisdictions:
-        raise ActionError(ErrorCode.REQUIRED, "A mandate covers at least one jurisdiction.", "jurisdictions")
+        raise ActionError(ErrorCode.REQUIRED, _("A mandate covers at least one jurisdiction."), "jurisdictions")
     for code in data.jurisdictions:
         try:
             validate_country(code)
         except Exception:
-            raise ActionError(ErrorCode.INVALID, f"{code!r} is not an ISO 3166-1 alpha-2 code.",
+            raise ActionError(ErrorCode.INVALID,
+                              _("%(code)s is not an ISO 3166-1 alpha-2 code.") % {"code": repr(code)},
                               "jurisdictions") from None
     for name, values, choices in [
         ("crime_areas", data.crime_areas, CrimeArea),
@@ -54,18 +57,19 @@ def _validate(data: MandateInput) -> None:
         ("purposes", data.purposes, Purpose),
     ]:
         if not values:
-            raise ActionError(ErrorCode.REQUIRED, "Choose at least one.", name)
+            raise ActionError(ErrorCode.REQUIRED, _("Choose at least one."), name)
         unknown = sorted(set(values) - set(choices.values))
         if unknown:
-            raise ActionError(ErrorCode.INVALID, f"Unknown values: {', '.join(unknown)}.", name)
+            raise ActionError(ErrorCode.INVALID, _("Unknown values: %(values)s.") % {"values": ", ".join(unknown)},
+                              name)
     if data.max_classification not in Classification.values:
-        raise ActionError(ErrorCode.INVALID, "Unknown classification level.", "max_classification")
+        raise ActionError(ErrorCode.INVALID, _("Unknown classification level."), "max_classification")
     require_offset(data.valid_from, "valid_from")
     require_offset(data.valid_until, "valid_until")
     if data.valid_until <= data.valid_from:
-        raise ActionError(ErrorCode.INVALID, "The mandate must end after it starts.", "valid_until")
+        raise ActionError(ErrorCode.INVALID, _("The mandate must end after it starts."), "valid_until")
     if data.valid_until <= timezone.now():
-        raise ActionError(ErrorCode.INVALID, "The mandate would already have ended.", "valid_until")
+        raise ActionError(ErrorCode.INVALID, _("The mandate would already have ended."), "valid_until")
 
 
 def grant_mandate(viewer: Viewer, agency: Agency, data: MandateInput) -> Mandate:
@@ -98,6 +102,12 @@ _TRANSITIONS = {
     "reinstate": ({MandateStatus.SUSPENDED}, MandateStatus.ACTIVE),
     "revoke": ({MandateStatus.ACTIVE, MandateStatus.SUSPENDED}, MandateStatus.REVOKED),
 }
+# One whole sentence per transition: French and Spanish cannot build it from English participles.
+_REFUSED_TRANSITIONS = {
+    "suspend": gettext_noop("This mandate cannot be suspended: it is %(status)s."),
+    "reinstate": gettext_noop("This mandate cannot be reinstated: it is %(status)s."),
+    "revoke": gettext_noop("This mandate cannot be revoked: it is %(status)s."),
+}
 
 
 def change_status(viewer: Viewer, mandate: Mandate, transition: str, reason: str) -> Mandate:
@@ -105,11 +115,12 @@ def change_status(viewer: Viewer, mandate: Mandate, transition: str, reason: str
     policy.check(viewer, "mandate.change_status", mandate)
     sources, target = _TRANSITIONS[transition]
     if not reason.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Give a reason; the agency will read it.", "reason")
+        raise ActionError(ErrorCode.REQUIRED, _("Give a reason; the agency will read it."), "reason")
     if mandate.status not in sources:
-        raise ActionError(ErrorCode.INVALID_STATE, f"A {mandate.status} mandate cannot be {target}.", "id")
+        status = MandateStatus(mandate.status).label.lower()
+        raise ActionError(ErrorCode.INVALID_STATE, _(_REFUSED_TRANSITIONS[transition]) % {"status": status}, "id")
     if transition == "reinstate" and mandate.valid_until <= timezone.now():
-        raise ActionError(ErrorCode.INVALID_STATE, "This mandate has expired; grant a new one.", "id")
+        raise ActionError(ErrorCode.INVALID_STATE, _("This mandate has expired; grant a new one."), "id")
     previous = mandate.status
     mandate.status = target
     mandate.status_reason = reason.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from access.errors import PermissionDenied
 from access.policy import NOTHING, Viewer, register_action, register_visibility
@@ -27,9 +28,9 @@ def mandates(viewer: Viewer) -> Q:
 def _coordinates(viewer: Viewer, agency: Agency) -> None:
     """A national coordinator governs the agencies of their country, except their own (no self-granting)."""
     if viewer.role != Role.NATIONAL_COORDINATOR or agency.country != viewer.country:
-        raise PermissionDenied("Only a national coordinator of the agency's country can do this.", "agency")
+        raise PermissionDenied(_("Only a national coordinator of the agency's country can do this."), "agency")
     if agency.pk == viewer.agency_id:
-        raise PermissionDenied("A coordinator cannot grant or change their own agency's mandate.", "agency")
+        raise PermissionDenied(_("A coordinator cannot grant or change their own agency's mandate."), "agency")
 
 
 @register_action("mandate.grant")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from access import policy
 from access.errors import ActionError, ErrorCode
@@ -32,19 +33,19 @@ def create_officer(
     first_name: str = "", last_name: str = "", password: str | None = None,
 ) -> Officer:
     if role not in Role.values:
-        raise ActionError(ErrorCode.INVALID, "Unknown role.", "role")
+        raise ActionError(ErrorCode.INVALID, _("Unknown role."), "role")
     if clearance not in Classification.values:
-        raise ActionError(ErrorCode.INVALID, "Unknown clearance level.", "clearance")
+        raise ActionError(ErrorCode.INVALID, _("Unknown clearance level."), "clearance")
     policy.check(viewer, "officer.create", {"agency": agency, "role": role, "clearance": clearance})
     username = username.strip()
     if not username:
-        raise ActionError(ErrorCode.REQUIRED, "Choose a username.", "username")
+        raise ActionError(ErrorCode.REQUIRED, _("Choose a username."), "username")
     if Officer.objects.filter(username__iexact=username).exists():
-        raise ActionError(ErrorCode.UNIQUE, "This username is taken.", "username")
+        raise ActionError(ErrorCode.UNIQUE, _("This username is taken."), "username")
     try:
         validate_email(email)
     except ValidationError:
-        raise ActionError(ErrorCode.INVALID, "Enter a valid e-mail address.", "email") from None
+        raise ActionError(ErrorCode.INVALID, _("Enter a valid e-mail address."), "email") from None
     officer = Officer(username=username, email=email.strip().lower(), role=role, clearance=clearance,
                       agency=agency, first_name=first_name, last_name=last_name)
     if password:
@@ -88,7 +89,8 @@ def invite(officer: Officer, inviter: Any) -> None:
 def set_preferred_language(viewer: Viewer, language: str) -> Officer:
     """Save the language the console and the officer's e-mails use."""
     if language not in dict(settings.LANGUAGES):
-        raise ActionError(ErrorCode.INVALID, "Choose English, French or Spanish.", "language")
+        raise ActionError(ErrorCode.INVALID, _("Choose English, French or Spanish."), "language")
+    assert viewer.officer is not None
     officer = Officer.objects.get(pk=viewer.officer.pk)
     officer.preferred_language = language
     officer.save(update_fields=["preferred_language"])
@@ -100,12 +102,13 @@ def issue_token(
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its raw value, which is shown once and never stored."""
     if not name.strip():
-        raise ActionError(ErrorCode.REQUIRED, "Name the token after what uses it.", "name")
+        raise ActionError(ErrorCode.REQUIRED, _("Name the token after what uses it."), "name")
     if not scopes or not set(scopes) <= set(TokenScope.values):
-        raise ActionError(ErrorCode.INVALID, "Scopes are read and/or write.", "scopes")
+        raise ActionError(ErrorCode.INVALID, _("Scopes are read and/or write."), "scopes")
     days = days if days is not None else settings.API_TOKEN_DEFAULT_DAYS
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
-        raise ActionError(ErrorCode.INVALID, f"A token lives 1 to {settings.API_TOKEN_MAX_DAYS} days.", "days")
+        raise ActionError(ErrorCode.INVALID,
+                          _("A token lives 1 to %(days)s days.") % {"days": settings.API_TOKEN_MAX_DAYS}, "days")
     raw = ApiToken.generate()
     now = timezone.now()
     token = ApiToken.objects.create(

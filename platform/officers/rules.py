@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from access.errors import ActionError, ErrorCode, PermissionDenied
 from access.policy import Viewer, register_action, register_visibility
@@ -50,23 +51,23 @@ def create_officer(viewer: Viewer, target: dict[str, Any]) -> None:
         pass
     elif viewer.role == Role.AGENCY_ADMIN and agency.pk == viewer.agency_id:
         if role not in AGENCY_ASSIGNABLE:
-            raise PermissionDenied("An agency administrator cannot appoint this role.", "role")
+            raise PermissionDenied(_("An agency administrator cannot appoint this role."), "role")
         if clearance > officer.clearance:
-            raise PermissionDenied("You cannot grant a clearance above your own.", "clearance")
+            raise PermissionDenied(_("You cannot grant a clearance above your own."), "clearance")
     else:
-        raise PermissionDenied("Only your agency's administrator can create its officers.", "agency")
+        raise PermissionDenied(_("Only your agency's administrator can create its officers."), "agency")
     is_platform = agency.agency_type == AgencyType.ONLINE_PLATFORM
     if is_platform and role not in PLATFORM_ROLES:
-        raise ActionError(ErrorCode.INVALID, "An online platform's officers are platform officers.", "role")
+        raise ActionError(ErrorCode.INVALID, _("An online platform's officers are platform officers."), "role")
     if not is_platform and role == Role.PLATFORM_OFFICER:
-        raise ActionError(ErrorCode.INVALID, "Platform officers belong to an online platform.", "role")
+        raise ActionError(ErrorCode.INVALID, _("Platform officers belong to an online platform."), "role")
 
 
 @register_action("token.issue")
 def issue_token(viewer: Viewer, target: Officer) -> None:
     """Only for oneself: whoever issues a token sees its raw value once."""
     if viewer.officer is None or target.pk != viewer.officer.pk:
-        raise PermissionDenied("You can issue tokens only for yourself.")
+        raise PermissionDenied(_("You can issue tokens only for yourself."))
 
 
 @register_action("token.revoke")
@@ -76,4 +77,4 @@ def revoke_token(viewer: Viewer, target: ApiToken) -> None:
         return
     if viewer.role == Role.AGENCY_ADMIN and target.officer.agency_id == viewer.agency_id:
         return
-    raise PermissionDenied("You cannot revoke this token.")
+    raise PermissionDenied(_("You cannot revoke this token."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
@@ -15,6 +16,7 @@ from . import evidence as actions
 from .models import Evidence
 
 
+@login_not_required  # a program calls it with a token; it answers anonymous callers itself
 @require_GET
 @same_site
 def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponseBase:

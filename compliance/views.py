@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -101,6 +102,7 @@ def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
     return response
 
 
+@login_not_required  # a program calls it with a token; it answers anonymous callers itself
 @require_GET
 @same_site
 def metrics_csv(request: HttpRequest) -> HttpResponseBase:
@@ -117,6 +119,7 @@ def metrics_csv(request: HttpRequest) -> HttpResponseBase:
     return _attachment(response, f"platform-compliance-{params.start}-{params.end}.csv")
 
 
+@login_not_required  # a program calls it with a token; it answers anonymous callers itself
 @require_GET
 @same_site
 def statements_json(request: HttpRequest) -> HttpResponseBase:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import models, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, JsonResponse, QueryDict, StreamingHttpResponse
@@ -305,6 +306,7 @@ def _error(error: ActionError, status: int) -> JsonResponse:
     return JsonResponse({"errors": [{"message": error.message, "extensions": extensions}]}, status=status)
 
 
+@login_not_required  # a program calls it with a token; it answers anonymous callers itself
 @require_GET
 @same_site
 def export_csv(request: HttpRequest) -> HttpResponseBase:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
@@ -33,6 +34,7 @@ def _not_found() -> JsonResponse:
                         status=404)
 
 
+@login_not_required  # a program calls it with a token; it answers anonymous callers itself
 @require_GET
 @same_site
 def national_report(request: HttpRequest, country: str, period: str, fmt: str) -> HttpResponseBase:
@@ -64,6 +66,7 @@ def national_report(request: HttpRequest, country: str, period: str, fmt: str) -
     return response
 
 
+@login_not_required  # a program calls it with a token; it answers anonymous callers itself
 @require_GET
 @same_site
 def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponseBase:

@@ -11,7 +11,7 @@ class ConsoleConfig(AppConfig):
         from access.markings import Classification, Purpose
         from officers.models import Role
 
-        from . import labels
+        from . import labels, middleware  # noqa: F401  (middleware: the sign-in renews the session)
 
         labels.register("role", Role)
         labels.register("classification", Classification)

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "officers.middleware.BearerTokenMiddleware",
     # every page asks for sign-in unless it says otherwise (``login_not_required``): the API answers 401 itself
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "console.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,9 +173,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 #: The address officers reach WildNet at, for the links in e-mails (invitations, password resets, notices).
 WILDNET_PUBLIC_URL = env("WILDNET_PUBLIC_URL", "http://127.0.0.1:8000")
-#: A session ends after this many seconds without a request (each request renews it).
+#: A session ends after this many seconds without a request (console.middleware renews it once a minute).
 SESSION_COOKIE_AGE = env_int("WILDNET_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 #: Invitation and password-reset links work for three days.
 PASSWORD_RESET_TIMEOUT = 3 * 86_400

@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from cases.models import Case
 from officers.models import Officer
@@ -90,11 +92,24 @@ def test_sign_out_is_a_post(world: None) -> None:
     assert client.get("/").status_code == 200
 
 
-def test_the_session_ends_after_inactivity(world: None, settings: Any) -> None:
+def test_the_session_ends_after_inactivity_and_activity_renews_it(world: None, settings: Any,
+                                                                   monkeypatch: Any) -> None:
+    from console import middleware
+
     client = signed_in("inv.ofb")
+
+    def expiry() -> Any:
+        return Session.objects.get(pk=client.session.session_key).expire_date
+
+    first = expiry()
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert abs((first - timezone.now()).total_seconds() - settings.SESSION_COOKIE_AGE) < 60
+    now = middleware.time.time()
     client.get("/")
-    assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # each request renews it: idle time, not session age, ends it
+    assert expiry() == first  # within the minute: no write
+    monkeypatch.setattr(middleware.time, "time", lambda: now + 120)  # two minutes later, a request renews it
+    client.get("/")
+    assert expiry() > first
 
 
 def test_password_reset_goes_through_the_outbox_and_the_link_sets_a_password(world: None) -> None:

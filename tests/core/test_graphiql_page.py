@@ -23,6 +23,11 @@ _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL)
 
 
 def graphiql_page(client: Client) -> str:
+    from officers.models import Officer
+    from wildnet import demo
+
+    demo.load()
+    client.force_login(Officer.objects.get(username="inv.ofb"))  # GraphiQL, as every page, asks for sign-in first
     response = client.get("/graphql/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response.templates[0].name == "wildnet/graphiql.html"

@@ -11,15 +11,16 @@ from django.test import Client, override_settings
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_sees_nothing(gql: Any, demo: Any) -> None:
-    data = gql("{ viewer { id } mandates { totalCount } officers { totalCount } auditEvents { totalCount } }")
-    assert data == {"viewer": None, "mandates": {"totalCount": 0}, "officers": {"totalCount": 0},
-                    "auditEvents": {"totalCount": 0}}
-
-
-def test_anonymous_mutation_is_refused(gql: Any, demo: Any) -> None:
-    out = gql('mutation { issueApiToken(name: "x", scopes: [READ]) { errors { code } } }')
-    assert out == {"issueApiToken": {"errors": [{"code": "UNAUTHENTICATED"}]}}
+@pytest.mark.parametrize("query", [
+    "{ viewer { id } mandates { totalCount } officers { totalCount } auditEvents { totalCount } }",
+    'mutation { issueApiToken(name: "x", scopes: [READ]) { errors { code } } }',
+])
+def test_an_anonymous_call_gets_a_json_401_and_runs_nothing(gql: Any, demo: Any, query: str) -> None:
+    response = gql.post(query)
+    assert response.status_code == 401
+    assert response.json() == {"errors": [{
+        "message": "Sign in, or send an API token in the Authorization header (Bearer wn_…).",
+        "extensions": {"code": "UNAUTHENTICATED"}}]}
 
 
 def test_depth_limit(gql: Any, demo: Any) -> None:
@@ -144,11 +145,12 @@ def test_healthz(client: Client) -> None:
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_home_leads_to_graphiql_and_login_returns_there(client: Client, demo: Any) -> None:
-    assert client.get("/")["Location"] == "/graphql/"
+def test_graphiql_asks_for_sign_in_and_sign_in_returns_there(client: Client, demo: Any) -> None:
     from wildnet.demo import DEMO_PASSWORD
 
-    response = client.post("/accounts/login/", {"username": "inv.ofb", "password": DEMO_PASSWORD})
+    assert client.get("/graphql/", HTTP_ACCEPT="text/html")["Location"] == "/accounts/login/?next=/graphql/"
+    response = client.post("/accounts/login/?next=/graphql/",
+                           {"username": "inv.ofb", "password": DEMO_PASSWORD, "next": "/graphql/"})
     assert response.status_code == 302 and response["Location"] == "/graphql/"
     page = client.get("/graphql/", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and b"GraphiQL" in page.content

@@ -553,8 +553,9 @@ def test_disabled_recipient_session_sees_nothing(gql: Any, world: World) -> None
     gql.login("inv.oclaesp")
     assert gql(NODE, {"id": world.gid("case")}, **INVESTIGATION) == {"node": {"id": world.gid("case")}}
     Officer.objects.filter(username="inv.oclaesp").update(is_active=False)
-    assert gql(NODE, {"id": world.gid("case")}, **INVESTIGATION) == {"node": None}
-    out = gql('mutation($c: ID!) { addListing(input: {caseId: $c, url: "https://www.leboncoin.fr/ad/5"}) '
-              "{ errors { code } } }", {"c": world.gid("case")}, **INVESTIGATION)
-    assert out == {"addListing": {"errors": [{"code": "UNAUTHENTICATED"}]}}
+    read = gql.post(NODE, {"id": world.gid("case")}, **INVESTIGATION)
+    assert read.status_code == 401 and "data" not in read.json()  # the session no longer signs anyone in
+    out = gql.post('mutation($c: ID!) { addListing(input: {caseId: $c, url: "https://www.leboncoin.fr/ad/5"}) '
+                   "{ errors { code } } }", {"c": world.gid("case")}, **INVESTIGATION)
+    assert out.status_code == 401 and out.json()["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
     assert Listing.objects.count() == 1

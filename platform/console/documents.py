@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from graphene_django.settings import graphene_settings
-from graphql import GraphQLError, GraphQLSchema, execute
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
 
 from access.errors import ActionError
 from api import reads
@@ -76,6 +76,7 @@ def run(request: HttpRequest, text: str, variables: dict[str, Any]) -> Result:
                           execution_context_class=BatchingExecutionContext)
     finally:
         reads.flush(request)
+    assert isinstance(outcome, ExecutionResult)  # no resolver of WildNet is asynchronous
     problems = []
     for error in outcome.errors or ():
         original = error.original_error

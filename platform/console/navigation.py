@@ -8,6 +8,7 @@ provides are left out, so the shell does not depend on the feature apps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -16,10 +17,13 @@ from django.utils.translation import pgettext_lazy
 
 from officers.models import Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Entry:
-    label: str
+    label: StrOrPromise
     url_name: str
     roles: frozenset[str]
     count: int | None = None

@@ -66,7 +66,7 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 @require_http_methods(["GET", "POST"])
 def purpose(request: HttpRequest) -> HttpResponse:
     """Declare the purpose of access for this session, chosen among those the agency's mandates allow."""
-    problems = []
+    problems: list[Any] = []
     if request.method == "POST":
         result = documents.run(request, "declare_purpose", {"purpose": request.POST.get("purpose", "")})
         problems = result.problems or result.data["declarePurpose"]["errors"]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from agencies.models import Agency
+from officers.models import Role
 from wildnet import demo
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         lines = ["", "=" * 78, f"  WildNet console: {address}",
                  f"  Sign in with a demo account; every one has the password {demo.DEMO_PASSWORD}", ""]
         for username, agency, role, full_name, _clearance in demo.OFFICERS:
-            lines.append(f"    {username:<14} {role.label:<28} {full_name}, {agencies.get(agency, agency)}")
+            lines.append(f"    {username:<14} {Role(role).label:<28} {full_name}, {agencies.get(agency, agency)}")
         mail = (f" · e-mails in {settings.EMAIL_FILE_PATH}"
                 if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend") else "")
         lines += ["", f"  GraphiQL {address}graphql/ · health {address}healthz{mail}",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import connection, models
 from django.db.models import Count, F
@@ -68,6 +68,9 @@ class Statement:
 
     ``fields`` and ``models`` are the backend's: the fields highlighted and the model of each type.
     """
+
+    #: The facet parts of each type, by database vendor, model and number of text columns (see ``_facets``).
+    facet_parts: ClassVar[dict[tuple[str, type[models.Model], int], list[tuple[str, list[Any]]]]] = {}
 
     def __init__(self, matches: dict[str, tuple[str, list[Any]]], fields: dict[str, tuple[str, ...]],
                  models_: dict[str, type[models.Model]]) -> None:
@@ -148,9 +151,19 @@ class Statement:
         return pk.name
 
     def _facets(self, doc_type: str) -> list[tuple[str, list[Any]]]:
-        """One grouped count of the single-valued facets and one per many-valued facet, over ``m_{doc_type}``."""
+        """One grouped count of the single-valued facets and one per many-valued facet, over ``m_{doc_type}``.
+
+        They read the CTE by its name and depend on nothing else, so the ORM builds and compiles them once per
+        process and database (about a sixth of a search's CPU when built each time).
+        """
         if doc_type not in SINGLE:
             return []
+        key = (connection.vendor, self.models[doc_type], self.width)
+        if key not in self.facet_parts:
+            self.facet_parts[key] = self._build_facets(doc_type)
+        return self.facet_parts[key]
+
+    def _build_facets(self, doc_type: str) -> list[tuple[str, list[Any]]]:
         rows = self.models[doc_type]._default_manager.order_by().filter(
             pk__in=RawSQL(f"SELECT doc_id FROM m_{doc_type}", []))  # noqa: S608, S611 (a type, no input)
         single = {f"v{i}": F(path) for i, path in enumerate(SINGLE[doc_type].values())}

@@ -157,6 +157,9 @@ class DatabaseBackend(SearchBackend):
                                                           probe=self._correctable(parsed))
 
         found = run(parsed)
+        # Approximate matching is tried only when nothing visible matches, whatever the cursor: whether it is
+        # tried depends on visible documents alone (an exact match in another agency's case changes nothing),
+        # and is the same for every page of one search.
         if self._correctable(parsed) and not found.matched:
             corrected = self._corrected(parsed)
             if corrected is not None:

@@ -89,9 +89,9 @@ class Statement:
         if page is not None:
             parts.append(self._page(page))
         if count or facets:
-            parts += [self._row("count", doc_type, "COUNT(*)", f"m_{doc_type}") for doc_type in self.matches]
+            parts += [self._count("count", doc_type, f"m_{doc_type}") for doc_type in self.matches]
         elif probe:
-            parts.append(self._row("any", "", "COUNT(*)", "(SELECT 1 FROM hits LIMIT 1) a"))
+            parts.append(self._count("any", "", "(SELECT 1 FROM hits LIMIT 1) a"))
         if facets:
             parts += [part for doc_type in self.matches for part in self._facets(doc_type)]
         if not parts:
@@ -108,11 +108,11 @@ class Statement:
             cursor.execute(sql, params)
             return self._read(cursor.fetchall(), count or facets)
 
-    def _row(self, part: str, doc_type: str, n: str, source: str) -> tuple[str, list[Any]]:
-        """A count row of ``source``; ``part`` and ``doc_type`` are constants of this module, not input."""
+    def _count(self, part: str, doc_type: str, source: str) -> tuple[str, list[Any]]:
+        """The row counting ``source``; ``part`` and ``doc_type`` are constants of this module, not input."""
         texts = ", ".join([self.null["text"]] * self.width)
         return (f"SELECT '{part}' AS part, '{doc_type}' AS doc_type, {self.null['id']} AS doc_id, "  # noqa: S608
-                f"{self.null['score']} AS score, {n} AS n, {texts} FROM {source}", [])
+                f"{self.null['score']} AS score, COUNT(*) AS n, {texts} FROM {source}", [])
 
     def _page(self, page: Page) -> tuple[str, list[Any]]:
         """The next ``limit`` keys after the cursor over every type, with the fields to highlight."""

@@ -150,11 +150,12 @@ def get_index() -> SpeciesIndex:
         return cached[1]
 
 
-def match_species(text: str, limit: int = 5) -> list[SpeciesMatch]:
-    """Candidate species for ``text``, best first, at most ``limit``, each with the name that matched.
+def ranked_species(text: str, limit: int = 5) -> list[tuple[int, float, IndexEntry]]:
+    """The ids of the candidate species for ``text``, best first, with their scores and the names that matched.
 
-    Ties are broken by whole-word overlap, then by the kind of name (scientific first) and then
-    alphabetically, so results are stable.
+    What :func:`match_species` ranks, without loading the species: a search needs the id of the best one only,
+    and reading it back would cost a statement per search. Ties are broken by whole-word overlap, then by the
+    kind of name (scientific first) and then alphabetically, so results are stable.
     """
     query = normalise_name(text)
     if not query or limit < 1:
@@ -171,11 +172,15 @@ def match_species(text: str, limit: int = 5) -> list[SpeciesMatch]:
             if current is None or ranked[:3] > current[:3]:
                 best[entry.species_id] = ranked
     top = sorted(best.values(), key=lambda item: (-item[0], -item[1], -item[2], item[3].name))[:limit]
-    species = Species.objects.in_bulk([entry.species_id for *_ranks, entry in top])
-    return [
-        SpeciesMatch(species[entry.species_id], round(score, 1), entry.name, entry.kind, entry.language)
-        for score, *_ranks, entry in top
-    ]
+    return [(entry.species_id, round(score, 1), entry) for score, *_ranks, entry in top]
+
+
+def match_species(text: str, limit: int = 5) -> list[SpeciesMatch]:
+    """Candidate species for ``text``, best first, at most ``limit``, each with the name that matched."""
+    top = ranked_species(text, limit)
+    species = Species.objects.in_bulk([species_id for species_id, _score, _entry in top])
+    return [SpeciesMatch(species[species_id], score, entry.name, entry.kind, entry.language)
+            for species_id, score, entry in top]
 
 
 def resolve_species(name: str, threshold: float = RESOLVE_THRESHOLD) -> Species | None:

@@ -24,19 +24,17 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from access.policy import Viewer, visible
 from cases.identifiers import InvalidIdentifier, normalise_entity
 from cases.models import Case, CaseEntity, Entity, EntityKind, IntelReport, Listing
-from cases.species.matching import match_species
+from cases.species.matching import ranked_species
 
 from ..models import SearchEntry
 from ..text import HASHTAG, STOP_WORDS, ParsedQuery, highlight, index_body, keywords, parse
 from .base import (
     DOCUMENT_TYPES,
-    FACET_NAMES,
     Bucket,
     FacetValue,
     SearchBackend,
@@ -45,6 +43,7 @@ from .base import (
     SearchQuery,
     SearchResult,
 )
+from .statement import Found, Page, Statement
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +94,9 @@ def decode_cursor(cursor: str) -> tuple[float, str, int] | None:
     return key if key[1] in MODELS and 0 <= key[2] < 2**63 else None
 
 
-def identifier_entities(text: str) -> list[int]:
-    """Entities whose matching key equals the search text read as a phone, e-mail, wallet or handle.
+def identifier_query(text: str) -> models.QuerySet[Entity] | None:
+    """Entities whose matching key equals the search text read as a phone, e-mail, wallet or handle, as a
+    queryset (``None`` when the text reads as none of them), so that a search can match them in its statement.
 
     Used to find (never to show: results still go through the policy) the entities the text designates, so
     that the caller can record hits in intelligence the searcher cannot see.
@@ -108,13 +108,19 @@ def identifier_entities(text: str) -> list[int]:
         except InvalidIdentifier:
             continue
     if not keys:
-        return []
+        return None
     query = Q(pk__in=[])
     for kind, key in keys:
         query |= Q(kind=kind, normalised=key)
         if kind == EntityKind.ONLINE_ACCOUNT:
             query |= Q(kind=kind, normalised__endswith=f":{key}")
-    return list(Entity.objects.filter(query).values_list("pk", flat=True))
+    return Entity.objects.filter(query)
+
+
+def identifier_entities(text: str) -> list[int]:
+    """The ids of :func:`identifier_query`'s entities."""
+    found = identifier_query(text)
+    return [] if found is None else list(found.values_list("pk", flat=True))
 
 
 class DatabaseBackend(SearchBackend):
@@ -129,37 +135,49 @@ class DatabaseBackend(SearchBackend):
 
         A document matches when its text contains every word and phrase, when it is a listing or case of the
         species the text names (misspelt names included), or when it is the entity the text is an identifier of.
-        The database does the work: one statement ranks the page over every type (``_page``) and a few grouped
-        counts give the total and the facets, so the cost follows the matches' count in SQL, never a Python loop.
+        The database does the work in one statement (``statement.Statement``): each type's visible matches are
+        computed once and the page, the texts to highlight, the total and the facets are all read from them, so
+        the cost follows the matches' count in SQL, never a Python loop. Before it, only the species matcher's
+        freshness check and, once per request, the viewer's mandates; a misspelt word that matches nothing
+        visible costs its corrections and the statement once more.
         """
         parsed = parse(query.text)
         species_ids = self._species(query.text)
-        identified = identifier_entities(query.text) if query.text.strip() else []
-        types = self._types(query.filters)
-        facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
-        if (self._correctable(parsed)
-                and not self._any(viewer, types, parsed, query, species_ids, identified, per_type)):
+        identified = self._identified(query.text, parsed)
+        first = max(0, min(query.first, 100))
+        after = decode_cursor(query.after) if query.after else None
+
+        def run(parsed: ParsedQuery) -> Found:
+            matches = {t: part for t in self._types(query.filters)
+                       if (part := self._ranked(viewer, t, parsed, query.filters, species_ids, identified))}
+            if not matches:
+                return Found()
+            page = Page(after, first + 1, query.highlight and not parsed.empty) if first else None
+            return Statement(matches, FIELDS, MODELS).run(page, count=query.count, facets=query.facets,
+                                                          probe=self._correctable(parsed))
+
+        found = run(parsed)
+        # Approximate matching is tried only when nothing visible matches, whatever the cursor: whether it is
+        # tried depends on visible documents alone (an exact match in another agency's case changes nothing),
+        # and is the same for every page of one search.
+        if self._correctable(parsed) and not found.matched:
             corrected = self._corrected(parsed)
             if corrected is not None:
                 parsed = corrected
-                facets, per_type = self._counts(viewer, types, parsed, query, species_ids, identified)
-        first = max(0, min(query.first, 100))
-        ranked = [self._ranked(viewer, t, parsed, query.filters, species_ids, identified)
-                  for t in types if per_type is None or per_type.get(t)]
-        after = decode_cursor(query.after) if query.after else None
-        keys = self._page([part for part in ranked if part is not None], after, first + 1) if first else []
-        page = keys[:first]
+                found = run(parsed)
+        page = found.keys[:first]
+        counted = query.count or query.facets
         return SearchResult(
-            total=None if per_type is None else sum(per_type.values()),
-            hits=self._hits(page, parsed if query.highlight else None),
-            facets=facets,
-            next_cursor=encode_cursor(page[-1]) if len(keys) > first and page else None,
+            total=sum(found.counts.values()) if counted else None,
+            hits=self._hits(page, found.texts, parsed if query.highlight else None),
+            facets={name: [FacetValue(v, n) for v, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if n]
+                    for name, c in found.facets.items()} if query.facets else {},
+            next_cursor=encode_cursor(page[-1]) if len(found.keys) > first and page else None,
         )
 
     def trends(self, viewer: Viewer, *, group_by: str, interval: str, filters: SearchFilters) -> list[Bucket]:
         """Listings per period and platform, species or country, over the listings the viewer may see."""
-        listings = self._matching(viewer, "listing", parse(""), filters, [], [])
-        listings = Listing.objects.filter(pk__in=listings.values("pk"))
+        listings = Listing.objects.filter(pk__in=self._listings(viewer, filters).values("pk"))
         trunc = INTERVALS[interval]("first_seen_at")
         counts: Counter[tuple[str, str]] = Counter()
         if group_by == "country":  # the ",ES,FR," keys are few distinct values: grouped in SQL, split here
@@ -185,7 +203,7 @@ class DatabaseBackend(SearchBackend):
         the indexed documents, the hashtags by regular expression); SQLite, the embedded default for small
         installations, reads the texts.
         """
-        listings = self._matching(viewer, "listing", parse(""), filters, [], [])
+        listings = self._listings(viewer, filters)
         if connection.vendor == "postgresql":
             counts = self._pg_keywords(listings, size)
         else:
@@ -339,30 +357,6 @@ class DatabaseBackend(SearchBackend):
             return "id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)", [self._fts_expression(parsed)]
         return "document @@ to_tsquery('simple', %s)", [self._tsquery(parsed)]
 
-    def _counts(self, viewer: Viewer, types: list[str], parsed: ParsedQuery, query: SearchQuery,
-                species_ids: list[int], identified: list[int]
-                ) -> tuple[dict[str, list[FacetValue]], dict[str, int] | None]:
-        """The facets (when asked for) and the number of visible matches of each type (``None``: not asked)."""
-        found = {t: self._matching(viewer, t, parsed, query.filters, species_ids, identified) for t in types}
-        if query.facets:
-            facets = self._facets(found)
-            return facets, {value.value: value.count for value in facets["type"]}
-        if query.count:
-            return {}, {doc_type: qs.count() for doc_type, qs in found.items()}
-        return {}, None
-
-    def _any(self, viewer: Viewer, types: list[str], parsed: ParsedQuery, query: SearchQuery,
-             species_ids: list[int], identified: list[int], per_type: dict[str, int] | None) -> bool:
-        """Whether anything the viewer may see matches ``parsed`` exactly (from the counts when there are some).
-
-        Approximate matching is tried only when nothing does, so whether it is tried depends on visible
-        documents alone (an exact match in another agency's case changes nothing), and is the same for every
-        page of one search.
-        """
-        if per_type is not None:
-            return any(per_type.values())
-        return any(self._matching(viewer, t, parsed, query.filters, species_ids, identified).exists() for t in types)
-
     def _scored(self, doc_type: str, parsed: ParsedQuery) -> tuple[str, list[Any]]:
         """``SELECT doc_id, score`` of the entries of ``doc_type`` matching ``parsed``: BM25 on SQLite (FTS5's
         auxiliary function, only valid in a query on the FTS table itself), ts_rank (+ trigram similarity for an
@@ -377,7 +371,7 @@ class DatabaseBackend(SearchBackend):
         return sql, [self._tsquery(parsed), doc_type, *where_params]
 
     def _ranked(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
-                species_ids: list[int], identified: list[int]) -> tuple[str, list[Any]] | None:
+                species_ids: list[int], identified: models.QuerySet[Entity] | None) -> tuple[str, list[Any]] | None:
         """``SELECT doc_type, doc_id, score`` of the visible matches of one type, as SQL and params.
 
         The visible, filtered rows are joined to the matches — the scored entries, plus the documents of the
@@ -395,7 +389,7 @@ class DatabaseBackend(SearchBackend):
         real = "double precision" if connection.vendor == "postgresql" else "REAL"
         try:
             if parsed.empty:
-                if species_ids or identified:  # the text names a species or an identifier, nothing else
+                if species_ids or identified is not None:  # the text names a species or an identifier, nothing else
                     if extra is None:
                         return None
                     base = base.filter(extra)
@@ -419,30 +413,12 @@ class DatabaseBackend(SearchBackend):
                 [doc_type, *params, *scored_params])
 
     @staticmethod
-    def _page(parts: list[tuple[str, list[Any]]], after: tuple[float, str, int] | None,
-              limit: int) -> list[tuple[float, str, int]]:
-        """The next ``limit`` keys after the cursor over every type, ranked in one statement."""
-        if not parts:
-            return []
-        union = " UNION ALL ".join(sql for sql, _ in parts)
-        params = [param for _, part_params in parts for param in part_params]
-        where = ""
-        if after is not None:
-            where = " WHERE u.score < %s OR (u.score = %s AND (u.doc_type > %s OR (u.doc_type = %s AND u.doc_id > %s)))"
-            params += [after[0], after[0], after[1], after[1], after[2]]
-        sql = (f"SELECT u.score, u.doc_type, u.doc_id FROM ({union}) u{where} "  # noqa: S608 (placeholders)
-               f"ORDER BY u.score DESC, u.doc_type, u.doc_id LIMIT %s")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit])
-            return [(float(score), str(doc_type), int(doc_id)) for score, doc_type, doc_id in cursor.fetchall()]
-
-    @staticmethod
-    def _extra(doc_type: str, species_ids: list[int], identified: list[int]) -> Q | None:
+    def _extra(doc_type: str, species_ids: list[int], identified: models.QuerySet[Entity] | None) -> Q | None:
         """What the text names besides its words: the species' cases and listings, the identified entities."""
         if species_ids and doc_type in ("case", "listing"):
             return Q(pk__in=MODELS[doc_type]._default_manager.filter(species__in=species_ids).values("pk"))
-        if identified and doc_type == "entity":
-            return Q(pk__in=identified)
+        if identified is not None and doc_type == "entity":
+            return Q(pk__in=identified.values("pk"))
         return None
 
     @staticmethod
@@ -459,46 +435,39 @@ class DatabaseBackend(SearchBackend):
         return " & ".join([f"({w})" for w in words]
                           + ["(" + " <-> ".join(f"'{w}'" for w in p) + ")" for p in parsed.phrases])
 
-    def _entries(self, doc_type: str, parsed: ParsedQuery) -> RawSQL:
-        where, params = self._where(parsed)
-        sql = f"SELECT doc_id FROM search_searchentry WHERE doc_type = %s AND {where}"  # noqa: S608 (constant SQL)
-        return RawSQL(sql, [doc_type, *params])  # noqa: S611 (the search text is a parameter)
-
-    def _species(self, text: str) -> list[int]:
+    @staticmethod
+    def _species(text: str) -> list[int]:
         if not text.strip():
             return []
-        matches = match_species(text, limit=1)
-        return [matches[0].species.pk] if matches and matches[0].score >= SPECIES_THRESHOLD else []
+        matches = ranked_species(text, limit=1)
+        return [matches[0][0]] if matches and matches[0][1] >= SPECIES_THRESHOLD else []
+
+    @staticmethod
+    def _identified(text: str, parsed: ParsedQuery) -> models.QuerySet[Entity] | None:
+        """The entities the text is an identifier of, as a subquery of the search statement.
+
+        A text without a word matches by what it names alone, and names nothing when no entity has its key (it is
+        then an empty query, which every visible document matches): only then are they read before the search.
+        """
+        if not text.strip():
+            return None
+        found = identifier_query(text)
+        if found is None or not parsed.empty:
+            return found
+        ids = list(found.values_list("pk", flat=True))
+        return Entity.objects.filter(pk__in=ids) if ids else None
 
     @staticmethod
     def _types(filters: SearchFilters) -> list[str]:
         return [t for t in DOCUMENT_TYPES if not filters.types or t in filters.types]
 
-    def _matching(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
-                  species_ids: list[int], identified: list[int]) -> models.QuerySet[Any]:
-        """The visible documents of ``doc_type`` matching the text and the filters, as one queryset."""
-        model = MODELS[doc_type]
-        qs = model._default_manager.order_by()
-        if not parsed.empty or species_ids or identified:
-            extra = self._extra(doc_type, species_ids, identified)
-            if parsed.empty:
-                qs = qs.filter(extra if extra is not None else Q(pk__in=[]))
-            elif extra is None:
-                qs = qs.filter(pk__in=self._entries(doc_type, parsed))
-            else:  # one IN over the union of both, so the database can start from the (few) matches
-                try:
-                    extra_sql, extra_params = model._default_manager.order_by().filter(extra).values(
-                        "pk").query.sql_with_params()
-                except EmptyResultSet:
-                    qs = qs.filter(pk__in=self._entries(doc_type, parsed))
-                else:
-                    entries = self._entries(doc_type, parsed)
-                    qs = qs.filter(pk__in=RawSQL(f"{entries.sql} UNION {extra_sql}",  # noqa: S611 (parameters)
-                                                 [*entries.params, *extra_params]))
-        filtered = self._filter(viewer, doc_type, filters)
+    def _listings(self, viewer: Viewer, filters: SearchFilters) -> models.QuerySet[Listing]:
+        """The visible listings the filters keep (what trends and top keywords count)."""
+        listings = Listing.objects.order_by()
+        filtered = self._filter(viewer, "listing", filters)
         if filtered is not None:
-            qs = qs.filter(filtered)
-        return visible(viewer, qs)
+            listings = listings.filter(filtered)
+        return visible(viewer, listings)
 
     def _filter(self, viewer: Viewer, doc_type: str, filters: SearchFilters) -> Q | None:
         """Filters as a ``Q``; an entity is filtered through the visible claims on it, never through others."""
@@ -544,55 +513,17 @@ class DatabaseBackend(SearchBackend):
 
     # --- shaping -------------------------------------------------------------------------------------------
 
-    def _hits(self, page: list[tuple[float, str, int]], parsed: ParsedQuery | None) -> list[SearchHit]:
-        texts: dict[tuple[str, int], dict[str, str]] = {}
-        if parsed is not None and not parsed.empty:
-            for doc_type in {t for _, t, _ in page}:
-                ids = [pk for _, t, pk in page if t == doc_type]
-                for row in MODELS[doc_type]._default_manager.filter(pk__in=ids).values("pk", *FIELDS[doc_type]):
-                    texts[(doc_type, row.pop("pk"))] = row
+    @staticmethod
+    def _hits(page: list[tuple[float, str, int]], texts: dict[tuple[str, int], dict[str, str | None]],
+              parsed: ParsedQuery | None) -> list[SearchHit]:
+        """The page as hits, each field of a hit that contains a term highlighted (``parsed``: ``None`` for none)."""
         hits = []
+        terms = parsed.terms if parsed is not None else set()
         for score, doc_type, pk in page:
             marks: dict[str, list[str]] = {}
-            for name, value in texts.get((doc_type, pk), {}).items():
-                snippet = highlight(value or "", parsed.terms) if parsed is not None else None
+            for name, value in texts.get((doc_type, pk), {}).items() if terms else ():
+                snippet = highlight(value or "", terms)
                 if snippet:
                     marks[name] = [snippet]
             hits.append(SearchHit(type=doc_type, id=pk, score=score, highlights=marks))
         return hits
-
-    def _facets(self, found: dict[str, models.QuerySet[Any]]) -> dict[str, list[FacetValue]]:
-        """Counts over the visible matches only, grouped in SQL (each document counted once per value).
-
-        Per type, one statement groups the single-valued fields together (a listing's platform and status, the
-        case's jurisdiction and appendix keys) and one more counts each many-valued field (species, a case's
-        platforms); the ``,ES,FR,`` keys are few distinct values, split here.
-        """
-        counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_NAMES}
-        for doc_type, qs in found.items():
-            if doc_type == "entity":
-                counts["type"][doc_type] = qs.count()
-                continue
-            path = CASE_PATH[doc_type]
-            own = "" if doc_type == "listing" else path
-            single = {"country": f"{path}jurisdiction_key", "cites_appendix": f"{path}appendix_key"}
-            if doc_type in ("case", "listing"):
-                single["status"] = "status"
-            many = {"species": f"{own}species__scientific_name"}
-            if doc_type == "listing":
-                single["platform"] = "platform__code"
-            else:
-                many["platform"] = f"{path}platforms__code"
-            for row in qs.values(*single.values()).annotate(n=models.Count("pk")):
-                counts["type"][doc_type] += row["n"]
-                for name, field in single.items():
-                    values = (row[field] or "").split(",") if name in ("country", "cites_appendix") else [row[field]]
-                    counts[name].update({value: row["n"] for value in values if value})
-            if not counts["type"][doc_type]:
-                continue  # nothing of this type matches: its many-valued facets are empty too
-            for name, field in many.items():
-                for value, n in qs.values_list(field).annotate(n=models.Count("pk", distinct=True)):
-                    if value is not None:
-                        counts[name][value] += n
-        return {name: [FacetValue(v, n) for v, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if n]
-                for name, c in counts.items()}

@@ -170,6 +170,24 @@ class SearchContract:
         assert found == set()
         assert ("case", world.hidden.pk) in self.found(backend, "inv.oclaesp", "pangolins")
 
+    def test_another_agencys_case_is_absent_from_hits_totals_and_facets(self, backend: SearchBackend,
+                                                                       world: World) -> None:
+        """OCLAESP's case and listing say "ivoire" in France too: for OFB they are not there at all, not in the
+        hits, the total or any facet, even when OFB filters on OCLAESP; OCLAESP's own search counts them."""
+        seen = self.search(backend, "inv.ofb", "ivoire", first=100)
+        assert {(h.type, h.id) for h in seen.hits} == {("case", world.case.pk), ("listing", world.fr.pk)}
+        assert seen.total == 2
+        facets = {name: {v.value: v.count for v in values} for name, values in seen.facets.items()}
+        assert (facets["type"], facets["country"]) == ({"case": 1, "listing": 1}, {"FR": 2})
+        assert facets["platform"] == {"pf-leboncoin": 1}
+        theirs = self.search(backend, "inv.ofb", "ivoire", filters=SearchFilters(
+            agency_codes=frozenset({"fr-oclaesp"})))
+        assert (theirs.total, theirs.hits, {name: v for name, v in theirs.facets.items() if v}) == (0, [], {})
+        control = self.search(backend, "inv.oclaesp", "ivoire", first=100)
+        assert {("case", world.hidden.pk), ("listing", world.fr.pk)} & {(h.type, h.id) for h in control.hits} == {
+            ("case", world.hidden.pk)}
+        assert {v.value: v.count for v in control.facets["country"]}["FR"] == control.total >= 2
+
     def test_a_phone_in_a_redacted_claim_is_no_search_oracle(self, backend: SearchBackend, world: World) -> None:
         world.share(redact_personal_data=True)
         self.reindex()

@@ -126,3 +126,16 @@ def test_the_number_of_queries_does_not_grow_with_the_page(gql: Any, indexed: Wo
     deliver_due(limit=1000)
     queries_for(1)  # warm the per-process caches (species names, session)
     assert queries_for(1) == queries_for(10)
+
+
+@pytest.mark.usefixtures("database_search")
+def test_a_search_request_is_eight_statements_on_the_database_backend(gql: Any, indexed: World,
+                                                                        django_assert_num_queries: Any) -> None:
+    """The whole request, on the database backend: the session and the officer, the species matcher's freshness
+    check, the viewer's mandates, the search (page, texts to highlight, total and facets in one statement), the
+    look-up of the identifier the text may be (for hits), and one policy-checked load per type of hit."""
+    client = gql.login("inv.ofb")
+    search(gql, "inv.ofb", q="ivoire")  # warms the per-process caches (species names, pg_trgm)
+    with django_assert_num_queries(2 + 1 + 1 + 1 + 1 + 2):
+        result = client(SEARCH, {"q": "ivoire"}, **INVESTIGATION)["search"]
+    assert result["totalCount"] == 2 and {h["type"] for h in result["hits"]} == {"CASE", "LISTING"}

@@ -6,11 +6,14 @@ class CasesConfig(AppConfig):
     verbose_name = "Case intelligence"
 
     def ready(self) -> None:
+        from access.markings import CrimeArea, HandlingCode
         from console import labels
 
         from . import rules  # noqa: F401  (registers the access rules of case intelligence)
-        from .models import CaseStatus, EntityKind, ListingStatus, Priority
+        from .models import CaptureMethod, CaseStatus, EntityKind, EntityRole, ListingStatus, Priority
 
         for kind, choices in (("case_status", CaseStatus), ("priority", Priority), ("listing_status", ListingStatus),
-                              ("entity_kind", EntityKind)):
+                              ("entity_kind", EntityKind), ("entity_role", EntityRole),
+                              ("capture_method", CaptureMethod), ("crime_area", CrimeArea),
+                              ("handling_code", HandlingCode)):
             labels.register(kind, choices)

@@ -9,6 +9,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Value
 from django.urls import reverse
 from graphql_sync_dataloaders import SyncDataLoader
 
+from access import policy
 from access.policy import NOTHING, condition, fetch
 from agencies.models import Agency
 from agencies.schema import AgencyNode
@@ -139,6 +140,11 @@ class CaseNode(PolicyObjectType):
         graphene.NonNull(graphene.String), required=True,
         description="What is withheld from you in this case (personal_data, sources, evidence); empty for your "
                     "own agency's cases.")
+    viewer_may_edit = graphene.Boolean(
+        required=True, description="Whether you may change this case's own fields (updateCase). Meant for one case: "
+                                   "it asks the policy for this case alone.")
+    viewer_may_contribute = graphene.Boolean(
+        required=True, description="Whether you may add listings, identifiers, reports and evidence to this case.")
     listings = related_list(lambda: ListingNode, Listing, "case")
     entity_links = related_list(lambda: EntityClaimNode, CaseEntity, "case")
     reports = related_list(lambda: IntelReportNode, IntelReport, "case")
@@ -164,6 +170,14 @@ class CaseNode(PolicyObjectType):
     @staticmethod
     def resolve_redacted_groups(case: Case, info: Any) -> Any:
         return redactions(info).load(case.pk)
+
+    @staticmethod
+    def resolve_viewer_may_edit(case: Case, info: Any) -> bool:
+        return policy.allowed(get_viewer(info), "case.update", case)
+
+    @staticmethod
+    def resolve_viewer_may_contribute(case: Case, info: Any) -> bool:
+        return policy.allowed(get_viewer(info), "case.contribute", case)
 
 
 class EntityNode(PolicyObjectType):

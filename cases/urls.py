@@ -2,11 +2,15 @@
 
 from django.urls import path
 
+from .pages.editing import case_add, case_create, case_edit
 from .pages.views import case_detail, case_list
 from .views import download_evidence
 
 urlpatterns = [
     path("", case_list, name="case-list"),
     path("evidence/<int:evidence_id>/download", download_evidence, name="evidence-download"),
+    path("new/", case_create, name="case-create"),
     path("<str:reference>/", case_detail, name="case-detail"),
+    path("<str:reference>/edit/", case_edit, name="case-edit"),
+    path("<str:reference>/add/<str:what>/", case_add, name="case-add"),
 ]

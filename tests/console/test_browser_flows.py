@@ -6,7 +6,9 @@ case that does not exist), sign out. Screenshots for the README with WILDNET_SCR
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -87,3 +89,36 @@ def test_without_a_purpose_a_recipient_sees_no_shared_case(page: Page, browser_e
     browser_errors.allow("status of 404")
     page.goto(f"/cases/{ivory.reference}/")
     assert ivory.title not in page.content()
+
+
+def test_an_investigator_creates_a_case_and_attaches_evidence_with_a_progress_bar(
+        page: Page, tmp_path: Path, browser_errors: BrowserErrors) -> None:
+    browser_errors.allow("status of 400")  # a refused form answers 400, which Chromium logs
+    sign_in(page, "inv.ofb")
+    page.goto("/cases/new/")
+    clean(page)
+    page.get_by_label("Title").fill("Tortues radiées — Madagascar")
+    page.get_by_label("Jurisdictions").fill("FR")
+    page.get_by_role("button", name="Create the case").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Tortues radiées")
+    reference = page.url.rstrip("/").rsplit("/", 1)[-1]
+
+    page.get_by_role("link", name="Add a listing").click()
+    page.get_by_role("button", name="Add").click()  # the URL is required: the browser says so before sending
+    page.get_by_label("Address of the listing").fill("not an address")
+    page.locator("main form").evaluate("form => form.noValidate = true")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("#error_url")).to_be_visible()  # the API's typed error, beside the field
+    clean(page)
+    screenshot(page, "listing-form-error")
+
+    capture = tmp_path / "tortoise.png"
+    capture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"1" * 4096)
+    page.goto(f"/cases/{reference}/add/evidence/")
+    page.get_by_label("File").set_input_files(str(capture))
+    page.get_by_label("Captured at").fill("2026-11-20T10:30")
+    clean(page)
+    page.get_by_role("button", name="Add").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{re.escape(reference)}/$"))  # sent by the script, as it says
+    expect(page.locator("code.digest")).to_have_text(hashlib.sha256(capture.read_bytes()).hexdigest())
+    screenshot(page, "case-with-evidence")

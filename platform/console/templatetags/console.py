@@ -67,3 +67,15 @@ def marked(fragment: str) -> SafeString:
     parts = _MARK.split(fragment)
     return mark_safe("".join(part if part in ("<mark>", "</mark>") else escape(html.unescape(part))  # noqa: S308
                              for part in parts))
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """``{{ errors|get_item:name }}``: a dictionary's value by a key held in a variable."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def options(kind: str) -> list[tuple[str, Any]]:
+    """``{% options "priority" as priorities %}``: an enum's names and labels for a select."""
+    return labels.options(kind)

@@ -37,7 +37,7 @@ def _case(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 
 def _case_input(data: Any) -> dict[str, Any]:
-    values = {name: optional(data, name) for name in CASE_FIELDS}
+    values: dict[str, Any] = {name: optional(data, name) for name in CASE_FIELDS}
     values["jurisdictions"] = [code.upper() for code in listed(data, "jurisdictions")]
     return values
 

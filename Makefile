@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := platform:.
 
-.PHONY: run test lint typecheck schema install bench bench-search bench-graphql bench-load clean services elasticsearch elasticsearch-stop \
+.PHONY: run test lint typecheck schema install bench bench-search bench-graphql bench-load bench-console clean services elasticsearch elasticsearch-stop \
 	browser
 
 # The browser assets (GraphiQL) come pinned and hash-checked from the npm registry: no CDN at run time, no npm.
@@ -89,6 +89,10 @@ GRAPHQL_BENCH_DATABASE ?= postgres://postgres@127.0.0.1:5432/wildnet_bench_gql
 LOAD_BENCH_ARGS ?= --duration 20 --workers 4 --threads 1
 bench-graphql: $(STAMP)
 	DATABASE_URL=$(GRAPHQL_BENCH_DATABASE) $(BIN)/python tests/benchmarks/bench_graphql.py --profile
+
+## Server time of the console's pages (home, search, case list, case page) beside the database's own cost.
+bench-console: $(STAMP)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/wildnet_bench_console $(BIN)/python tests/benchmarks/bench_console.py
 
 bench-load: $(STAMP)
 	DATABASE_URL=$(GRAPHQL_BENCH_DATABASE) $(BIN)/python tests/benchmarks/bench_load.py $(LOAD_BENCH_ARGS)

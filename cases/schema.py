@@ -9,6 +9,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Value
 from django.urls import reverse
 from graphql_sync_dataloaders import SyncDataLoader
 
+from access import policy
 from access.policy import NOTHING, condition, fetch
 from agencies.models import Agency
 from agencies.schema import AgencyNode
@@ -143,6 +144,9 @@ class CaseNode(PolicyObjectType):
     entity_links = related_list(lambda: EntityClaimNode, CaseEntity, "case")
     reports = related_list(lambda: IntelReportNode, IntelReport, "case")
     evidence = related_list(lambda: EvidenceNode, Evidence, "case")
+    can_share = graphene.Boolean(
+        required=True, description="Whether you may share this case (the owning agency's analysts, investigators "
+                                   "and supervisors; a recipient only under a share that allows resharing).")
 
     class Meta:
         name = "Case"
@@ -164,6 +168,11 @@ class CaseNode(PolicyObjectType):
     @staticmethod
     def resolve_redacted_groups(case: Case, info: Any) -> Any:
         return redactions(info).load(case.pk)
+
+    @staticmethod
+    def resolve_can_share(case: Case, info: Any) -> bool:
+        # The "case.share" rule is the sharing app's; asked by name, so cases does not depend on sharing.
+        return policy.allowed(get_viewer(info), "case.share", case)
 
 
 class EntityNode(PolicyObjectType):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from access.errors import ActionError
-from agencies.models import Agency
+from agencies.models import Agency, AgencyType
 from cases import actions as case_actions
 from cases.models import Case
+from mandates.models import Mandate
 from sharing import actions
 from sharing.models import AccessRequest, Share, ShareStatus
 
@@ -120,3 +122,23 @@ def test_access_requests_sent_and_received_are_apart(gql: Any, ofb_case: Case) -
     assert requester["accessRequestsReceived"]["edges"] == []
     assert [e["node"]["canDecide"] for e in requester["accessRequestsSent"]["edges"]] == [False]
     assert Share.objects.count() == 0
+
+
+@pytest.mark.parametrize("n", [1, 10, 100])
+def test_share_targets_cost_the_same_statements_whatever_the_number_of_agencies(
+        gql: Any, ofb_case: Case, n: int) -> None:
+    template = Mandate.objects.filter(agency__code="fr-oclaesp").get()
+    for number in range(n):
+        agency = Agency.objects.create(code=f"fr-extra-{number}", name=f"Extra {number}", country="FR",
+                                       agency_type=AgencyType.POLICE)
+        Mandate.objects.create(agency=agency, legal_reference=f"Extra {number}", legal_basis="x",
+                               jurisdictions=["FR"], crime_areas=template.crime_areas,
+                               cites_appendices=template.cites_appendices, purposes=template.purposes,
+                               max_classification=template.max_classification, valid_from=template.valid_from,
+                               valid_until=template.valid_until, granted_by=template.granted_by)
+    gql.login("inv.ofb")
+    with CaptureQueriesContext(connection) as queries:
+        data = gql(TARGETS, {"id": to_global_id("Case", ofb_case.pk)})
+    assert sum(bool(t["agency"] and t["covered"]) for t in data["shareTargets"]) == n + 3  # OCLAESP, DGDDI, PNR
+    # session, officer, the case, the agencies, their mandates, the task forces
+    assert len(queries) == 6, "\n".join(q["sql"] for q in queries.captured_queries)

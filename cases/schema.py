@@ -140,15 +140,18 @@ class CaseNode(PolicyObjectType):
         graphene.NonNull(graphene.String), required=True,
         description="What is withheld from you in this case (personal_data, sources, evidence); empty for your "
                     "own agency's cases.")
-    viewer_may_edit = graphene.Boolean(
+    can_edit = graphene.Boolean(
         required=True, description="Whether you may change this case's own fields (updateCase). Meant for one case: "
                                    "it asks the policy for this case alone.")
-    viewer_may_contribute = graphene.Boolean(
+    can_contribute = graphene.Boolean(
         required=True, description="Whether you may add listings, identifiers, reports and evidence to this case.")
     listings = related_list(lambda: ListingNode, Listing, "case")
     entity_links = related_list(lambda: EntityClaimNode, CaseEntity, "case")
     reports = related_list(lambda: IntelReportNode, IntelReport, "case")
     evidence = related_list(lambda: EvidenceNode, Evidence, "case")
+    can_share = graphene.Boolean(
+        required=True, description="Whether you may share this case (the owning agency's analysts, investigators "
+                                   "and supervisors; a recipient only under a share that allows resharing).")
 
     class Meta:
         name = "Case"
@@ -172,12 +175,17 @@ class CaseNode(PolicyObjectType):
         return redactions(info).load(case.pk)
 
     @staticmethod
-    def resolve_viewer_may_edit(case: Case, info: Any) -> bool:
+    def resolve_can_edit(case: Case, info: Any) -> bool:
         return policy.allowed(get_viewer(info), "case.update", case)
 
     @staticmethod
-    def resolve_viewer_may_contribute(case: Case, info: Any) -> bool:
+    def resolve_can_contribute(case: Case, info: Any) -> bool:
         return policy.allowed(get_viewer(info), "case.contribute", case)
+
+    @staticmethod
+    def resolve_can_share(case: Case, info: Any) -> bool:
+        # The "case.share" rule is the sharing app's; asked by name, so cases does not depend on sharing.
+        return policy.allowed(get_viewer(info), "case.share", case)
 
 
 class EntityNode(PolicyObjectType):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -23,7 +24,7 @@ from mandates.models import Coverage, Mandate
 from officers.models import Officer, Role
 from outbox.actions import send_mail
 
-from .models import AccessRequest, AccessRequestStatus, Hit, Share, ShareStatus
+from .models import AccessRequest, AccessRequestStatus, Hit, Share, ShareObstacle, ShareStatus
 from .rules import OUTSIDE_LAW_ENFORCEMENT
 
 
@@ -47,25 +48,88 @@ def case_coverage(case: Case, purpose: str | None = None) -> Coverage:
                     purpose=purpose)
 
 
+def mandate_obstacles(case: Case, candidates: Iterable[Mandate]) -> tuple[list[Mandate], list[str]]:
+    """The ``candidates`` that cover ``case`` now, and when none does, every reason why (``NO_MANDATE`` when
+    there is no candidate at all).
+
+    The one reading of coverage at share time: the share action relies on the first covering mandate, and
+    the share form lists the same mandates and reasons, so the two never disagree.
+    """
+    need = case_coverage(case)
+    covering: list[Mandate] = []
+    reasons: set[str] = set()
+    for mandate in candidates:
+        missing = mandate.uncovered_reasons(need)
+        if missing:
+            reasons.update(missing)
+        else:
+            covering.append(mandate)
+    if covering:
+        return covering, []
+    return [], sorted(reasons) or [ShareObstacle.NO_MANDATE]
+
+
+def agency_obstacles(case: Case, agency: Agency) -> list[str]:
+    """What keeps ``case`` from ``agency`` whatever its mandates: an inactive agency, or a handling code (H1,
+    H2) that keeps the case among law-enforcement and regulatory bodies."""
+    obstacles: list[str] = []
+    if not agency.is_active:
+        obstacles.append(ShareObstacle.AGENCY_INACTIVE)
+    if case.handling_code in (HandlingCode.H1, HandlingCode.H2) and agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
+        obstacles.append(ShareObstacle.HANDLING_FORBIDS)
+    return obstacles
+
+
+def task_force_obstacles(task_force: TaskForce, today: datetime.date) -> list[str]:
+    """A task force receives shares while it runs; each member then reads under its own covering mandate."""
+    if task_force.starts_on > today or (task_force.ends_on is not None and task_force.ends_on < today):
+        return [ShareObstacle.TASK_FORCE_NOT_RUNNING]
+    return []
+
+
 def covering_mandate(agency: Agency, case: Case, chosen: Mandate | None = None) -> Mandate:
     """The recipient's mandate in force that covers ``case``, or a typed error saying why none does.
 
     The reasons name the recipient's gaps (jurisdiction, species, classification…): the sharer sees the case,
     and a mandate's scope is not secret from a sharing agency.
     """
-    candidates = [chosen] if chosen is not None else list(Mandate.objects.filter(agency=agency))
     if chosen is not None and chosen.agency_id != agency.pk:
         raise ActionError(ErrorCode.INVALID, _("This mandate is not the recipient's."), "mandate_id")
-    reasons: list[str] = []
-    for mandate in candidates:
-        missing = mandate.uncovered_reasons(case_coverage(case))
-        if not missing:
-            return mandate
-        reasons.extend(missing)
-    explanation = ", ".join(sorted(set(reasons))) or "NO_MANDATE"
+    covering, reasons = mandate_obstacles(case, [chosen] if chosen is not None
+                                          else Mandate.objects.filter(agency=agency))
+    if covering:
+        return covering[0]
     raise ActionError(ErrorCode.MANDATE_NOT_COVERING,
                       _("No mandate of %(agency)s in force covers this case (%(reasons)s).")
-                      % {"agency": agency.code, "reasons": explanation}, "recipient")
+                      % {"agency": agency.code, "reasons": ", ".join(reasons)}, "recipient")
+
+
+@dataclass(frozen=True)
+class ShareTarget:
+    """An agency or a task force the sharer may pick, with the mandates that would cover the case there, or
+    the reasons it cannot receive it."""
+
+    agency: Agency | None
+    task_force: TaskForce | None
+    mandates: list[Mandate]
+    obstacles: list[str]
+
+
+def share_targets(viewer: Viewer, case: Case) -> list[ShareTarget]:
+    """Every agency (but the owner) and task force, and whether ``share_case`` would accept it for ``case``.
+
+    Three statements whatever the number of agencies: the agencies, all their mandates, the task forces.
+    """
+    policy.check(viewer, "case.share", case)
+    targets = []
+    agencies = Agency.objects.exclude(pk=case.owner_agency_id).prefetch_related("mandates").order_by("name")
+    for agency in agencies:
+        covering, reasons = mandate_obstacles(case, agency.mandates.all())
+        targets.append(ShareTarget(agency, None, covering, agency_obstacles(case, agency) + reasons))
+    today = timezone.localdate()
+    for task_force in TaskForce.objects.order_by("name"):
+        targets.append(ShareTarget(None, task_force, [], task_force_obstacles(task_force, today)))
+    return targets
 
 
 def agency_group(agency: Agency) -> Group:
@@ -116,9 +180,10 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
         agency = data.recipient_agency
         if agency.pk == case.owner_agency_id:
             raise ActionError(ErrorCode.INVALID, _("The case is already this agency's."), "recipient")
-        if not agency.is_active:
+        obstacles = agency_obstacles(case, agency)
+        if ShareObstacle.AGENCY_INACTIVE in obstacles:
             raise ActionError(ErrorCode.INVALID, _("This agency is not active."), "recipient")
-        if case.handling_code in (HandlingCode.H1, HandlingCode.H2) and agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
+        if ShareObstacle.HANDLING_FORBIDS in obstacles:
             raise ActionError(ErrorCode.HANDLING_FORBIDS,
                               _("%(code)s keeps this case among law-enforcement and regulatory bodies.")
                               % {"code": case.handling_code},
@@ -126,9 +191,7 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
         mandate = covering_mandate(agency, case, data.mandate)
     else:
         assert data.recipient_task_force is not None
-        today = timezone.localdate()
-        task_force = data.recipient_task_force
-        if task_force.starts_on > today or (task_force.ends_on is not None and task_force.ends_on < today):
+        if task_force_obstacles(data.recipient_task_force, timezone.localdate()):
             raise ActionError(ErrorCode.INVALID, _("This task force is not running."), "recipient")
     approved = case.handling_code != HandlingCode.H2 or (
         viewer.role == Role.SUPERVISOR and viewer.agency_id == case.owner_agency_id)

@@ -10,6 +10,8 @@ class SharingConfig(AppConfig):
         from console import labels
 
         from . import access_log, handlers, rules  # noqa: F401
-        from .models import RedactedGroup
+        from .models import AccessRequestStatus, RedactedGroup, ShareObstacle, ShareStatus
 
-        labels.register("redacted_group", RedactedGroup)
+        for kind, choices in (("redacted_group", RedactedGroup), ("share_status", ShareStatus),
+                              ("share_obstacle", ShareObstacle), ("access_request_status", AccessRequestStatus)):
+            labels.register(kind, choices)

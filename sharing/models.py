@@ -46,6 +46,29 @@ class RedactedGroup(models.TextChoices):
     EVIDENCE = "evidence", _("Evidence files")
 
 
+class ShareObstacle(models.TextChoices):
+    """Why a case cannot go to a recipient, in general terms an officer can act on.
+
+    The values are the codes ``Mandate.uncovered_reasons`` gives, and the ones the share action adds for the
+    agency or task force itself, so the share form and the ``shareCase`` mutation read the same reasons.
+    """
+
+    NO_MANDATE = "NO_MANDATE", _("It has no mandate")
+    MANDATE_SUSPENDED = "MANDATE_SUSPENDED", _("Its mandate is suspended")
+    MANDATE_REVOKED = "MANDATE_REVOKED", _("Its mandate was revoked")
+    MANDATE_EXPIRED = "MANDATE_EXPIRED", _("Its mandate has expired")
+    MANDATE_NOT_YET_VALID = "MANDATE_NOT_YET_VALID", _("Its mandate is not in force yet")
+    JURISDICTION_NOT_COVERED = "JURISDICTION_NOT_COVERED", _("Its mandate does not cover the case's jurisdictions")
+    CRIME_AREA_NOT_COVERED = "CRIME_AREA_NOT_COVERED", _("Its mandate does not cover this kind of crime")
+    SPECIES_NOT_COVERED = "SPECIES_NOT_COVERED", _("Its mandate does not cover the case's species")
+    CLASSIFICATION_TOO_HIGH = "CLASSIFICATION_TOO_HIGH", _("The case is classified above its mandate")
+    PURPOSE_NOT_ALLOWED = "PURPOSE_NOT_ALLOWED", _("Its mandate does not allow this purpose")
+    HANDLING_FORBIDS = "HANDLING_FORBIDS", _("The case's handling code keeps it among law-enforcement and "
+                                             "regulatory bodies")
+    AGENCY_INACTIVE = "AGENCY_INACTIVE", _("The agency is not active")
+    TASK_FORCE_NOT_RUNNING = "TASK_FORCE_NOT_RUNNING", _("The task force is not running")
+
+
 class Share(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shares")
     recipient_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE,

@@ -6,16 +6,17 @@ from typing import Any
 
 import graphene
 from django.utils.translation import gettext as _
+from graphql_relay import to_global_id
 
-from access.errors import ActionError, ErrorCode
+from access.errors import ActionError, ErrorCode, NotFound
 from access.markings import Purpose
-from access.policy import fetch
+from access.policy import allowed, fetch
 from agencies.models import Agency, TaskForce
 from agencies.schema import AgencyNode, TaskForceNode
 from api.context import PURPOSE_SESSION_KEY, get_viewer
 from api.enums import PurposeEnum
 from api.errors import enum_value
-from api.loaders import related
+from api.loaders import batched, by_id, related, then
 from api.mutations import BaseMutation, decode_id
 from api.nodes import PolicyConnectionField, PolicyObjectType
 from audit.actions import record
@@ -29,12 +30,32 @@ from officers.models import Officer
 from officers.schema import OfficerNode
 
 from . import actions
-from .models import AccessRequest, AccessRequestStatus, Hit, RedactedGroup, Share, ShareStatus
+from .models import AccessRequest, AccessRequestStatus, Hit, RedactedGroup, Share, ShareObstacle, ShareStatus
 from .rules import in_force_mandates
 
 ShareStatusEnum = graphene.Enum.from_enum(ShareStatus)
 RedactedGroupEnum = graphene.Enum.from_enum(RedactedGroup)
 AccessRequestStatusEnum = graphene.Enum.from_enum(AccessRequestStatus)
+ShareObstacleEnum = graphene.Enum.from_enum(
+    ShareObstacle, description="Why a case cannot be shared with a recipient (the codes `shareCase` refuses with).")
+
+
+def _decided_on_case(info: Any, case_id: int | None, decide: Any) -> Any:
+    """``decide(case)`` once the (batched, policy-checked) case is loaded; ``False`` when the viewer cannot see
+    it, as every rule on shares and requests reads their case."""
+    if case_id is None:
+        return False
+    return then(by_id(info, Case).load(case_id), lambda case: False if case is None else decide(case))
+
+
+def _mandate_references(info: Any) -> Any:
+    """The legal reference of each mandate, by id, batched for the request."""
+
+    def load(ids: list[int]) -> list[str | None]:
+        found = dict(Mandate.objects.filter(pk__in=set(ids)).values_list("pk", "legal_reference"))
+        return [found.get(pk) for pk in ids]
+
+    return batched(info, ("mandate-reference",), load)
 
 
 class ShareNode(PolicyObjectType):
@@ -46,6 +67,11 @@ class ShareNode(PolicyObjectType):
     shared_by = related(OfficerNode, Officer, "shared_by_id")
     approved_by = related(OfficerNode, Officer, "approved_by_id")
     redacted_groups = graphene.List(graphene.NonNull(RedactedGroupEnum), required=True)
+    mandate_reference = graphene.String(
+        description="The legal reference of the recipient's mandate the share relies on, which both sides of the "
+                    "share may read (the mandate itself is visible to its agency only).")
+    can_approve = graphene.Boolean(required=True, description="Whether you may approve this pending share.")
+    can_revoke = graphene.Boolean(required=True, description="Whether you may revoke this share.")
 
     class Meta:
         name = "Share"
@@ -59,6 +85,29 @@ class ShareNode(PolicyObjectType):
     def resolve_redacted_groups(share: Share, info: Any) -> list[str]:
         return share.redacted_groups
 
+    @staticmethod
+    def resolve_mandate_reference(share: Share, info: Any) -> Any:
+        return None if share.mandate_id is None else _mandate_references(info).load(share.mandate_id)
+
+    @staticmethod
+    def resolve_can_approve(share: Share, info: Any) -> Any:
+        if share.status != ShareStatus.PENDING_APPROVAL:
+            return False
+        return _decided_on_case(info, share.case_id, lambda case: allowed(
+            get_viewer(info), "share.approve", _with_case(share, case)))
+
+    @staticmethod
+    def resolve_can_revoke(share: Share, info: Any) -> Any:
+        if share.status == ShareStatus.REVOKED:
+            return False
+        return _decided_on_case(info, share.case_id, lambda case: allowed(
+            get_viewer(info), "share.revoke", _with_case(share, case)))
+
+
+def _with_case(item: Any, case: Case) -> Any:
+    item.case = case
+    return item
+
 
 class AccessRequestNode(PolicyObjectType):
     status = AccessRequestStatusEnum(required=True)
@@ -66,6 +115,7 @@ class AccessRequestNode(PolicyObjectType):
     requester = related(OfficerNode, Officer, "requester_id")
     requester_agency = related(AgencyNode, Agency, "requester_agency_id", required=True)
     share = related(ShareNode, Share, "share_id")
+    can_decide = graphene.Boolean(required=True, description="Whether you may approve or refuse this request.")
 
     class Meta:
         name = "AccessRequest"
@@ -74,6 +124,44 @@ class AccessRequestNode(PolicyObjectType):
                   "decision_reason")
         filter_fields = {"status": ["exact"]}
         convert_choices_to_enum: list[str] = []
+
+    @staticmethod
+    def resolve_can_decide(request: AccessRequest, info: Any) -> Any:
+        if request.status != AccessRequestStatus.PENDING:
+            return False
+        return _decided_on_case(info, request.case_id, lambda case: allowed(
+            get_viewer(info), "access.decide", _with_case(request, case)))
+
+
+class CoveringMandate(graphene.ObjectType):
+    """A recipient's mandate that covers the case: what the sharer needs to name it, nothing more (the mandate
+    itself is visible to its agency only)."""
+
+    id = graphene.ID(required=True, description="The mandate's id, for `shareCase(input: {mandateId})`.")
+    legal_reference = graphene.String(required=True)
+    valid_until = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_id(mandate: Mandate, info: Any) -> str:
+        return to_global_id("Mandate", mandate.pk)
+
+
+class ShareTarget(graphene.ObjectType):
+    """An agency or a task force, and whether `shareCase` would accept it as the recipient of the case."""
+
+    agency = graphene.Field(AgencyNode)
+    task_force = graphene.Field(TaskForceNode)
+    covered = graphene.Boolean(required=True, description="Whether the case can be shared with this recipient.")
+    mandates = graphene.List(
+        graphene.NonNull(CoveringMandate), required=True,
+        description="The agency's mandates that cover the case (the share relies on the first unless you name "
+                    "one); empty for a task force, whose members each read under their own covering mandate.")
+    obstacles = graphene.List(graphene.NonNull(ShareObstacleEnum), required=True,
+                              description="Why the case cannot be shared with this recipient; empty when covered.")
+
+    @staticmethod
+    def resolve_covered(target: actions.ShareTarget, info: Any) -> bool:
+        return not target.obstacles
 
 
 class HitNode(PolicyObjectType):
@@ -115,6 +203,14 @@ class Query(graphene.ObjectType):
     shares_given = PolicyConnectionField(ShareNode, description="Shares of your agency's cases.")
     shares_received = PolicyConnectionField(ShareNode, description="Shares to your agency or its task forces.")
     access_requests = PolicyConnectionField(AccessRequestNode)
+    access_requests_received = PolicyConnectionField(
+        AccessRequestNode, description="Requests for your agency's cases (its supervisors decide them).")
+    access_requests_sent = PolicyConnectionField(AccessRequestNode, description="Requests your agency made.")
+    share_targets = graphene.List(
+        graphene.NonNull(ShareTarget), case_id=graphene.ID(required=True),
+        description="Every agency and task force, and whether the case can be shared with it under a covering "
+                    "mandate, or why not. Null when the case does not exist, you may not see it or you may not "
+                    "share it.")
     hits = PolicyConnectionField(HitNode)
     purpose = PurposeEnum(description="The purpose of access in force for this request.")
     allowed_purposes = graphene.List(
@@ -136,6 +232,25 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_access_requests(root: Any, info: Any, **kwargs: Any) -> Any:
         return AccessRequest.objects.all()
+
+    @staticmethod
+    def resolve_access_requests_received(root: Any, info: Any, **kwargs: Any) -> Any:
+        return AccessRequest.objects.filter(case__owner_agency_id=get_viewer(info).agency_id)
+
+    @staticmethod
+    def resolve_access_requests_sent(root: Any, info: Any, **kwargs: Any) -> Any:
+        return AccessRequest.objects.filter(requester_agency_id=get_viewer(info).agency_id)
+
+    @staticmethod
+    def resolve_share_targets(root: Any, info: Any, case_id: str) -> list[actions.ShareTarget] | None:
+        viewer = get_viewer(info)
+        try:
+            case = fetch(viewer, Case.objects.all(), decode_id(case_id, "Case", "case_id"), "case_id")
+        except NotFound:
+            return None
+        if not allowed(viewer, "case.share", case):
+            return None
+        return actions.share_targets(viewer, case)
 
     @staticmethod
     def resolve_hits(root: Any, info: Any, **kwargs: Any) -> Any:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("compliance/", include("compliance.urls")),
     path("search/", include("search.urls")),
+    path("sharing/", include("sharing.urls")),
     path("admin/", admin.site.urls),
     path("", include("console.urls")),
 ]

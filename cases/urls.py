@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from .pages.views import case_detail, case_list
+from .pages.views import case_detail, case_graph, case_list, entity_graph
 from .views import download_evidence
 
 urlpatterns = [
     path("", case_list, name="case-list"),
     path("evidence/<int:evidence_id>/download", download_evidence, name="evidence-download"),
+    path("entities/<str:entity_id>/graph/", entity_graph, name="entity-graph"),
+    path("<str:reference>/graph/", case_graph, name="case-graph"),
     path("<str:reference>/", case_detail, name="case-detail"),
 ]

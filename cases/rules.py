@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from access.errors import ActionError, ErrorCode, PermissionDenied
@@ -73,6 +73,19 @@ def cases(viewer: Viewer) -> Q:
 def cases_subquery(viewer: Viewer, redaction: str | None = None) -> Any:
     """The ids of the cases ``viewer`` may see (minus those redacting ``redaction``), as a subquery."""
     return Case.objects.filter(condition("case.visible", viewer, redaction=redaction)).values("pk")
+
+
+def claims_held_elsewhere(viewer: Viewer, entity_ids: list[int]) -> QuerySet[CaseEntity]:
+    """Claims on these identifiers in other agencies' cases ``viewer`` may not see: what a hit tells of.
+
+    The viewer's own agency's cases above their clearance are left out, as hits leave them out: an officer
+    learns of intelligence held elsewhere, never of their own agency's classified files. Searching or recording
+    one of these identifiers records a hit for each holder (``sharing.actions.record_hits``), and so does asking
+    ``Entity.heldElsewhere``, which answers from the same query.
+    """
+    return (CaseEntity.objects.filter(entity_id__in=entity_ids)
+            .exclude(case_id__in=cases_subquery(viewer))
+            .exclude(case__owner_agency_id=viewer.agency_id))
 
 
 def _inside(viewer: Viewer, redaction: str | None, prefix: str = "case_id") -> Q:

@@ -16,7 +16,7 @@ from agencies.schema import AgencyNode
 from api.context import get_viewer
 from api.enums import ClassificationEnum, CrimeAreaEnum, HandlingCodeEnum
 from api.errors import enum_value
-from api.loaders import related, related_list, related_many, then
+from api.loaders import batched, related, related_list, related_many, then
 from api.mutations import BaseMutation, decode_id
 from api.nodes import PolicyConnectionField, PolicyObjectType
 from officers.models import Officer
@@ -49,7 +49,8 @@ from .models import (
     Watchlist,
     WatchTerm,
 )
-from .rules import EVIDENCE, PERSONAL_DATA, SOURCES
+from .rules import EVIDENCE, PERSONAL_DATA, SOURCES, WRITERS, claims_held_elsewhere
+from .signals import identifiers_seen
 from .species.matching import match_species
 
 CaseStatusEnum = graphene.Enum.from_enum(CaseStatus)
@@ -188,11 +189,35 @@ class CaseNode(PolicyObjectType):
         return policy.allowed(get_viewer(info), "case.share", case)
 
 
+def held_elsewhere(info: Any) -> SyncDataLoader:
+    """Which identifiers another agency also holds in cases the viewer may not see: one statement per round.
+
+    The answer tells the viewer what searching the identifier would, so it is recorded as a search is: a hit for
+    each holder (``identifiers_seen``), at most once a day per officer, identifier and holding case. The holder
+    learns who looked, as with any hit; the viewer learns a yes or no, not even the agency a hit would name.
+    """
+    viewer = get_viewer(info)
+
+    def load(entity_ids: list[int]) -> list[bool]:
+        if viewer.role not in WRITERS:  # only roles that get hits are told what a hit tells
+            return [False] * len(entity_ids)
+        held = set(claims_held_elsewhere(viewer, entity_ids).values_list("entity_id", flat=True).distinct())
+        if held:
+            identifiers_seen.send(sender=Entity, viewer=viewer, entity_ids=sorted(held), trigger="search")
+        return [pk in held for pk in entity_ids]
+
+    return batched(info, ("held_elsewhere",), load)
+
+
 class EntityNode(PolicyObjectType):
     kind = EntityKindEnum(required=True)
     platform = related(AgencyNode, Agency, "platform_id")
     claims = related_list(lambda: EntityClaimNode, CaseEntity, "entity",
                           description="What the cases you may see say about this identifier.")
+    held_elsewhere = graphene.Boolean(
+        required=True,
+        description="Whether another agency also holds this identifier in a case you may not see: what a hit "
+                    "tells, and recorded as one (the holder learns that you looked, as when you search it).")
 
     class Meta:
         name = "Entity"
@@ -200,6 +225,10 @@ class EntityNode(PolicyObjectType):
         fields = ("id", "kind", "value", "normalised", "created_at")
         filterset_class = EntityFilter
         convert_choices_to_enum = NO_ENUMS
+
+    @staticmethod
+    def resolve_held_elsewhere(entity: Entity, info: Any) -> Any:
+        return held_elsewhere(info).load(entity.pk)
 
 
 def _graded(field: str) -> Any:

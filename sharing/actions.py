@@ -18,8 +18,8 @@ from access.markings import HandlingCode, Purpose
 from access.policy import Viewer
 from agencies.models import Agency, TaskForce, TaskForceMembership
 from audit.actions import record
-from cases.models import Case, CaseEntity
-from cases.rules import WRITERS, cases_subquery
+from cases.models import Case
+from cases.rules import WRITERS, claims_held_elsewhere
 from mandates.models import Coverage, Mandate
 from officers.models import Officer, Role
 from outbox.actions import send_mail
@@ -340,13 +340,17 @@ def record_hits(viewer: Viewer, entity_ids: list[int], trigger: str) -> list[Hit
     if not viewer.active or viewer.role not in WRITERS or not entity_ids:
         return []
     assert viewer.officer is not None
-    hidden = (CaseEntity.objects.filter(entity_id__in=entity_ids)
-              .exclude(case_id__in=cases_subquery(viewer))
-              .exclude(case__owner_agency_id=viewer.agency_id)
+    hidden = (claims_held_elsewhere(viewer, entity_ids)
               .values_list("entity_id", "entity__kind", "case_id", "case__owner_agency_id").distinct())
     today = timezone.now().date()
+    # Today's hits are read in one statement, so looking the same identifiers up again (a page shown again)
+    # costs the same few statements whatever their number; only new hits are written one by one.
+    known = set(Hit.objects.filter(officer=viewer.officer, day=today, entity_id__in=entity_ids)
+                .values_list("entity_id", "case_id"))
     hits = []
     for entity_id, kind, case_id, holder_id in hidden:
+        if (entity_id, case_id) in known:
+            continue
         # The unique constraint decides between two racing requests; only the one that made the row tells.
         hit, created = Hit.objects.get_or_create(
             entity_id=entity_id, case_id=case_id, officer=viewer.officer, day=today,

@@ -12,6 +12,8 @@ from django.shortcuts import render
 from console.documents import Documents
 from console.paging import page_size
 
+from . import graph
+
 documents = Documents(__file__)
 
 
@@ -28,3 +30,19 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if case is None:
         raise Http404
     return render(request, "cases/case_detail.html", {"case": case})
+
+
+def case_graph(request: HttpRequest, reference: str) -> HttpResponse:
+    """The link chart of a case: what it shares with the other cases the viewer may see."""
+    case = documents.run(request, "link_chart", {"reference": reference}).data.get("case")
+    if case is None:
+        raise Http404
+    return render(request, "cases/link_chart.html", {"case": case, "chart": graph.of_case(case)})
+
+
+def entity_graph(request: HttpRequest, entity_id: str) -> HttpResponse:
+    """The link chart of an identifier: the cases the viewer may see that speak of it."""
+    entity = documents.run(request, "entity_chart", {"id": entity_id}).data.get("node")
+    if not entity or "kind" not in entity:  # another type's id names no entity
+        raise Http404
+    return render(request, "cases/link_chart.html", {"entity": entity, "chart": graph.of_entity(entity)})

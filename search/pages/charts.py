@@ -23,7 +23,7 @@ AXIS_HEIGHT = 28
 #: Room above the first row for the figure written over its tallest bar.
 TOP = 8
 #: The widest a period's column gets, however few the periods.
-MAX_STEP = 72
+MAX_STEP = 96
 #: Room a period's label needs on the time axis: labels are thinned out so that they never overlap.
 TICK_ROOM = 64
 #: Under this width a bar has no room for its figure written above it (the table still gives it).
@@ -32,6 +32,8 @@ FIGURE_ROOM = 18
 MAX_PERIODS = 180
 PALETTE_SIZE = 6
 KEYWORD_ROW = 24
+#: Longest keyword bar: the keyword charts stand two abreast.
+KEYWORD_PLOT = 320
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,6 @@ class Row:
     total: int
     counts: list[int]
     bars: list[Bar]
-    y: float
     label_y: float
     baseline_y: float
     colour: int
@@ -73,7 +74,6 @@ class TimeChart:
     ticks: list[Tick]
     width: float
     height: float
-    axis_y: float
     tick_y: float
     plot_right: float
     figures: bool
@@ -149,7 +149,7 @@ def time_chart(buckets: list[dict[str, Any]], interval: str, names: dict[str, st
             centre = LABEL_WIDTH + column * step + step / 2
             bars.append(Bar(x=centre - bar_width / 2, y=baseline - height, width=bar_width, height=height,
                             count=count, figure_x=centre, figure_y=baseline - height - 3, period=period))
-        rows.append(Row(label=names.get(group, group), total=sum(row_counts), counts=row_counts, bars=bars, y=top,
+        rows.append(Row(label=names.get(group, group), total=sum(row_counts), counts=row_counts, bars=bars,
                         label_y=top + ROW_HEIGHT / 2 + 4, baseline_y=baseline, colour=index % PALETTE_SIZE))
     every = max(1, math.ceil(TICK_ROOM / step)) if step else 1
     ticks = [Tick(x=LABEL_WIDTH + column * step + step / 2, period=period)
@@ -157,14 +157,14 @@ def time_chart(buckets: list[dict[str, Any]], interval: str, names: dict[str, st
     axis_y = TOP + len(rows) * ROW_HEIGHT
     plot_right = LABEL_WIDTH + step * len(periods)
     return TimeChart(periods=periods, rows=rows, ticks=ticks, width=plot_right + TICK_ROOM / 2,
-                     height=axis_y + AXIS_HEIGHT, axis_y=axis_y, tick_y=axis_y + 18, plot_right=plot_right,
+                     height=axis_y + AXIS_HEIGHT, tick_y=axis_y + 18, plot_right=plot_right,
                      figures=figures, hidden_groups=len(groups) - len(shown))
 
 
 def keyword_chart(counts: list[dict[str, Any]]) -> KeywordChart:
     """Horizontal bars of ``topKeywords`` values (already in the API's order), each labelled with its word."""
     highest = max((item["count"] for item in counts), default=1)
-    plot = PLOT_WIDTH - 200
+    plot = KEYWORD_PLOT
     bars = [KeywordBar(label=item["value"], count=item["count"], y=index * KEYWORD_ROW + 4,
                        text_y=index * KEYWORD_ROW + KEYWORD_ROW / 2 + 4,
                        width=max(1.0, plot * item["count"] / highest),

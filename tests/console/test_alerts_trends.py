@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from cases.actions import ListingInput, add_listing
 from cases.models import Case, WatchAlert, Watchlist
 from officers.models import Officer
 from outbox.actions import deliver_due
+from search.pages.charts import periods_between, time_chart
 from tests.console.test_pages import _statements
 from tests.console.test_shell import CSRF, signed_in
 
@@ -190,3 +192,21 @@ def test_the_cyber_alert_sums_up_the_period_for_print(alerts: None) -> None:
     assert "Cyber alert" in page and "data-print hidden" in page and "search/print.js" in page
     assert "Loxodonta africana" in page and "<svg" in page and "style=" not in page
     assert re.search(r"<dt>Watchlist matches</dt><dd>\d+</dd>", page)
+
+
+def test_the_navigation_marks_alerts_and_trends_not_search_as_current(alerts: None) -> None:
+    client = signed_in("inv.ofb")
+    for path, label in (("/search/alerts/", "Alerts"), ("/search/trends/", "Trends"), ("/search/", "Search")):
+        page = client.get(path).content.decode()
+        assert re.findall(r'aria-current="page">(\w+)', page) == [label], path
+
+
+def test_a_time_chart_has_every_period_between_the_first_and_the_last() -> None:
+    assert periods_between(date(2025, 11, 1), date(2026, 2, 1), "MONTH") == \
+        [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+    chart = time_chart([{"key": "2026-01-05", "group": "pf-a", "count": 2},
+                        {"key": "2026-01-19", "group": "pf-a", "count": 4},
+                        {"key": "2026-01-19", "group": "pf-b", "count": 1}], "WEEK", {"pf-a": "A"}, limit=1)
+    assert chart.periods == [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)]
+    assert [(row.label, row.counts, row.total) for row in chart.rows] == [("A", [2, 0, 4], 6)]
+    assert chart.hidden_groups == 1 and [bar.count for bar in chart.rows[0].bars] == [2, 4]

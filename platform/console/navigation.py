@@ -51,15 +51,19 @@ class Link:
 
 def navigation(request: HttpRequest, role_name: str, unhandled_alerts: int) -> list[Link]:
     role = role_name.lower()
-    links = []
+    entries = []
     for entry in ENTRIES:
         if role not in entry.roles:
             continue
         try:
-            url = reverse(entry.url_name)
+            entries.append((entry, reverse(entry.url_name)))
         except NoReverseMatch:
             continue
-        current = request.path == url if entry.url_name == "home" else request.path.startswith(url)
-        count = unhandled_alerts if entry.url_name == "alert-list" and unhandled_alerts else None
-        links.append(Link(str(entry.label), url, current, count))
-    return links
+    # Pages nest (the alerts at /search/alerts/ under the search at /search/): the current entry is the one with
+    # the longest address the path starts with; home is current on its own address only.
+    current = max((url for entry, url in entries
+                   if (request.path == url if entry.url_name == "home" else request.path.startswith(url))),
+                  key=len, default=None)
+    return [Link(str(entry.label), url, url == current,
+                 unhandled_alerts if entry.url_name == "alert-list" and unhandled_alerts else None)
+            for entry, url in entries]

@@ -132,6 +132,35 @@ def test_a_notice_lists_only_the_searchers_own_hits(gql: Any, indexed: World) ->
     assert [(n["holderAgency"]["code"], n["kind"]) for n in theirs] == [("fr-oclaesp", "phone")]
 
 
+def test_the_notices_cost_the_same_statements_however_many_agencies_hold_the_identifier(
+        gql: Any, indexed: World) -> None:
+    """Selecting ``heldElsewhere`` adds its hits, their holders and their cases (null here: the holder's side),
+    three statements, for one holder as for three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import actions as case_actions
+
+    from .contract import viewer
+
+    def notice_cost() -> tuple[int, int]:
+        client = gql.login("inv.ofb")
+        client(HELD, {"q": "06 98 76 54 32"}, **INVESTIGATION)  # records the hits (and warms the caches)
+        with CaptureQueriesContext(connection) as without:
+            client("query ($q: String) { search(query: $q) { totalCount } }", {"q": "06 98 76 54 32"},
+                   **INVESTIGATION)
+        with CaptureQueriesContext(connection) as selected:
+            notices = client(HELD, {"q": "06 98 76 54 32"}, **INVESTIGATION)["search"]["heldElsewhere"]
+        return len(notices), len(selected) - len(without)
+
+    assert notice_cost() == (1, 3)
+    for username in ("inv.douane", "inv.seprona"):
+        holder = viewer(username)
+        case = case_actions.create_case(holder, case_actions.CaseInput(title="Same phone", jurisdictions=["FR"]))
+        case_actions.link_entity(holder, case, case_actions.ClaimInput(kind="phone", value="+33698765432"))
+    assert notice_cost() == (3, 3)
+
+
 def test_trends_and_top_keywords(gql: Any, indexed: World) -> None:
     data = gql.login("inv.ofb")("""{ trends(groupBy: PLATFORM, interval: MONTH) { key group count }
                                     topKeywords(size: 50) { value count } }""", **INVESTIGATION)

@@ -318,8 +318,8 @@ def link_entity(viewer: Viewer, case: Case, data: ClaimInput) -> CaseEntity:
     if data.information_credibility not in GRADES[GradingSystem.EUROPOL_4X4][1]:
         raise ActionError(ErrorCode.INVALID, _("Information credibility is 1 to 4."), "information_credibility")
     platform = _platforms([data.platform_id], "platform_id")[0] if data.platform_id else None
-    region = data.region or (case.jurisdictions[0] if case.jurisdictions else None)
-    entity = get_or_create_entity(data.kind, data.value, region=region, platform=platform)
+    # A phone in national format is read as the officer types it: in their agency's country, as search reads it.
+    entity = get_or_create_entity(data.kind, data.value, region=data.region or viewer.country, platform=platform)
     claim, created = CaseEntity.objects.get_or_create(
         case=case, entity=entity, role=data.role,
         defaults={"source_reliability": data.source_reliability,

@@ -69,14 +69,29 @@ def platform_domain_for(host: str, domains: dict[str, int]) -> int | None:
 
 
 def normalise_phone(raw: str, region: str | None = None) -> str:
-    """E.164 (``+33612345678``). A number without a country prefix needs ``region`` (ISO 3166-1)."""
-    try:
-        number = phonenumbers.parse(raw, region.upper() if region else None)
-    except phonenumbers.NumberParseException:
-        raise InvalidIdentifier(_("Not a phone number (add the country prefix, e.g. +33).")) from None
+    """E.164 (``+33612345678``). A number in national format (``06 12 34 56 78``) is read in ``region`` (ISO
+    3166-1), the country of whoever typed it.
+
+    ``00`` before a country code is read as ``+``: it is how most of the world dials abroad, and people type it
+    so (``0033 6 12 34 56 78``) even where the region dials abroad otherwise or when no region is known. It is
+    tried only when the number does not read as one of ``region``'s, so a region whose own international prefix
+    starts with ``00`` (Australia's ``0011``) keeps it.
+    """
+    number = _parsed_phone(raw, region.upper() if region else None)
+    if (number is None or not phonenumbers.is_valid_number(number)) and raw.strip().startswith("00"):
+        number = _parsed_phone("+" + raw.strip()[2:], None) or number
+    if number is None:
+        raise InvalidIdentifier(_("Not a phone number (add the country prefix, e.g. +33)."))
     if not phonenumbers.is_valid_number(number):
         raise InvalidIdentifier(_("This phone number does not exist in its country's numbering plan."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed_phone(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def normalise_email(raw: str) -> str:

@@ -586,7 +586,8 @@ class LinkEntityInput(graphene.InputObjectType):
     handling_code = HandlingCodeEnum()
     note = graphene.String()
     platform_id = graphene.ID(description="Online accounts: the platform.")
-    region = graphene.String(description="Phones without a country prefix: ISO 3166-1 country.")
+    region = graphene.String(description="Phones in national format: the ISO 3166-1 country they are read in; "
+                                        "default: your agency's country.")
 
 
 class LinkEntity(BaseMutation):

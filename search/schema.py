@@ -7,20 +7,25 @@ so an index that lags behind a revoked share or a deleted row shows ``null``, ne
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import graphene
 
+from access.policy import visible
 from api.context import get_viewer
 from api.loaders import by_id
 from api.mutations import decode_id
 from cases.models import Case, Entity, IntelReport, Listing
 from cases.schema import CaseNode, EntityNode, IntelReportNode, ListingNode
 from cases.signals import identifiers_seen
+from sharing.models import Hit, utc_today
+from sharing.schema import HitNode
 
 from .backends import get_backend
 from .backends.base import SearchFilters, SearchQuery
-from .backends.database import identifier_entities
+from .identifiers import identifier_entities
 
 MAX_FIRST = 100
 
@@ -107,6 +112,25 @@ class SearchResults(graphene.ObjectType):
     next_cursor = graphene.String(description="Pass as `after` for the next page; null on the last page.")
     hits = graphene.List(graphene.NonNull(SearchHit), required=True)
     facets = graphene.List(graphene.NonNull(Facet), required=True)
+    held_elsewhere = graphene.List(
+        graphene.NonNull(HitNode), required=True,
+        description="The hits this search recorded: identifiers it names that are held in intelligence you cannot "
+                    "see, each with the holding agency and the kind of identifier, nothing else. Ask for access "
+                    "with `requestAccess(hitId:)`.")
+
+    def __init__(self, *, entity_ids: Sequence[int] = (), since: datetime.date | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entity_ids, self.since = list(entity_ids), since
+
+    @staticmethod
+    def resolve_held_elsewhere(results: SearchResults, info: Any) -> Any:
+        """The searcher's hits on the identifiers this search names, recorded now or earlier the same day (a hit
+        is recorded once a day per identifier and holding case); read only when asked for."""
+        viewer = get_viewer(info)
+        if not results.entity_ids or viewer.officer is None:
+            return []
+        return visible(viewer, Hit.objects.filter(officer_id=viewer.officer.pk, entity_id__in=results.entity_ids,
+                                                  day__gte=results.since)).select_related("entity").order_by("pk")
 
 
 class TrendBucket(graphene.ObjectType):
@@ -137,8 +161,9 @@ class Query(graphene.ObjectType):
         graphene.NonNull(SearchResults), query=graphene.String(default_value=""), filters=SearchFiltersInput(),
         first=graphene.Int(default_value=20), after=graphene.String(),
         description="Full text over the cases, listings, identifiers and reports you may see (at most 100 per "
-                    "page). Searching an identifier you may not see records a hit for its holder; it never "
-                    "shows it.")
+                    "page). A phone number in national format is read in your agency's country, and 00 before a "
+                    "country code as +. Searching an identifier you may not see records a hit for its holder "
+                    "(listed in `heldElsewhere`: the holding agency and the kind only); it never shows it.")
     trends = graphene.List(
         graphene.NonNull(TrendBucket), required=True, group_by=TrendGroupEnum(required=True),
         interval=TrendIntervalEnum(default_value="month"), filters=SearchFiltersInput(),
@@ -154,10 +179,12 @@ class Query(graphene.ObjectType):
         request = SearchQuery(text=query, filters=parse_filters(filters), first=max(0, min(first, MAX_FIRST)),
                               after=after)
         result = get_backend().search(viewer, request)
-        entity_ids = identifier_entities(query) if query.strip() else []
+        entity_ids = identifier_entities(viewer, query)
+        since = utc_today()
         if entity_ids:
             identifiers_seen.send(sender=SearchQuery, viewer=viewer, entity_ids=entity_ids, trigger="search")
         return SearchResults(
+            entity_ids=entity_ids, since=since,
             total_count=result.total, next_cursor=result.next_cursor, hits=result.hits,
             facets=[Facet(name=name, values=[FacetCount(value=v.value, count=v.count) for v in values])
                     for name, values in result.facets.items()],

@@ -32,6 +32,7 @@ from django.db import models, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, JsonResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from graphql_relay import to_global_id
 
@@ -52,7 +53,7 @@ from cases.signals import identifiers_seen
 
 from .backends import get_backend
 from .backends.base import DOCUMENT_TYPES, SearchFilters, SearchHit, SearchQuery
-from .backends.database import identifier_entities
+from .identifiers import identifier_entities
 from .schema import MAX_FIRST
 
 #: The GraphQL type of each document type: its name makes the global ids, its ``read_scope`` the audit.
@@ -82,27 +83,29 @@ def parse_export(params: QueryDict) -> SearchQuery:
     """
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
-        raise ActionError(ErrorCode.INVALID, f"Unknown parameter; use {', '.join(PARAMETERS)}.", unknown[0])
+        names = ", ".join(PARAMETERS)
+        raise ActionError(ErrorCode.INVALID, _("Unknown parameter; use %(names)s.") % {"names": names}, unknown[0])
     for name, values in params.lists():
         if any("\x00" in value for value in values):  # PostgreSQL refuses it in a parameter: a fault, not a search
-            raise ActionError(ErrorCode.INVALID, f"{name} cannot contain the NUL character.", name)
+            raise ActionError(ErrorCode.INVALID, _("%(name)s cannot contain the NUL character.") % {"name": name}, name)
     text = params.get("q", "")
     if len(text) > MAX_TEXT:
-        raise ActionError(ErrorCode.INVALID, f"Search at most {MAX_TEXT} characters.", "q")
+        raise ActionError(ErrorCode.INVALID, _("Search at most %(n)d characters.") % {"n": MAX_TEXT}, "q")
     date_from, date_to = _day(params, "from"), _day(params, "to")
     if date_from is not None and date_to is not None and date_to <= date_from:
-        raise ActionError(ErrorCode.INVALID, "to (exclusive) must come after from.", "to")
+        raise ActionError(ErrorCode.INVALID, _("to (exclusive) must come after from."), "to")
     statuses = frozenset(CaseStatus.values) | frozenset(ListingStatus.values)
     filters = SearchFilters(
-        types=_values(params, "type", str.lower, lambda v: v in DOCUMENT_TYPES, "case, listing, entity or report"),
+        types=_values(params, "type", str.lower, lambda v: v in DOCUMENT_TYPES,
+                      _("case, listing, entity or report")),
         species_ids=frozenset(int(v) for v in _values(params, "species", str, _ID.fullmatch,
-                                                         "a species id (a number)")),
+                                                         _("a species id (a number)"))),
         cites_appendices=_values(params, "appendix", str.upper, lambda v: v in CitesAppendix.values,
-                                 "I, II, III or NC"),
-        platform_codes=_values(params, "platform", str, _CODE.fullmatch, "a platform's code"),
-        countries=_values(params, "country", str.upper, _COUNTRY.fullmatch, "an ISO 3166 code, e.g. FR"),
-        statuses=_values(params, "status", str.lower, lambda v: v in statuses, "a case or listing status"),
-        agency_codes=_values(params, "agency", str, _CODE.fullmatch, "an agency's code"),
+                                 _("I, II, III or NC")),
+        platform_codes=_values(params, "platform", str, _CODE.fullmatch, _("a platform's code")),
+        countries=_values(params, "country", str.upper, _COUNTRY.fullmatch, _("an ISO 3166 code, e.g. FR")),
+        statuses=_values(params, "status", str.lower, lambda v: v in statuses, _("a case or listing status")),
+        agency_codes=_values(params, "agency", str, _CODE.fullmatch, _("an agency's code")),
         date_from=date_from, date_to=date_to,
     )
     return SearchQuery(text=text, filters=filters, first=MAX_FIRST, facets=False, highlight=False, count=False)
@@ -113,7 +116,8 @@ def _values(params: QueryDict, name: str, clean: Callable[[str], str], valid: Ca
     values = frozenset(clean(v.strip()) for v in params.getlist(name) if v.strip())
     for value in sorted(values):
         if not valid(value):
-            raise ActionError(ErrorCode.INVALID, f"{name} is {expected}.", name)
+            message = _("%(name)s is %(expected)s.") % {"name": name, "expected": expected}
+            raise ActionError(ErrorCode.INVALID, message, name)
     return values
 
 
@@ -127,7 +131,7 @@ def _day(params: QueryDict, name: str) -> datetime.datetime | None:
             raise ValueError(value)
         day = datetime.date.fromisoformat(value)
     except ValueError:
-        raise ActionError(ErrorCode.INVALID, f"Give {name} as YYYY-MM-DD.", name) from None
+        raise ActionError(ErrorCode.INVALID, _("Give %(name)s as YYYY-MM-DD.") % {"name": name}, name) from None
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
@@ -212,7 +216,7 @@ def record_export(request: HttpRequest, viewer: Viewer, query: SearchQuery, rows
     for row in rows:
         node = NODES[row.doc_type]
         reads.note(request, node.read_scope(row.obj), node._meta.name, row.obj.pk)
-    entity_ids = identifier_entities(query.text) if query.text.strip() else []
+    entity_ids = identifier_entities(viewer, query.text)
     with transaction.atomic():
         reads.flush(request)
         record("search.export", actor=viewer.officer, purpose=viewer.purpose or "",

@@ -27,10 +27,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from access.policy import Viewer, visible
-from cases.identifiers import InvalidIdentifier, normalise_entity
-from cases.models import Case, CaseEntity, Entity, EntityKind, IntelReport, Listing
+from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
 from cases.species.matching import ranked_species
 
+from ..identifiers import identifier_query
 from ..models import SearchEntry
 from ..text import HASHTAG, STOP_WORDS, ParsedQuery, highlight, index_body, keywords, parse
 from .base import (
@@ -63,9 +63,6 @@ CASE_PATH = {"case": "", "listing": "case__", "report": "case__"}
 #: A species resolved from the query text adds that species' listings and cases (misspelt names included).
 SPECIES_THRESHOLD = 86
 
-#: Entity kinds a search text may be an identifier of, tried in this order.
-IDENTIFIER_KINDS = (EntityKind.PHONE, EntityKind.EMAIL, EntityKind.CRYPTO_WALLET, EntityKind.ONLINE_ACCOUNT)
-
 INTERVALS: dict[str, Callable[[str], Any]] = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 CHUNK = 500
 MAX_WORD = 255
@@ -94,35 +91,6 @@ def decode_cursor(cursor: str) -> tuple[float, str, int] | None:
     return key if key[1] in MODELS and 0 <= key[2] < 2**63 else None
 
 
-def identifier_query(text: str) -> models.QuerySet[Entity] | None:
-    """Entities whose matching key equals the search text read as a phone, e-mail, wallet or handle, as a
-    queryset (``None`` when the text reads as none of them), so that a search can match them in its statement.
-
-    Used to find (never to show: results still go through the policy) the entities the text designates, so
-    that the caller can record hits in intelligence the searcher cannot see.
-    """
-    keys = set()
-    for kind in IDENTIFIER_KINDS:
-        try:
-            keys.add((kind, normalise_entity(kind, text.strip())))
-        except InvalidIdentifier:
-            continue
-    if not keys:
-        return None
-    query = Q(pk__in=[])
-    for kind, key in keys:
-        query |= Q(kind=kind, normalised=key)
-        if kind == EntityKind.ONLINE_ACCOUNT:
-            query |= Q(kind=kind, normalised__endswith=f":{key}")
-    return Entity.objects.filter(query)
-
-
-def identifier_entities(text: str) -> list[int]:
-    """The ids of :func:`identifier_query`'s entities."""
-    found = identifier_query(text)
-    return [] if found is None else list(found.values_list("pk", flat=True))
-
-
 class DatabaseBackend(SearchBackend):
     """Search without a search server: the index lives in the application database."""
 
@@ -143,7 +111,7 @@ class DatabaseBackend(SearchBackend):
         """
         parsed = parse(query.text)
         species_ids = self._species(query.text)
-        identified = self._identified(query.text, parsed)
+        identified = self._identified(viewer, query.text, parsed)
         first = max(0, min(query.first, 100))
         after = decode_cursor(query.after) if query.after else None
 
@@ -443,15 +411,16 @@ class DatabaseBackend(SearchBackend):
         return [matches[0][0]] if matches and matches[0][1] >= SPECIES_THRESHOLD else []
 
     @staticmethod
-    def _identified(text: str, parsed: ParsedQuery) -> models.QuerySet[Entity] | None:
-        """The entities the text is an identifier of, as a subquery of the search statement.
+    def _identified(viewer: Viewer, text: str, parsed: ParsedQuery) -> models.QuerySet[Entity] | None:
+        """The entities the text is an identifier of (read as ``viewer`` types it, ``search.identifiers``), as a
+        subquery of the search statement.
 
         A text without a word matches by what it names alone, and names nothing when no entity has its key (it is
         then an empty query, which every visible document matches): only then are they read before the search.
         """
         if not text.strip():
             return None
-        found = identifier_query(text)
+        found = identifier_query(viewer, text)
         if found is None or not parsed.empty:
             return found
         ids = list(found.values_list("pk", flat=True))

@@ -53,6 +53,7 @@ from access.markings import CitesAppendix, HandlingCode
 from access.policy import Viewer, visible
 from agencies.models import TaskForceMembership
 from cases import rules as case_rules
+from cases.models import EntityKind
 from mandates.models import Mandate
 from search.es_documents import (
     BUILDERS,
@@ -67,6 +68,7 @@ from search.es_documents import (
     sources,
     versioned_index,
 )
+from search.identifiers import identifier_keys
 from sharing.rules import MAX_SUBSET_VALUES, OUTSIDE_LAW_ENFORCEMENT, in_force_mandates
 
 from .base import (
@@ -252,6 +254,21 @@ def text_clause(viewer: Viewer, text: str, phrase: bool) -> Query:
     return Q("bool", should=should, minimum_should_match=1)
 
 
+def identifier_clause(viewer: Viewer, text: str) -> Query | None:
+    """The entities whose matching key the whole text reads as (``search.identifiers``: a phone in national format
+    read in the viewer's country), as the database backend matches them; ``None`` when it reads as none.
+
+    Only the keys the words do not already match are asked for: the text clause matches the ``normalised``
+    keyword when the text is the key as typed (``+33612345678``), and online accounts, keyed ``platform:handle``,
+    by their handle's words in ``value``. Entity documents need a grant that does not redact personal data
+    (``authz_by_type``), so this is no more an oracle than the text is.
+    """
+    words = split_text(text)[0]
+    keys = sorted(key for kind, key in identifier_keys(viewer, text)
+                  if kind != EntityKind.ONLINE_ACCOUNT and key != words)
+    return Q("terms", normalised=keys) if keys else None
+
+
 def filter_clauses(filters: SearchFilters) -> list[Query]:
     """The user's filters (types are applied by the choice of indices)."""
     terms = [("species_ids", sorted(filters.species_ids)), ("cites_appendices", sorted(filters.cites_appendices)),
@@ -298,7 +315,11 @@ def build_search(viewer: Viewer, query: SearchQuery) -> Search:
     musts = ([text_clause(viewer, words, phrase=False)] if words else []) + [
         text_clause(viewer, p, phrase=True) for p in phrases]
     if musts:
-        search = search.query(Q("bool", must=musts))
+        matched = Q("bool", must=musts)
+        identifier = identifier_clause(viewer, query.text)
+        if identifier is not None:  # the text's words, or the identifier it is however it was typed
+            matched = Q("bool", should=[matched, identifier], minimum_should_match=1)
+        search = search.query(matched)
     # One hit more than the page: whether it comes back says whether there is a next page (no cursor to an empty one).
     search = search.sort(*SORT).extra(size=query.first + 1, track_total_hits=query.count).source(["id", "type"])
     if query.after:

@@ -1,16 +1,22 @@
-"""The search page: one box, results by type, facets as checkboxes, cursor paging, the CSV export.
+"""The search page: one box, results by type, facets as checkboxes, cursor paging, the CSV export, and the hit
+notices of identifiers held elsewhere with a form to request access.
 
-Its parameters are the export's (``search.views.PARAMETERS``), so the export link repeats the search exactly.
+Its parameters are the export's (``search.views.PARAMETERS``), so the export link repeats the search exactly. A
+request for access is posted to the page's own address (the search in its query string): done, it redirects
+back to the search; refused, the page is shown again with the errors beside the notice's fields.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from console.documents import Documents
+from console.documents import Documents, Problem
 
 documents = Documents(__file__)
 
@@ -25,9 +31,18 @@ FACETS = {
     "species": ("species", "speciesIds"),
 }
 TYPE_ORDER = ("CASE", "LISTING", "ENTITY", "REPORT")
+#: The fields of the request-access form, whose errors are shown beside them.
+ASKED_FIELDS = ("purpose", "justification")
 
 
+@require_http_methods(["GET", "POST"])
 def search_page(request: HttpRequest) -> HttpResponse:
+    asked: dict[str, Any] = {}
+    if request.method == "POST":
+        asked = _request_access(request)
+        if not asked["refused"]:
+            messages.success(request, _("Access requested: the holding agency's supervisors will decide."))
+            return HttpResponseRedirect(request.get_full_path())
     text = request.GET.get("q", "").strip()
     filters: dict[str, Any] = {}
     checked: dict[str, set[str]] = {}
@@ -36,18 +51,34 @@ def search_page(request: HttpRequest) -> HttpResponse:
         checked[facet] = set(values)
         if values:
             filters[name] = [value.upper() for value in values] if facet == "type" else values
-    context: dict[str, Any] = {"q": text, "checked": checked, "searched": bool(text or filters)}
+    context: dict[str, Any] = {"q": text, "checked": checked, "searched": bool(text or filters), "asked": asked,
+                               "problems": asked.get("problems", [])}
     if context["searched"]:
         result = documents.run(request, "search", {"query": text, "filters": filters or None, "first": PAGE,
                                                    "after": request.GET.get("after") or None})
-        context["problems"] = result.problems
+        context["problems"] = [*context["problems"], *result.problems]
         found = result.data.get("search")
         if found:
-            context.update(found=found, groups=_grouped(found["hits"]), facets=_facets(found["facets"], checked))
+            context.update(found=found, groups=_grouped(found["hits"]), facets=_facets(found["facets"], checked),
+                           notices=[{**notice, "asked": asked if asked.get("hit") == notice["id"] else None}
+                                    for notice in found["heldElsewhere"]])
     query = request.GET.copy()
     query.pop("after", None)
     context["query_string"] = query.urlencode()
-    return render(request, "search/search.html", context)
+    return render(request, "search/search.html", context, status=400 if asked else 200)
+
+
+def _request_access(request: HttpRequest) -> dict[str, Any]:
+    """Run ``requestAccess`` for the notice posted: the errors of the form's fields by field, the others as the
+    page's problems (a notice that is not the officer's is ``NOT_FOUND``, as any hit they may not see)."""
+    posted = {name: request.POST.get(name, "") for name in ("hit", "purpose", "justification")}
+    result = documents.run(request, "request_access", {"hitId": posted["hit"], "purpose": posted["purpose"],
+                                                       "justification": posted["justification"]})
+    refused = [*result.problems, *(Problem(e["code"], e["message"], e["field"])
+                                   for e in (result.data.get("requestAccess") or {}).get("errors") or [])]
+    return {**posted, "refused": bool(refused),
+            "problems": [problem for problem in refused if problem.field not in ASKED_FIELDS],
+            "errors": {problem.field: problem.message for problem in refused if problem.field in ASKED_FIELDS}}
 
 
 def _grouped(hits: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -17,7 +17,7 @@ import pytest
 from access.policy import Viewer, viewer_for
 from agencies.models import Agency
 from cases import actions as case_actions
-from cases.models import Case, Listing, Species
+from cases.models import Case, Entity, Listing, Species
 from officers.models import Officer
 from search.backends.base import SearchBackend, SearchFilters, SearchQuery
 from sharing import actions as sharing_actions
@@ -222,6 +222,32 @@ class SearchContract:
         for username in ("pf.leboncoin", "sysadmin", "coord.fr"):
             result = self.search(backend, username, "ivoire")
             assert (result.total, result.hits) == (0, []), username
+
+    # --- identifiers as people type them ---------------------------------------------------------------------
+
+    @pytest.mark.parametrize("typed", ["0612345678", "06.12.34.56.78", "06 12 34 56 78", "0033 6 12 34 56 78",
+                                       "+33 6 12 34 56 78", PHONE])
+    def test_a_phone_is_found_however_a_french_officer_types_it(self, backend: SearchBackend, world: World,
+                                                               typed: str) -> None:
+        phone = Entity.objects.get(normalised=PHONE)
+        assert ("entity", phone.pk) in self.found(backend, "inv.ofb", typed)
+
+    def test_a_national_number_is_read_in_the_searchers_country(self, backend: SearchBackend, world: World) -> None:
+        seprona = viewer("inv.seprona")
+        parrots = case_actions.create_case(seprona, case_actions.CaseInput(title="Loros", jurisdictions=["ES"]))
+        case_actions.link_entity(seprona, parrots, case_actions.ClaimInput(kind="phone", value="+34 612 34 56 78"))
+        self.reindex()
+        spanish, french = (Entity.objects.get(normalised=key).pk for key in ("+34612345678", PHONE))
+        assert {hit for hit in self.found(backend, "inv.seprona", "612345678") if hit[0] == "entity"} == {
+            ("entity", spanish)}
+        assert {hit for hit in self.found(backend, "inv.ofb", "612345678") if hit[0] == "entity"} == {
+            ("entity", french)}
+
+    def test_a_number_that_is_no_phone_stays_a_word_search(self, backend: SearchBackend, world: World) -> None:
+        heavy = case_actions.add_listing(viewer("inv.ofb"), world.case, case_actions.ListingInput(
+            url="https://www.leboncoin.fr/ad/4", title="Défense de 4500 grammes"))[0]
+        self.reindex()
+        assert self.found(backend, "inv.ofb", "4500") == {("listing", heavy.pk)}
 
     # --- trends and keywords -------------------------------------------------------------------------------
 

@@ -276,6 +276,19 @@ def test_quoted_phrase_and_words(demo: Any) -> None:
     assert_golden("search_phrase", body("inv.ofb", text='ivoire "défenses d\'éléphant"'))
 
 
+def test_a_phone_as_people_type_it_also_matches_its_key_in_the_viewers_country(demo: Any) -> None:
+    """``0612345678`` is ``+33612345678`` for a French officer, ``612345678`` is ``+34612345678`` for a Spanish one;
+    the key typed as it is needs no clause of its own (the text clause matches the ``normalised`` keyword)."""
+    result = body("inv.ofb", text="0033 6 12 34 56 78")
+    assert result["query"]["bool"]["should"][1] == {"terms": {"normalised": ["+33612345678"]}}
+    assert_golden("search_identifier_national", result)
+    for username, text, key in (("inv.ofb", "06.12.34.56.78", "+33612345678"),
+                                ("inv.seprona", "612345678", "+34612345678")):
+        assert {"terms": {"normalised": [key]}} in body(username, text=text)["query"]["bool"]["should"], username
+    for text in ("+33612345678", "ivoire", "2026"):
+        assert "should" not in body("inv.ofb", text=text)["query"]["bool"], text
+
+
 def test_without_facets_or_highlight(demo: Any) -> None:
     result = body("inv.ofb", text="ivoire", facets=False, highlight=False)
     assert "aggs" not in result and "highlight" not in result

@@ -22,7 +22,7 @@ from graphql_relay import to_global_id
 
 from audit.models import AuditEvent, Outcome
 from cases import actions as case_actions
-from cases.models import Case, Listing
+from cases.models import Case, Entity, Listing
 from officers.actions import issue_token
 from officers.models import Officer
 from outbox.actions import deliver_due
@@ -308,6 +308,19 @@ def test_exporting_a_hidden_identifier_records_a_hit_and_shows_nothing(client: C
     assert table(export(client, "inv.seprona", q=PHONE)) == []
     hit = Hit.objects.get()
     assert (hit.entity.normalised, hit.case_id, hit.trigger) == (PHONE, indexed.case.pk, "search")
+
+
+@pytest.mark.parametrize("typed", ["0612345678", "06.12.34.56.78", "0033 6 12 34 56 78"])
+def test_a_phone_as_people_type_it_exports_the_rows_the_search_finds(client: Client, indexed: World,
+                                                                     typed: str) -> None:
+    [row] = table(export(client, "inv.ofb", q=typed))
+    assert (row["type"], row["id"]) == ("entity", to_global_id("Entity", Entity.objects.get(normalised=PHONE).pk))
+
+
+def test_exporting_a_national_number_held_elsewhere_records_a_hit(client: Client, indexed: World) -> None:
+    assert table(export(client, "inv.douane", q="06 12 34 56 78")) == []
+    hit = Hit.objects.get()
+    assert (hit.entity.normalised, hit.case_id, hit.officer.username) == (PHONE, indexed.case.pk, "inv.douane")
 
 
 # --- cost ---------------------------------------------------------------------------------------------------------

@@ -91,6 +91,76 @@ def test_searching_an_identifier_one_may_see_records_no_hit(gql: Any, indexed: W
     assert not Hit.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["0612345678", "06.12.34.56.78", "0033 6 12 34 56 78"])
+def test_a_french_officer_finds_a_phone_as_they_type_it(gql: Any, indexed: World, typed: str) -> None:
+    assert [h["entity"] for h in search(gql, "inv.ofb", q=typed)["hits"]] == [{"normalised": PHONE}]
+
+
+@pytest.mark.parametrize("typed", ["0612345678", "06.12.34.56.78", "0033 6 12 34 56 78"])
+def test_a_national_number_held_elsewhere_records_a_hit(gql: Any, indexed: World, typed: str) -> None:
+    result = search(gql, "inv.douane", q=typed)
+    assert result["totalCount"] == 0 and result["hits"] == []
+    hit = Hit.objects.get()
+    assert (hit.entity.normalised, hit.case_id, hit.trigger) == (PHONE, indexed.case.pk, "search")
+
+
+HELD = """query ($q: String) { search(query: $q) {
+  totalCount heldElsewhere { id kind trigger holderAgency { code } searcher searcherAgency case { reference } } } }"""
+
+
+def test_a_search_names_the_agencies_holding_what_it_found_elsewhere_and_nothing_more(gql: Any,
+                                                                                      indexed: World) -> None:
+    """The notice is the hit as its searcher sees it: the holding agency and the kind; no case, no value."""
+    for _ in range(2):  # the same search again the same day: the same hit, still shown
+        found = gql.login("inv.douane")(HELD, {"q": "06 12 34 56 78"}, **INVESTIGATION)["search"]
+        assert found == {"totalCount": 0, "heldElsewhere": [
+            {"id": to_global_id("Hit", Hit.objects.get().pk), "kind": "phone", "trigger": "SEARCH",
+             "holderAgency": {"code": "fr-ofb"}, "searcher": None, "searcherAgency": None, "case": None}]}
+
+
+def test_no_notice_for_ones_own_intelligence_or_a_text_that_names_no_identifier(gql: Any, indexed: World) -> None:
+    assert gql.login("inv.ofb")(HELD, {"q": "06 12 34 56 78"}, **INVESTIGATION)["search"]["heldElsewhere"] == []
+    assert gql.login("inv.douane")(HELD, {"q": "ivoire"}, **INVESTIGATION)["search"]["heldElsewhere"] == []
+    assert not Hit.objects.exists()
+
+
+def test_a_notice_lists_only_the_searchers_own_hits(gql: Any, indexed: World) -> None:
+    """sup.ofb (who sees the hits on OFB's intelligence) searching the same number gets no notice of others'."""
+    gql.login("inv.douane")(HELD, {"q": PHONE}, **INVESTIGATION)
+    assert gql.login("sup.ofb")(HELD, {"q": PHONE}, **INVESTIGATION)["search"]["heldElsewhere"] == []
+    theirs = gql.login("sup.ofb")(HELD, {"q": "06 98 76 54 32"}, **INVESTIGATION)["search"]["heldElsewhere"]
+    assert [(n["holderAgency"]["code"], n["kind"]) for n in theirs] == [("fr-oclaesp", "phone")]
+
+
+def test_the_notices_cost_the_same_statements_however_many_agencies_hold_the_identifier(
+        gql: Any, indexed: World) -> None:
+    """Selecting ``heldElsewhere`` adds its hits, their holders and their cases (null here: the holder's side),
+    three statements, for one holder as for three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import actions as case_actions
+
+    from .contract import viewer
+
+    def notice_cost() -> tuple[int, int]:
+        client = gql.login("inv.ofb")
+        client(HELD, {"q": "06 98 76 54 32"}, **INVESTIGATION)  # records the hits (and warms the caches)
+        with CaptureQueriesContext(connection) as without:
+            client("query ($q: String) { search(query: $q) { totalCount } }", {"q": "06 98 76 54 32"},
+                   **INVESTIGATION)
+        with CaptureQueriesContext(connection) as selected:
+            notices = client(HELD, {"q": "06 98 76 54 32"}, **INVESTIGATION)["search"]["heldElsewhere"]
+        return len(notices), len(selected) - len(without)
+
+    assert notice_cost() == (1, 3)
+    for username in ("inv.douane", "inv.seprona"):
+        holder = viewer(username)
+        case = case_actions.create_case(holder, case_actions.CaseInput(title="Same phone", jurisdictions=["FR"]))
+        case_actions.link_entity(holder, case, case_actions.ClaimInput(kind="phone", value="+33698765432"))
+    assert notice_cost() == (3, 3)
+
+
 def test_trends_and_top_keywords(gql: Any, indexed: World) -> None:
     data = gql.login("inv.ofb")("""{ trends(groupBy: PLATFORM, interval: MONTH) { key group count }
                                     topKeywords(size: 50) { value count } }""", **INVESTIGATION)

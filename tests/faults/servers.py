@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -53,6 +53,10 @@ def listening(port: int) -> bool:
     return False
 
 
+#: The output files of the processes started by ``start_worker``, by process id (read by ``stop_process``).
+LOGS: dict[int, IO[str]] = {}
+
+
 def stop_process(process: subprocess.Popen[Any], timeout: float = 20) -> str:
     """Terminate a process this test started (by its own handle) and return what it printed."""
     if process.poll() is None:
@@ -62,7 +66,17 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 20) -> str:
     except subprocess.TimeoutExpired:
         process.kill()
         output, _ = process.communicate(timeout=timeout)
-    return output or ""
+    return _printed(process, output)
+
+
+def _printed(process: subprocess.Popen[Any], piped: str | None) -> str:
+    """What a stopped process printed: its log file's content when it had one, else what its pipe held."""
+    log = LOGS.pop(process.pid, None)
+    if log is None:
+        return piped or ""
+    with log:
+        log.seek(0)
+        return log.read()
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------------
@@ -279,8 +293,13 @@ def start_worker(env: dict[str, str], queue: str | None = None, *,
         command += ["-Q", queue]
     if beat_schedule is not None:
         command += ["--beat", f"--schedule={beat_schedule}"]
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    # Output to a file, not a pipe: nobody reads a pipe while the test runs, and a worker that logs a traceback a
+    # second (beat refused by a read-only broker) fills its 64 KiB and then blocks on its next log line.
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed by stop_process or kill, which read it)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    LOGS[process.pid] = log
+    return process
 
 
 def start_web(env: dict[str, str], threads: int, log: Path) -> tuple[subprocess.Popen[str], str]:
@@ -304,7 +323,7 @@ def kill(process: subprocess.Popen[str]) -> str:
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
     output, _ = process.communicate(timeout=30)
-    return output or ""
+    return _printed(process, output)
 
 
 def django_command(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

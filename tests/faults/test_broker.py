@@ -106,9 +106,7 @@ def test_read_only_filesystem_broker_keeps_messages_pending_until_it_is_writable
                 assert OutboxMessage.objects.filter(status=MessageStatus.PENDING).count() == messages
                 assert not wait_until(lambda: delivered() > 1, 3), "delivered while the broker was read-only"
             writable_at = time.monotonic()
-            # a bound, not a measure: the worker's reconnection backs off while the broker refuses writes, and on a
-            # loaded machine (CI beside other suites) catching up has taken longer than a minute
-            drained = wait_until(lambda: delivered() == messages + 1, 180)
+            drained = wait_until(lambda: delivered() == messages + 1, 60)
             recovered = time.monotonic() - writable_at
         finally:
             output = stop_process(worker)

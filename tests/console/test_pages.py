@@ -110,3 +110,23 @@ def test_a_case_page_costs_the_same_statements_whatever_its_size(world: None) ->
         first.external_id = f"extra-{number}"
         first.save()
     assert _statements(client, f"/cases/{ivory.reference}/") == before
+
+
+def test_the_workspace_costs_the_same_statements_whatever_the_number_of_cases(world: None) -> None:
+    client = signed_in("inv.ofb")
+    viewer = viewer_for(Officer.objects.get(username="inv.ofb"))
+    create_case(viewer, CaseInput(title="Extra", jurisdictions=["FR"]))  # one open case of the agency's own
+    few = _statements(client, "/")
+    for number in range(25):
+        create_case(viewer, CaseInput(title=f"Extra {number}", jurisdictions=["FR"]))
+    assert _statements(client, "/") == few
+
+
+def test_the_search_page_costs_the_same_statements_whatever_the_number_of_matches(world: None) -> None:
+    client = signed_in("inv.ofb")
+    viewer = viewer_for(Officer.objects.get(username="inv.ofb"))
+    create_case(viewer, CaseInput(title="Pangolin scales", jurisdictions=["FR"]))
+    few = _statements(client, "/search/?q=pangolin+scales")
+    for number in range(25):
+        create_case(viewer, CaseInput(title=f"Pangolin scales lot {number}", jurisdictions=["FR"]))
+    assert _statements(client, "/search/?q=pangolin+scales") == few

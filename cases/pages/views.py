@@ -26,10 +26,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = documents.run(request, "case_detail", {"reference": reference}).data.get("case")
-    if case is None:
+    data = documents.run(request, "case_detail", {"reference": reference}).data
+    if data.get("case") is None:
         raise Http404
-    return render(request, "cases/case_detail.html", {"case": case})
+    return render(request, "cases/case_detail.html", {"case": data["case"], "shares": data["shares"]})
 
 
 def case_graph(request: HttpRequest, reference: str) -> HttpResponse:

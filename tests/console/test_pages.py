@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from graphql import parse, validate
 
 from access.policy import viewer_for
@@ -46,10 +47,13 @@ def test_snippets_keep_their_marks_and_nothing_else_as_html() -> None:
 
 
 def test_durations_read_as_people_say_them() -> None:
-    assert duration(12_000) == "3 h 20 min"
-    assert duration(2 * 86_400 + 4 * 3600 + 60) == "2 d 4 h"
-    assert duration(59) == "1 min"
-    assert duration(None) == ""
+    with translation.override("en"):
+        assert duration(12_000) == "3 h 20 min"
+        assert duration(2 * 86_400 + 4 * 3600 + 60) == "2 d 4 h"
+        assert duration(59) == "1 min"
+        assert duration(None) == ""
+    with translation.override("fr"):
+        assert duration(2 * 86_400 + 4 * 3600 + 60) == "2 j 4 h"
 
 
 def test_search_finds_by_words_and_shows_facets_and_the_export_link(world: None) -> None:
@@ -130,3 +134,25 @@ def test_the_search_page_costs_the_same_statements_whatever_the_number_of_matche
     for number in range(25):
         create_case(viewer, CaseInput(title=f"Pangolin scales lot {number}", jurisdictions=["FR"]))
     assert _statements(client, "/search/?q=pangolin+scales") == few
+
+
+def test_a_case_page_lists_its_shares_to_the_owner_only(world: None) -> None:
+    ivory = Case.objects.get(owner_agency__code="fr-ofb", title__startswith="Ivoire")
+    owner = signed_in("inv.ofb").get(f"/cases/{ivory.reference}/").content.decode()
+    assert 'id="shares-title"' in owner and "Office central de lutte" in owner
+    recipient = signed_in("inv.oclaesp")
+    recipient.post("/purpose/", {"purpose": "INVESTIGATION"})
+    page = recipient.get(f"/cases/{ivory.reference}/").content.decode()
+    assert ivory.title in page and 'id="shares-title"' not in page
+
+
+def test_prices_are_written_in_the_pages_language(world: None) -> None:
+    ivory = Case.objects.get(owner_agency__code="fr-ofb", title__startswith="Ivoire")
+    listing = ivory.listings.exclude(price=None).first()
+    listing.price = 1250
+    listing.save()
+    client = signed_in("inv.ofb")
+    assert "1,250.00" in client.get(f"/cases/{ivory.reference}/").content.decode()
+    client.post("/language/", {"language": "fr"})
+    assert "1\\u202f250,00" in ascii(client.get(f"/cases/{ivory.reference}/").content.decode()) or \
+        "1\\xa0250,00" in ascii(client.get(f"/cases/{ivory.reference}/").content.decode())

@@ -72,7 +72,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
                   from_email: str | None, to_email: str, html_email_template_name: str | None = None) -> None:
-        with translation.override(context["user"].preferred_language):
+        with translation.override(context["user"].language):
             subject = "".join(render_to_string(subject_template_name, context).splitlines())
             body = render_to_string(email_template_name, context)
         send_mail([to_email], subject, body)

@@ -33,16 +33,17 @@ def safe_next(request: HttpRequest, fallback: str = "home") -> str:
 
 
 class SignInView(auth_views.LoginView):
-    """The product's sign-in page; the console then speaks the officer's saved language."""
+    """The product's sign-in page; the console then speaks the officer's saved language, else the browser's."""
 
     template_name = "console/sign_in.html"
     redirect_authenticated_user = True
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().preferred_language,
-                            max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
-                            secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+        language = form.get_user().preferred_language
+        if language:  # else the browser's (Accept-Language), or what the sign-in page was switched to
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, httponly=True)
         return response
 
 

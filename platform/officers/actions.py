@@ -80,7 +80,7 @@ def invite(officer: Officer, inviter: Any) -> None:
     """Queue the invitation e-mail, in the new officer's language, in the caller's transaction (the outbox)."""
     context = {"officer": officer, "inviter": inviter, "link": set_password_link(officer),
                "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86_400), "site": settings.WILDNET_PUBLIC_URL}
-    with translation.override(officer.preferred_language):
+    with translation.override(officer.language):
         subject = render_to_string("officers/invitation_subject.txt", context).strip()
         body = render_to_string("officers/invitation_email.txt", context)
     send_mail([officer.email], subject, body)

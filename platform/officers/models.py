@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -56,9 +57,9 @@ class Officer(AbstractUser):
     clearance = models.PositiveSmallIntegerField(
         choices=Classification.choices, default=Classification.RESTRICTED
     )
-    preferred_language = models.CharField(max_length=2, default="en", choices=[("en", "English"),
-                                                                              ("fr", "Français"),
-                                                                              ("es", "Español")])
+    preferred_language = models.CharField(
+        max_length=2, blank=True, default="", choices=[("en", "English"), ("fr", "Français"), ("es", "Español")],
+        help_text=_("The language of the console and e-mails; empty: the browser's (e-mails then in English)."))
 
     objects: ClassVar[OfficerManager] = OfficerManager()
 
@@ -69,6 +70,11 @@ class Officer(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def language(self) -> str:
+        """The language to write to this officer in when no browser says which (e-mails)."""
+        return self.preferred_language or settings.LANGUAGE_CODE
 
     @property
     def country(self) -> str:

@@ -222,3 +222,13 @@ def test_the_language_switch_saves_the_officers_choice(world: None) -> None:
     anonymous = Client().post("/language/", {"language": "fr", "next": "/accounts/login/"})
     assert anonymous.cookies["django_language"].value == "fr"
     assert Client().post("/language/", {"language": "xx"}).cookies.get("django_language") is None
+
+
+def test_without_a_saved_language_the_console_speaks_the_browsers(world: None) -> None:
+    assert Officer.objects.get(username="inv.ofb").preferred_language == ""
+    client = Client(HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
+    response = client.post("/accounts/login/", {"username": "inv.ofb", "password": DEMO_PASSWORD})
+    assert "django_language" not in response.cookies
+    assert '<html lang="es">' in client.get("/").content.decode()
+    client.post("/language/", {"language": "fr"})  # a choice, saved for the next sign-in anywhere
+    assert Officer.objects.get(username="inv.ofb").preferred_language == "fr"

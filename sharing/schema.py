@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from graphql_relay import to_global_id
 
@@ -218,8 +219,10 @@ class Query(graphene.ObjectType):
         description="The purposes your agency's mandates in force allow, in a stable order: declaring one of them "
                     "shows what is shared with your agency for it.")
     access_log = PolicyConnectionField(
-        AuditEventNode, description="Reads of intelligence across agencies: for supervisors, of their agency's; "
-                                    "for coordinators, of their country's.")
+        AuditEventNode, case_reference=graphene.String(
+            description="Only the reads of this case (a case of your agency's: another one's has no reads for you)."),
+        description="Reads of intelligence across agencies: for supervisors, of their agency's; "
+                    "for coordinators, of their country's.")
 
     @staticmethod
     def resolve_shares_given(root: Any, info: Any, **kwargs: Any) -> Any:
@@ -257,8 +260,15 @@ class Query(graphene.ObjectType):
         return Hit.objects.select_related("entity", "officer", "officer_agency")
 
     @staticmethod
-    def resolve_access_log(root: Any, info: Any, **kwargs: Any) -> Any:
-        return AuditEvent.objects.filter(action="intel.read").order_by("-id")
+    def resolve_access_log(root: Any, info: Any, case_reference: str | None = None, **kwargs: Any) -> Any:
+        reads = AuditEvent.objects.filter(action="intel.read").order_by("-id")
+        if case_reference is None:
+            return reads
+        # A read event names its case as its object, or among the cases of its details when it read several.
+        case_ids = [str(pk) for pk in Case.objects.filter(reference=case_reference).values_list("pk", flat=True)]
+        if not case_ids:
+            return reads.none()
+        return reads.filter(Q(object_type="cases.case", object_id=case_ids[0]) | Q(details__cases__has_key=case_ids[0]))
 
     @staticmethod
     def resolve_purpose(root: Any, info: Any) -> str | None:

@@ -29,7 +29,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     data = documents.run(request, "case_detail", {"reference": reference}).data
     if data.get("case") is None:
         raise Http404
-    return render(request, "cases/case_detail.html", {"case": data["case"], "shares": data["shares"]})
+    return render(request, "cases/case_detail.html", {"case": data["case"], "shares": data["shares"],
+                                                      "reads": data["reads"]})
 
 
 def case_graph(request: HttpRequest, reference: str) -> HttpResponse:

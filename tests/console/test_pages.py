@@ -156,3 +156,28 @@ def test_prices_are_written_in_the_pages_language(world: None) -> None:
     client.post("/language/", {"language": "fr"})
     assert "1\\u202f250,00" in ascii(client.get(f"/cases/{ivory.reference}/").content.decode()) or \
         "1\\xa0250,00" in ascii(client.get(f"/cases/{ivory.reference}/").content.decode())
+
+
+def test_a_supervisor_sees_who_of_another_agency_read_the_case_and_no_one_else_does(world: None) -> None:
+    ivory = Case.objects.get(owner_agency__code="fr-ofb", title__startswith="Ivoire")
+    reader = signed_in("inv.oclaesp")
+    reader.post("/purpose/", {"purpose": "INVESTIGATION"})
+    assert reader.get(f"/cases/{ivory.reference}/").status_code == 200  # a read of the OFB's case, audited
+    supervisor = signed_in("sup.ofb").get(f"/cases/{ivory.reference}/").content.decode()
+    assert 'id="reads-title"' in supervisor and "inv.oclaesp" in supervisor
+    investigator = signed_in("inv.ofb").get(f"/cases/{ivory.reference}/").content.decode()
+    assert 'id="reads-title"' not in investigator
+    assert 'id="reads-title"' not in reader.get(f"/cases/{ivory.reference}/").content.decode()
+
+
+def test_another_agencys_supervisor_gets_no_reads_of_the_case(world: None) -> None:
+    ivory = Case.objects.get(owner_agency__code="fr-ofb", title__startswith="Ivoire")
+    reader = signed_in("inv.oclaesp")
+    reader.post("/purpose/", {"purpose": "INVESTIGATION"})
+    reader.get(f"/cases/{ivory.reference}/")
+    query = {"query": "query ($r: String) { accessLog(caseReference: $r) { totalCount } }",
+             "variables": {"r": ivory.reference}}
+    own = signed_in("sup.ofb").post("/graphql/", query, content_type="application/json").json()
+    other = signed_in("sup.seprona").post("/graphql/", query, content_type="application/json").json()
+    assert own["data"]["accessLog"]["totalCount"] >= 1
+    assert other["data"]["accessLog"]["totalCount"] == 0

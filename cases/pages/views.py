@@ -26,19 +26,24 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    data = documents.run(request, "case_detail", {"reference": reference}).data
+    data = documents.run(request, "case_detail", {"reference": reference,
+                                                  "listingsAfter": request.GET.get("listings") or None}).data
     if data.get("case") is None:
         raise Http404
-    return render(request, "cases/case_detail.html", {"case": data["case"], "shares": data["shares"],
-                                                      "reads": data["reads"]})
+    return render(request, "cases/case_detail.html", {"case": data["case"], "listings": data["listings"],
+                                                      "shares": data["shares"], "reads": data["reads"]})
 
 
 def case_graph(request: HttpRequest, reference: str) -> HttpResponse:
     """The link chart of a case: what it shares with the other cases the viewer may see."""
-    case = documents.run(request, "link_chart", {"reference": reference}).data.get("case")
+    data = documents.run(request, "link_chart", {"reference": reference}).data
+    case = data.get("case")
     if case is None:
         raise Http404
-    return render(request, "cases/link_chart.html", {"case": case, "chart": graph.of_case(case)})
+    # a case of thousands of listings draws its most recent ones (the case page pages through them all)
+    case["listings"] = [edge["node"] for edge in data["listings"]["edges"]]
+    return render(request, "cases/link_chart.html", {"case": case, "chart": graph.of_case(case),
+                                                     "listings_total": data["listings"]["totalCount"]})
 
 
 def entity_graph(request: HttpRequest, entity_id: str) -> HttpResponse:

@@ -19,7 +19,9 @@ share the page's Python costs is plain. Every response is checked (200, the expe
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,16 +35,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warm-up", type=int, default=5)
+    parser.add_argument("--existing", action="store_true",
+                        help="Measure the database DATABASE_URL names as it is (e.g. the 1 M-listing one that "
+                             "`make bench-search` leaves), migrated first; the case page is the OFB's largest case.")
     args = parser.parse_args()
-    world = setup_world(DEFAULT_DATABASE)
+    detail_pk = existing_world() if args.existing else setup_world(DEFAULT_DATABASE)["case_ids"][CASES // 2]
 
     from django.db import connection
     from django.test import Client
 
-    from cases.models import Case
+    from cases.models import Case, Listing
     from officers.models import Officer
 
-    detail = Case.objects.get(pk=world["case_ids"][CASES // 2])
+    detail = Case.objects.get(pk=detail_pk)
     client = Client()
     client.force_login(Officer.objects.get(username="inv.ofb"))
     assert client.post("/purpose/", {"purpose": "INVESTIGATION"}).status_code == 302
@@ -87,14 +92,40 @@ def main() -> None:
                 wall[name].append(time.perf_counter() - started)
                 sql[name].append(sum(database))
                 statements[name] = len(database)
-    print(f"console pages, {args.runs} runs each after {args.warm_up} warm-up runs; demo world + {CASES:,} cases "
-          f"x {LISTINGS_PER_CASE} listings (PostgreSQL)")
+    data = (f"{Case.objects.count():,} cases, {Listing.objects.count():,} listings" if args.existing
+            else f"demo world + {CASES:,} cases x {LISTINGS_PER_CASE} listings")
+    print(f"console pages, {args.runs} runs each after {args.warm_up} warm-up runs; {data}; case page: "
+          f"{detail.listings.count()} listings (PostgreSQL)")
     print(f"{'page':<10} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'SQL ms':>8} {'stmts':>6}")
     for name in actions:
         ordered = sorted(wall[name])
         print(f"{name:<10} {statistics.median(ordered) * 1000:>8.1f} "
               f"{ordered[int(0.95 * (len(ordered) - 1))] * 1000:>8.1f} {statistics.median(cpu[name]) * 1000:>8.1f} "
               f"{statistics.median(sql[name]) * 1000:>8.1f} {statements[name]:>6}")
+
+
+def existing_world() -> int:
+    """Set Django up on the database DATABASE_URL names, migrated; the primary key of the OFB's largest case."""
+    url = os.environ.get("DATABASE_URL", "")
+    if "/wildnet_bench" not in url:
+        raise SystemExit("--existing measures a benchmark database: DATABASE_URL must name a wildnet_bench* one.")
+    os.environ.setdefault("WILDNET_VAR_DIR", tempfile.mkdtemp(prefix="wildnet-bench-console-"))
+    os.environ["DJANGO_ENV"] = "test"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wildnet.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    from cases.models import Case
+
+    call_command("migrate", verbosity=0)
+    largest = (Case.objects.filter(owner_agency__code="fr-ofb").annotate(size=Count("listings"))
+               .order_by("-size", "pk").values_list("pk", flat=True).first())
+    if largest is None:
+        raise SystemExit("No case of the OFB in this database.")
+    return largest
 
 
 if __name__ == "__main__":

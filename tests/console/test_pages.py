@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from django.db import connection
@@ -181,3 +183,21 @@ def test_another_agencys_supervisor_gets_no_reads_of_the_case(world: None) -> No
     other = signed_in("sup.seprona").post("/graphql/", query, content_type="application/json").json()
     assert own["data"]["accessLog"]["totalCount"] >= 1
     assert other["data"]["accessLog"]["totalCount"] == 0
+
+
+def test_a_case_of_many_listings_pages_through_them(world: None) -> None:
+    ivory = Case.objects.get(owner_agency__code="fr-ofb", title__startswith="Ivoire")
+    first = ivory.listings.first()
+    for number in range(60):
+        first.pk = None
+        first.url = f"https://example.org/annonce/many-{number}"
+        first.external_id = f"many-{number}"
+        first.save()
+    total = ivory.listings.count()
+    client = signed_in("inv.ofb")
+    page = client.get(f"/cases/{ivory.reference}/").content.decode()
+    cursor = re.search(r'href="\?listings=([^"#]+)#listings-title"', page)
+    assert cursor and page.count("example.org/annonce/many-") + page.count("leboncoin") >= 50
+    rest = client.get(f"/cases/{ivory.reference}/", {"listings": unquote(cursor.group(1))}).content.decode()
+    shown = len(re.findall(r'<tr><td><a href="https?://', page)) + len(re.findall(r'<tr><td><a href="https?://', rest))
+    assert shown == total and 'href="?listings=' not in rest

@@ -8,6 +8,8 @@ back to the search; refused, the page is shown again with the errors beside the 
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +32,7 @@ FACETS = {
     "status": ("status", "statuses"),
     "species": ("species", "speciesIds"),
 }
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TYPE_ORDER = ("CASE", "LISTING", "ENTITY", "REPORT")
 #: The fields of the request-access form, whose errors are shown beside them.
 ASKED_FIELDS = ("purpose", "justification")
@@ -51,9 +54,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
         checked[facet] = set(values)
         if values:
             filters[name] = [value.upper() for value in values] if facet == "type" else values
+    days, wrong = _days(request)
+    filters.update(days)
     context: dict[str, Any] = {"q": text, "checked": checked, "searched": bool(text or filters), "asked": asked,
-                               "problems": asked.get("problems", [])}
-    if context["searched"]:
+                               "problems": [*asked.get("problems", []), *wrong],
+                               "period": {name: request.GET.get(name, "") for name in ("from", "to")}}
+    if context["searched"] and not wrong:
         result = documents.run(request, "search", {"query": text, "filters": filters or None, "first": PAGE,
                                                    "after": request.GET.get("after") or None})
         context["problems"] = [*context["problems"], *result.problems]
@@ -66,6 +72,26 @@ def search_page(request: HttpRequest) -> HttpResponse:
     query.pop("after", None)
     context["query_string"] = query.urlencode()
     return render(request, "search/search.html", context, status=400 if asked else 200)
+
+
+def _days(request: HttpRequest) -> tuple[dict[str, str], list[Problem]]:
+    """The period filters (``from`` inclusive, ``to`` exclusive, days as the export takes them) and the errors of
+    days that are not ``YYYY-MM-DD``: a bad day searches nothing rather than everything."""
+    filters: dict[str, str] = {}
+    wrong: list[Problem] = []
+    for parameter, name in (("from", "dateFrom"), ("to", "dateTo")):
+        value = request.GET.get(parameter, "").strip()
+        if not value:
+            continue
+        try:
+            if not DAY.fullmatch(value):
+                raise ValueError(value)
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            wrong.append(Problem("INVALID", _("Give the day as YYYY-MM-DD."), parameter))
+            continue
+        filters[name] = f"{value}T00:00:00+00:00"
+    return filters, wrong
 
 
 def _request_access(request: HttpRequest) -> dict[str, Any]:

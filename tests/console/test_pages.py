@@ -201,3 +201,13 @@ def test_a_case_of_many_listings_pages_through_them(world: None) -> None:
     rest = client.get(f"/cases/{ivory.reference}/", {"listings": unquote(cursor.group(1))}).content.decode()
     shown = len(re.findall(r'<tr><td><a href="https?://', page)) + len(re.findall(r'<tr><td><a href="https?://', rest))
     assert shown == total and 'href="?listings=' not in rest
+
+
+def test_search_by_period_filters_and_a_bad_day_is_a_clear_error(world: None) -> None:
+    client = signed_in("inv.ofb")
+    everything = client.get("/search/", {"q": "ivoire"}).content.decode()
+    assert "Export as CSV" in everything
+    nothing = client.get("/search/", {"q": "ivoire", "from": "2099-01-01"}).content.decode()
+    assert "Nothing you may see matches." in nothing and 'value="2099-01-01"' in nothing
+    wrong = client.get("/search/", {"q": "ivoire", "from": "yesterday"}).content.decode()
+    assert "Give the day as YYYY-MM-DD." in wrong and "Export as CSV" not in wrong

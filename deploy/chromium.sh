@@ -12,18 +12,9 @@ DEBIAN_CHROMIUM=/usr/bin/chromium
 CHROMIUM=${WILDNET_CHROMIUM:-$DEBIAN_CHROMIUM}
 LOCK_WAIT=600  # seconds apt-get waits for another apt-get to release the dpkg lock
 
-say() { echo "browser: $*"; }
-fail() { echo "browser: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        fail "installing Chromium needs root or sudo: run '$*' as root"
-    fi
-}
+NAME=browser
+# shellcheck source=deploy/machine.sh
+source "$(dirname "$0")/machine.sh"
 
 if [ -x "$CHROMIUM" ]; then
     say "Chromium already at $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null || echo 'version unknown'))"

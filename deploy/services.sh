@@ -12,18 +12,9 @@ PG_PORT=5432
 REDIS_PORT=6379
 REDIS_DIR=${WILDNET_VAR_DIR:-$(pwd)/var}/redis
 
-say() { echo "services: $*"; }
-fail() { echo "services: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        fail "installing packages needs root or sudo: run '$*' as root"
-    fi
-}
+NAME=services
+# shellcheck source=deploy/machine.sh
+source "$(dirname "$0")/machine.sh"
 
 wait_for() {  # wait_for <what> <command...>: up to 60 s
     local what=$1

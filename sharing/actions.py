@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -351,17 +352,21 @@ def record_hits(viewer: Viewer, entity_ids: list[int], trigger: str) -> list[Hit
     for entity_id, kind, case_id, holder_id in hidden:
         if (entity_id, case_id) in known:
             continue
-        # The unique constraint decides between two racing requests; only the one that made the row tells.
-        hit, created = Hit.objects.get_or_create(
-            entity_id=entity_id, case_id=case_id, officer=viewer.officer, day=today,
-            defaults={"holder_agency_id": holder_id, "officer_agency": viewer.officer.agency, "trigger": trigger})
-        if not created:
-            continue
-        record("hit", actor=viewer.officer, obj=hit, object_agency_id=holder_id,
-               details={"kind": kind, "trigger": trigger})
-        _notify_supervisors(holder_id, f"Hit: {viewer.officer.get_full_name() or viewer.officer.username} "
-                                       f"({viewer.officer.agency.code}) {trigger}ed a {kind} your agency holds, "
-                                       f"at {hit.created_at:%Y-%m-%d %H:%M} UTC.")
+        # The hit, its audit event and the holder's notice commit together, also when a read (a search, a link
+        # chart) records it outside any transaction. The unique constraint decides between two racing requests;
+        # only the one that made the row tells.
+        with transaction.atomic():
+            hit, created = Hit.objects.get_or_create(
+                entity_id=entity_id, case_id=case_id, officer=viewer.officer, day=today,
+                defaults={"holder_agency_id": holder_id, "officer_agency": viewer.officer.agency,
+                          "trigger": trigger})
+            if not created:
+                continue
+            record("hit", actor=viewer.officer, obj=hit, object_agency_id=holder_id,
+                   details={"kind": kind, "trigger": trigger})
+            _notify_supervisors(holder_id, f"Hit: {viewer.officer.get_full_name() or viewer.officer.username} "
+                                           f"({viewer.officer.agency.code}) {trigger}ed a {kind} your agency "
+                                           f"holds, at {hit.created_at:%Y-%m-%d %H:%M} UTC.")
         hits.append(hit)
     return hits
 

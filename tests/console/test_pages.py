@@ -12,7 +12,6 @@ from urllib.parse import unquote
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from graphql import parse, validate
 
 from access.policy import viewer_for
@@ -20,7 +19,7 @@ from api.documents import validation_rules
 from cases.actions import CaseInput, create_case
 from cases.models import Case
 from console.documents import schema
-from console.templatetags.console import duration, marked
+from console.templatetags.console import marked
 from officers.models import Officer
 from tests.console.test_shell import signed_in
 
@@ -46,16 +45,6 @@ def test_snippets_keep_their_marks_and_nothing_else_as_html() -> None:
     assert marked("<script>alert(1)</script> <mark>x</mark>") == \
         "&lt;script&gt;alert(1)&lt;/script&gt; <mark>x</mark>"
     assert marked("&lt;img src=x onerror=alert(1)&gt;") == "&lt;img src=x onerror=alert(1)&gt;"
-
-
-def test_durations_read_as_people_say_them() -> None:
-    with translation.override("en"):
-        assert duration(12_000) == "3 h 20 min"
-        assert duration(2 * 86_400 + 4 * 3600 + 60) == "2 d 4 h"
-        assert duration(59) == "1 min"
-        assert duration(None) == ""
-    with translation.override("fr"):
-        assert duration(2 * 86_400 + 4 * 3600 + 60) == "2 j 4 h"
 
 
 def test_search_finds_by_words_and_shows_facets_and_the_export_link(world: None) -> None:

@@ -1,4 +1,4 @@
-"""Template helpers of the console: enum labels, localised durations."""
+"""Template helpers of the console: enum labels, dates from documents, safe search snippets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django import template
 from django.utils.dateparse import parse_datetime as parse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 from .. import labels
 
@@ -23,23 +22,6 @@ def choice(name: str | None, kind: str) -> Any:
     """``{{ viewer.role|choice:"role" }}``: the label of a GraphQL enum value."""
     return labels.label(kind, name)
 
-
-@register.filter
-def duration(seconds: float | int | None) -> str:
-    """A duration as people say it, in the page's language: "3 h 20 min", "2 d 4 h", "45 min"."""
-    if seconds is None:
-        return ""
-    minutes = round(float(seconds) / 60)
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if days:
-        parts.append(_("%(n)d d") % {"n": days})
-    if hours:
-        parts.append(_("%(n)d h") % {"n": hours})
-    if minutes and not days:
-        parts.append(_("%(n)d min") % {"n": minutes})
-    return " ".join(parts) or _("%(n)d min") % {"n": 0}
 
 
 @register.filter

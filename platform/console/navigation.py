@@ -38,6 +38,13 @@ ENTRIES = (
     Entry(_("Sharing"), "sharing-page", INTELLIGENCE),
     Entry(_("Alerts"), "alert-list", INTELLIGENCE),
     Entry(_("Trends"), "trends-page", INTELLIGENCE),
+    Entry(_("Notices"), "notice-inbox", frozenset({Role.PLATFORM_OFFICER})),
+    Entry(_("Compliance"), "compliance-dashboard", frozenset({Role.NATIONAL_COORDINATOR})),
+    Entry(_("Mandates"), "mandate-list", frozenset({Role.NATIONAL_COORDINATOR})),
+    Entry(_("Model measures"), "assessment-list", frozenset({Role.NATIONAL_COORDINATOR})),
+    Entry(_("Access log"), "access-log-page", frozenset({Role.SUPERVISOR, Role.NATIONAL_COORDINATOR})),
+    Entry(_("Officers"), "officer-list", frozenset({Role.AGENCY_ADMIN})),
+    Entry(_("Integration"), "integration-page", frozenset({Role.PLATFORM_OFFICER, Role.AGENCY_ADMIN})),
 )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("purpose/", views.purpose, name="purpose"),
     path("language/", views.language, name="language"),
+    path("preferences/", views.preferences, name="preferences"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
     path("accounts/password/reset/", views.password_reset, name="password_reset"),

@@ -22,6 +22,7 @@ from access.errors import ActionError, ErrorCode
 from access.markings import Classification
 from access.policy import Viewer
 from agencies.models import Agency
+from agencies.zones import validate_time_zone
 from audit.actions import record
 from outbox.actions import send_mail
 
@@ -94,6 +95,20 @@ def set_preferred_language(viewer: Viewer, language: str) -> Officer:
     officer = Officer.objects.get(pk=viewer.officer.pk)
     officer.preferred_language = language
     officer.save(update_fields=["preferred_language"])
+    return officer
+
+
+def set_time_zone(viewer: Viewer, time_zone: str) -> Officer:
+    """Save the zone the console shows the officer's times in; empty goes back to the agency's."""
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError:
+        raise ActionError(ErrorCode.INVALID, _("Choose a time zone from the list, such as Europe/Paris."),
+                          "timeZone") from None
+    assert viewer.officer is not None
+    officer = Officer.objects.get(pk=viewer.officer.pk)
+    officer.time_zone = time_zone
+    officer.save(update_fields=["time_zone"])
     return officer
 
 

@@ -1,9 +1,11 @@
-"""Bearer-token authentication for the API (``Authorization: Bearer wn_…``)."""
+"""Who the request is: bearer-token authentication for the API (``Authorization: Bearer wn_…``), and the
+signed-in officer's time zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from audit.actions import record
 
-from .models import ApiToken, hash_token
+from .models import ApiToken, Officer, hash_token
 
 
 class BearerTokenMiddleware:
@@ -65,3 +67,21 @@ def _unauthorized() -> HttpResponse:
                                          "extensions": {"code": "UNAUTHENTICATED"}}]}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="wildnet"'
     return response
+
+
+class TimeZoneMiddleware:
+    """Show times in the signed-in officer's zone (their choice, else their agency's, else its country's).
+
+    Only rendering is affected: the database and the API keep UTC, and the API's datetimes carry their offset.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and isinstance(user, Officer):
+            timezone.activate(ZoneInfo(user.zone_name))
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

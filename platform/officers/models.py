@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.markings import Classification
 from agencies.models import Agency
+from agencies.zones import validate_time_zone
 
 
 class Role(models.TextChoices):
@@ -60,6 +61,9 @@ class Officer(AbstractUser):
     preferred_language = models.CharField(
         max_length=2, blank=True, default="", choices=[("en", "English"), ("fr", "Français"), ("es", "Español")],
         help_text=_("The language of the console and e-mails; empty: the browser's (e-mails then in English)."))
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone],
+        help_text=_("The zone the console shows times in; empty: the agency's."))
 
     objects: ClassVar[OfficerManager] = OfficerManager()
 
@@ -79,6 +83,11 @@ class Officer(AbstractUser):
     @property
     def country(self) -> str:
         return self.agency.country
+
+    @property
+    def zone_name(self) -> str:
+        """Where this officer reads times: their own choice, else their agency's, else its country's."""
+        return self.time_zone or self.agency.zone_name
 
 
 def hash_token(raw: str) -> str:

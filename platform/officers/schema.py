@@ -27,6 +27,10 @@ class OfficerNode(PolicyObjectType):
     role = RoleEnum(required=True)
     clearance = ClassificationEnum(required=True)
     agency = related(AgencyNode, Agency, "agency_id", required=True)
+    time_zone = graphene.String(
+        required=True, description="The zone the console shows this officer's times in (IANA name).")
+    chosen_time_zone = graphene.String(
+        required=True, description="The zone this officer chose; empty when they read their agency's.")
 
     class Meta:
         name = "Officer"
@@ -35,6 +39,14 @@ class OfficerNode(PolicyObjectType):
                   "is_active", "preferred_language", "date_joined", "last_login")
         filter_fields = {"role": ["exact"], "is_active": ["exact"], "username": ["icontains"]}
         convert_choices_to_enum: list[str] = []
+
+    @staticmethod
+    def resolve_time_zone(officer: Officer, info: Any) -> str:
+        return officer.zone_name
+
+    @staticmethod
+    def resolve_chosen_time_zone(officer: Officer, info: Any) -> str:
+        return officer.time_zone
 
 
 class ApiTokenNode(PolicyObjectType):
@@ -159,8 +171,26 @@ class SetPreferredLanguage(BaseMutation):
         return {"officer": actions.set_preferred_language(viewer, data["language"])}
 
 
+class SetTimeZone(BaseMutation):
+    """Choose the zone the console shows your times in (an IANA name such as ``Europe/Paris``); empty: your
+    agency's."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Arguments:
+        time_zone = graphene.String(required=True)
+
+    class Meta:
+        audit_action = "officer.set_time_zone"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"officer": actions.set_time_zone(viewer, data["time_zone"])}
+
+
 class Mutation(graphene.ObjectType):
     create_officer = CreateOfficer.Field()
     set_preferred_language = SetPreferredLanguage.Field()
+    set_time_zone = SetTimeZone.Field()
     issue_api_token = IssueApiToken.Field()
     revoke_api_token = RevokeApiToken.Field()

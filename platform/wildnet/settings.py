@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "officers.middleware.BearerTokenMiddleware",
+    "officers.middleware.TimeZoneMiddleware",
     # every page asks for sign-in unless it says otherwise (``login_not_required``): the API answers 401 itself
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "console.middleware.IdleTimeoutMiddleware",

@@ -91,7 +91,7 @@ def next_deadline(notice: TakedownNotice) -> datetime.datetime | None:
     """The deadline an open notice waits for: acknowledging it until it is acknowledged, then acting on its
     items; None for a draft or a closed notice. Past when the notice is late. Uses the annotation when present."""
     if hasattr(notice, "next_due_at"):
-        return notice.next_due_at  # type: ignore[no-any-return]
+        return notice.next_due_at
     if notice.status not in OPEN:
         return None
     return notice.acknowledge_due_at if notice.acknowledged_at is None else notice.action_due_at

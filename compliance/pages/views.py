@@ -106,7 +106,7 @@ def _notice(request: HttpRequest, reference: str) -> dict[str, Any]:
     edges = page.get("edges") or []
     if not edges or not edges[0]["node"]["canRespond"]:
         raise Http404
-    return edges[0]["node"]  # type: ignore[no-any-return]
+    return edges[0]["node"]
 
 
 def notice_page(request: HttpRequest, reference: str) -> HttpResponse:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from console.documents import Documents, Problem
 from console.forms import WHOLE, compact, errors_by_field, listed, optional, text
 from console.paging import page_size
+from console.views import safe_next
 
 documents = Documents(__file__)
 
@@ -63,8 +64,9 @@ def notice_inbox(request: HttpRequest) -> HttpResponse:
     refused: dict[str, list[str]] = {}
     if request.method == "POST":
         refused = _acknowledge(request, request.POST.getlist("notice"))
-        if not refused:
-            return HttpResponseRedirect(request.get_full_path())
+        if not refused:  # back to the inbox as it was filtered, or to the notice page that asked
+            return HttpResponseRedirect(safe_next(request, "notice-inbox") if request.POST.get("next")
+                                        else request.get_full_path())
     shown, variables, problems = _filters(request.GET)
     variables.update(first=page_size(request), after=request.GET.get("after") or None)
     result = documents.run(request, "notice_inbox", variables)

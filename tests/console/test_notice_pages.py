@@ -114,6 +114,10 @@ def test_bulk_acknowledgement_reports_each_refusal_and_does_the_rest(world: None
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert mine.acknowledged_at is not None and theirs.acknowledged_at is None
+    single = client.post("/notices/", {"notice": gid(leboncoin("sent")), "next": "/notices/x/"})
+    assert single.status_code == 302 and single["Location"] == "/notices/x/"  # the notice page's own button
+    elsewhere = client.post("/notices/", {"notice": gid(mine), "next": "https://evil.example/"})
+    assert elsewhere["Location"] == "/notices/"
     nothing = client.post("/notices/", {})
     assert nothing.status_code == 400 and "Tick the notices to acknowledge" in nothing.content.decode()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -176,12 +177,13 @@ def platform_language(platform: Agency) -> str:
 
 def notice_email(notice: TakedownNotice) -> tuple[str, str]:
     """The notice's subject and body in the platform's language: what is asked under which law, every URL, the
-    deadlines (in UTC: the platform's own time zone is not known) and the address of its page in the console."""
+    deadlines in the platform's time zone (named) and the address of its page in the console."""
+    zone = notice.platform.zone_name
     context = {"notice": notice, "items": list(notice_items(notice).order_by("id")),
                "actions": [RequestedAction(value).label for value in notice.requested_actions],
                "link": settings.WILDNET_PUBLIC_URL.rstrip("/") + reverse("notice-page", args=[notice.reference]),
-               "site": settings.WILDNET_PUBLIC_URL}
-    with translation.override(platform_language(notice.platform)), timezone.override(datetime.UTC):
+               "site": settings.WILDNET_PUBLIC_URL, "zone": zone}
+    with translation.override(platform_language(notice.platform)), timezone.override(ZoneInfo(zone)):
         subject = render_to_string("compliance/notice_subject.txt", context).strip()
         body = render_to_string("compliance/notice_email.txt", context)
     return subject, body

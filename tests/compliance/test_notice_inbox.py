@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -112,12 +113,12 @@ def test_the_notice_email_is_in_the_platforms_language_with_its_link_addresses_a
     assert message.to == ["trust-safety@demo.leboncoin.invalid"]
     assert f"https://wildnet.example.org/notices/{notice.reference}/" in message.body
     assert all(listing.url in message.body for listing in listings)
-    assert "UTC" in message.body and "Code de l'environnement, L415-3" in message.body
+    assert "(Europe/Paris)" in message.body and "Code de l'environnement, L415-3" in message.body
     assert case.title not in message.body  # never the case
     due = {}
     for language in ("fr", "en"):
-        with translation.override(language), timezone.override(datetime.UTC):
-            due[language] = date_format(notice.action_due_at, "DATETIME_FORMAT")
+        with translation.override(language), timezone.override(ZoneInfo("Europe/Paris")):
+            due[language] = date_format(timezone.localtime(notice.action_due_at), "DATETIME_FORMAT")
     assert due["fr"] in message.body and due["fr"] != due["en"]  # dates written the French way
     PlatformProfile.objects.filter(agency=notice.platform).update(languages=["de", "es"])
     assert actions.platform_language(notice.platform) == "es"  # the first language WildNet speaks

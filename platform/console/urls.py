@@ -11,6 +11,7 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
+    path("accounts/logout/everywhere/", views.sign_out_everywhere, name="logout-everywhere"),
     path("accounts/password/reset/", views.password_reset, name="password_reset"),
     path("accounts/password/reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("accounts/password/set/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),

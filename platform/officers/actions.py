@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -95,6 +96,15 @@ def set_preferred_language(viewer: Viewer, language: str) -> Officer:
     officer = Officer.objects.get(pk=viewer.officer.pk)
     officer.preferred_language = language
     officer.save(update_fields=["preferred_language"])
+    return officer
+
+
+def sign_out_everywhere(viewer: Viewer) -> Officer:
+    """End every session of the officer, this one included: a lost laptop, a shared computer left signed in."""
+    assert viewer.officer is not None
+    Officer.objects.filter(pk=viewer.officer.pk).update(session_epoch=F("session_epoch") + 1)
+    officer = Officer.objects.get(pk=viewer.officer.pk)
+    record("auth.sign_out_everywhere", actor=officer, obj=officer)
     return officer
 
 

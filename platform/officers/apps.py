@@ -6,4 +6,4 @@ class OfficersConfig(AppConfig):
     verbose_name = "Officers and API tokens"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers this app's access rules)
+        from . import rules, throttle  # noqa: F401  (register the access rules; count failed sign-ins)

@@ -188,9 +188,23 @@ class SetTimeZone(BaseMutation):
         return {"officer": actions.set_time_zone(viewer, data["time_zone"])}
 
 
+class SignOutEverywhere(BaseMutation):
+    """End every session of yours, in every browser, this one included (API tokens are revoked one by one)."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Meta:
+        audit_action = "auth.sign_out_everywhere"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"officer": actions.sign_out_everywhere(viewer)}
+
+
 class Mutation(graphene.ObjectType):
     create_officer = CreateOfficer.Field()
     set_preferred_language = SetPreferredLanguage.Field()
     set_time_zone = SetTimeZone.Field()
+    sign_out_everywhere = SignOutEverywhere.Field()
     issue_api_token = IssueApiToken.Field()
     revoke_api_token = RevokeApiToken.Field()

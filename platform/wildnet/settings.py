@@ -154,7 +154,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "officers.Officer"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "officers.throttle.ThrottledModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing
@@ -177,6 +177,13 @@ WILDNET_PUBLIC_URL = env("WILDNET_PUBLIC_URL", "http://127.0.0.1:8000")
 #: A session ends after this many seconds without a request (console.middleware renews it once a minute).
 SESSION_COOKIE_AGE = env_int("WILDNET_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+#: ... and this many seconds after the sign-in, however active (console.middleware).
+SESSION_ABSOLUTE_SECONDS = env_int("WILDNET_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+#: Failed sign-ins counted over this window lock an account (or an address) out until they age out of it.
+SIGN_IN_WINDOW_SECONDS = env_int("WILDNET_SIGN_IN_WINDOW_SECONDS", 15 * 60)
+SIGN_IN_ACCOUNT_LIMIT = env_int("WILDNET_SIGN_IN_ACCOUNT_LIMIT", 5)
+#: Higher than an account's: the officers of an agency often share their office's address.
+SIGN_IN_ADDRESS_LIMIT = env_int("WILDNET_SIGN_IN_ADDRESS_LIMIT", 50)
 #: Invitation and password-reset links work for three days.
 PASSWORD_RESET_TIMEOUT = 3 * 86_400
 

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     # every page asks for sign-in unless it says otherwise (``login_not_required``): the API answers 401 itself
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "console.middleware.IdleTimeoutMiddleware",
+    "console.middleware.ConfirmationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -179,6 +180,9 @@ SESSION_COOKIE_AGE = env_int("WILDNET_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 #: ... and this many seconds after the sign-in, however active (console.middleware).
 SESSION_ABSOLUTE_SECONDS = env_int("WILDNET_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+#: Sharing out, granting or changing a mandate and issuing an API token ask for the password again when it was
+#: last typed longer ago than this (access.policy.require_recent_confirmation).
+REAUTHENTICATION_SECONDS = env_int("WILDNET_REAUTHENTICATION_SECONDS", 15 * 60)
 #: Failed sign-ins counted over this window lock an account (or an address) out until they age out of it.
 SIGN_IN_WINDOW_SECONDS = env_int("WILDNET_SIGN_IN_WINDOW_SECONDS", 15 * 60)
 SIGN_IN_ACCOUNT_LIMIT = env_int("WILDNET_SIGN_IN_ACCOUNT_LIMIT", 5)

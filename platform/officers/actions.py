@@ -31,6 +31,7 @@ from api.context import CONFIRMED_SESSION_KEY
 from audit.actions import record
 from outbox.actions import send_mail
 
+from . import second_factor
 from .models import ApiToken, Officer, Role, TokenScope, hash_token
 
 
@@ -113,6 +114,14 @@ def confirm_password(request: HttpRequest, password: str) -> None:
         raise ActionError(ErrorCode.INVALID, _("This is not your password."), "password")
     request.session[CONFIRMED_SESSION_KEY] = time.time()
     record("auth.reauthenticate", actor=officer, obj=officer)  # type: ignore[arg-type]
+
+
+def reset_second_factor(viewer: Viewer, officer: Officer) -> Officer:
+    policy.check(viewer, "officer.reset_second_factor", officer)
+    policy.require_recent_confirmation(viewer)
+    assert viewer.officer is not None
+    second_factor.reset(viewer.officer, officer)
+    return officer
 
 
 def sign_out_everywhere(viewer: Viewer) -> Officer:

@@ -6,4 +6,4 @@ class OfficersConfig(AppConfig):
     verbose_name = "Officers and API tokens"
 
     def ready(self) -> None:
-        from . import rules, throttle  # noqa: F401  (register the access rules; count failed sign-ins)
+        from . import rules, second_factor, throttle  # noqa: F401  (access rules; sign-in's signal receivers)

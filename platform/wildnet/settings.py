@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "graphene_django",
     "guardian",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # core
     "agencies",
     "officers",
@@ -103,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "console.middleware.IdleTimeoutMiddleware",
     "console.middleware.ConfirmationMiddleware",
+    "officers.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -183,6 +187,10 @@ SESSION_ABSOLUTE_SECONDS = env_int("WILDNET_SESSION_ABSOLUTE_SECONDS", 12 * 3600
 #: Sharing out, granting or changing a mandate and issuing an API token ask for the password again when it was
 #: last typed longer ago than this (access.policy.require_recent_confirmation).
 REAUTHENTICATION_SECONDS = env_int("WILDNET_REAUTHENTICATION_SECONDS", 15 * 60)
+#: A second factor for every role that reads intelligence, grants access or administers: always in production;
+#: elsewhere when asked (an agency may require it of all its officers: Agency.requires_second_factor).
+SECOND_FACTOR_REQUIRED = PRODUCTION or env_bool("WILDNET_SECOND_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = "WildNet"
 #: Failed sign-ins counted over this window lock an account (or an address) out until they age out of it.
 SIGN_IN_WINDOW_SECONDS = env_int("WILDNET_SIGN_IN_WINDOW_SECONDS", 15 * 60)
 SIGN_IN_ACCOUNT_LIMIT = env_int("WILDNET_SIGN_IN_ACCOUNT_LIMIT", 5)

@@ -53,6 +53,8 @@ class Agency(models.Model):
     time_zone = models.CharField(
         max_length=64, blank=True, default="", validators=[validate_time_zone],
         help_text=_("The zone its officers read times in; empty: the country's principal zone."))
+    requires_second_factor = models.BooleanField(
+        default=False, help_text=_("Every officer of the agency signs in with a second factor, whatever their role."))
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -52,6 +53,18 @@ class SignInView(auth_views.LoginView):
 
 
 sign_out = auth_views.LogoutView.as_view()
+
+
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the officer's, then this one: the next page is the sign-in."""
+    result = documents.run(request, "sign_out_everywhere")
+    if result.problems or result.data["signOutEverywhere"]["errors"]:
+        messages.error(request, _("Your sessions could not be ended: try again."))
+        return HttpResponseRedirect(reverse("preferences"))
+    logout(request)
+    messages.success(request, _("You are signed out in every browser."))
+    return HttpResponseRedirect(reverse("login"))
 
 password_reset = auth_views.PasswordResetView.as_view(
     form_class=OutboxPasswordResetForm,

@@ -188,9 +188,43 @@ class SetTimeZone(BaseMutation):
         return {"officer": actions.set_time_zone(viewer, data["time_zone"])}
 
 
+class SignOutEverywhere(BaseMutation):
+    """End every session of yours, in every browser, this one included (API tokens are revoked one by one)."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Meta:
+        audit_action = "auth.sign_out_everywhere"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"officer": actions.sign_out_everywhere(viewer)}
+
+
+class ResetSecondFactor(BaseMutation):
+    """Remove a colleague's authenticator apps and recovery codes (a lost phone): their sessions end, they set up
+    a new one at their next sign-in, and they are told by e-mail. For their agency's administrator."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Arguments:
+        officer_id = graphene.ID(required=True)
+
+    class Meta:
+        audit_action = "auth.second_factor.reset"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        officer = fetch(viewer, Officer.objects.all(), decode_id(data["officer_id"], "Officer", "officerId"),
+                        "officerId")
+        return {"officer": actions.reset_second_factor(viewer, officer)}
+
+
 class Mutation(graphene.ObjectType):
     create_officer = CreateOfficer.Field()
     set_preferred_language = SetPreferredLanguage.Field()
     set_time_zone = SetTimeZone.Field()
+    sign_out_everywhere = SignOutEverywhere.Field()
+    reset_second_factor = ResetSecondFactor.Field()
     issue_api_token = IssueApiToken.Field()
     revoke_api_token = RevokeApiToken.Field()

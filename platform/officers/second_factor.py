@@ -82,13 +82,19 @@ def verify(request: HttpRequest, code: str) -> bool:
     officer = request.user
     assert isinstance(officer, Officer)
     code = "".join(code.split()).lower()
+    device: TOTPDevice | None = None
+    recovery = False
     with transaction.atomic():
-        device: TOTPDevice | StaticDevice | None = next(
-            (device for device in TOTPDevice.objects.select_for_update().filter(user=officer, confirmed=True)
-             if device.verify_is_allowed()[0] and device.verify_token(code)), None)
-        recovery = device is None and any(
-            candidate.verify_token(_digest(code))
-            for candidate in StaticDevice.objects.select_for_update().filter(user=officer, confirmed=True))
+        # Digits go to the authenticators, anything else to the recovery codes: a mistyped recovery code must not
+        # hold back the authenticator (each device throttles its own failures), nor the other way round.
+        if code.isdigit():
+            device = next(
+                (device for device in TOTPDevice.objects.select_for_update().filter(user=officer, confirmed=True)
+                 if device.verify_is_allowed()[0] and device.verify_token(code)), None)
+        else:
+            recovery = any(
+                candidate.verify_token(_digest(code))
+                for candidate in StaticDevice.objects.select_for_update().filter(user=officer, confirmed=True))
     if device is None and not recovery:
         record("auth.second_factor", outcome=Outcome.DENIED, actor=officer, obj=officer)
         return False

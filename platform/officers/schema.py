@@ -39,7 +39,7 @@ class OfficerNode(PolicyObjectType):
         model = Officer
         fields = ("id", "username", "first_name", "last_name", "email", "role", "clearance", "agency",
                   "is_active", "preferred_language", "date_joined", "last_login")
-        filter_fields = {"role": ["exact"], "is_active": ["exact"], "username": ["exact", "icontains"]}
+        filter_fields = {"role": ["exact"], "is_active": ["exact"], "username": ["icontains"]}
         convert_choices_to_enum: list[str] = []
 
     @staticmethod

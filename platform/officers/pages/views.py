@@ -33,6 +33,9 @@ from . import examples
 
 documents = Documents(__file__)
 
+#: The token form's choice of access → the token's scopes (writing implies reading).
+ACCESS = {"READ": ["READ"], "WRITE": ["READ", "WRITE"]}
+FRESH_TOKEN_FORM = {"access": "READ", "days": ""}
 #: The list's filter on whether an officer may sign in: the query's ``isActive`` for each choice.
 STATUS_FILTER = {"active": True, "disabled": False}
 
@@ -127,17 +130,17 @@ def integration(request: HttpRequest) -> HttpResponse:
     """API tokens (issue, revoke, last use) and the calls a platform's systems make with them."""
     issued = None
     errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {"scopes": ["READ"], "days": ""}
+    values: dict[str, Any] = FRESH_TOKEN_FORM
     if request.method == "POST":
         values = {"name": text(request.POST, "name"), "days": text(request.POST, "days"),
-                  "scopes": [scope for scope in request.POST.getlist("scopes") if scope in ("READ", "WRITE")]}
+                  "access": text(request.POST, "scopes")}
         days, days_error = _days(values["days"])
         if days_error:
             errors = {"days": [days_error]}
         else:
             body, problems = _mutation(request, "issue_api_token",
-                                       {"name": values["name"], "scopes": values["scopes"], "days": days},
-                                       "issueApiToken")
+                                       {"name": values["name"], "scopes": ACCESS.get(values["access"], []),
+                                        "days": days}, "issueApiToken")
             errors = errors_by_field(problems)
             issued = None if problems else body
     data = documents.run(request, "integration", {"first": page_size(request),
@@ -146,7 +149,7 @@ def integration(request: HttpRequest) -> HttpResponse:
     endpoint = settings.WILDNET_PUBLIC_URL.rstrip("/") + reverse("graphql")
     response = render(request, "officers/integration.html", {
         "viewer": viewer, "administration": data.get("officerAdministration"), "page": data["apiTokens"],
-        "issued": issued, "errors": errors, "values": values if not issued else {"scopes": ["READ"], "days": ""},
+        "issued": issued, "errors": errors, "values": FRESH_TOKEN_FORM if issued else values,
         "max_days": settings.API_TOKEN_MAX_DAYS, "default_days": settings.API_TOKEN_DEFAULT_DAYS,
         "examples": examples.commands(viewer.get("role", ""), endpoint), "endpoint": endpoint},
         status=400 if errors else 200)

@@ -59,6 +59,7 @@ def test_creating_an_officer_sends_an_invitation_whose_link_sets_a_password(worl
     # only what an OFB administrator may give: no coordinator, no platform officer, no clearance above their own
     assert 'value="SUPERVISOR"' in form and 'value="NATIONAL_COORDINATOR"' not in form
     assert 'value="PLATFORM_OFFICER"' not in form and 'value="SECRET"' not in form
+    assert form.count("Where the invitation goes.") == 1  # each hint beside its own field only
     response = client.post("/officers/new/", {"username": "n.morel", "email": "n.morel@example.org",
                                               "firstName": "Nina", "lastName": "Morel", "role": "INVESTIGATOR",
                                               "clearance": "RESTRICTED"})

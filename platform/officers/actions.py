@@ -71,6 +71,32 @@ def create_officer(
     return officer
 
 
+def change_role(viewer: Viewer, officer: Officer, role: str) -> Officer:
+    """Give ``officer`` another role, within what the viewer may appoint (``officer.change_role``); audited."""
+    if role not in Role.values:
+        raise ActionError(ErrorCode.INVALID, _("Unknown role."), "role")
+    policy.check(viewer, "officer.change_role", {"officer": officer, "role": role})
+    if officer.role != role:  # the same role again changes nothing, and records nothing
+        previous, officer.role = officer.role, role
+        officer.save(update_fields=["role"])
+        record("officer.change_role", actor=viewer.officer, obj=officer, details={"from": previous, "to": role})
+    return officer
+
+
+def set_active(viewer: Viewer, officer: Officer, active: bool) -> Officer:
+    """Disable or re-enable ``officer``; audited.
+
+    A disabled officer can neither sign in nor use a session they had (Django's backend refuses inactive users)
+    nor any of their API tokens (``ApiToken.objects.usable``); re-enabled, their unexpired tokens work again.
+    """
+    policy.check(viewer, "officer.set_active", officer)
+    if officer.is_active != active:
+        officer.is_active = active
+        officer.save(update_fields=["is_active"])
+        record("officer.enable" if active else "officer.disable", actor=viewer.officer, obj=officer)
+    return officer
+
+
 def set_password_link(officer: Officer) -> str:
     """An absolute link to the page where ``officer`` chooses a password (valid PASSWORD_RESET_TIMEOUT seconds).
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
     path("admin/", admin.site.urls),
+    path("", include("officers.urls")),
     path("", include("console.urls")),
 ]

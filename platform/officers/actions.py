@@ -78,7 +78,8 @@ def change_role(viewer: Viewer, officer: Officer, role: str) -> Officer:
     policy.check(viewer, "officer.change_role", {"officer": officer, "role": role})
     if officer.role != role:  # the same role again changes nothing, and records nothing
         previous, officer.role = officer.role, role
-        officer.save(update_fields=["role"])
+        officer.session_epoch += 1  # a change of privilege: their sessions end, the next one has the new role
+        officer.save(update_fields=["role", "session_epoch"])
         record("officer.change_role", actor=viewer.officer, obj=officer, details={"from": previous, "to": role})
     return officer
 
@@ -86,13 +87,15 @@ def change_role(viewer: Viewer, officer: Officer, role: str) -> Officer:
 def set_active(viewer: Viewer, officer: Officer, active: bool) -> Officer:
     """Disable or re-enable ``officer``; audited.
 
-    A disabled officer can neither sign in nor use a session they had (Django's backend refuses inactive users)
-    nor any of their API tokens (``ApiToken.objects.usable``); re-enabled, their unexpired tokens work again.
+    A disabled officer can neither sign in nor use a session they had (Django's backend refuses inactive users,
+    and the session epoch moves so that none comes back on re-enabling) nor any of their API tokens
+    (``ApiToken.objects.usable``); re-enabled, their unexpired tokens work again.
     """
     policy.check(viewer, "officer.set_active", officer)
     if officer.is_active != active:
         officer.is_active = active
-        officer.save(update_fields=["is_active"])
+        officer.session_epoch += 1  # no session from before survives a disable, even once re-enabled
+        officer.save(update_fields=["is_active", "session_epoch"])
         record("officer.enable" if active else "officer.disable", actor=viewer.officer, obj=officer)
     return officer
 

@@ -166,3 +166,28 @@ def test_a_reset_is_refused_to_others(world: None, actor: str, target: str, code
     answer = graphql(client, RESET, {"id": to_global_id("Officer", Officer.objects.get(username=target).pk)})
     assert answer["data"]["resetSecondFactor"]["errors"] == [{"code": code}]
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_the_administrator_resets_from_the_officer_page(world: None) -> None:
+    colleague = Officer.objects.get(username="inv.ofb")
+    enrolled("inv.ofb")
+    admin = signed_in("admin.ofb")
+    address = f"/officers/{to_global_id('Officer', colleague.pk)}/"
+    assert "Reset the second factor" in admin.get(address).content.decode()
+    response = admin.post(address, {"action": "reset_second_factor"}, follow=True)
+    assert "set up a new one at their next sign-in" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=colleague).exists()
+
+
+def test_a_role_change_or_a_disable_ends_the_officer_sessions(world: None) -> None:
+    colleague = Officer.objects.get(username="inv.ofb")
+    session = signed_in("inv.ofb")
+    address = f"/officers/{to_global_id('Officer', colleague.pk)}/"
+    changed = signed_in("admin.ofb").post(address, {"action": "role", "role": "ANALYST"})
+    assert changed.status_code == 302
+    assert session.get("/").status_code == 302
+    session = signed_in("inv.ofb")
+    admin = signed_in("admin.ofb")
+    admin.post(address, {"action": "disable"})
+    admin.post(address, {"action": "enable"})
+    assert session.get("/").status_code == 302  # the session from before the disable does not come back

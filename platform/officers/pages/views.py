@@ -94,17 +94,22 @@ def _action_variables(action: str, officer_id: str, request: HttpRequest) -> tup
         return "change_officer_role", {"id": officer_id, "role": text(request.POST, "role")}, "changeOfficerRole"
     if action in ("disable", "enable"):
         return "set_officer_active", {"id": officer_id, "active": action == "enable"}, "setOfficerActive"
+    if action == "reset_second_factor":
+        return "reset_second_factor", {"id": officer_id}, "resetSecondFactor"
     return None
 
 
 _CHANGED = {"role": gettext_lazy("The role of %(username)s was changed."),
             "disable": gettext_lazy("%(username)s is disabled: they can no longer sign in nor use their API tokens."),
-            "enable": gettext_lazy("%(username)s is enabled again.")}
+            "enable": gettext_lazy("%(username)s is enabled again."),
+            "reset_second_factor": gettext_lazy(
+                "The second factor of %(username)s is reset: they set up a new one at their next sign-in.")}
 
 
 @require_http_methods(["GET", "POST"])
 def officer_detail(request: HttpRequest, officer_id: str) -> HttpResponse:
-    """One officer: who they are, and the forms to change their role and to disable or re-enable them."""
+    """One officer: who they are, and the forms to change their role, to disable or re-enable them and to reset
+    their second factor."""
     data = documents.run(request, "officer_detail", {"id": officer_id}).data
     administration, officer = data.get("officerAdministration"), data.get("node")
     if administration is None or not officer or "username" not in officer:  # another type's id names no officer

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from graphene.types.generic import GenericScalar
 
@@ -25,6 +26,7 @@ from officers.schema import OfficerNode
 from . import actions
 from .deadlines import notice_state, with_pending_flag
 from .models import (
+    ACTED,
     DecisionAccount,
     DecisionGround,
     DecisionVisibility,
@@ -162,12 +164,31 @@ class SlaPolicyNode(PolicyObjectType):
 
 class Query(graphene.ObjectType):
     takedown_notices = PolicyConnectionField(
-        TakedownNoticeNode, description="Issued by your agency; for a platform, those addressed to it.")
+        TakedownNoticeNode,
+        item_outcomes=graphene.List(graphene.NonNull(ItemOutcomeEnum),
+                                    description="Only notices with an item of one of these outcomes."),
+        relisted=graphene.Boolean(description="Only notices with (true) or without (false) an acted item whose "
+                                              "content came back: the re-listings of the compliance figures."),
+        acknowledged=graphene.Boolean(description="Only notices the platform acknowledged (true) or not (false)."),
+        description="Issued by your agency (a national coordinator: by your country's agencies); for a platform, "
+                    "those addressed to it. The filters narrow to the notices behind a compliance figure.")
     sla_policies = PolicyConnectionField(SlaPolicyNode)
 
     @staticmethod
-    def resolve_takedown_notices(root: Any, info: Any, **kwargs: Any) -> Any:
-        return TakedownNotice.objects.all()
+    def resolve_takedown_notices(root: Any, info: Any, item_outcomes: list[Any] | None = None,
+                                 relisted: bool | None = None, acknowledged: bool | None = None,
+                                 **kwargs: Any) -> Any:
+        notices = TakedownNotice.objects.all()
+        if item_outcomes is not None:
+            notices = notices.filter(Exists(NoticeItem.objects.filter(
+                notice=OuterRef("pk"), outcome__in=[enum_value(outcome) for outcome in item_outcomes])))
+        if relisted is not None:
+            came_back = Exists(Relisting.objects.filter(earlier_item__notice=OuterRef("pk"),
+                                                        earlier_item__outcome__in=ACTED))
+            notices = notices.filter(came_back if relisted else ~came_back)
+        if acknowledged is not None:
+            notices = notices.filter(acknowledged_at__isnull=not acknowledged)
+        return notices
 
     @staticmethod
     def resolve_sla_policies(root: Any, info: Any, **kwargs: Any) -> Any:

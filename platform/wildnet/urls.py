@@ -13,6 +13,7 @@ urlpatterns = [
     path("compliance/", include("compliance.urls")),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
+    path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("", include("console.urls")),
 ]

@@ -65,7 +65,7 @@ def month_charts(rows: list[dict[str, Any]], start: datetime.date, end: datetime
     platforms = sorted({(row["platformName"], row["platformCode"]) for row in rows})
     found = {(row["platformCode"], row["periodStart"]): row for row in rows}
     month = _("Month")
-    charts = [
+    charts: list[tuple[Chart, list[Measure]]] = [
         (Chart("acknowledge", _("Time to acknowledge, by month"), "line", "h", month), _durations("TimeToAcknowledge")),
         (Chart("action", _("Time to action, by month"), "line", "h", month), _durations("TimeToAction")),
         (Chart("sla", _("Acted items that took effect by the deadline, by month"), "line", "%", month),
@@ -74,7 +74,8 @@ def month_charts(rows: list[dict[str, Any]], start: datetime.date, end: datetime
         (Chart("relisting", _("Re-listing rate, by month"), "line", "%", month), [("", "relistingRate", share)]),
     ]
     for chart, measures in charts:
-        chart.series = [f"{name}: {label}" if label else name for name, _code in platforms for label, _f, _w in measures]
+        chart.series = [f"{name}: {label}" if label else name
+                        for name, _code in platforms for label, _field, _write in measures]
         for first in months:
             cells = []
             for _name, code in platforms:

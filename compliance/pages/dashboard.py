@@ -141,10 +141,9 @@ def compliance_dashboard(request: HttpRequest) -> HttpResponse:
     platforms = sorted(((edge["node"]["code"], edge["node"]["name"]) for edge in data["platforms"]["edges"]),
                        key=lambda item: item[1])
     figures = [{**row, "unacknowledged": row["noticesSent"] - row["acknowledged"]} for row in data["figures"]]
-    query = {"period": period.key, "platform": platform}
     return render(request, "compliance/dashboard.html", {
         "period": period, "platform": platform, "platforms": platforms, "figures": figures,
-        "problems": result.problems, "query": query, "values": request.GET,
+        "problems": result.problems, "values": request.GET,
         "choices": period_choices(timezone.localdate(), period),
         "exports": {"start": period.start.isoformat(), "end": period.end.isoformat(), "platform": platform},
         "comparisons": comparison_charts(figures),

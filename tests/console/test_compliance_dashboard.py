@@ -23,8 +23,10 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from compliance.models import Relisting, TakedownNotice
+from console.templatetags.console import duration, percent
 from tests.compliance.test_metrics import PENDING, REJECTED, REMOVED, World
 from tests.console.test_shell import signed_in
 
@@ -250,3 +252,19 @@ def test_the_drill_down_costs_the_same_statements_whatever_its_length(figures: W
     assert TakedownNotice.objects.filter(issuing_agency__country="FR", sent_at__year=2024).count() == 15
     # the session and the officer, the count, the notices, their agencies, items and re-listings, the shell
     assert _statements(client, NOTICES + "?period=2024&figure=acted&size=50") == few == 9
+
+
+@pytest.mark.parametrize(("seconds", "written"), [
+    (None, ""), (0, "0 h 00 min"), (29, "0 h 00 min"), (3599.9, "1 h 00 min"), (3607, "1 h 00 min"),
+    (11100, "3 h 05 min"), (180000, "50 h 00 min"), (3_600_000, "1,000 h 00 min"),
+])
+def test_a_duration_is_written_in_hours_and_minutes(seconds: float | None, written: str) -> None:
+    with translation.override("en"):
+        assert duration(seconds) == written
+
+
+def test_a_rate_is_written_as_a_percentage_in_the_pages_language() -> None:
+    with translation.override("en"):
+        assert (percent(None), percent(2 / 3), percent(1), percent(0)) == ("", "66.7 %", "100.0 %", "0.0 %")
+    with translation.override("fr"):
+        assert percent(0.375) == "37,5 %"

@@ -148,8 +148,10 @@
       data.rows.forEach(function (row, index) {
         var cell = row.values[s];
         if (!cell) { return; }
+        // Each series' points a little smaller than the previous one's: equal figures (a median and a p90 of
+        // one notice) show as rings rather than hiding each other.
         var point = element("circle", { "class": "chart-point", cx: centre(index).toFixed(1),
-                                        cy: y.y(cell.value).toFixed(1), r: 4 }, group);
+                                        cy: y.y(cell.value).toFixed(1), r: Math.max(2.5, 6 - 1.25 * s) }, group);
         tooltip(point, row.label + " · " + name + ": " + cell.text);
       });
     });

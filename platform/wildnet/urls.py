@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("compliance/", include("compliance.urls")),
+    path("notices/", include("compliance.pages.urls")),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
     path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from graphene.types.generic import GenericScalar
 
@@ -26,6 +27,7 @@ from . import actions
 from .deadlines import DUE_SOON, due_soon, next_deadline, notice_state, with_next_deadline, with_pending_flag
 from .filters import NoticeFilter
 from .models import (
+    ACTED,
     DecisionAccount,
     DecisionGround,
     DecisionVisibility,
@@ -181,14 +183,33 @@ class SlaPolicyNode(PolicyObjectType):
 
 class Query(graphene.ObjectType):
     takedown_notices = PolicyConnectionField(
-        TakedownNoticeNode, description="Issued by your agency; for a platform, those addressed to it. "
-                                        "`orderBy: \"deadline\"` sorts by the next deadline (nextDueAt), soonest "
-                                        "first, notices without one last.")
+        TakedownNoticeNode,
+        item_outcomes=graphene.List(graphene.NonNull(ItemOutcomeEnum),
+                                    description="Only notices with an item of one of these outcomes."),
+        relisted=graphene.Boolean(description="Only notices with (true) or without (false) an acted item whose "
+                                              "content came back: the re-listings of the compliance figures."),
+        acknowledged=graphene.Boolean(description="Only notices the platform acknowledged (true) or not (false)."),
+        description="Issued by your agency (a national coordinator: by your country's agencies); for a platform, "
+                    "those addressed to it. The filters narrow to the notices behind a compliance figure; "
+                    "`orderBy: \"deadline\"` sorts by the next deadline (nextDueAt), soonest first, notices "
+                    "without one last.")
     sla_policies = PolicyConnectionField(SlaPolicyNode)
 
     @staticmethod
-    def resolve_takedown_notices(root: Any, info: Any, **kwargs: Any) -> Any:
-        return TakedownNotice.objects.all()
+    def resolve_takedown_notices(root: Any, info: Any, item_outcomes: list[Any] | None = None,
+                                 relisted: bool | None = None, acknowledged: bool | None = None,
+                                 **kwargs: Any) -> Any:
+        notices = TakedownNotice.objects.all()
+        if item_outcomes is not None:
+            notices = notices.filter(Exists(NoticeItem.objects.filter(
+                notice=OuterRef("pk"), outcome__in=[enum_value(outcome) for outcome in item_outcomes])))
+        if relisted is not None:
+            came_back = Exists(Relisting.objects.filter(earlier_item__notice=OuterRef("pk"),
+                                                        earlier_item__outcome__in=ACTED))
+            notices = notices.filter(came_back if relisted else ~came_back)
+        if acknowledged is not None:
+            notices = notices.filter(acknowledged_at__isnull=not acknowledged)
+        return notices
 
     @staticmethod
     def resolve_sla_policies(root: Any, info: Any, **kwargs: Any) -> Any:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("notices/", include("compliance.pages.urls")),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
+    path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("", include("officers.urls")),
     path("", include("console.urls")),

@@ -5,6 +5,8 @@ notice page and the outcome form, and the strict CSP in force. Screenshots "noti
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from compliance.deadlines import notice_state
@@ -18,10 +20,22 @@ def _leboncoin(state: str) -> TakedownNotice:
     return next(notice for notice in notices if notice_state(notice) == state)
 
 
-def test_a_platform_officer_acknowledges_notices_and_reports_outcomes(page: Page,
-                                                                     browser_errors: BrowserErrors) -> None:
+def _coordinator_figures(page: Page) -> tuple[int, int]:
+    """Items acted on and items rejected by Leboncoin over the last 12 months, as coord.fr reads them."""
+    sign_in(page, "coord.fr")
+    page.goto("/compliance/dashboard/?platform=pf-leboncoin")
+    figures = page.get_by_role("table", name="Figures by platform")
+    acted = figures.get_by_role("row", name=re.compile("^Items acted on")).get_by_role("cell").inner_text()
+    rejected = figures.get_by_role("row", name=re.compile("^Items rejected")).get_by_role("cell").inner_text()
+    page.get_by_role("button", name="Sign out").click()
+    return int(acted.split()[0]), int(rejected)
+
+
+def test_a_platform_officer_acknowledges_notices_and_reports_outcomes_the_coordinator_sees_it(
+        page: Page, browser_errors: BrowserErrors) -> None:
     browser_errors.allow("status of 400")  # a refused form answers 400, which Chromium logs
     sent, overdue, escalated = (_leboncoin(state) for state in ("sent", "overdue", "escalated"))
+    acted_before, rejected_before = _coordinator_figures(page)
     sign_in(page, "pf.leboncoin")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Notices").click()
@@ -67,3 +81,6 @@ def test_a_platform_officer_acknowledges_notices_and_reports_outcomes(page: Page
     expect(page.get_by_role("status")).to_contain_text("Outcome recorded")
     item = overdue.items.get()
     assert item.outcome == ItemOutcome.REJECTED and item.reason.startswith("Objet antérieur")
+    page.get_by_role("button", name="Sign out").click()
+
+    assert _coordinator_figures(page) == (acted_before + 1, rejected_before + 1)

@@ -68,7 +68,10 @@ class ConfirmationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and PASSWORD_FIELD in request.POST and request.user.is_authenticated:
+        # The password form is a plain form: other bodies (uploads, the API's JSON) are left to their views,
+        # which answer a malformed one themselves.
+        if (request.method == "POST" and request.content_type == "application/x-www-form-urlencoded"
+                and request.user.is_authenticated and PASSWORD_FIELD in request.POST):
             form = request.POST.copy()  # the view reads the form without the password
             password = form.pop(PASSWORD_FIELD)[-1]
             request.POST = form  # type: ignore[assignment]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import urlencode
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from graphql_relay import to_global_id
 
@@ -27,6 +29,11 @@ def stale(client: Client, settings: object) -> Client:
     session[CONFIRMED_SESSION_KEY] = time.time() - settings.REAUTHENTICATION_SECONDS - 1  # type: ignore[attr-defined]
     session.save()
     return client
+
+
+def confirm(client: Client, address: str, form: dict[str, object]) -> HttpResponse:
+    """Post the password form as a browser does (URL-encoded; the middleware reads no other body)."""
+    return client.post(address, urlencode(form, doseq=True), content_type="application/x-www-form-urlencoded")
 
 
 def share_form(justification: str) -> dict[str, object]:
@@ -52,11 +59,11 @@ def test_a_stale_session_is_asked_its_password_and_the_share_is_then_made_as_ask
     assert f'action="{address}"' in page
     assert 'name="justification" value="Roissy shipments"' in page
     assert page.count('name="redact"') == 2  # every value of a multiple field is carried
-    wrong = client.post(address, {**share_form("Roissy shipments"), PASSWORD_FIELD: "not-my-password"})
+    wrong = confirm(client, address, {**share_form("Roissy shipments"), PASSWORD_FIELD: "not-my-password"})
     assert wrong.status_code == 400 and "This is not your password." in wrong.content.decode()
     assert not Share.objects.filter(justification="Roissy shipments").exists()
     assert SignInFailure.objects.count() == 1  # a wrong confirmation counts towards the lock-out
-    done = client.post(address, {**share_form("Roissy shipments"), PASSWORD_FIELD: DEMO_PASSWORD})
+    done = confirm(client, address, {**share_form("Roissy shipments"), PASSWORD_FIELD: DEMO_PASSWORD})
     assert done.status_code == 302 and done["Location"] == f"/cases/{case.reference}/"
     share = Share.objects.get(justification="Roissy shipments")
     assert share.redacted_groups == ["personal_data", "evidence"]

@@ -9,6 +9,7 @@ gets the answer of a page that does not exist, as the API would show them nothin
 from __future__ import annotations
 
 import datetime
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -71,10 +72,10 @@ def timeline(nodes: list[dict[str, Any]], now: datetime.datetime) -> dict[str, A
 
     rows = []
     for node, (begin, finish) in zip(nodes, windows, strict=True):
-        days_left = (finish - now).days
+        days_left = math.ceil((finish - now).total_seconds() / 86400)  # a part of a day left counts as one
         rows.append({**node, "pk": from_global_id(node["id"])[1], "x": at(begin),
                      "width": max(at(finish) - at(begin), 0.5),
-                     "expiring": node["state"] == "ACTIVE" and 0 <= days_left < EXPIRING_SOON_DAYS,
+                     "expiring": node["state"] == "ACTIVE" and 0 < days_left <= EXPIRING_SOON_DAYS,
                      "days_left": days_left})
     # a year's label sits at a whole percentage: the stylesheet has a class per percent (no style attribute)
     ticks = [{"year": year, "x": x, "at": round(x)}

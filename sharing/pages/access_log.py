@@ -62,5 +62,6 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
     query = urlencode({name: value for name, value in filters.items() if value})
     return render(request, "sharing/access_log.html", {
         "page": page, "rows": rows, "filters": filters, "outcomes": OUTCOMES, "size": size,
-        "problems": problems + list(result.problems), "query": query, "viewer": data["viewer"]},
+        "problems": problems + list(result.problems), "invalid": {problem.field for problem in problems},
+        "query": query, "viewer": data["viewer"]},
         status=400 if problems or result.problems else 200)

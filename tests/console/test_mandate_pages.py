@@ -262,6 +262,7 @@ def test_the_access_log_filters_by_agency_officer_outcome_and_period(world: None
     assert "0 accesses" in main(client.get(f"/access-log/?since={tomorrow}"))
     bad = client.get("/access-log/?since=yesterday")
     assert bad.status_code == 400 and "Enter a day, e.g. 2026-03-31." in main(bad)
+    assert 'id="log-since" name="since" value="yesterday" aria-invalid="true"' in main(bad)
 
 
 @pytest.mark.parametrize("username", ["inv.ofb", "admin.ofb", "pf.leboncoin", "inv.oclaesp"])

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from graphql_relay import from_global_id
+from graphql_relay import from_global_id, to_global_id
 
 from console.documents import Documents, Problem
 from console.paging import page_size
@@ -23,7 +23,7 @@ documents = Documents(__file__)
 
 READERS = ("SUPERVISOR", "NATIONAL_COORDINATOR")
 OUTCOMES = ("ALLOWED", "DENIED", "FAILED")
-FILTERS = ("reader", "owner", "actor", "outcome", "since", "until")
+FILTERS = ("reader", "owner", "actor", "outcome", "since", "until", "mandate")
 
 
 def _day(value: str, *, end: bool) -> tuple[str | None, Problem | None]:
@@ -42,6 +42,8 @@ def _day(value: str, *, end: bool) -> tuple[str | None, Problem | None]:
 def access_log_page(request: HttpRequest) -> HttpResponse:
     """The reads, newest first, filtered by reading agency, owning agency, officer, outcome and period."""
     filters = {name: request.GET.get(name, "").strip() for name in FILTERS}
+    if not filters["mandate"].isdigit():  # a mandate is named by its number in the page's address
+        filters["mandate"] = ""
     since, since_problem = _day(filters["since"], end=False)
     until, until_problem = _day(filters["until"], end=True)
     problems = [problem for problem in (since_problem, until_problem) if problem]
@@ -49,7 +51,8 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
     variables: dict[str, Any] = {
         "first": size if not problems else 0, "after": request.GET.get("after") or None,
         "reader": filters["reader"] or None, "owner": filters["owner"] or None, "actor": filters["actor"] or None,
-        "outcome": filters["outcome"] if filters["outcome"] in OUTCOMES else None, "since": since, "until": until}
+        "outcome": filters["outcome"] if filters["outcome"] in OUTCOMES else None, "since": since, "until": until,
+        "mandate": to_global_id("Mandate", filters["mandate"]) if filters["mandate"] else None}
     result = documents.run(request, "access_log", variables)
     data = result.data
     if (data.get("viewer") or {}).get("role") not in READERS:

@@ -265,6 +265,23 @@ def test_the_access_log_filters_by_agency_officer_outcome_and_period(world: None
     assert 'id="log-since" name="since" value="yesterday" aria-invalid="true"' in main(bad)
 
 
+def test_the_mandate_page_lists_the_reads_under_it_and_links_to_them_in_the_log(world: None) -> None:
+    with_purpose("inv.oclaesp").get(f"/cases/{ivory_reference()}/")
+    mandate = oclaesp_mandate()
+    client = signed_in("coord.fr")
+    page = main(client.get(f"/mandates/{mandate.pk}/"))
+    reads = page[page.index('id="reads-title"'):]
+    assert "inv.oclaesp" in reads and "Office français de la biodiversité" in reads and "Investigation" in reads
+    assert f'href="/access-log/?mandate={mandate.pk}"' in reads
+    other = main(client.get(f"/mandates/{Mandate.objects.get(agency__code='fr-dgddi').pk}/"))
+    assert "Nothing was read under this mandate." in other and "inv.oclaesp" not in other
+    log = main(client.get(f"/access-log/?mandate={mandate.pk}"))
+    assert "1 access" in log and "Only the reads under one mandate." in log
+    assert f'name="mandate" value="{mandate.pk}"' in log
+    none = main(client.get(f"/access-log/?mandate={Mandate.objects.get(agency__code='fr-dgddi').pk}"))
+    assert "0 accesses" in none
+
+
 @pytest.mark.parametrize("username", ["inv.ofb", "admin.ofb", "pf.leboncoin", "inv.oclaesp"])
 def test_the_access_log_page_is_for_supervisors_and_coordinators(world: None, username: str) -> None:
     assert signed_in(username).get("/access-log/").status_code == 404
@@ -294,3 +311,21 @@ def test_the_access_log_costs_the_same_statements_whatever_its_length(world: Non
                details={"cases": {str(number): {}}})
     assert "31 accesses" in main(client.get("/access-log/?size=50"))
     assert _statements(client, "/access-log/?size=50") == few
+
+
+def test_the_mandate_page_costs_the_same_statements_whatever_the_reads_under_it(world: None) -> None:
+    mandate = oclaesp_mandate()
+    reader = Officer.objects.get(username="inv.oclaesp")
+    owners = [Agency.objects.get(code=code).pk for code in ("fr-ofb", "fr-dgddi")]
+
+    def read(count: int) -> None:
+        for number in range(count):
+            record("intel.read", actor=reader, object_type="cases.case", object_agency_id=owners[number % 2],
+                   mandate_id=mandate.pk, purpose="investigation", details={"cases": {str(number): {}}})
+
+    read(1)
+    client = signed_in("coord.fr")
+    few = _statements(client, f"/mandates/{mandate.pk}/")
+    read(15)
+    assert main(client.get(f"/mandates/{mandate.pk}/")).count("<td>inv.oclaesp</td>") == 10
+    assert _statements(client, f"/mandates/{mandate.pk}/") == few

@@ -344,6 +344,19 @@ def test_the_access_log_filters_by_reading_and_owning_agency(gql: Any, ofb_case:
     assert gql(count, {"o": "fr-oclaesp"})["accessLog"]["totalCount"] == 0
 
 
+def test_the_access_log_filters_by_the_mandate_relied_on(gql: Any, ofb_case: Any, share: Any) -> None:
+    share(ofb_case)
+    gql.login("inv.oclaesp")(CONTENTS, **INVESTIGATION)
+    count = "query($m: ID) { accessLog(mandateId: $m) { totalCount } }"
+    mandates = {code: to_global_id("Mandate", Mandate.objects.get(agency__code=code).pk)
+                for code in ("fr-oclaesp", "fr-dgddi")}
+    gql.login("coord.fr")
+    assert gql(count, {"m": mandates["fr-oclaesp"]})["accessLog"]["totalCount"] == 1
+    assert gql(count, {"m": mandates["fr-dgddi"]})["accessLog"]["totalCount"] == 0
+    assert gql(count, {"m": to_global_id("Case", ofb_case.pk)})["accessLog"]["totalCount"] == 0  # not a mandate
+    assert gql.login("coord.es")(count, {"m": mandates["fr-oclaesp"]})["accessLog"]["totalCount"] == 0
+
+
 @pytest.mark.parametrize("shares", [1, 40])
 def test_case_page_costs_the_same_whatever_the_number_of_shares(gql: Any, ofb_case: Any, share: Any,
                                                                 django_assert_num_queries: Any,

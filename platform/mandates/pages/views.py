@@ -120,8 +120,8 @@ def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, str(done))
             return HttpResponseRedirect(reverse("mandate-detail", args=[pk]))
         failed = {"action": action, "errors": errors_by_field(errors), "reason": request.POST.get("reason", "")}
-    return render(request, "mandates/mandate_detail.html", {"mandate": mandate, "failed": failed},
-                  status=400 if failed else 200)
+    return render(request, "mandates/mandate_detail.html", {"mandate": mandate, "reads": data["reads"], "pk": pk,
+                                                            "failed": failed}, status=400 if failed else 200)
 
 
 def _instant(value: str, field: str) -> tuple[str | None, dict[str, list[str]]]:

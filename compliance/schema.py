@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from graphene.types.generic import GenericScalar
 
 from access.errors import ActionError, ErrorCode
-from access.policy import fetch, visible
+from access.policy import allowed, fetch, visible
 from agencies.models import Agency
 from agencies.schema import AgencyNode
 from api.context import get_viewer
@@ -23,7 +23,8 @@ from officers.models import Officer
 from officers.schema import OfficerNode
 
 from . import actions
-from .deadlines import notice_state, with_pending_flag
+from .deadlines import DUE_SOON, due_soon, next_deadline, notice_state, with_next_deadline, with_pending_flag
+from .filters import NoticeFilter
 from .models import (
     DecisionAccount,
     DecisionGround,
@@ -116,6 +117,13 @@ class TakedownNoticeNode(PolicyObjectType):
     case = related(CaseNode, Case, "case_id", description="The case behind the notice; never shown to platforms.")
     items = related_list(NoticeItemNode, NoticeItem, "notice")
     history = related_list(NoticeEventNode, NoticeEvent, "notice")
+    next_due_at = graphene.DateTime(description="The deadline the notice waits for: acknowledgement until it is "
+                                                "acknowledged, then action on its items; null when draft or closed. "
+                                                "In the past when the notice is late (see state).")
+    due_soon = graphene.Boolean(required=True, description=(
+        f"The next deadline is ahead but less than {DUE_SOON.total_seconds() / 3600:g} hours away."))
+    can_respond = graphene.Boolean(required=True, description="Whether you may acknowledge this notice and "
+                                                              "report outcomes (officers of the addressed platform).")
 
     class Meta:
         name = "TakedownNotice"
@@ -123,19 +131,30 @@ class TakedownNoticeNode(PolicyObjectType):
         fields = ("id", "reference", "legal_basis_law", "legal_basis_article", "statement_of_reasons", "redress",
                   "status", "priority", "created_at", "sent_at", "acknowledge_due_at", "action_due_at",
                   "acknowledged_at", "reminded_at", "escalated_at", "closed_at")
-        filter_fields = {"status": ["exact"], "priority": ["exact"], "platform__code": ["exact"],
-                         "sent_at": ["gte", "lt"]}
+        filterset_class = NoticeFilter
         convert_choices_to_enum = NO_ENUMS
 
     @classmethod
     def get_queryset(cls, queryset: Any, info: Any) -> Any:
-        """``state`` reads whether items are pending: annotated on every path that loads notices (the list and
-        ``node(id)``) rather than queried per notice."""
-        return with_pending_flag(super().get_queryset(queryset, info))
+        """``state`` reads whether items are pending and the list sorts by the next deadline: both annotated on
+        every path that loads notices (the list and ``node(id)``) rather than queried per notice."""
+        return with_next_deadline(with_pending_flag(super().get_queryset(queryset, info)))
 
     @staticmethod
     def resolve_state(notice: TakedownNotice, info: Any) -> str:
         return notice_state(notice, get_viewer(info).at)
+
+    @staticmethod
+    def resolve_next_due_at(notice: TakedownNotice, info: Any) -> Any:
+        return next_deadline(notice)
+
+    @staticmethod
+    def resolve_due_soon(notice: TakedownNotice, info: Any) -> bool:
+        return due_soon(notice, get_viewer(info).at)
+
+    @staticmethod
+    def resolve_can_respond(notice: TakedownNotice, info: Any) -> bool:
+        return allowed(get_viewer(info), "notice.respond", notice)
 
 
 class SlaPolicyNode(PolicyObjectType):
@@ -162,7 +181,9 @@ class SlaPolicyNode(PolicyObjectType):
 
 class Query(graphene.ObjectType):
     takedown_notices = PolicyConnectionField(
-        TakedownNoticeNode, description="Issued by your agency; for a platform, those addressed to it.")
+        TakedownNoticeNode, description="Issued by your agency; for a platform, those addressed to it. "
+                                        "`orderBy: \"deadline\"` sorts by the next deadline (nextDueAt), soonest "
+                                        "first, notices without one last.")
     sla_policies = PolicyConnectionField(SlaPolicyNode)
 
     @staticmethod

@@ -6,4 +6,4 @@ class OfficersConfig(AppConfig):
     verbose_name = "Officers and API tokens"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers this app's access rules)
+        from . import rules, second_factor, throttle  # noqa: F401  (access rules; sign-in's signal receivers)

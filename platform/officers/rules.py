@@ -78,3 +78,14 @@ def revoke_token(viewer: Viewer, target: ApiToken) -> None:
     if viewer.role == Role.AGENCY_ADMIN and target.officer.agency_id == viewer.agency_id:
         return
     raise PermissionDenied(_("You cannot revoke this token."))
+
+
+@register_action("officer.reset_second_factor")
+def reset_second_factor(viewer: Viewer, target: Officer) -> None:
+    """A colleague who lost their phone: their agency's administrator (or a system administrator), never oneself
+    (one's own factors are changed with the password and a factor, on one's own page)."""
+    if viewer.officer is not None and target.pk == viewer.officer.pk:
+        raise PermissionDenied(_("Change your own factors on your second-factor page."))
+    if viewer.role == Role.SYSTEM_ADMIN or (viewer.role == Role.AGENCY_ADMIN and target.agency_id == viewer.agency_id):
+        return
+    raise PermissionDenied(_("Only your agency's administrator can reset a colleague's second factor."))

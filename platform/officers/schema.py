@@ -27,6 +27,10 @@ class OfficerNode(PolicyObjectType):
     role = RoleEnum(required=True)
     clearance = ClassificationEnum(required=True)
     agency = related(AgencyNode, Agency, "agency_id", required=True)
+    time_zone = graphene.String(
+        required=True, description="The zone the console shows this officer's times in (IANA name).")
+    chosen_time_zone = graphene.String(
+        required=True, description="The zone this officer chose; empty when they read their agency's.")
 
     class Meta:
         name = "Officer"
@@ -35,6 +39,14 @@ class OfficerNode(PolicyObjectType):
                   "is_active", "preferred_language", "date_joined", "last_login")
         filter_fields = {"role": ["exact"], "is_active": ["exact"], "username": ["icontains"]}
         convert_choices_to_enum: list[str] = []
+
+    @staticmethod
+    def resolve_time_zone(officer: Officer, info: Any) -> str:
+        return officer.zone_name
+
+    @staticmethod
+    def resolve_chosen_time_zone(officer: Officer, info: Any) -> str:
+        return officer.time_zone
 
 
 class ApiTokenNode(PolicyObjectType):
@@ -159,8 +171,60 @@ class SetPreferredLanguage(BaseMutation):
         return {"officer": actions.set_preferred_language(viewer, data["language"])}
 
 
+class SetTimeZone(BaseMutation):
+    """Choose the zone the console shows your times in (an IANA name such as ``Europe/Paris``); empty: your
+    agency's."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Arguments:
+        time_zone = graphene.String(required=True)
+
+    class Meta:
+        audit_action = "officer.set_time_zone"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"officer": actions.set_time_zone(viewer, data["time_zone"])}
+
+
+class SignOutEverywhere(BaseMutation):
+    """End every session of yours, in every browser, this one included (API tokens are revoked one by one)."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Meta:
+        audit_action = "auth.sign_out_everywhere"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        return {"officer": actions.sign_out_everywhere(viewer)}
+
+
+class ResetSecondFactor(BaseMutation):
+    """Remove a colleague's authenticator apps and recovery codes (a lost phone): their sessions end, they set up
+    a new one at their next sign-in, and they are told by e-mail. For their agency's administrator."""
+
+    officer = graphene.Field(OfficerNode)
+
+    class Arguments:
+        officer_id = graphene.ID(required=True)
+
+    class Meta:
+        audit_action = "auth.second_factor.reset"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        officer = fetch(viewer, Officer.objects.all(), decode_id(data["officer_id"], "Officer", "officerId"),
+                        "officerId")
+        return {"officer": actions.reset_second_factor(viewer, officer)}
+
+
 class Mutation(graphene.ObjectType):
     create_officer = CreateOfficer.Field()
     set_preferred_language = SetPreferredLanguage.Field()
+    set_time_zone = SetTimeZone.Field()
+    sign_out_everywhere = SignOutEverywhere.Field()
+    reset_second_factor = ResetSecondFactor.Field()
     issue_api_token = IssueApiToken.Field()
     revoke_api_token = RevokeApiToken.Field()

@@ -329,3 +329,23 @@ def test_the_mandate_page_costs_the_same_statements_whatever_the_reads_under_it(
     read(15)
     assert main(client.get(f"/mandates/{mandate.pk}/")).count("<td>inv.oclaesp</td>") == 10
     assert _statements(client, f"/mandates/{mandate.pk}/") == few
+
+
+def test_a_stale_session_confirms_its_password_then_the_suspension_is_made_as_asked(world: None,
+                                                                                   settings: Any) -> None:
+    from api.context import CONFIRMED_SESSION_KEY
+    from console.middleware import PASSWORD_FIELD
+    from wildnet.demo import DEMO_PASSWORD
+
+    mandate = oclaesp_mandate()
+    client = signed_in("coord.fr")
+    session = client.session
+    session[CONFIRMED_SESSION_KEY] = 0.0
+    session.save()
+    path = f"/mandates/{mandate.pk}/"
+    asked = client.post(path, {"action": "suspend", "reason": "Audit"})
+    assert asked.status_code == 200 and "Confirm your password" in asked.content.decode()
+    assert Mandate.objects.get(pk=mandate.pk).status == MandateStatus.ACTIVE
+    done = client.post(path, {"action": "suspend", "reason": "Audit", PASSWORD_FIELD: DEMO_PASSWORD})
+    assert done.status_code == 302 and done["Location"] == path
+    assert Mandate.objects.get(pk=mandate.pk).status == MandateStatus.SUSPENDED

@@ -12,10 +12,14 @@ from graphene.types.generic import GenericScalar
 from graphene_django.registry import get_global_registry
 
 from access.policy import Viewer, condition, has_condition, visible
+from agencies.models import Agency
+from agencies.schema import AgencyNode
 from api import reads
 from api.context import get_viewer
-from api.loaders import batched
+from api.loaders import batched, related
 from api.nodes import PolicyConnectionField, PolicyObjectType
+from mandates.models import Mandate
+from mandates.schema import MandateNode
 
 from .models import AuditEvent, ChainLink, Outcome
 
@@ -79,6 +83,15 @@ class AuditEventNode(PolicyObjectType):
     seq = graphene.BigInt(description="Place in the hash chain; null until the event is sealed.")
     agency_id = graphene.Int()
     object_agency_id = graphene.Int()
+    agency = related(AgencyNode, Agency, "agency_id", description="The actor's agency.")
+    object_agency = related(AgencyNode, Agency, "object_agency_id",
+                            description="The agency that owns the object: whose intelligence was read.")
+    mandate = related(MandateNode, Mandate, "mandate_id",
+                      description="The mandate the actor relied on, when the viewer may see that mandate (its "
+                                  "agency, the coordinators of its country); see `mandateReference`.")
+    mandate_reference = graphene.String(
+        description="The legal reference of the mandate relied on, for every reader of the event: an owner "
+                    "reviewing reads of its intelligence learns under which legal basis it was read.")
 
     class Meta:
         name = "AuditEvent"
@@ -86,12 +99,23 @@ class AuditEventNode(PolicyObjectType):
         fields = ("id", "occurred_at", "actor_username", "country", "action", "object_type", "object_id",
                   "outcome", "mandate_id", "purpose", "request_id", "details")
         filter_fields = {"action": ["exact", "startswith"], "outcome": ["exact"], "actor_username": ["exact"],
-                         "occurred_at": ["gte", "lt"]}
+                         "occurred_at": ["gte", "lt"], "agency__code": ["exact"], "object_agency__code": ["exact"]}
         convert_choices_to_enum: list[str] = []
 
     @staticmethod
     def resolve_content(event: AuditEvent, info: Any) -> Any:
         return _content(info).load(event)
+
+    @staticmethod
+    def resolve_mandate_reference(event: AuditEvent, info: Any) -> Any:
+        if event.mandate_id is None:
+            return None
+
+        def load(ids: list[int]) -> list[str | None]:
+            found = dict(Mandate.objects.filter(pk__in=set(ids)).values_list("pk", "legal_reference"))
+            return [found.get(pk) for pk in ids]
+
+        return batched(info, ("audit.mandate_reference",), load).load(event.mandate_id)
 
     @staticmethod
     def resolve_seq(event: AuditEvent, info: Any) -> Any:

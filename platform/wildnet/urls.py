@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sharing.pages.access_log import access_log_page
+
 from .graphql_view import WildnetGraphQLView
 from .views import healthz
 
@@ -12,6 +14,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("compliance/", include("compliance.urls")),
     path("notices/", include("compliance.pages.urls")),
+    path("mandates/", include("mandates.urls")),
+    path("access-log/", access_log_page, name="access-log-page"),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
     path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),

@@ -116,18 +116,20 @@ def share_case(request: HttpRequest, reference: str) -> HttpResponse:
 ACTIONS = {
     "revoke": ("revoke_share", "revokeShare", ("reason",)),
     "approve": ("approve_share", "approveShare", ()),
+    "refuse": ("revoke_share", "revokeShare", ("reason",)),  # a share waiting for approval, turned down
     "decide": ("decide_access_request", "decideAccessRequest", ("reason", "approve")),
 }
 DONE = {
     "revoke": gettext_lazy("Share revoked: the recipient has lost access."),
     "approve": gettext_lazy("Share approved: the recipient can now see the case."),
+    "refuse": gettext_lazy("Share refused: the recipient never saw the case."),
     "decide": gettext_lazy("Decision recorded; the requester is told."),
 }
 
 
 def _action_variables(action: str, form: QueryDict) -> dict[str, Any]:
     variables: dict[str, Any] = {"id": form.get("id", "")}
-    if action in ("revoke", "decide"):
+    if action in ("revoke", "refuse", "decide"):
         variables["reason"] = form.get("reason", "")
     if action == "decide":
         variables["approve"] = form.get("decision") == "approve"

@@ -127,6 +127,30 @@ def test_a_supervisor_approves_an_h2_share_from_the_sharing_page(world: None) ->
     assert share.status == ShareStatus.ACTIVE and share.approved_by.username == "sup.oclaesp"
 
 
+def test_a_supervisor_refuses_an_h2_share_from_the_queue_with_a_reason(world: None) -> None:
+    case = pangolin()
+    signed_in("inv.oclaesp").post(f"/sharing/cases/{case.reference}/share/", {
+        "recipient": recipient("fr-pnr"), "justification": "Prosecution of the network"})
+    share = Share.objects.get(case=case, recipient_agency__code="fr-pnr")
+    supervisor = signed_in("sup.oclaesp")
+    home = supervisor.get("/").content.decode()
+    assert 'href="/sharing/#approvals-title"' in home and 'href="/sharing/#to-decide-title"' not in home
+    queue = supervisor.get("/sharing/").content.decode()
+    assert 'name="action" value="refuse"' in queue and 'data-confirm="Refuse this share?' in queue
+    share_id = to_global_id("Share", share.pk)
+    refused = supervisor.post("/sharing/", {"action": "refuse", "id": share_id, "reason": " "})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and 'aria-describedby="refuse-error-1"' in page
+    assert 'id="refuse-error-1" role="alert">Give a reason; the recipient reads it.' in page
+    assert Share.objects.get(pk=share.pk).status == ShareStatus.PENDING_APPROVAL
+    done = supervisor.post("/sharing/", {"action": "refuse", "id": share_id, "reason": "Not before the hearing"},
+                           follow=True)
+    assert "Share refused" in done.content.decode()
+    share.refresh_from_db()
+    assert share.status == ShareStatus.REVOKED and share.revoke_reason == "Not before the hearing"
+    assert 'name="action" value="approve"' not in done.content.decode()
+
+
 def test_revoking_needs_a_reason_and_then_the_recipient_loses_access(world: None) -> None:
     case = ivory()
     share = Share.objects.get(case=case, recipient_agency__code="fr-oclaesp")

@@ -316,6 +316,47 @@ def test_reads_of_shared_intelligence_are_audited(gql: Any, ofb_case: Any, share
         "auditEvents": {"totalCount": 0}}
 
 
+LOG_ROW = """{ accessLog { edges { node {
+  agency { code } objectAgency { code } mandateReference mandate { legalReference } } } } }"""
+
+
+def test_the_access_log_names_both_agencies_and_the_mandate_relied_on(gql: Any, ofb_case: Any, share: Any) -> None:
+    share(ofb_case)
+    gql.login("inv.oclaesp")(CONTENTS, **INVESTIGATION)
+    reference = Mandate.objects.get(agency__code="fr-oclaesp").legal_reference
+    row = {"agency": {"code": "fr-oclaesp"}, "objectAgency": {"code": "fr-ofb"}, "mandateReference": reference}
+    coordinator = gql.login("coord.fr")(LOG_ROW)["accessLog"]["edges"]
+    assert [edge["node"] for edge in coordinator] == [row | {"mandate": {"legalReference": reference}}]
+    # the owner's supervisor learns the legal basis the read relied on, not the reader's mandate itself
+    supervisor = gql.login("sup.ofb")(LOG_ROW)["accessLog"]["edges"]
+    assert [edge["node"] for edge in supervisor] == [row | {"mandate": None}]
+    assert gql.login("coord.es")(LOG_ROW) == {"accessLog": {"edges": []}}
+
+
+def test_the_access_log_filters_by_reading_and_owning_agency(gql: Any, ofb_case: Any, share: Any) -> None:
+    share(ofb_case)
+    gql.login("inv.oclaesp")(CONTENTS, **INVESTIGATION)
+    gql.login("coord.fr")
+    count = 'query($r: String, $o: String) { accessLog(agency_Code: $r, objectAgency_Code: $o) { totalCount } }'
+    assert gql(count, {"r": "fr-oclaesp"})["accessLog"]["totalCount"] == 1
+    assert gql(count, {"o": "fr-ofb"})["accessLog"]["totalCount"] == 1
+    assert gql(count, {"r": "fr-ofb"})["accessLog"]["totalCount"] == 0
+    assert gql(count, {"o": "fr-oclaesp"})["accessLog"]["totalCount"] == 0
+
+
+def test_the_access_log_filters_by_the_mandate_relied_on(gql: Any, ofb_case: Any, share: Any) -> None:
+    share(ofb_case)
+    gql.login("inv.oclaesp")(CONTENTS, **INVESTIGATION)
+    count = "query($m: ID) { accessLog(mandateId: $m) { totalCount } }"
+    mandates = {code: to_global_id("Mandate", Mandate.objects.get(agency__code=code).pk)
+                for code in ("fr-oclaesp", "fr-dgddi")}
+    gql.login("coord.fr")
+    assert gql(count, {"m": mandates["fr-oclaesp"]})["accessLog"]["totalCount"] == 1
+    assert gql(count, {"m": mandates["fr-dgddi"]})["accessLog"]["totalCount"] == 0
+    assert gql(count, {"m": to_global_id("Case", ofb_case.pk)})["accessLog"]["totalCount"] == 0  # not a mandate
+    assert gql.login("coord.es")(count, {"m": mandates["fr-oclaesp"]})["accessLog"]["totalCount"] == 0
+
+
 @pytest.mark.parametrize("shares", [1, 40])
 def test_case_page_costs_the_same_whatever_the_number_of_shares(gql: Any, ofb_case: Any, share: Any,
                                                                 django_assert_num_queries: Any,

@@ -14,12 +14,16 @@ from graphql_relay import to_global_id
 
 from access.policy import viewer_for
 from agencies.models import Agency
+from api.context import CONFIRMED_SESSION_KEY
 from audit.actions import record
+from console.middleware import PASSWORD_FIELD
 from mandates import actions
 from mandates.models import Mandate, MandateStatus
 from officers.models import Officer
 from tests.console.test_pages import _statements
+from tests.console.test_reauthentication import confirm
 from tests.console.test_shell import CSRF, signed_in
+from wildnet.demo import DEMO_PASSWORD
 
 IVOIRE = "Ivoire"
 DECREE = "Décret n° 2004-612, art. 2"  # OCLAESP's mandate in the demo
@@ -333,10 +337,6 @@ def test_the_mandate_page_costs_the_same_statements_whatever_the_reads_under_it(
 
 def test_a_stale_session_confirms_its_password_then_the_suspension_is_made_as_asked(world: None,
                                                                                    settings: Any) -> None:
-    from api.context import CONFIRMED_SESSION_KEY
-    from console.middleware import PASSWORD_FIELD
-    from wildnet.demo import DEMO_PASSWORD
-
     mandate = oclaesp_mandate()
     client = signed_in("coord.fr")
     session = client.session
@@ -346,6 +346,6 @@ def test_a_stale_session_confirms_its_password_then_the_suspension_is_made_as_as
     asked = client.post(path, {"action": "suspend", "reason": "Audit"})
     assert asked.status_code == 200 and "Confirm your password" in asked.content.decode()
     assert Mandate.objects.get(pk=mandate.pk).status == MandateStatus.ACTIVE
-    done = client.post(path, {"action": "suspend", "reason": "Audit", PASSWORD_FIELD: DEMO_PASSWORD})
+    done = confirm(client, path, {"action": "suspend", "reason": "Audit", PASSWORD_FIELD: DEMO_PASSWORD})
     assert done.status_code == 302 and done["Location"] == path
     assert Mandate.objects.get(pk=mandate.pk).status == MandateStatus.SUSPENDED

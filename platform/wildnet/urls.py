@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("compliance/", include("compliance.urls")),
+    path("measures/", include("compliance.measures.pages.urls")),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
     path("admin/", admin.site.urls),

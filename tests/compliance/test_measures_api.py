@@ -200,15 +200,15 @@ def test_a_file_is_evidence_too(world: dict[str, NationalAssessment], settings: 
     assert (refused.value.code, refused.value.field) == ("REQUIRED", "evidence")
 
 
-def test_demo_holds_a_signed_off_assessment_and_a_draft(settings: Any, tmp_path: Any) -> None:
+def test_demo_holds_a_signed_off_assessment_and_drafts(settings: Any, tmp_path: Any) -> None:
     from django.core.management import call_command
 
     settings.MEDIA_ROOT = tmp_path
     call_command("load_demo")
     call_command("load_demo")
     assert sorted(NationalAssessment.objects.values_list("country", "period_start__year", "status")) == [
-        ("ES", 2026, "draft"), ("FR", 2025, "signed_off")]
-    france = NationalAssessment.objects.get(country="FR")
+        ("ES", 2026, "draft"), ("FR", 2025, "signed_off"), ("FR", 2026, "draft")]
+    france = NationalAssessment.objects.get(country="FR", period_start__year=2025)
     statuses = set(france.entries.values_list("status", flat=True))
     assert statuses == {"not_started", "planned", "in_progress", "implemented", "not_applicable"}
     assert MeasureEvidence.objects.filter(entry__assessment=france).values("kind").distinct().count() == 2

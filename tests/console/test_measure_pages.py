@@ -40,10 +40,25 @@ def test_the_coordinator_lists_their_countrys_assessments_and_no_other_countrys_
 
 
 @pytest.mark.parametrize("username", ["inv.ofb", "admin.ofb", "sup.ofb", "pf.leboncoin", "spotter.ifaw"])
-@pytest.mark.parametrize("path", ["/measures/", "/measures/FR/2025/", "/measures/FR/2025/report/",
-                                  "/measures/FR/2026/measures/BP-A-01/"])
+@pytest.mark.parametrize("path", ["/measures/", "/measures/FR/2025/", "/measures/FR/2026/measures/BP-A-01/",
+                                  "/measures/FR/2026/report/"])
 def test_the_pages_are_the_coordinators_only(world: None, username: str, path: str) -> None:
     assert signed_in(username).get(path).status_code == 404
+
+
+@pytest.mark.parametrize(("username", "status"), [
+    ("inv.ofb", 200), ("admin.ofb", 200), ("inv.seprona", 404), ("pf.leboncoin", 404), ("spotter.ifaw", 404)])
+def test_the_signed_off_report_goes_to_whom_the_api_gives_it(world: None, username: str, status: int) -> None:
+    response = signed_in(username).get("/measures/FR/2025/report/")
+    assert response.status_code == status
+    if status == 200:
+        assert 'href="/measures/FR/2025/"' not in response.content.decode()  # the assessment page is not theirs
+
+
+def test_another_countrys_signed_off_assessment_cannot_be_edited_by_url(world: None) -> None:
+    assert signed_in("coord.es").get("/measures/FR/2025/measures/BP-A-01/").status_code == 404
+    own = signed_in("coord.fr").get("/measures/FR/2025/measures/BP-A-01/")
+    assert own.status_code == 302 and own["Location"] == "/measures/FR/2025/"  # signed off: revise it first
 
 
 def test_another_countrys_draft_answers_as_a_missing_assessment(world: None) -> None:

@@ -2,8 +2,10 @@
 revision, and the printable national report.
 
 These are the national coordinators' pages: for anyone else (``assessmentCountry`` is null) they answer as
-pages that do not exist. An assessment the viewer may not see (another country's draft) is the same 404 as one
-that does not exist, since ``nationalAssessment`` returns null for both. Every decision is the API's: the views
+pages that do not exist; only the printable report goes to whoever the API gives it (the country's officers read
+its signed-off reports). An assessment the viewer may not see (another country's draft) is the same 404 as one
+that does not exist, since ``nationalAssessment`` returns null for both, and so is the form of a measure of
+another country's assessment, which only its own coordinators change. Every decision is the API's: the views
 parse the form, run a document, and render.
 """
 
@@ -90,6 +92,8 @@ def measure_edit(request: HttpRequest, country: str, period: str, code: str) -> 
         raise Http404
     detail = reverse("assessment-detail", args=[assessment["country"], assessment["period"]])
     if not assessment["canEdit"]:
+        if not assessment["canRevise"]:  # not the viewer's country to change
+            raise Http404
         messages.error(request, _("This assessment is signed off: revise it to change it."))
         return HttpResponseRedirect(detail)
     values: dict[str, Any] = {"status": entry["status"], "reason": entry["reason"], "notes": entry["notes"],
@@ -154,8 +158,8 @@ def assessment_revise(request: HttpRequest, country: str, period: str) -> HttpRe
 def national_report(request: HttpRequest, country: str, period: str) -> HttpResponse:
     """The report as a page to read and print (the browser's print makes the PDF), with its downloads."""
     data = documents.run(request, "national_report", {"country": country.upper(), "period": period}).data
-    _coordinator(data)
     report = data.get("nationalReport")
     if not report:
         raise Http404
-    return render(request, "compliance/measures/report.html", {"report": report, "period": period})
+    return render(request, "compliance/measures/report.html", {"report": report, "period": period,
+                                                               "coordinator": bool(data.get("assessmentCountry"))})

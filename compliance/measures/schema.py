@@ -184,8 +184,10 @@ class NationalAssessmentNode(PolicyObjectType):
     can_edit = graphene.Boolean(required=True, description="Whether you may set statuses and sign off now.")
     can_revise = graphene.Boolean(required=True, description="Whether you may open the next revision now.")
     indicators = graphene.List(graphene.NonNull(Indicator),
-                               description="The indicators of the assessment's country and period; null for a "
-                                           "coordinator of another country (summary only).")
+                               description="The indicators of the assessment's country and period, computed "
+                                           "on request (a fixed number of queries each: ask for one assessment's, "
+                                           "not a list's); null for a coordinator of another country (summary "
+                                           "only).")
 
     class Meta:
         name = "NationalAssessment"

@@ -3,7 +3,8 @@ choice of a text in the reader's language.
 
 The headings are the document's own words, like the measures' titles: data restated from the source in three
 languages, not interface strings, so they live beside the catalogue rather than in the gettext catalogues. The
-French is the seed's; English and Spanish follow the CITES Secretariat's versions of the same document.
+French is the seed's (the CITES document in French); the English and Spanish render the same headings in the
+words the catalogue's measure titles use.
 """
 
 from __future__ import annotations

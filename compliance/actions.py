@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from access import policy
@@ -159,10 +163,30 @@ def send_notice(viewer: Viewer, notice: TakedownNotice) -> TakedownNotice:
                                                           "acknowledge_due_at": notice.acknowledge_due_at.isoformat(),
                                                           "action_due_at": notice.action_due_at.isoformat()})
     record("notice.send", actor=viewer.officer, obj=notice, object_agency_id=notice.issuing_agency_id)
-    send_mail(recipients, f"Takedown notice {notice.reference} from {notice.issuing_agency.name}",
-           f"{len(notice_items(notice))} item(s); acknowledge by {notice.acknowledge_due_at:%Y-%m-%d %H:%M} UTC, "
-           f"act by {notice.action_due_at:%Y-%m-%d %H:%M} UTC.")
+    subject, body = notice_email(notice)
+    send_mail(recipients, subject, body)
     return notice
+
+
+def platform_language(platform: Agency) -> str:
+    """The first language of the platform's profile that WildNet speaks, else English."""
+    profile = PlatformProfile.objects.filter(agency=platform).first()
+    spoken = dict(settings.LANGUAGES)
+    return next((code for code in (profile.languages if profile else []) if code in spoken), "en")
+
+
+def notice_email(notice: TakedownNotice) -> tuple[str, str]:
+    """The notice's subject and body in the platform's language: what is asked under which law, every URL, the
+    deadlines in the platform's time zone (named) and the address of its page in the console."""
+    zone = notice.platform.zone_name
+    context = {"notice": notice, "items": list(notice_items(notice).order_by("id")),
+               "actions": [RequestedAction(value).label for value in notice.requested_actions],
+               "link": settings.WILDNET_PUBLIC_URL.rstrip("/") + reverse("notice-page", args=[notice.reference]),
+               "site": settings.WILDNET_PUBLIC_URL, "zone": zone}
+    with translation.override(platform_language(notice.platform)), timezone.override(ZoneInfo(zone)):
+        subject = render_to_string("compliance/notice_subject.txt", context).strip()
+        body = render_to_string("compliance/notice_email.txt", context)
+    return subject, body
 
 
 def acknowledge_notice(viewer: Viewer, notice: TakedownNotice) -> TakedownNotice:

@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import Case, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, When
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
@@ -46,6 +46,9 @@ MIN_GRACE = datetime.timedelta(hours=1)
 
 #: Statuses in which a notice waits for the platform.
 OPEN = (NoticeStatus.SENT, NoticeStatus.ACKNOWLEDGED)
+
+#: A deadline closer than this is "due soon": the platform's inbox flags it before it is missed.
+DUE_SOON = datetime.timedelta(hours=24)
 
 
 def _pending_items() -> Exists:
@@ -75,6 +78,29 @@ def due_notices(now: datetime.datetime) -> QuerySet[TakedownNotice]:
 def with_pending_flag(notices: QuerySet[TakedownNotice]) -> QuerySet[TakedownNotice]:
     """Annotate ``has_pending_items`` so that :func:`notice_state` needs no query per notice in a list."""
     return notices.annotate(has_pending_items=_pending_items())
+
+
+def with_next_deadline(notices: QuerySet[TakedownNotice]) -> QuerySet[TakedownNotice]:
+    """Annotate ``next_due_at`` (see :func:`next_deadline`), so that lists filter and sort by it in SQL."""
+    return notices.annotate(next_due_at=Case(
+        When(status__in=OPEN, acknowledged_at__isnull=True, then=F("acknowledge_due_at")),
+        When(status__in=OPEN, then=F("action_due_at")), default=None, output_field=DateTimeField()))
+
+
+def next_deadline(notice: TakedownNotice) -> datetime.datetime | None:
+    """The deadline an open notice waits for: acknowledging it until it is acknowledged, then acting on its
+    items; None for a draft or a closed notice. Past when the notice is late. Uses the annotation when present."""
+    if hasattr(notice, "next_due_at"):
+        return notice.next_due_at
+    if notice.status not in OPEN:
+        return None
+    return notice.acknowledge_due_at if notice.acknowledged_at is None else notice.action_due_at
+
+
+def due_soon(notice: TakedownNotice, now: datetime.datetime) -> bool:
+    """Whether the next deadline is still ahead but less than :data:`DUE_SOON` away."""
+    due = next_deadline(notice)
+    return due is not None and now <= due < now + DUE_SOON
 
 
 def missed_deadlines(notice: TakedownNotice, now: datetime.datetime) -> list[str]:

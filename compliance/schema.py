@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from graphene.types.generic import GenericScalar
 
 from access.errors import ActionError, ErrorCode
-from access.policy import fetch, visible
+from access.policy import allowed, fetch, visible
 from agencies.models import Agency
 from agencies.schema import AgencyNode
 from api.context import get_viewer
@@ -23,8 +24,10 @@ from officers.models import Officer
 from officers.schema import OfficerNode
 
 from . import actions
-from .deadlines import notice_state, with_pending_flag
+from .deadlines import DUE_SOON, due_soon, next_deadline, notice_state, with_next_deadline, with_pending_flag
+from .filters import NoticeFilter
 from .models import (
+    ACTED,
     DecisionAccount,
     DecisionGround,
     DecisionVisibility,
@@ -116,6 +119,13 @@ class TakedownNoticeNode(PolicyObjectType):
     case = related(CaseNode, Case, "case_id", description="The case behind the notice; never shown to platforms.")
     items = related_list(NoticeItemNode, NoticeItem, "notice")
     history = related_list(NoticeEventNode, NoticeEvent, "notice")
+    next_due_at = graphene.DateTime(description="The deadline the notice waits for: acknowledgement until it is "
+                                                "acknowledged, then action on its items; null when draft or closed. "
+                                                "In the past when the notice is late (see state).")
+    due_soon = graphene.Boolean(required=True, description=(
+        f"The next deadline is ahead but less than {DUE_SOON.total_seconds() / 3600:g} hours away."))
+    can_respond = graphene.Boolean(required=True, description="Whether you may acknowledge this notice and "
+                                                              "report outcomes (officers of the addressed platform).")
 
     class Meta:
         name = "TakedownNotice"
@@ -123,19 +133,30 @@ class TakedownNoticeNode(PolicyObjectType):
         fields = ("id", "reference", "legal_basis_law", "legal_basis_article", "statement_of_reasons", "redress",
                   "status", "priority", "created_at", "sent_at", "acknowledge_due_at", "action_due_at",
                   "acknowledged_at", "reminded_at", "escalated_at", "closed_at")
-        filter_fields = {"status": ["exact"], "priority": ["exact"], "platform__code": ["exact"],
-                         "sent_at": ["gte", "lt"]}
+        filterset_class = NoticeFilter
         convert_choices_to_enum = NO_ENUMS
 
     @classmethod
     def get_queryset(cls, queryset: Any, info: Any) -> Any:
-        """``state`` reads whether items are pending: annotated on every path that loads notices (the list and
-        ``node(id)``) rather than queried per notice."""
-        return with_pending_flag(super().get_queryset(queryset, info))
+        """``state`` reads whether items are pending and the list sorts by the next deadline: both annotated on
+        every path that loads notices (the list and ``node(id)``) rather than queried per notice."""
+        return with_next_deadline(with_pending_flag(super().get_queryset(queryset, info)))
 
     @staticmethod
     def resolve_state(notice: TakedownNotice, info: Any) -> str:
         return notice_state(notice, get_viewer(info).at)
+
+    @staticmethod
+    def resolve_next_due_at(notice: TakedownNotice, info: Any) -> Any:
+        return next_deadline(notice)
+
+    @staticmethod
+    def resolve_due_soon(notice: TakedownNotice, info: Any) -> bool:
+        return due_soon(notice, get_viewer(info).at)
+
+    @staticmethod
+    def resolve_can_respond(notice: TakedownNotice, info: Any) -> bool:
+        return allowed(get_viewer(info), "notice.respond", notice)
 
 
 class SlaPolicyNode(PolicyObjectType):
@@ -162,12 +183,33 @@ class SlaPolicyNode(PolicyObjectType):
 
 class Query(graphene.ObjectType):
     takedown_notices = PolicyConnectionField(
-        TakedownNoticeNode, description="Issued by your agency; for a platform, those addressed to it.")
+        TakedownNoticeNode,
+        item_outcomes=graphene.List(graphene.NonNull(ItemOutcomeEnum),
+                                    description="Only notices with an item of one of these outcomes."),
+        relisted=graphene.Boolean(description="Only notices with (true) or without (false) an acted item whose "
+                                              "content came back: the re-listings of the compliance figures."),
+        acknowledged=graphene.Boolean(description="Only notices the platform acknowledged (true) or not (false)."),
+        description="Issued by your agency (a national coordinator: by your country's agencies); for a platform, "
+                    "those addressed to it. The filters narrow to the notices behind a compliance figure; "
+                    "`orderBy: \"deadline\"` sorts by the next deadline (nextDueAt), soonest first, notices "
+                    "without one last.")
     sla_policies = PolicyConnectionField(SlaPolicyNode)
 
     @staticmethod
-    def resolve_takedown_notices(root: Any, info: Any, **kwargs: Any) -> Any:
-        return TakedownNotice.objects.all()
+    def resolve_takedown_notices(root: Any, info: Any, item_outcomes: list[Any] | None = None,
+                                 relisted: bool | None = None, acknowledged: bool | None = None,
+                                 **kwargs: Any) -> Any:
+        notices = TakedownNotice.objects.all()
+        if item_outcomes is not None:
+            notices = notices.filter(Exists(NoticeItem.objects.filter(
+                notice=OuterRef("pk"), outcome__in=[enum_value(outcome) for outcome in item_outcomes])))
+        if relisted is not None:
+            came_back = Exists(Relisting.objects.filter(earlier_item__notice=OuterRef("pk"),
+                                                        earlier_item__outcome__in=ACTED))
+            notices = notices.filter(came_back if relisted else ~came_back)
+        if acknowledged is not None:
+            notices = notices.filter(acknowledged_at__isnull=not acknowledged)
+        return notices
 
     @staticmethod
     def resolve_sla_policies(root: Any, info: Any, **kwargs: Any) -> Any:

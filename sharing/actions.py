@@ -166,6 +166,7 @@ def _sync_permissions(share: Share) -> None:
 def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
     """Share ``case`` with an agency (under its mandate) or a task force, with permissions and redactions."""
     policy.check(viewer, "case.share", case)
+    policy.require_recent_confirmation(viewer)
     assert viewer.officer is not None
     if not data.justification.strip():
         raise ActionError(ErrorCode.REQUIRED, _("Say why you share this case."), "justification")

@@ -18,17 +18,19 @@ that does not exist and for one the viewer may not see.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import NotFound, PermissionDenied
+from .errors import ActionError, ErrorCode, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
     import datetime
@@ -55,6 +57,9 @@ class Viewer:
     purpose: str | None = None
     at: datetime.datetime = field(default_factory=timezone.now)
     token_scopes: frozenset[str] | None = None  # None: a browser session (every scope)
+    #: When the session's password was last typed (seconds since the epoch); None without a browser session
+    #: (an API token, a background task), which sensitive acts then do not ask to confirm.
+    confirmed_at: float | None = None
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -195,9 +200,21 @@ def allowed(viewer: Viewer, action: str, target: Any = None) -> bool:
     return True
 
 
-def viewer_for(officer: Officer | Any, purpose: str | None = None, token_scopes: list[str] | None = None) -> Viewer:
+def viewer_for(officer: Officer | Any, purpose: str | None = None, token_scopes: list[str] | None = None,
+               confirmed_at: float | None = None) -> Viewer:
     """Build the viewer for an officer, an ``AnonymousUser`` (who sees nothing) or a background task."""
     if officer is None or not getattr(officer, "is_authenticated", False):
         return Viewer(officer=None, purpose=purpose)
     return Viewer(officer=officer, purpose=purpose,
-                  token_scopes=frozenset(token_scopes) if token_scopes is not None else None)
+                  token_scopes=frozenset(token_scopes) if token_scopes is not None else None,
+                  confirmed_at=confirmed_at)
+
+
+def require_recent_confirmation(viewer: Viewer) -> None:
+    """Sensitive acts (sharing out, mandates, API tokens) ask a browser session for the password again once
+    ``REAUTHENTICATION_SECONDS`` have passed since it was last typed: a session left open on an unattended
+    computer cannot give intelligence away. Call it right after the act's access check."""
+    if viewer.confirmed_at is None:
+        return
+    if time.time() - viewer.confirmed_at > settings.REAUTHENTICATION_SECONDS:
+        raise ActionError(ErrorCode.REAUTHENTICATE, _("Confirm your password to do this."), "password")

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .zones import country_zone, validate_time_zone
+
 if TYPE_CHECKING:
     import datetime
 
@@ -48,6 +50,11 @@ class Agency(models.Model):
     domains = models.JSONField(
         default=list, blank=True, help_text=_("Online platforms: the web domains they operate (lower case).")
     )
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone],
+        help_text=_("The zone its officers read times in; empty: the country's principal zone."))
+    requires_second_factor = models.BooleanField(
+        default=False, help_text=_("Every officer of the agency signs in with a second factor, whatever their role."))
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -64,6 +71,10 @@ class Agency(models.Model):
     @property
     def is_platform(self) -> bool:
         return self.agency_type == AgencyType.ONLINE_PLATFORM
+
+    @property
+    def zone_name(self) -> str:
+        return self.time_zone or country_zone(self.country)
 
 
 class TaskForceKind(models.TextChoices):

@@ -19,6 +19,7 @@ class AgencyNode(PolicyObjectType):
     agency_type = AgencyTypeEnum(required=True)
     domains = graphene.List(graphene.NonNull(graphene.String), required=True)
     parent = related(lambda: AgencyNode, Agency, "parent_id")
+    time_zone = graphene.String(required=True, description="The zone its officers read times in by default.")
 
     class Meta:
         name = "Agency"
@@ -27,6 +28,10 @@ class AgencyNode(PolicyObjectType):
         filter_fields = {"country": ["exact"], "agency_type": ["exact"], "code": ["exact"],
                          "name": ["icontains"]}
         convert_choices_to_enum: list[str] = []
+
+    @staticmethod
+    def resolve_time_zone(agency: Agency, info: Any) -> str:
+        return agency.zone_name
 
 
 class TaskForceMembershipNode(PolicyObjectType):

@@ -11,6 +11,9 @@ PURPOSE_HEADER = "X-WildNet-Purpose"
 
 
 PURPOSE_SESSION_KEY = "wildnet_purpose"
+#: When the officer last typed their password in this session (seconds since the epoch): at sign-in, and when a
+#: sensitive act asked to confirm it.
+CONFIRMED_SESSION_KEY = "wildnet_confirmed"
 
 
 def get_viewer(info: Any) -> Viewer:
@@ -35,6 +38,8 @@ def viewer_for_request(request: Any) -> Viewer:
             getattr(request, "user", None),
             purpose=purpose if purpose in Purpose.values else None,
             token_scopes=list(token.scopes) if token is not None else None,
+            confirmed_at=float(session.get(CONFIRMED_SESSION_KEY, 0))
+            if session is not None and token is None else None,
         )
         request._wildnet_viewer = viewer
     return viewer

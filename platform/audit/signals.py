@@ -1,8 +1,8 @@
-"""Login successes and failures go to the audit log (DESIGN, "Audit event")."""
+"""Sign-ins, their failures and sign-outs go to the audit log (DESIGN, "Audit event")."""
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from .actions import record
@@ -18,3 +18,9 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     # The attempted username is kept (to spot guessing), never the password.
     record("auth.login", outcome=Outcome.DENIED, actor_username=str(credentials.get("username", ""))[:150])
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:  # a visitor whose session had already ended signs out as no one
+        record("auth.logout", actor=user, obj=user)

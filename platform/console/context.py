@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from officers.second_factor import ENROL, PENDING, STATE
+
 from .documents import Documents
 from .navigation import navigation
 
@@ -14,8 +16,9 @@ documents = Documents(__file__)
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    """``shell`` for templates, run only when a template reads it (the admin and e-mails never do)."""
-    if not request.user.is_authenticated:
+    """``shell`` for templates, run only when a template reads it (the admin and e-mails never do); none until the
+    session has given its second factor, whose pages then show no navigation."""
+    if not request.user.is_authenticated or request.session.get(STATE) in (ENROL, PENDING):
         return {}
 
     def load() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from graphene_django.settings import graphene_settings
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
 
-from access.errors import ActionError
+from access.errors import ActionError, ErrorCode
 from api import reads
 from api.documents import limits_key, prepare, variable_errors
 from api.execution import BatchingExecutionContext
@@ -25,6 +25,11 @@ from api.execution import BatchingExecutionContext
 
 class DocumentFault(Exception):
     """A console document the schema refuses: a programming error, shown as a server error."""
+
+
+class ConfirmationRequired(Exception):
+    """A mutation refused a sensitive act until the session confirms its password (``REAUTHENTICATE``): the
+    console asks for it and replays the form (console.middleware.ConfirmationMiddleware), so no page handles it."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,11 @@ def run(request: HttpRequest, text: str, variables: dict[str, Any]) -> Result:
         if original is not None and not isinstance(original, ActionError | GraphQLError):
             raise original
         problems.append(_problem(error))
-    return Result(outcome.data or {}, problems)
+    data = outcome.data or {}
+    if any(error.get("code") == ErrorCode.REAUTHENTICATE for payload in data.values() if isinstance(payload, dict)
+           for error in payload.get("errors") or ()):
+        raise ConfirmationRequired
+    return Result(data, problems)
 
 
 def _problem(error: GraphQLError) -> Problem:

@@ -2,14 +2,21 @@
 
 from django.urls import path
 
-from . import views
+from . import second_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("purpose/", views.purpose, name="purpose"),
     path("language/", views.language, name="language"),
+    path("preferences/", views.preferences, name="preferences"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
+    path("accounts/logout/everywhere/", views.sign_out_everywhere, name="logout-everywhere"),
+    path("accounts/second-factor/", second_factor.manage, name="second-factor"),
+    path("accounts/second-factor/code/", second_factor.verify, name="second-factor-verify"),
+    path("accounts/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),
+    path("accounts/second-factor/recovery-codes/", second_factor.recovery_codes, name="second-factor-codes"),
+    path("accounts/second-factor/<int:device_id>/remove/", second_factor.remove, name="second-factor-remove"),
     path("accounts/password/reset/", views.password_reset, name="password_reset"),
     path("accounts/password/reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("accounts/password/set/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),

@@ -1,4 +1,5 @@
-"""The shell's pages: sign-in and out, password reset and invitations, purpose of access, language, home.
+"""The shell's pages: sign-in and out, password reset and invitations, purpose of access, language, preferences,
+home.
 
 Views parse a form, run a document, render: what may be read or changed is decided by the schema's policy.
 """
@@ -9,17 +10,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies.zones import zone_names
+
 from .documents import Documents
-from .forms import OutboxPasswordResetForm
+from .forms import OutboxPasswordResetForm, errors_by_field
 
 documents = Documents(__file__)
 
@@ -48,6 +53,18 @@ class SignInView(auth_views.LoginView):
 
 
 sign_out = auth_views.LogoutView.as_view()
+
+
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the officer's, then this one: the next page is the sign-in."""
+    result = documents.run(request, "sign_out_everywhere")
+    if result.problems or result.data["signOutEverywhere"]["errors"]:
+        messages.error(request, _("Your sessions could not be ended: try again."))
+        return HttpResponseRedirect(reverse("preferences"))
+    logout(request)
+    messages.success(request, _("You are signed out in every browser."))
+    return HttpResponseRedirect(reverse("login"))
 
 password_reset = auth_views.PasswordResetView.as_view(
     form_class=OutboxPasswordResetForm,
@@ -91,6 +108,22 @@ def language(request: HttpRequest) -> HttpResponse:
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE,
                         samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, httponly=True)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The officer's own settings: the zone dates and deadlines are shown in (the language is in the header)."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = documents.run(request, "set_time_zone", {"timeZone": request.POST.get("time_zone", "")})
+        problems = result.problems or result.data["setTimeZone"]["errors"]
+        if not problems:
+            messages.success(request, _("Your preferences are saved."))
+            return HttpResponseRedirect(reverse("preferences"))
+        errors = errors_by_field(problems)
+    return render(request, "console/preferences.html", {
+        "page": documents.run(request, "preferences").data, "zones": zone_names(), "now": timezone.now(),
+        "errors_by_field": errors}, status=400 if errors else 200)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -75,6 +75,7 @@ def _validate(data: MandateInput) -> None:
 def grant_mandate(viewer: Viewer, agency: Agency, data: MandateInput) -> Mandate:
     """A national coordinator grants a mandate to an agency of their country (never their own)."""
     policy.check(viewer, "mandate.grant", agency)
+    policy.require_recent_confirmation(viewer)
     _validate(data)
     assert viewer.officer is not None
     mandate = Mandate.objects.create(
@@ -113,6 +114,7 @@ _REFUSED_TRANSITIONS = {
 def change_status(viewer: Viewer, mandate: Mandate, transition: str, reason: str) -> Mandate:
     """Suspend, reinstate or revoke. Takes effect at the next request: access checks read the status."""
     policy.check(viewer, "mandate.change_status", mandate)
+    policy.require_recent_confirmation(viewer)
     sources, target = _TRANSITIONS[transition]
     if not reason.strip():
         raise ActionError(ErrorCode.REQUIRED, _("Give a reason; the agency will read it."), "reason")

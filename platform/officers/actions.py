@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,9 +26,12 @@ from access.errors import ActionError, ErrorCode
 from access.markings import Classification
 from access.policy import Viewer
 from agencies.models import Agency
+from agencies.zones import validate_time_zone
+from api.context import CONFIRMED_SESSION_KEY
 from audit.actions import record
 from outbox.actions import send_mail
 
+from . import second_factor
 from .models import ApiToken, Officer, Role, TokenScope, hash_token
 
 
@@ -64,6 +71,35 @@ def create_officer(
     return officer
 
 
+def change_role(viewer: Viewer, officer: Officer, role: str) -> Officer:
+    """Give ``officer`` another role, within what the viewer may appoint (``officer.change_role``); audited."""
+    if role not in Role.values:
+        raise ActionError(ErrorCode.INVALID, _("Unknown role."), "role")
+    policy.check(viewer, "officer.change_role", {"officer": officer, "role": role})
+    if officer.role != role:  # the same role again changes nothing, and records nothing
+        previous, officer.role = officer.role, role
+        officer.session_epoch += 1  # a change of privilege: their sessions end, the next one has the new role
+        officer.save(update_fields=["role", "session_epoch"])
+        record("officer.change_role", actor=viewer.officer, obj=officer, details={"from": previous, "to": role})
+    return officer
+
+
+def set_active(viewer: Viewer, officer: Officer, active: bool) -> Officer:
+    """Disable or re-enable ``officer``; audited.
+
+    A disabled officer can neither sign in nor use a session they had (Django's backend refuses inactive users,
+    and the session epoch moves so that none comes back on re-enabling) nor any of their API tokens
+    (``ApiToken.objects.usable``); re-enabled, their unexpired tokens work again.
+    """
+    policy.check(viewer, "officer.set_active", officer)
+    if officer.is_active != active:
+        officer.is_active = active
+        officer.session_epoch += 1  # no session from before survives a disable, even once re-enabled
+        officer.save(update_fields=["is_active", "session_epoch"])
+        record("officer.enable" if active else "officer.disable", actor=viewer.officer, obj=officer)
+    return officer
+
+
 def set_password_link(officer: Officer) -> str:
     """An absolute link to the page where ``officer`` chooses a password (valid PASSWORD_RESET_TIMEOUT seconds).
 
@@ -97,6 +133,49 @@ def set_preferred_language(viewer: Viewer, language: str) -> Officer:
     return officer
 
 
+def confirm_password(request: HttpRequest, password: str) -> None:
+    """Check the signed-in officer's password again before a sensitive act (``REAUTHENTICATE``).
+
+    It goes through sign-in's own check, so a wrong password counts towards the lock-out like any other.
+    """
+    officer = request.user
+    if authenticate(request, username=officer.get_username(), password=password) is None:
+        raise ActionError(ErrorCode.INVALID, _("This is not your password."), "password")
+    request.session[CONFIRMED_SESSION_KEY] = time.time()
+    record("auth.reauthenticate", actor=officer, obj=officer)  # type: ignore[arg-type]
+
+
+def reset_second_factor(viewer: Viewer, officer: Officer) -> Officer:
+    policy.check(viewer, "officer.reset_second_factor", officer)
+    policy.require_recent_confirmation(viewer)
+    assert viewer.officer is not None
+    second_factor.reset(viewer.officer, officer)
+    return officer
+
+
+def sign_out_everywhere(viewer: Viewer) -> Officer:
+    """End every session of the officer, this one included: a lost laptop, a shared computer left signed in."""
+    assert viewer.officer is not None
+    Officer.objects.filter(pk=viewer.officer.pk).update(session_epoch=F("session_epoch") + 1)
+    officer = Officer.objects.get(pk=viewer.officer.pk)
+    record("auth.sign_out_everywhere", actor=officer, obj=officer)
+    return officer
+
+
+def set_time_zone(viewer: Viewer, time_zone: str) -> Officer:
+    """Save the zone the console shows the officer's times in; empty goes back to the agency's."""
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError:
+        raise ActionError(ErrorCode.INVALID, _("Choose a time zone from the list, such as Europe/Paris."),
+                          "timeZone") from None
+    assert viewer.officer is not None
+    officer = Officer.objects.get(pk=viewer.officer.pk)
+    officer.time_zone = time_zone
+    officer.save(update_fields=["time_zone"])
+    return officer
+
+
 def issue_token(
     officer: Officer, *, name: str, scopes: list[str], days: int | None = None, actor: Officer | None = None,
 ) -> tuple[ApiToken, str]:
@@ -123,6 +202,7 @@ def issue_token(
 def issue_token_for(viewer: Viewer, **kwargs: Any) -> tuple[ApiToken, str]:
     assert viewer.officer is not None
     policy.check(viewer, "token.issue", viewer.officer)
+    policy.require_recent_confirmation(viewer)
     return issue_token(viewer.officer, **kwargs)
 
 

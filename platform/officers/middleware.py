@@ -1,17 +1,22 @@
-"""Bearer-token authentication for the API (``Authorization: Bearer wn_…``)."""
+"""Who the request is: bearer-token authentication for the API (``Authorization: Bearer wn_…``), and the
+signed-in officer's time zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from audit.actions import record
 
-from .models import ApiToken, hash_token
+from . import second_factor
+from .models import ApiToken, Officer, hash_token
 
 
 class BearerTokenMiddleware:
@@ -65,3 +70,58 @@ def _unauthorized() -> HttpResponse:
                                          "extensions": {"code": "UNAUTHENTICATED"}}]}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="wildnet"'
     return response
+
+
+class TimeZoneMiddleware:
+    """Show times in the signed-in officer's zone (their choice, else their agency's, else its country's).
+
+    Only rendering is affected: the database and the API keep UTC, and the API's datetimes carry their offset.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and isinstance(user, Officer):
+            timezone.activate(ZoneInfo(user.zone_name))
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+#: What a session may still reach before its second factor: the second factor's own pages, and leaving.
+_OPEN_BEFORE_SECOND_FACTOR = frozenset({"second-factor-verify", "second-factor-enrol", "logout", "language"})
+
+
+class SecondFactorMiddleware:
+    """Until a session has given its second factor (or enrolled one where one is required), that is all it may do.
+
+    Pages send it to the code or the enrolment page, the API answers 401 ``SECOND_FACTOR_REQUIRED``. The state was
+    decided at sign-in and is read from the session: no table is read here. API tokens are not sessions: they are
+    issued from a session that gave its factor, and revoked one by one.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or getattr(request, "api_token", None) is not None:
+            return self.get_response(request)
+        state = request.session.get(second_factor.STATE)
+        if state is None:  # a session from before second factors: decided once, now
+            state = request.session[second_factor.STATE] = second_factor.state_at_sign_in(user)
+        if state not in (second_factor.ENROL, second_factor.PENDING):
+            return self.get_response(request)
+        try:
+            name = resolve(request.path_info).url_name
+        except Resolver404:
+            name = None
+        if name in _OPEN_BEFORE_SECOND_FACTOR:
+            return self.get_response(request)
+        if request.path_info.startswith("/graphql"):
+            return JsonResponse({"errors": [{"message": "Give your second factor in the console first.",
+                                             "extensions": {"code": "SECOND_FACTOR_REQUIRED"}}]}, status=401)
+        page = "second-factor-enrol" if state == second_factor.ENROL else "second-factor-verify"
+        return HttpResponseRedirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -11,10 +12,12 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from access.markings import Classification
 from agencies.models import Agency
+from agencies.zones import validate_time_zone
 
 
 class Role(models.TextChoices):
@@ -60,6 +63,12 @@ class Officer(AbstractUser):
     preferred_language = models.CharField(
         max_length=2, blank=True, default="", choices=[("en", "English"), ("fr", "Français"), ("es", "Español")],
         help_text=_("The language of the console and e-mails; empty: the browser's (e-mails then in English)."))
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone],
+        help_text=_("The zone the console shows times in; empty: the agency's."))
+    session_epoch = models.PositiveIntegerField(
+        default=0, editable=False,
+        help_text=_("Raised to end every session of the officer: signing out everywhere, a change of role."))
 
     objects: ClassVar[OfficerManager] = OfficerManager()
 
@@ -79,6 +88,24 @@ class Officer(AbstractUser):
     @property
     def country(self) -> str:
         return self.agency.country
+
+    def get_session_auth_hash(self) -> str:
+        """What a session is bound to: the password (Django's rule) and the session epoch, so raising the epoch
+        signs the officer out of every browser at their next request."""
+        return self._session_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    def _session_hash(self, secret: str | bytes | None) -> str:
+        return salted_hmac("officers.Officer.session", f"{self.password}:{self.session_epoch}", secret=secret,
+                           algorithm="sha256").hexdigest()
+
+    @property
+    def zone_name(self) -> str:
+        """Where this officer reads times: their own choice, else their agency's, else its country's."""
+        return self.time_zone or self.agency.zone_name
 
 
 def hash_token(raw: str) -> str:
@@ -138,3 +165,19 @@ class ApiToken(models.Model):
 
     def allows_write(self) -> bool:
         return TokenScope.WRITE in self.scopes
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in, kept while it counts towards a lock-out (officers.throttle)."""
+
+    account = models.CharField(max_length=64, editable=False)
+    address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "at"], name="signin_failure_account"),
+                   models.Index(fields=["address", "at"], name="signin_failure_address"),
+                   models.Index(fields=["at"], name="signin_failure_at")]
+
+    def __str__(self) -> str:
+        return f"sign-in failure at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from access.errors import ActionError, ErrorCode, PermissionDenied
+from access.markings import Classification
 from access.policy import Viewer, register_action, register_visibility
 from agencies.models import Agency, AgencyType
 
@@ -40,27 +41,85 @@ def tokens(viewer: Viewer) -> Q:
     return own
 
 
+def administers(viewer: Viewer, agency: Agency) -> bool:
+    """Whether ``viewer`` manages the officers of ``agency``: its administrator, or a system administrator."""
+    return viewer.role == Role.SYSTEM_ADMIN or (viewer.role == Role.AGENCY_ADMIN and agency.pk == viewer.agency_id)
+
+
+def assignable_roles(viewer: Viewer, agency: Agency) -> list[str]:
+    """The roles ``viewer`` may give to officers of ``agency``, in the order of ``Role``; empty when none.
+
+    Derived from the very check ``officer.create`` and ``officer.change_role`` make, so a form never offers what
+    the API would refuse.
+    """
+    if not administers(viewer, agency):
+        return []
+    return [role for role in Role.values if _refusal(viewer, agency, role) is None]
+
+
+def assignable_clearances(viewer: Viewer) -> list[int]:
+    """The clearance levels ``viewer`` may give: up to their own, all for a system administrator."""
+    officer = viewer.officer
+    if officer is None or viewer.role not in (Role.AGENCY_ADMIN, Role.SYSTEM_ADMIN):
+        return []
+    return [level for level in Classification.values
+            if viewer.role == Role.SYSTEM_ADMIN or level <= officer.clearance]
+
+
+def _refusal(viewer: Viewer, agency: Agency, role: str) -> ActionError | None:
+    """Why the viewer may not give ``role`` in ``agency`` (above their authority, or unfit for its kind), if so."""
+    if viewer.role != Role.SYSTEM_ADMIN and role not in AGENCY_ASSIGNABLE:
+        return PermissionDenied(_("An agency administrator cannot appoint this role."), "role")
+    is_platform = agency.agency_type == AgencyType.ONLINE_PLATFORM
+    if is_platform and role not in PLATFORM_ROLES:
+        return ActionError(ErrorCode.INVALID, _("An online platform's officers are platform officers."), "role")
+    if not is_platform and role == Role.PLATFORM_OFFICER:
+        return ActionError(ErrorCode.INVALID, _("Platform officers belong to an online platform."), "role")
+    return None
+
+
+def _check_role(viewer: Viewer, agency: Agency, role: str) -> None:
+    refusal = _refusal(viewer, agency, role)
+    if refusal is not None:
+        raise refusal
+
+
+def _check_manages(viewer: Viewer, target: Officer) -> None:
+    """Refuse to change ``target`` unless the viewer administers them: a colleague whose role an agency
+    administrator could have given (never a coordinator or a system administrator), and never oneself, so that
+    an administrator cannot lock themself out or raise their own role."""
+    if viewer.officer is not None and target.pk == viewer.officer.pk:
+        raise PermissionDenied(_("Another administrator must change your own account."))
+    if not administers(viewer, target.agency):
+        raise PermissionDenied(_("Only your agency's administrator can change its officers."))
+    if viewer.role != Role.SYSTEM_ADMIN and target.role not in AGENCY_ASSIGNABLE:
+        raise PermissionDenied(_("This officer was appointed by a system administrator, who alone can change them."))
+
+
 @register_action("officer.create")
 def create_officer(viewer: Viewer, target: dict[str, Any]) -> None:
     """``target``: {"agency": Agency, "role": str, "clearance": int}."""
     agency: Agency = target["agency"]
     role, clearance = target["role"], target["clearance"]
-    officer = viewer.officer
-    assert officer is not None
-    if viewer.role == Role.SYSTEM_ADMIN:
-        pass
-    elif viewer.role == Role.AGENCY_ADMIN and agency.pk == viewer.agency_id:
-        if role not in AGENCY_ASSIGNABLE:
-            raise PermissionDenied(_("An agency administrator cannot appoint this role."), "role")
-        if clearance > officer.clearance:
-            raise PermissionDenied(_("You cannot grant a clearance above your own."), "clearance")
-    else:
+    if not administers(viewer, agency):
         raise PermissionDenied(_("Only your agency's administrator can create its officers."), "agency")
-    is_platform = agency.agency_type == AgencyType.ONLINE_PLATFORM
-    if is_platform and role not in PLATFORM_ROLES:
-        raise ActionError(ErrorCode.INVALID, _("An online platform's officers are platform officers."), "role")
-    if not is_platform and role == Role.PLATFORM_OFFICER:
-        raise ActionError(ErrorCode.INVALID, _("Platform officers belong to an online platform."), "role")
+    if clearance not in assignable_clearances(viewer):
+        raise PermissionDenied(_("You cannot grant a clearance above your own."), "clearance")
+    _check_role(viewer, agency, role)
+
+
+@register_action("officer.change_role")
+def change_role(viewer: Viewer, target: dict[str, Any]) -> None:
+    """``target``: {"officer": Officer, "role": str}. The same roles as at creation, for officers one manages."""
+    officer: Officer = target["officer"]
+    _check_manages(viewer, officer)
+    _check_role(viewer, officer.agency, target["role"])
+
+
+@register_action("officer.set_active")
+def set_active(viewer: Viewer, target: Officer) -> None:
+    """Disable or re-enable an officer one manages (never oneself)."""
+    _check_manages(viewer, target)
 
 
 @register_action("token.issue")
@@ -78,3 +137,14 @@ def revoke_token(viewer: Viewer, target: ApiToken) -> None:
     if viewer.role == Role.AGENCY_ADMIN and target.officer.agency_id == viewer.agency_id:
         return
     raise PermissionDenied(_("You cannot revoke this token."))
+
+
+@register_action("officer.reset_second_factor")
+def reset_second_factor(viewer: Viewer, target: Officer) -> None:
+    """A colleague who lost their phone: their agency's administrator (or a system administrator), never oneself
+    (one's own factors are changed with the password and a factor, on one's own page)."""
+    if viewer.officer is not None and target.pk == viewer.officer.pk:
+        raise PermissionDenied(_("Change your own factors on your second-factor page."))
+    if viewer.role == Role.SYSTEM_ADMIN or (viewer.role == Role.AGENCY_ADMIN and target.agency_id == viewer.agency_id):
+        return
+    raise PermissionDenied(_("Only your agency's administrator can reset a colleague's second factor."))

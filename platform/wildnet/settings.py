@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "graphene_django",
     "guardian",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # core
     "agencies",
     "officers",
@@ -98,9 +101,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "officers.middleware.BearerTokenMiddleware",
+    "officers.middleware.TimeZoneMiddleware",
     # every page asks for sign-in unless it says otherwise (``login_not_required``): the API answers 401 itself
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "console.middleware.IdleTimeoutMiddleware",
+    "console.middleware.ConfirmationMiddleware",
+    "officers.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -153,7 +159,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "officers.Officer"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "officers.throttle.ThrottledModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing
@@ -176,6 +182,20 @@ WILDNET_PUBLIC_URL = env("WILDNET_PUBLIC_URL", "http://127.0.0.1:8000")
 #: A session ends after this many seconds without a request (console.middleware renews it once a minute).
 SESSION_COOKIE_AGE = env_int("WILDNET_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+#: ... and this many seconds after the sign-in, however active (console.middleware).
+SESSION_ABSOLUTE_SECONDS = env_int("WILDNET_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+#: Sharing out, granting or changing a mandate and issuing an API token ask for the password again when it was
+#: last typed longer ago than this (access.policy.require_recent_confirmation).
+REAUTHENTICATION_SECONDS = env_int("WILDNET_REAUTHENTICATION_SECONDS", 15 * 60)
+#: A second factor for every role that reads intelligence, grants access or administers: always in production;
+#: elsewhere when asked (an agency may require it of all its officers: Agency.requires_second_factor).
+SECOND_FACTOR_REQUIRED = PRODUCTION or env_bool("WILDNET_SECOND_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = "WildNet"
+#: Failed sign-ins counted over this window lock an account (or an address) out until they age out of it.
+SIGN_IN_WINDOW_SECONDS = env_int("WILDNET_SIGN_IN_WINDOW_SECONDS", 15 * 60)
+SIGN_IN_ACCOUNT_LIMIT = env_int("WILDNET_SIGN_IN_ACCOUNT_LIMIT", 5)
+#: Higher than an account's: the officers of an agency often share their office's address.
+SIGN_IN_ADDRESS_LIMIT = env_int("WILDNET_SIGN_IN_ADDRESS_LIMIT", 50)
 #: Invitation and password-reset links work for three days.
 PASSWORD_RESET_TIMEOUT = 3 * 86_400
 

@@ -12,8 +12,11 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("compliance/", include("compliance.urls")),
     path("measures/", include("compliance.measures.pages.urls")),
+    path("notices/", include("compliance.pages.urls")),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
+    path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),
     path("admin/", admin.site.urls),
+    path("", include("officers.urls")),
     path("", include("console.urls")),
 ]

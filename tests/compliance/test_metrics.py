@@ -25,6 +25,7 @@ overdue notice (N5); rejections "Not illegal in FR" ×2, "Listing does not show 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 from typing import Any
@@ -289,3 +290,88 @@ def test_an_empty_period_is_an_invalid_input(gql: Any, world: World) -> None:
     assert body["data"] is None
     [error] = body["errors"]
     assert error["extensions"] == {"code": "INVALID", "field": "end"}
+
+
+def test_a_monthly_series_gives_each_months_figures_as_the_month_alone_would(world: World) -> None:
+    april = TakedownNotice.objects.get(pk=world.notices["N6"].pk)
+    TakedownNotice.objects.filter(pk=april.pk).update(sent_at=T0 + 31 * D, action_due_at=T0 + 33 * D,
+                                                      acknowledged_at=T0 + 31 * D + 2 * H)
+    notices = TakedownNotice.objects.filter(platform__code="pf-leboncoin", reference__startswith="TD-TEST")
+    series = platform_compliance(notices, *period(datetime.date(2026, 1, 1), datetime.date(2026, 5, 1)),
+                                 interval="month")
+    assert [(m.period_start, m.notices_sent) for m in series] == [  # N0; N1–N5; N6
+        (datetime.date(2026, 2, 1), 1), (datetime.date(2026, 3, 1), 5), (datetime.date(2026, 4, 1), 1)]
+    [alone] = platform_compliance(notices, *period(*MARCH))
+    assert series[1] == dataclasses.replace(alone, period_start=datetime.date(2026, 3, 1))
+
+
+def test_a_quarterly_series_groups_by_quarter(world: World) -> None:
+    series = platform_compliance(TakedownNotice.objects.filter(reference__startswith="TD-TEST"),
+                                 *period(datetime.date(2026, 1, 1), datetime.date(2027, 1, 1)), interval="quarter")
+    assert [(m.platform_code, m.period_start, m.notices_sent) for m in series] == [
+        ("pf-leboncoin", datetime.date(2026, 1, 1), 7), ("pf-wallapop", datetime.date(2026, 1, 1), 1)]
+
+
+def test_a_series_takes_five_queries_whatever_its_length(world: World, django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(5):
+        platform_compliance(TakedownNotice.objects.all(),
+                            *period(datetime.date(2024, 1, 1), datetime.date(2027, 1, 1)), interval="month")
+
+
+SERIES = """query($start: Date!, $end: Date!, $interval: ComplianceInterval) {
+  platformComplianceSeries(start: $start, end: $end, interval: $interval) {
+    platformCode periodStart noticesSent medianTimeToAcknowledge removalRate } }"""
+FIRST_HALF = {"start": "2026-01-01", "end": "2026-07-01"}
+
+
+def test_the_series_query_gives_a_coordinator_their_countrys_months(gql: Any, world: World) -> None:
+    data = gql.login("coord.fr")(SERIES, FIRST_HALF)["platformComplianceSeries"]
+    assert data == [
+        {"platformCode": "pf-leboncoin", "periodStart": "2026-02-01", "noticesSent": 1,
+         "medianTimeToAcknowledge": 3600.0, "removalRate": 1.0},
+        {"platformCode": "pf-leboncoin", "periodStart": "2026-03-01", "noticesSent": 5,
+         "medianTimeToAcknowledge": 3607.0, "removalRate": 0.5},
+    ]
+    quarters = gql(SERIES, {**FIRST_HALF, "interval": "QUARTER"})["platformComplianceSeries"]
+    assert [(m["periodStart"], m["noticesSent"]) for m in quarters] == [("2026-01-01", 6)]
+
+
+def test_the_series_query_gives_another_countrys_coordinator_nothing_of_ours(gql: Any, world: World) -> None:
+    data = gql.login("coord.es")(SERIES, FIRST_HALF)["platformComplianceSeries"]
+    assert [(m["platformCode"], m["periodStart"], m["noticesSent"]) for m in data] == [
+        ("pf-leboncoin", "2026-03-01", 1), ("pf-wallapop", "2026-03-01", 1)]
+    assert gql.login("coord.be")(SERIES, FIRST_HALF)["platformComplianceSeries"] == []
+
+
+def test_an_empty_series_period_is_an_invalid_input(gql: Any, world: World) -> None:
+    body = gql.login("coord.fr").post(SERIES, {"start": "2026-04-01", "end": "2026-04-01"}).json()
+    assert body["data"] is None and body["errors"][0]["extensions"] == {"code": "INVALID", "field": "end"}
+
+
+BEHIND = """query($outcomes: [ItemOutcome!], $relisted: Boolean, $acknowledged: Boolean) {
+  takedownNotices(itemOutcomes: $outcomes, relisted: $relisted, acknowledged: $acknowledged,
+                  sentAt_Gte: "2026-03-01T00:00:00+00:00", sentAt_Lt: "2026-04-01T00:00:00+00:00") {
+    edges { node { reference } } } }"""
+
+
+def _behind(gql: Any, **variables: Any) -> set[str]:
+    return {edge["node"]["reference"] for edge in gql(BEHIND, variables)["takedownNotices"]["edges"]}
+
+
+def test_a_coordinator_lists_the_notices_behind_each_figure(gql: Any, world: World) -> None:
+    gql.login("coord.fr")
+    ref = {name: notice.reference for name, notice in world.notices.items()}
+    assert _behind(gql, outcomes=["REMOVED", "RESTRICTED", "ACCOUNT_SUSPENDED"]) == {ref["N1"], ref["N2"], ref["N3"]}
+    assert _behind(gql, outcomes=["REJECTED"]) == {ref["N2"], ref["N4"]}
+    assert _behind(gql, relisted=True) == {ref["N1"]}
+    assert _behind(gql, relisted=False) == {ref["N2"], ref["N3"], ref["N4"], ref["N5"]}
+    assert _behind(gql, acknowledged=False) == {ref["N5"]}
+    assert _behind(gql, acknowledged=True) == {ref["N1"], ref["N2"], ref["N3"], ref["N4"]}
+
+
+def test_the_notices_behind_a_figure_are_only_those_the_viewer_may_see(gql: Any, world: World) -> None:
+    ref = {name: notice.reference for name, notice in world.notices.items()}
+    assert _behind(gql.login("coord.es"), outcomes=["REMOVED"]) == {ref["N6"], ref["W1"]}
+    assert _behind(gql.login("coord.es"), relisted=True) == set()
+    assert _behind(gql.login("coord.be"), outcomes=["REMOVED"]) == set()
+    assert _behind(gql.login("spotter.ifaw"), outcomes=["REMOVED"]) == set()

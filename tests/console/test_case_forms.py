@@ -119,3 +119,9 @@ def test_the_owner_is_offered_every_form(world: None) -> None:
         assert path in page
 
 
+
+
+def test_a_field_hint_stays_with_its_own_field(world: None) -> None:
+    page = signed_in("inv.ofb").get("/cases/new/").content.decode()
+    assert page.count("Country codes, e.g. FR, ES.") == 1
+    assert page.count("H3: the conditions every recipient must respect.") == 1

@@ -9,8 +9,10 @@ from typing import Any
 
 from django import template
 from django.utils.dateparse import parse_datetime as parse
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from .. import labels
 
@@ -22,6 +24,26 @@ def choice(name: str | None, kind: str) -> Any:
     """``{{ viewer.role|choice:"role" }}``: the label of a GraphQL enum value."""
     return labels.label(kind, name)
 
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """Seconds from a document as hours and minutes, "3 h 05 min" (a day is "26 h 00 min": deadlines are in
+    hours); nothing for ``None``, so that ``{{ x|duration|default:_("No data") }}`` says so."""
+    if seconds is None:
+        return ""
+    minutes = round(seconds / 60)
+    return _("%(hours)s h %(minutes)02d min") % {"hours": number_format(minutes // 60, force_grouping=True),
+                                                 "minutes": minutes % 60}
+
+
+@register.filter
+def percent(rate: float | None, digits: int = 1) -> str:
+    """A rate from a document (0.6667) as a percentage in the page's language ("66.7 %", "66,7 %"); nothing
+    for ``None``."""
+    if rate is None:
+        return ""
+    return _("%(number)s %%") % {"number": number_format(round(rate * 100, digits), digits)}
 
 
 @register.filter

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import TaskForce, TaskForceKind
 from cases.models import CaptureMethod, CustodyEvent, Evidence, Listing, WatchAlert, Watchlist
@@ -29,19 +30,23 @@ from sharing.models import AccessRequest, AccessRequestStatus, Share
 
 from .periods import bounds
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 Indicator = dict[str, Any]
 Computer = Callable[[str, datetime.date, datetime.date], Indicator]
+Computed = tuple[dict[str, Any], "StrOrPromise", bool]  # value, method, available
 
 INDICATORS: dict[str, Computer] = {}
 
 
-def indicator(key: str, title: str) -> Callable[[Callable[..., tuple[dict[str, Any], str, bool]]], Computer]:
+def indicator(key: str, title: StrOrPromise) -> Callable[[Callable[..., Computed]], Computer]:
     """Register a computation returning ``(value, method, available)`` under ``key``."""
 
-    def decorator(compute: Callable[..., tuple[dict[str, Any], str, bool]]) -> Computer:
+    def decorator(compute: Callable[..., Computed]) -> Computer:
         def run(country: str, start: datetime.date, end: datetime.date) -> Indicator:
             value, method, available = compute(country, start, end)
-            return {"key": key, "title": title, "value": value, "method": method, "available": available,
+            return {"key": key, "title": str(title), "value": value, "method": str(method), "available": available,
                     "partial": key in PARTIAL, "period": {"start": start.isoformat(), "end": end.isoformat()}}
 
         INDICATORS[key] = run
@@ -68,8 +73,8 @@ def _months(start: datetime.date, end: datetime.date) -> list[str]:
     return months
 
 
-@indicator("listings_monthly", "Online listings recorded per month")
-def listings_monthly(country: str, start: datetime.date, end: datetime.date) -> tuple[dict[str, Any], str, bool]:
+@indicator("listings_monthly", _("Online listings recorded per month"))
+def listings_monthly(country: str, start: datetime.date, end: datetime.date) -> Computed:
     low, high = bounds(start, end)
     rows = (Listing.objects.filter(case__owner_agency__country=country, created_at__gte=low, created_at__lt=high)
             .annotate(month=TruncMonth("created_at", tzinfo=datetime.UTC)).values("month")
@@ -78,18 +83,17 @@ def listings_monthly(country: str, start: datetime.date, end: datetime.date) -> 
     by_month = [{"month": month, "listings": found.get(month, 0)} for month in _months(start, end)]
     total = sum(found.values())
     return ({"total": total, "by_month": by_month},
-            "Listings recorded in WildNet (their creation time, UTC) in cases owned by the country's agencies, "
-            "counted per calendar month of the period; every month of the period is shown, zero included.",
+            _("Listings recorded in WildNet (their creation time, UTC) in cases owned by the country's agencies, "
+             "counted per calendar month of the period; every month of the period is shown, zero included."),
             total > 0)
 
 
-@indicator("keyword_watchlists", "Active keyword watchlists")
-def keyword_watchlists(country: str, start: datetime.date, end: datetime.date) -> tuple[dict[str, Any], str, bool]:
-    _, high = bounds(start, end)
+@indicator("keyword_watchlists", _("Active keyword watchlists"))
+def keyword_watchlists(country: str, start: datetime.date, end: datetime.date) -> Computed:
+    low, high = bounds(start, end)
     rows = list(Watchlist.objects.filter(owner_agency__country=country, is_active=True, created_at__lt=high)
                 .annotate(term_count=Count("terms")).order_by("owner_agency__code", "name")
                 .values("pk", "name", "owner_agency__code", "term_count"))
-    low, _ = bounds(start, end)
     alerts = dict(WatchAlert.objects.filter(watchlist__owner_agency__country=country, created_at__gte=low,
                                             created_at__lt=high)
                   .values_list("watchlist_id").annotate(n=Count("id")).order_by())
@@ -97,14 +101,14 @@ def keyword_watchlists(country: str, start: datetime.date, end: datetime.date) -
                    "alerts": alerts.get(r["pk"], 0)} for r in rows]
     return ({"active_watchlists": len(watchlists), "terms": sum(w["terms"] for w in watchlists),
              "watchlists": watchlists, "alerts": sum(alerts.values())},
-            "Keyword watchlists of the country's agencies that are active now and were created before the end of "
-            "the period, with their number of terms, and the alerts their terms raised on listings in the period "
-            "(every match is counted, whichever agency recorded the listing).",
+            _("Keyword watchlists of the country's agencies that are active now and were created before the end of "
+             "the period, with their number of terms, and the alerts their terms raised on listings in the period "
+             "(every match is counted, whichever agency recorded the listing)."),
             bool(watchlists))
 
 
-@indicator("takedown_removal", "Prompt removal of notified listings")
-def takedown_removal(country: str, start: datetime.date, end: datetime.date) -> tuple[dict[str, Any], str, bool]:
+@indicator("takedown_removal", _("Prompt removal of notified listings"))
+def takedown_removal(country: str, start: datetime.date, end: datetime.date) -> Computed:
     metrics = platform_compliance(TakedownNotice.objects.filter(issuing_agency__country=country), *bounds(start, end))
     sent, items = sum(m.notices_sent for m in metrics), sum(m.items for m in metrics)
     acted, within = sum(m.acted for m in metrics), sum(m.acted_within_sla for m in metrics)
@@ -117,14 +121,14 @@ def takedown_removal(country: str, start: datetime.date, end: datetime.date) -> 
     return ({"notices_sent": sent, "items": items, "acted": acted, "acted_within_sla": within,
              "removal_rate": acted / items if items else None,
              "within_sla_share_of_items": within / items if items else None, "by_platform": by_platform},
-            "Takedown notices sent by the country's agencies in the period (compliance metrics): acted items "
-            "(removed, restricted, account suspended) ÷ notified items, and acted items that took effect by the "
-            "platform's SLA deadline ÷ items; median time to action (nearest rank) per platform, in hours.",
+            _("Takedown notices sent by the country's agencies in the period (compliance metrics): acted items "
+             "(removed, restricted, account suspended) ÷ notified items, and acted items that took effect by the "
+             "platform's SLA deadline ÷ items; median time to action (nearest rank) per platform, in hours."),
             sent > 0)
 
 
-@indicator("joint_operations", "Task forces and joint operations")
-def joint_operations(country: str, start: datetime.date, end: datetime.date) -> tuple[dict[str, Any], str, bool]:
+@indicator("joint_operations", _("Task forces and joint operations"))
+def joint_operations(country: str, start: datetime.date, end: datetime.date) -> Computed:
     member = Q(memberships__agency__country=country, memberships__joined_on__lte=end) & (
         Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gte=start))
     groups = list(TaskForce.objects.filter(Q(country=country) | (Q(country="") & member))
@@ -137,15 +141,15 @@ def joint_operations(country: str, start: datetime.date, end: datetime.date) -> 
              "task_forces": sum(g["kind"] == TaskForceKind.TASK_FORCE for g in listed),
              "joint_operations": sum(g["kind"] == TaskForceKind.JOINT_OPERATION for g in listed),
              "groups": listed},
-            "Task forces and joint operations recorded in WildNet that were active during the period: national "
-            "ones of the country, and international ones of which one of the country's agencies was a member "
-            "during the period.",
+            _("Task forces and joint operations recorded in WildNet that were active during the period: national "
+             "ones of the country, and international ones of which one of the country's agencies was a member "
+             "during the period."),
             bool(listed))
 
 
-@indicator("information_exchange", "Information exchange between agencies")
+@indicator("information_exchange", _("Information exchange between agencies"))
 def information_exchange(country: str, start: datetime.date,
-                         end: datetime.date) -> tuple[dict[str, Any], str, bool]:
+                         end: datetime.date) -> Computed:
     low, high = bounds(start, end)
     shares = Share.objects.filter(created_at__gte=low, created_at__lt=high)
     made = shares.filter(case__owner_agency__country=country).count()
@@ -160,15 +164,15 @@ def information_exchange(country: str, start: datetime.date,
              "access_requests_answered": answered["answered"], "approved": answered["approved"],
              "refused": answered["refused"]}
     return (value,
-            "Shares of cases created in the period: made by the country's agencies (of their own cases), and "
-            "received by them (directly, or through a task force one of them belongs to; a share between two "
-            "of the country's agencies counts on both sides). Access requests for the country's agencies' "
-            "cases: made in the period, and answered (approved or refused) in the period.",
+            _("Shares of cases created in the period: made by the country's agencies (of their own cases), and "
+             "received by them (directly, or through a task force one of them belongs to; a share between two "
+             "of the country's agencies counts on both sides). Access requests for the country's agencies' "
+             "cases: made in the period, and answered (approved or refused) in the period."),
             any(value.values()))
 
 
-@indicator("digital_forensics", "Evidence with a chain of custody")
-def digital_forensics(country: str, start: datetime.date, end: datetime.date) -> tuple[dict[str, Any], str, bool]:
+@indicator("digital_forensics", _("Evidence with a chain of custody"))
+def digital_forensics(country: str, start: datetime.date, end: datetime.date) -> Computed:
     low, high = bounds(start, end)
     chained = Q(Exists(CustodyEvent.objects.filter(evidence=OuterRef("pk"))))
     figures = Evidence.objects.filter(case__owner_agency__country=country, created_at__gte=low,
@@ -176,6 +180,6 @@ def digital_forensics(country: str, start: datetime.date, end: datetime.date) ->
         evidence_items=Count("pk"), with_chain_of_custody=Count("pk", filter=chained),
         forensic_reports=Count("pk", filter=Q(capture_method=CaptureMethod.FORENSIC_REPORT)))
     return (figures,
-            "Evidence items recorded in WildNet in the period in the country's agencies' cases; those with a chain "
-            "of custody have at least one custody event; forensic reports are items captured as such.",
+            _("Evidence items recorded in WildNet in the period in the country's agencies' cases; those with a chain "
+             "of custody have at least one custody event; forensic reports are items captured as such."),
             figures["evidence_items"] > 0)

@@ -1,7 +1,9 @@
 """The national report for a period, as a CITES Management Authority could adapt it to answer a notification.
 
 One dictionary (:func:`national_report`) is the report; the JSON export is that dictionary, the CSV export
-one row per measure, the HTML page its printable rendering. It holds the measures by status, each with its
+one row per measure, the console's report page (``compliance/measures/pages``) its printable rendering. Titles
+and headings come in the catalogue's three languages and, as ``title``, ``section_title`` and
+``subsection_title``, in the language of the request. It holds the measures by status, each with its
 evidence, the indicators computed from WildNet's records, and the change since the previous period's
 signed-off assessment. Evidence, notes and indicators appear only for a reader of the assessed country
 (``rules.sees_details``); a coordinator of another country gets the summary.
@@ -12,22 +14,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.template.loader import render_to_string
 from graphql_relay import to_global_id
 
 from access.policy import Viewer
 from api.csvout import safe_text
 
-from . import indicators
+from . import headings, indicators
 from .models import MeasureEvidence, MeasureStatus, MeasureStatusEntry, NationalAssessment
 from .queries import previous_period
 from .rules import sees_details
 
-SECTIONS = {"1": "Best practices", "2": "Legislation and methods", "iccwc": "Information from the ICCWC partners"}
-
-CSV_COLUMNS = ["code", "section", "subsection", "title_en", "title_fr", "status", "reason", "responsible_agency",
-               "last_reviewed_at", "reviewer", "evidence", "previous_status", "changed", "indicator",
-               "indicator_value"]
+CSV_COLUMNS = ["code", "section", "subsection", "title_en", "title_fr", "title_es", "status", "reason",
+               "responsible_agency", "last_reviewed_at", "reviewer", "evidence", "previous_status", "changed",
+               "indicator", "indicator_value"]
 
 
 def national_report(viewer: Viewer, assessment: NationalAssessment) -> dict[str, Any]:
@@ -81,9 +80,11 @@ def _measure(entry: MeasureStatusEntry, evidence: list[dict[str, Any]], before: 
     measure = entry.measure
     previous_status = before.get(measure.code)
     return {
-        "code": measure.code, "section": measure.section, "section_title": SECTIONS.get(measure.section, ""),
-        "subsection": measure.subsection, "title_en": measure.title_en, "title_fr": measure.title_fr,
-        "title_es": measure.title_es, "status": entry.status, "reason": entry.reason,
+        "code": measure.code, "section": measure.section, "section_title": headings.section_title(measure.section),
+        "subsection": measure.subsection, "subsection_title": headings.subsection_title(measure.subsection),
+        "title": headings.in_language({"en": measure.title_en, "fr": measure.title_fr, "es": measure.title_es}),
+        "title_en": measure.title_en, "title_fr": measure.title_fr, "title_es": measure.title_es,
+        "status": entry.status, "reason": entry.reason,
         "responsible_agency": entry.responsible_agency.code if entry.responsible_agency else None,
         "responsible_agency_name": entry.responsible_agency.name if entry.responsible_agency else None,
         "last_reviewed_at": entry.last_reviewed_at.isoformat() if entry.last_reviewed_at else None,
@@ -125,27 +126,3 @@ def _cell(measure: dict[str, Any], column: str, evidence: str, value: Any) -> st
 def _compact(value: dict[str, Any]) -> str:
     """The indicator's scalar figures as ``name=value`` pairs (lists are in the JSON report)."""
     return "; ".join(f"{k}={v}" for k, v in value.items() if not isinstance(v, list | dict) and v is not None)
-
-
-def html(report: dict[str, Any]) -> str:
-    """The printable page: Django's template escaping, no script, no external asset."""
-    return render_to_string("compliance/national_report.html", {
-        "report": report,
-        "statuses": [(status, label, report["by_status"][status]["count"])
-                     for status, label in MeasureStatus.choices],
-        "rows": [(measure, MeasureStatus(measure["status"]).label) for measure in report["measures"]],
-        "indicators": [(item, [(name, _display(value)) for name, value in item["value"].items()])
-                       for item in report["indicators"] or []],
-    })
-
-
-def _display(value: Any) -> str:
-    """A figure as a line of the printed page: lists of rows as ``a=1, b=2`` groups separated by ``;``."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, list):
-        return "; ".join(", ".join(f"{k}={_display(v)}" for k, v in row.items()) if isinstance(row, dict)
-                         else _display(row) for row in value) or "—"
-    return str(value)

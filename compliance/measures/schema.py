@@ -9,6 +9,7 @@ assessment is ``NOT_FOUND``, the same as for one that does not exist.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,7 +34,7 @@ from audit.actions import record
 from officers.models import Officer
 from officers.schema import OfficerNode
 
-from . import actions, reports
+from . import actions, headings, indicators, reports
 from .models import (
     AssessmentStatus,
     EvidenceKind,
@@ -64,8 +65,16 @@ class MeasureCatalogueNode(PolicyObjectType):
         filter_fields = {"version": ["exact"]}
 
 
+IN_LANGUAGE = " in the request's language (English, French or Spanish; English for any other)."
+
+
 class ModelMeasureNode(PolicyObjectType):
     catalogue = related(MeasureCatalogueNode, MeasureCatalogue, "catalogue_id", required=True)
+    title = graphene.String(required=True, description="The title" + IN_LANGUAGE)
+    description = graphene.String(required=True, description="The description" + IN_LANGUAGE)
+    section_title = graphene.String(required=True, description="The heading of the measure's section" + IN_LANGUAGE)
+    subsection_title = graphene.String(required=True,
+                                       description="The heading of the measure's subsection" + IN_LANGUAGE)
 
     class Meta:
         name = "ModelMeasure"
@@ -73,6 +82,23 @@ class ModelMeasureNode(PolicyObjectType):
         fields = ("id", "code", "section", "subsection", "order", "title_en", "title_fr", "title_es",
                   "description_en", "description_fr", "description_es", "indicator")
         filter_fields = {"section": ["exact"], "subsection": ["exact"], "code": ["exact"]}
+
+    @staticmethod
+    def resolve_title(measure: ModelMeasure, info: Any) -> str:
+        return headings.in_language({"en": measure.title_en, "fr": measure.title_fr, "es": measure.title_es})
+
+    @staticmethod
+    def resolve_description(measure: ModelMeasure, info: Any) -> str:
+        return headings.in_language({"en": measure.description_en, "fr": measure.description_fr,
+                                     "es": measure.description_es})
+
+    @staticmethod
+    def resolve_section_title(measure: ModelMeasure, info: Any) -> str:
+        return headings.section_title(measure.section)
+
+    @staticmethod
+    def resolve_subsection_title(measure: ModelMeasure, info: Any) -> str:
+        return headings.subsection_title(measure.subsection)
 
 
 class MeasureEvidenceNode(PolicyObjectType):
@@ -123,6 +149,28 @@ class StatusCount(graphene.ObjectType):
     count = graphene.Int(required=True)
 
 
+class IndicatorPeriod(graphene.ObjectType):
+    start = graphene.Date(required=True)
+    end = graphene.Date(required=True, description="The last day (inclusive).")
+
+
+class Indicator(graphene.ObjectType):
+    """A figure computed from WildNet's own records for the assessed country and period, never typed in."""
+
+    key = graphene.String(required=True, description="What `ModelMeasure.indicator` names.")
+    title = graphene.String(required=True)
+    method = graphene.String(required=True, description="How it is computed, in words a reader can check.")
+    available = graphene.Boolean(required=True,
+                                 description="False: nothing recorded in the period (not the same as zero done).")
+    period = graphene.Field(IndicatorPeriod, required=True)
+    value = GenericScalar(required=True, description="The figures, as in the national report's JSON.")
+
+    @staticmethod
+    def resolve_period(item: dict[str, Any], info: Any) -> IndicatorPeriod:
+        return IndicatorPeriod(start=datetime.date.fromisoformat(item["period"]["start"]),
+                               end=datetime.date.fromisoformat(item["period"]["end"]))
+
+
 class NationalAssessmentNode(PolicyObjectType):
     status = AssessmentStatusEnum(required=True)
     period = graphene.String(required=True, description=PERIOD_HELP)
@@ -134,6 +182,12 @@ class NationalAssessmentNode(PolicyObjectType):
                            description="Every measure of the catalogue, in the catalogue's order.")
     summary = graphene.List(graphene.NonNull(StatusCount), required=True, description="Measures per status.")
     can_edit = graphene.Boolean(required=True, description="Whether you may set statuses and sign off now.")
+    can_revise = graphene.Boolean(required=True, description="Whether you may open the next revision now.")
+    indicators = graphene.List(graphene.NonNull(Indicator),
+                               description="The indicators of the assessment's country and period, computed "
+                                           "on request (a fixed number of queries each: ask for one assessment's, "
+                                           "not a list's); null for a coordinator of another country (summary "
+                                           "only).")
 
     class Meta:
         name = "NationalAssessment"
@@ -159,6 +213,18 @@ class NationalAssessmentNode(PolicyObjectType):
     def resolve_can_edit(assessment: NationalAssessment, info: Any) -> bool:
         return policy.allowed(get_viewer(info), "assessment.edit", assessment)
 
+    @staticmethod
+    def resolve_can_revise(assessment: NationalAssessment, info: Any) -> bool:
+        # only the latest revision is revised (``actions.revise``), and the latest one is the one without a next
+        return (policy.allowed(get_viewer(info), "assessment.revise", assessment)
+                and not NationalAssessment.objects.filter(previous=assessment).exists())
+
+    @staticmethod
+    def resolve_indicators(assessment: NationalAssessment, info: Any) -> list[dict[str, Any]] | None:
+        if not sees_details(get_viewer(info), assessment):
+            return None
+        return list(indicators.compute(assessment.country, assessment.period_start, assessment.period_end).values())
+
 
 def _period(text: str) -> tuple[Any, Any]:
     try:
@@ -177,6 +243,9 @@ class Query(graphene.ObjectType):
         description=f"The latest revision you may see of a country's assessment. Period: {PERIOD_HELP}")
     national_assessments = PolicyConnectionField(NationalAssessmentNode,
                                                  description="Every revision you may see, newest period first.")
+    assessment_country = graphene.String(
+        description="The country whose assessments you open, edit and sign off (ISO 3166-1 alpha-2): yours when "
+                    "you are a national coordinator, else null.")
     national_report = GenericScalar(
         country=graphene.String(required=True), period=graphene.String(required=True),
         description="The national report (the JSON of /compliance/national-report/…) of the assessment "
@@ -199,6 +268,11 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_national_assessments(root: Any, info: Any, **kwargs: Any) -> Any:
         return NationalAssessment.objects.all()
+
+    @staticmethod
+    def resolve_assessment_country(root: Any, info: Any) -> str | None:
+        viewer = get_viewer(info)
+        return viewer.country if policy.allowed(viewer, "assessment.create", viewer.country) else None
 
     @staticmethod
     def resolve_national_report(root: Any, info: Any, country: str, period: str) -> Any:

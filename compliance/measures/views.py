@@ -2,7 +2,8 @@
 
 A browser session or a bearer token; the assessment comes from the policy, so a missing assessment, one the
 caller may not see (another country's draft) and an anonymous caller all get the same 404. Every report
-served is audited with its country, period, revision and format.
+served is audited with its country, period, revision and format. ``.html`` is the console's printable report
+page (which reads and audits the report itself), so the address of the report for people stays the same.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import csv
 import io
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from access.errors import ActionError, NotFound
@@ -26,7 +28,7 @@ from .models import MeasureEvidence
 from .periods import parse_period
 from .queries import current_assessment
 
-_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
+_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
 
 def _not_found() -> JsonResponse:
@@ -46,21 +48,20 @@ def national_report(request: HttpRequest, country: str, period: str, fmt: str) -
     assessment = current_assessment(viewer, country, start, end) if viewer.active else None
     if assessment is None:
         return _not_found()
+    if fmt == "html":
+        return HttpResponseRedirect(reverse("assessment-report", args=[assessment.country, period]))
     report = reports.national_report(viewer, assessment)
     record("assessment.report", actor=viewer.officer, obj=assessment,
            details={"country": assessment.country, "period": assessment.period_label,
                     "revision": assessment.revision, "format": fmt})
     if fmt == "json":
         response: HttpResponse = JsonResponse(report, json_dumps_params={"ensure_ascii": False})
-    elif fmt == "csv":
+    else:
         buffer = io.StringIO()
         csv.writer(buffer).writerows(reports.csv_rows(report))
         response = HttpResponse(buffer.getvalue(), content_type=_TYPES["csv"])
-    else:
-        response = HttpResponse(reports.html(report), content_type=_TYPES["html"])
     name = f"national-report-{assessment.country}-{assessment.period_label.replace('/', '_')}-r{assessment.revision}"
-    if fmt != "html":
-        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -54,6 +54,7 @@ class DemoCase:
     listings: list[DemoListing]
     identifiers: list[tuple[str, str, str]] = field(default_factory=list)  # kind, value, role
     reports: list[tuple[str, str, str]] = field(default_factory=list)  # text, source, information
+    opened_at: datetime.datetime | None = None  # a case of an earlier year (see demo_history); else at loading
 
 
 CASES = [
@@ -117,6 +118,7 @@ CASES = [
         reports=[("Source humaine : le portefeuille a reçu 14 paiements en trois mois, montants cohérents avec "
                   "des ventes au kilo.", "B", "3"),
                  ("Recoupement douane : colis de 2 kg déclaré « cosmétiques » saisi à Roissy.", "A", "1")],
+        opened_at=datetime.datetime(2025, 4, 14, 9, 30, tzinfo=datetime.UTC),
     ),
     DemoCase(
         agency="es-seprona", officer="inv.seprona",
@@ -212,7 +214,7 @@ def load_cases(now: datetime.datetime | None = None) -> int:
             classification=demo.classification, handling_code=demo.handling_code,
             modus_operandi=demo.modus_operandi, lead_officer_id=officer.pk, species_ids=species_ids,
             status="active",
-        ), now=now)
+        ), now=demo.opened_at or now)
         for item in demo.listings:
             actions.add_listing(viewer, case, actions.ListingInput(
                 url=item.url, title=item.title, text=item.text, language=item.language, price=item.price,

@@ -1,4 +1,4 @@
-"""Demo national assessments: France's 2025 assessment signed off, Spain's 2026 assessment in draft.
+"""Demo national assessments: France's 2025 assessment signed off, France's and Spain's 2026 assessments in draft.
 
 Written through the real actions (so the audit log holds their history, as in production). Idempotent: an
 assessment that exists for the country and period is left as it is.
@@ -36,6 +36,14 @@ FRANCE_2025: dict[str, tuple[str, str, str, list[tuple[str, str]]]] = {
                 []),
     "LM-B-11": ("implemented", "fr-ofb", "Délais de retrait suivis par plateforme dans WildNet.", []),
 }
+# France a year on: the cybercrime unit is set up, the awareness campaign under way, keyword lists in use
+FRANCE_2026 = {
+    **FRANCE_2025,
+    "BP-A-02": ("implemented", "fr-oclaesp", "Cellule nationale cybercriminalité faune sauvage constituée.",
+                [("note", "Arrêté de création de la cellule, janvier 2026.")]),
+    "BP-A-12": ("in_progress", "fr-cites-ma", "Campagne grand public lancée en juin 2026.", []),
+    "BP-B-03": ("implemented", "fr-ofb", "Listes de mots clés actives dans WildNet (ivoire, pangolin).", []),
+}
 SPAIN_2026: dict[str, tuple[str, str, str, list[tuple[str, str]]]] = {
     "BP-A-02": ("implemented", "es-seprona", "Unidad de ciberdelincuencia medioambiental del SEPRONA.", []),
     "BP-A-04": ("in_progress", "es-seprona", "Vigilancia de Wallapop en fase piloto.", []),
@@ -61,13 +69,17 @@ def _fill(viewer: Viewer, assessment: NationalAssessment,
 
 
 def load_assessments() -> int:
-    """Load the catalogue, then the two demo assessments; returns how many assessments exist."""
+    """Load the catalogue, then the three demo assessments; returns how many assessments exist."""
     load_catalogue()
     if not NationalAssessment.objects.filter(country="FR", period_start=datetime.date(2025, 1, 1)).exists():
         france = _viewer("coord.fr")
         assessment = actions.create_assessment(france, "FR", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
         _fill(france, assessment, FRANCE_2025)
         actions.sign_off(france, assessment)
+    if not NationalAssessment.objects.filter(country="FR", period_start=datetime.date(2026, 1, 1)).exists():
+        france = _viewer("coord.fr")
+        assessment = actions.create_assessment(france, "FR", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+        _fill(france, assessment, FRANCE_2026)
     if not NationalAssessment.objects.filter(country="ES", period_start=datetime.date(2026, 1, 1)).exists():
         spain = _viewer("coord.es")
         assessment = actions.create_assessment(spain, "ES", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))

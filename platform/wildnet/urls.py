@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("compliance/", include("compliance.urls")),
+    path("measures/", include("compliance.measures.pages.urls")),
     path("notices/", include("compliance.pages.urls")),
     path("mandates/", include("mandates.urls")),
     path("access-log/", access_log_page, name="access-log-page"),

@@ -200,15 +200,15 @@ def test_a_file_is_evidence_too(world: dict[str, NationalAssessment], settings: 
     assert (refused.value.code, refused.value.field) == ("REQUIRED", "evidence")
 
 
-def test_demo_holds_a_signed_off_assessment_and_a_draft(settings: Any, tmp_path: Any) -> None:
+def test_demo_holds_a_signed_off_assessment_and_drafts(settings: Any, tmp_path: Any) -> None:
     from django.core.management import call_command
 
     settings.MEDIA_ROOT = tmp_path
     call_command("load_demo")
     call_command("load_demo")
     assert sorted(NationalAssessment.objects.values_list("country", "period_start__year", "status")) == [
-        ("ES", 2026, "draft"), ("FR", 2025, "signed_off")]
-    france = NationalAssessment.objects.get(country="FR")
+        ("ES", 2026, "draft"), ("FR", 2025, "signed_off"), ("FR", 2026, "draft")]
+    france = NationalAssessment.objects.get(country="FR", period_start__year=2025)
     statuses = set(france.entries.values_list("status", flat=True))
     assert statuses == {"not_started", "planned", "in_progress", "implemented", "not_applicable"}
     assert MeasureEvidence.objects.filter(entry__assessment=france).values("kind").distinct().count() == 2
@@ -352,3 +352,75 @@ def test_evidence_files_download_for_the_country_only(client: Any, world: dict[s
     assert note is not None
     client.force_login(Officer.objects.get(username="coord.fr"))
     assert client.get(f"/compliance/measure-evidence/{note.pk}/download").status_code == 404
+
+
+# --- the reader's language, the indicators, what a page asks -------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "title", "section", "subsection"), [
+    ("en", "National inter-agency collaboration platform", "Best practices",
+     "Best practices and model national measures to combat wildlife crime linked to the Internet"),
+    ("fr", "Plateforme nationale de collaboration interinstitutions", "Meilleures pratiques",
+     "Meilleures pratiques et mesures nationales types pour lutter contre la criminalité liée aux espèces "
+     "sauvages sur Internet"),
+    ("es", "Plataforma nacional de colaboración interinstitucional", "Mejores prácticas",
+     "Mejores prácticas y medidas nacionales modelo para combatir los delitos contra la vida silvestre "
+     "relacionados con Internet"),
+    ("de", "National inter-agency collaboration platform", "Best practices",
+     "Best practices and model national measures to combat wildlife crime linked to the Internet"),
+])
+def test_a_measure_speaks_the_requests_language_beside_its_three_texts(
+        gql: Any, demo: Any, language: str, title: str, section: str, subsection: str) -> None:
+    load_catalogue()
+    query = """{ modelMeasures(code: "BP-A-01") { edges { node {
+      title titleEn titleFr titleEs description descriptionFr sectionTitle subsectionTitle } } } }"""
+    node = gql.login("inv.ofb")(query, HTTP_ACCEPT_LANGUAGE=language)["modelMeasures"]["edges"][0]["node"]
+    assert (node["title"], node["sectionTitle"], node["subsectionTitle"]) == (title, section, subsection)
+    assert node["titleFr"] == "Plateforme nationale de collaboration interinstitutions"
+    assert node["titleEs"] == "Plataforma nacional de colaboración interinstitucional"
+    if language == "fr":
+        assert node["description"] == node["descriptionFr"]
+
+
+def test_the_national_report_speaks_the_requests_language(gql: Any, world: Any) -> None:
+    query = '{ nationalReport(country: "ES", period: "2026") }'
+    report = gql.login("coord.es")(query, HTTP_ACCEPT_LANGUAGE="es")["nationalReport"]
+    first = report["measures"][0]
+    assert (first["title"], first["section_title"]) == (first["title_es"], "Mejores prácticas")
+    assert first["subsection_title"].startswith("Mejores prácticas y medidas nacionales")
+
+
+ASSESSMENT = """query($country: String!, $period: String!) { assessmentCountry
+  nationalAssessment(country: $country, period: $period) { canEdit canRevise
+    indicators { key title method available period { start end } value } } }"""
+
+
+def test_indicators_go_to_the_assessments_own_country_with_their_period_and_method(gql: Any, world: Any) -> None:
+    mine = gql.login("coord.fr")(ASSESSMENT, {"country": "FR", "period": "2025"})
+    assert mine["assessmentCountry"] == "FR"
+    listings = next(i for i in mine["nationalAssessment"]["indicators"] if i["key"] == "listings_monthly")
+    assert listings["period"] == {"start": "2025-01-01", "end": "2025-12-31"}
+    assert listings["method"].startswith("Listings recorded in WildNet") and listings["available"] is False
+    assert len(listings["value"]["by_month"]) == 12
+    theirs = gql.login("coord.es")(ASSESSMENT, {"country": "FR", "period": "2025"})
+    assert theirs["assessmentCountry"] == "ES" and theirs["nationalAssessment"]["indicators"] is None
+
+
+def test_only_the_countrys_coordinator_revises_the_latest_signed_off_revision(gql: Any, world: Any) -> None:
+    assert gql.login("coord.fr")(ASSESSMENT, {"country": "FR", "period": "2025"})["nationalAssessment"][
+        "canRevise"] is True
+    assert gql(ASSESSMENT, {"country": "FR", "period": "2026"})["nationalAssessment"]["canRevise"] is False  # draft
+    assert gql.login("coord.es")(ASSESSMENT, {"country": "FR", "period": "2025"})["nationalAssessment"][
+        "canRevise"] is False
+    actions.revise(v("coord.fr"), world["fr_signed"])
+    signed = gql.login("coord.fr")("""{ nationalAssessments(country: "FR", status: SIGNED_OFF) {
+      edges { node { revision canRevise } } } }""")["nationalAssessments"]["edges"]
+    assert signed == [{"node": {"revision": 1, "canRevise": False}}]  # revision 2 is the draft to change
+
+
+@pytest.mark.parametrize(("username", "country"), [
+    ("coord.fr", "FR"), ("coord.es", "ES"), ("inv.ofb", None), ("admin.ofb", None), ("pf.leboncoin", None),
+    ("sysadmin", None)])
+def test_only_national_coordinators_have_a_country_to_assess(gql: Any, demo: Any, username: str,
+                                                             country: str | None) -> None:
+    assert gql.login(username)("{ assessmentCountry }") == {"assessmentCountry": country}

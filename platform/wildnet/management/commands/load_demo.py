@@ -5,7 +5,7 @@ from django.db import transaction
 from cases.models import Species
 from cases.species.curated import load_curated
 from search.backends import get_backend
-from wildnet import demo, demo_cases, demo_compliance, demo_measures, demo_sharing
+from wildnet import demo, demo_cases, demo_compliance, demo_history, demo_measures, demo_sharing
 
 
 class Command(BaseCommand):
@@ -25,6 +25,7 @@ class Command(BaseCommand):
             counts["cases"] = demo_cases.load_cases()
             counts.update(demo_sharing.load_sharing())
             counts["takedown notices"] = demo_compliance.load_notices()
+            counts["listings recorded in 2025"] = demo_history.load_history()
             counts["national assessments"] = demo_measures.load_assessments()
             counts["search documents"] = get_backend().rebuild()
         if options["verbosity"] < 1:

@@ -7,6 +7,8 @@ middleware, view, the named GraphQL documents, templates), this script measures 
 
 * the workspace (``/``), the search page (``/search/?q=ivoire``), the case list (``/cases/``) and a case page
   with 10 listings (``/cases/<reference>/``),
+* and, each as its own role (issue 13): the platform's notice inbox (pf.leboncoin), the compliance dashboard,
+  the mandates, the model-measures assessment and the access log (coord.fr), the officers page (admin.ofb),
 
 interleaved run by run after a warm-up: p50 and p95 wall time, median CPU, the SQL statements of one request and
 the median time spent inside the database driver (the database's own cost, measured in the same run), so the
@@ -48,14 +50,22 @@ def main() -> None:
     from officers.models import Officer
 
     detail = Case.objects.get(pk=detail_pk)
-    client = Client()
-    client.force_login(Officer.objects.get(username="inv.ofb"))
-    assert client.post("/purpose/", {"purpose": "INVESTIGATION"}).status_code == 302
-    pages: dict[str, tuple[str, str]] = {
-        "home": ("/", "Unhandled alerts"),
-        "search": ("/search/?q=ivoire", "Export as CSV"),
-        "case list": ("/cases/", detail.owner_agency.name),
-        "case page": (f"/cases/{detail.reference}/", detail.reference),
+    clients: dict[str, Client] = {}
+    for username in ("inv.ofb", "pf.leboncoin", "coord.fr", "admin.ofb"):
+        clients[username] = Client()
+        clients[username].force_login(Officer.objects.get(username=username))
+    assert clients["inv.ofb"].post("/purpose/", {"purpose": "INVESTIGATION"}).status_code == 302
+    pages: dict[str, tuple[str, str, str]] = {
+        "home": ("inv.ofb", "/", "Unhandled alerts"),
+        "search": ("inv.ofb", "/search/?q=ivoire", "Export as CSV"),
+        "case list": ("inv.ofb", "/cases/", detail.owner_agency.name),
+        "case page": ("inv.ofb", f"/cases/{detail.reference}/", detail.reference),
+        "inbox": ("pf.leboncoin", "/notices/", "Takedown notices"),
+        "compliance": ("coord.fr", "/compliance/dashboard/", "Figures by platform"),
+        "mandates": ("coord.fr", "/mandates/", "Mandates of your country"),
+        "measures": ("coord.fr", "/measures/FR/2025/", "Indicators"),
+        "access log": ("coord.fr", "/access-log/", "Access log"),
+        "officers": ("admin.ofb", "/officers/", "inv.ofb"),
     }
     database: list[float] = []
 
@@ -66,9 +76,9 @@ def main() -> None:
         finally:
             database.append(time.perf_counter() - started)
 
-    def fetch(path: str, expected: str) -> Callable[[], Any]:
+    def fetch(username: str, path: str, expected: str) -> Callable[[], Any]:
         def get() -> Any:
-            response = client.get(path)
+            response = clients[username].get(path)
             assert response.status_code == 200, (path, response.status_code)
             assert expected in response.content.decode(), (path, expected)
             return response
@@ -96,10 +106,10 @@ def main() -> None:
             else f"demo world + {CASES:,} cases x {LISTINGS_PER_CASE} listings")
     print(f"console pages, {args.runs} runs each after {args.warm_up} warm-up runs; {data}; case page: "
           f"{detail.listings.count()} listings (PostgreSQL)")
-    print(f"{'page':<10} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'SQL ms':>8} {'stmts':>6}")
+    print(f"{'page':<12} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'SQL ms':>8} {'stmts':>6}")
     for name in actions:
         ordered = sorted(wall[name])
-        print(f"{name:<10} {statistics.median(ordered) * 1000:>8.1f} "
+        print(f"{name:<12} {statistics.median(ordered) * 1000:>8.1f} "
               f"{ordered[int(0.95 * (len(ordered) - 1))] * 1000:>8.1f} {statistics.median(cpu[name]) * 1000:>8.1f} "
               f"{statistics.median(sql[name]) * 1000:>8.1f} {statements[name]:>6}")
 

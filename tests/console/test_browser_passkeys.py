@@ -79,7 +79,8 @@ def test_a_cancelled_or_refused_passkey_says_so_and_leaves_the_code(
 
     sign_in(page, "inv.ofb", next_path="/cases/")
     # the officer closes the browser's passkey dialogue
-    page.evaluate("() => { navigator.credentials.get = () => Promise.reject(new DOMException('', 'NotAllowedError')); }")
+    page.evaluate("() => { navigator.credentials.get = () => "
+                  "Promise.reject(new DOMException('', 'NotAllowedError')); }")
     page.get_by_role("button", name="Use a passkey or security key").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Your passkey or security key was not used: the browser or the key refused or was cancelled. Try again, or "

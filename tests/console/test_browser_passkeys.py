@@ -37,6 +37,7 @@ def test_an_investigator_enrols_a_passkey_and_signs_in_with_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a passkey or security key")
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)  # nothing else until it is set up
     assert axe_violations(page) == []
+    screenshot(page, "passkey-enrol")
     page.get_by_label("Name of this passkey (optional)").fill("Work laptop")
     page.get_by_role("button", name="Set up a passkey or security key").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")

@@ -202,7 +202,7 @@ def remove_factor(officer: Officer, kind: str, device_id: int) -> None:
     """Remove one of the officer's authenticator apps or passkeys; the last factor may go only when none is
     required, and the recovery codes go with it."""
     with transaction.atomic():
-        Officer.objects.select_for_update().filter(pk=officer.pk).first()  # two removals at once: one at a time
+        Officer.objects.select_for_update().get(pk=officer.pk)  # two removals at once go one after the other
         device = FACTORS[kind].objects.filter(user=officer, confirmed=True, pk=device_id).first()
         if device is None:
             raise ActionError(ErrorCode.NOT_FOUND, _("No such authenticator."), "device")

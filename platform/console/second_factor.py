@@ -59,7 +59,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         error = _("This code is not valid. Type the code your app shows now, or one of your recovery codes.")
     return render(request, "console/second_factor_verify.html", {
         "error": error, "passkey_error": passkey_error, "next": safe_next(request),
-        "passkeys": bool(second_factor.passkeys(_officer(request)))},
+        "passkeys": bool(second_factor.passkeys(_officer(request))),
+        "authenticators": bool(second_factor.authenticators(_officer(request)))},
         status=400 if error or passkey_error else 200)
 
 

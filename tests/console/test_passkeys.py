@@ -107,6 +107,7 @@ def test_the_code_page_offers_the_passkey_and_the_passkey_signs_in(world: None, 
     page = client.get(f"{CODE}?next=/cases/").content.decode()
     assert "Use a passkey or security key" in page and 'name="code"' in page  # codes work without JavaScript
     assert re.search(r'<form [^>]*data-passkey="authenticate"[^>]* hidden>', page)  # shown by the script
+    assert "Use your passkey or security key for WildNet" in page  # no app to speak of
     request = options(client, SIGN_IN_OPTIONS)
     assert request["rpId"] == "localhost" and request["userVerification"] == "preferred"
     assert [credential["id"] for credential in request["allowCredentials"]] == [key.get(request)["id"]]

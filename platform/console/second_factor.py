@@ -1,4 +1,5 @@
-"""The second factor's pages: the code after the password, enrolment, and the officer's own factors.
+"""The second factor's pages: the code (or the passkey) after the password, enrolment, and the officer's own
+factors; the passkeys' ceremonies ask for their options here, as JSON (console/static/console/passkeys.js).
 
 They run before the session may read anything (officers.middleware.SecondFactorMiddleware), so they cannot go
 through the GraphQL schema, which is closed to such a session; they call officers.second_factor, which decides.
@@ -12,15 +13,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access.errors import ActionError
 from api.context import CONFIRMED_SESSION_KEY
-from officers import second_factor
+from officers import passkeys, second_factor
 from officers.models import Officer
 
 from .documents import ConfirmationRequired
@@ -32,9 +34,13 @@ def _officer(request: HttpRequest) -> Officer:
     return request.user
 
 
+def _recently_confirmed(request: HttpRequest) -> bool:
+    return time.time() - float(request.session.get(CONFIRMED_SESSION_KEY, 0)) <= settings.REAUTHENTICATION_SECONDS
+
+
 def _confirmed(request: HttpRequest) -> None:
     """Changing factors asks for the password once it was typed longer ago than REAUTHENTICATION_SECONDS."""
-    if time.time() - float(request.session.get(CONFIRMED_SESSION_KEY, 0)) > settings.REAUTHENTICATION_SECONDS:
+    if not _recently_confirmed(request):
         raise ConfirmationRequired
 
 
@@ -42,13 +48,29 @@ def _confirmed(request: HttpRequest) -> None:
 def verify(request: HttpRequest) -> HttpResponse:
     if request.session.get(second_factor.STATE) != second_factor.PENDING:
         return HttpResponseRedirect(safe_next(request))
-    error = None
-    if request.method == "POST":
+    error = passkey_error = None
+    if request.method == "POST" and "credential" in request.POST:
+        if passkeys.verify(request, request.POST["credential"]):
+            return HttpResponseRedirect(safe_next(request))
+        passkey_error = _("Your passkey or security key was not accepted. Try again, or type a code.")
+    elif request.method == "POST":
         if second_factor.verify(request, request.POST.get("code", "")):
             return HttpResponseRedirect(safe_next(request))
         error = _("This code is not valid. Type the code your app shows now, or one of your recovery codes.")
-    return render(request, "console/second_factor_verify.html", {"error": error, "next": safe_next(request)},
-                  status=400 if error else 200)
+    return render(request, "console/second_factor_verify.html", {
+        "error": error, "passkey_error": passkey_error, "next": safe_next(request),
+        "passkeys": bool(second_factor.passkeys(_officer(request))),
+        "authenticators": bool(second_factor.authenticators(_officer(request)))},
+        status=400 if error or passkey_error else 200)
+
+
+@never_cache
+@require_POST
+def passkey_options(request: HttpRequest) -> HttpResponse:
+    """The options of a passkey's signature at sign-in, for a session whose second factor is pending."""
+    if request.session.get(second_factor.STATE) != second_factor.PENDING:
+        return JsonResponse({"error": _("Your second factor is not asked for now.")}, status=409)
+    return JsonResponse(passkeys.authentication_options(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,23 +97,59 @@ def enrol(request: HttpRequest) -> HttpResponse:
         status=400 if error else 200)
 
 
+@require_http_methods(["GET", "POST"])
+def add_passkey(request: HttpRequest) -> HttpResponse:
+    """Add a passkey or a security key: at forced enrolment instead of an authenticator app, or later, from the
+    officer's own page (after the password, if typed a while ago). The browser's answer comes as a form field."""
+    state = request.session.get(second_factor.STATE)
+    if state == second_factor.PENDING:
+        return HttpResponseRedirect(f"{reverse('second-factor-verify')}?next={request.get_full_path()}")
+    if state != second_factor.ENROL:
+        _confirmed(request)
+    error = None
+    if request.method == "POST" and "credential" in request.POST:
+        codes = passkeys.confirm_registration(request, request.POST["credential"], request.POST.get("name", ""))
+        if codes:
+            return render(request, "console/second_factor_codes.html", {"codes": codes, "next": safe_next(request)})
+        if codes is not None:
+            messages.success(request, _("Your passkey is set up."))
+            return HttpResponseRedirect(safe_next(request, "second-factor"))
+        error = _("The passkey was not set up. Try again, with the same or another passkey or security key.")
+    return render(request, "console/second_factor_passkey.html", {
+        "error": error, "required": state == second_factor.ENROL, "next": safe_next(request, "second-factor")},
+        status=400 if error else 200)
+
+
+@never_cache
+@require_POST
+def passkey_registration_options(request: HttpRequest) -> HttpResponse:
+    """The options of a new passkey: as the page, refused to a pending session and after a while without the
+    password (the page then asks for it)."""
+    state = request.session.get(second_factor.STATE)
+    if state == second_factor.PENDING or (state != second_factor.ENROL and not _recently_confirmed(request)):
+        return JsonResponse({"error": _("Reload this page and confirm your password first.")}, status=403)
+    return JsonResponse(passkeys.registration_options(request))
+
+
 def manage(request: HttpRequest) -> HttpResponse:
     officer = _officer(request)
     return render(request, "console/second_factor.html", {
         "authenticators": second_factor.authenticators(officer),
+        "passkeys": second_factor.passkeys(officer),
         "codes_left": second_factor.recovery_codes_left(officer),
         "required": second_factor.required_for(officer)})
 
 
 @require_POST
-def remove(request: HttpRequest, device_id: int) -> HttpResponse:
+def remove(request: HttpRequest, device_id: int, kind: str = "authenticator") -> HttpResponse:
     _confirmed(request)
     try:
-        second_factor.remove_authenticator(_officer(request), device_id)
+        second_factor.remove_factor(_officer(request), kind, device_id)
     except ActionError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The authenticator is removed."))
+        messages.success(request, _("The passkey is removed.") if kind == "passkey"
+                         else _("The authenticator is removed."))
     return HttpResponseRedirect(reverse("second-factor"))
 
 
@@ -99,7 +157,7 @@ def remove(request: HttpRequest, device_id: int) -> HttpResponse:
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     _confirmed(request)
     officer = _officer(request)
-    if not second_factor.authenticators(officer):
+    if not second_factor.has_factor(officer):
         messages.error(request, _("Set up an authenticator app first: recovery codes stand in for it."))
         return HttpResponseRedirect(reverse("second-factor"))
     context: dict[str, Any] = {"codes": second_factor.new_recovery_codes(officer), "next": reverse("second-factor")}

@@ -91,7 +91,10 @@ class TimeZoneMiddleware:
 
 
 #: What a session may still reach before its second factor: the second factor's own pages, and leaving.
-_OPEN_BEFORE_SECOND_FACTOR = frozenset({"second-factor-verify", "second-factor-enrol", "logout", "language"})
+_OPEN_BEFORE_SECOND_FACTOR = frozenset({
+    "second-factor-verify", "second-factor-enrol", "logout", "language",
+    # a passkey instead of a code or an authenticator app: its page and its ceremonies' options
+    "second-factor-passkey", "second-factor-passkey-registration-options", "second-factor-passkey-options"})
 
 
 class SecondFactorMiddleware:

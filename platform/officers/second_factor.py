@@ -1,4 +1,5 @@
-"""The second factor: TOTP authenticator apps and single-use recovery codes (django-otp's devices).
+"""The second factor: TOTP authenticator apps, passkeys and security keys (WebAuthn: :mod:`officers.passkeys`),
+and single-use recovery codes (django-otp's devices).
 
 Whether an officer must use one: every role that reads intelligence, grants access or administers, where the
 deployment requires it (``SECOND_FACTOR_REQUIRED``, on in the production profile), and every officer of an agency
@@ -26,8 +27,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from access.errors import ActionError, ErrorCode
 from audit.actions import record
@@ -58,12 +61,22 @@ def authenticators(officer: Officer) -> list[TOTPDevice]:
     return list(TOTPDevice.objects.filter(user=officer, confirmed=True).order_by("created_at", "pk"))
 
 
+def passkeys(officer: Officer) -> list[WebAuthnCredential]:
+    return list(WebAuthnCredential.objects.filter(user=officer, confirmed=True).order_by("created_at", "pk"))
+
+
+def has_factor(officer: Officer) -> bool:
+    """An authenticator app or a passkey: what recovery codes stand in for."""
+    return (TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
+            or WebAuthnCredential.objects.filter(user=officer, confirmed=True).exists())
+
+
 def recovery_codes_left(officer: Officer) -> int:
     return StaticToken.objects.filter(device__user=officer, device__confirmed=True).count()
 
 
 def state_at_sign_in(officer: Officer) -> str:
-    if authenticators(officer):
+    if has_factor(officer):
         return PENDING
     return ENROL if required_for(officer) else FREE
 
@@ -98,13 +111,19 @@ def verify(request: HttpRequest, code: str) -> bool:
     if device is None and not recovery:
         record("auth.second_factor", outcome=Outcome.DENIED, actor=officer, obj=officer)
         return False
+    given(request, device, "recovery_code" if recovery else "authenticator")
+    return True
+
+
+def given(request: HttpRequest, device: Device | None, kind: str) -> None:
+    """The session has given its second factor (``device``; None for a recovery code): it may now do the rest."""
+    officer = request.user
+    assert isinstance(officer, Officer)
     if device is not None:
         otp_login(request, device)
     request.session.cycle_key()  # a new session key at the change of privilege: a fixed one cannot ride it
     request.session[STATE] = VERIFIED
-    record("auth.second_factor", actor=officer, obj=officer,
-           details={"kind": "recovery_code" if recovery else "authenticator"})
-    return True
+    record("auth.second_factor", actor=officer, obj=officer, details={"kind": kind})
 
 
 def start_enrolment(officer: Officer) -> TOTPDevice:
@@ -139,11 +158,18 @@ def confirm_enrolment(request: HttpRequest, code: str, name: str) -> list[str] |
         device.name = name.strip()[:64] or _("Authenticator app")
         device.save(update_fields=["confirmed", "name"])
         codes = [] if recovery_codes_left(officer) else new_recovery_codes(officer, audit=False)
+    enrolled(request, device, "authenticator")
+    return codes
+
+
+def enrolled(request: HttpRequest, device: Device, kind: str) -> None:
+    """A new factor is confirmed: the session counts as having given it (it was just proven)."""
+    officer = request.user
+    assert isinstance(officer, Officer)
     otp_login(request, device)
     request.session.cycle_key()
     request.session[STATE] = VERIFIED
-    record("auth.second_factor.enrol", actor=officer, obj=officer, details={"kind": "authenticator"})
-    return codes
+    record("auth.second_factor.enrol", actor=officer, obj=officer, details={"kind": kind})
 
 
 def _digest(code: str) -> str:
@@ -168,25 +194,34 @@ def new_recovery_codes(officer: Officer, *, audit: bool = True) -> list[str]:
     return codes
 
 
-def remove_authenticator(officer: Officer, device_id: int) -> None:
-    """Remove one of the officer's authenticators; the last one may go only when no second factor is required."""
-    device = TOTPDevice.objects.filter(user=officer, confirmed=True, pk=device_id).first()
-    if device is None:
-        raise ActionError(ErrorCode.NOT_FOUND, _("No such authenticator."), "device")
-    if required_for(officer) and len(authenticators(officer)) == 1:
-        raise ActionError(ErrorCode.INVALID_STATE,
-                          _("Your agency requires a second factor: add another authenticator before removing this "
-                            "one."), "device")
-    device.delete()
-    if not authenticators(officer):
-        StaticDevice.objects.filter(user=officer).delete()  # recovery codes recover an authenticator
-    record("auth.second_factor.remove", actor=officer, obj=officer, details={"kind": "authenticator"})
+#: The kinds of factor an officer removes one by one, and their devices.
+FACTORS: dict[str, type[Device]] = {"authenticator": TOTPDevice, "passkey": WebAuthnCredential}
+
+
+def remove_factor(officer: Officer, kind: str, device_id: int) -> None:
+    """Remove one of the officer's authenticator apps or passkeys; the last factor may go only when none is
+    required, and the recovery codes go with it."""
+    with transaction.atomic():
+        Officer.objects.select_for_update().get(pk=officer.pk)  # two removals at once go one after the other
+        device = FACTORS[kind].objects.filter(user=officer, confirmed=True, pk=device_id).first()
+        if device is None:
+            raise ActionError(ErrorCode.NOT_FOUND, _("No such authenticator."), "device")
+        if required_for(officer) and len(authenticators(officer)) + len(passkeys(officer)) == 1:
+            # A passkey or a security key is an authenticator too, in WebAuthn's words.
+            raise ActionError(ErrorCode.INVALID_STATE,
+                              _("Your agency requires a second factor: add another authenticator before removing "
+                                "this one."), "device")
+        device.delete()
+        if not has_factor(officer):
+            StaticDevice.objects.filter(user=officer).delete()  # recovery codes stand in for a factor
+    record("auth.second_factor.remove", actor=officer, obj=officer, details={"kind": kind})
 
 
 def reset(actor: Officer, officer: Officer) -> None:
     """An administrator removes a colleague's factors (a lost phone): every session of theirs ends, they enrol
     again at their next sign-in, and they are told by e-mail."""
     TOTPDevice.objects.filter(user=officer).delete()
+    WebAuthnCredential.objects.filter(user=officer).delete()
     StaticDevice.objects.filter(user=officer).delete()
     Officer.objects.filter(pk=officer.pk).update(session_epoch=officer.session_epoch + 1)
     record("auth.second_factor.reset", actor=actor, obj=officer)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     # core
     "agencies",
     "officers",
@@ -191,6 +193,16 @@ REAUTHENTICATION_SECONDS = env_int("WILDNET_REAUTHENTICATION_SECONDS", 15 * 60)
 #: elsewhere when asked (an agency may require it of all its officers: Agency.requires_second_factor).
 SECOND_FACTOR_REQUIRED = PRODUCTION or env_bool("WILDNET_SECOND_FACTOR_REQUIRED", False)
 OTP_TOTP_ISSUER = "WildNet"
+#: Passkeys and security keys (WebAuthn) are bound to the host of WILDNET_PUBLIC_URL (the relying party) and
+#: answer only to its origin. WebAuthn refuses an IP address as relying party: a development server at
+#: 127.0.0.1 offers them at http://localhost (same port) instead. Officers sign in with the password first, always.
+_PUBLIC = urlsplit(WILDNET_PUBLIC_URL)
+_PUBLIC_HOST = "localhost" if _PUBLIC.hostname in {"127.0.0.1", "::1"} else (_PUBLIC.hostname or "localhost")
+OTP_WEBAUTHN_RP_ID = _PUBLIC_HOST
+OTP_WEBAUTHN_RP_NAME = "WildNet"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_PUBLIC.scheme}://{_PUBLIC_HOST}" + (f":{_PUBLIC.port}" if _PUBLIC.port else "")]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "officers.passkeys.Ceremonies"
 #: Failed sign-ins counted over this window lock an account (or an address) out until they age out of it.
 SIGN_IN_WINDOW_SECONDS = env_int("WILDNET_SIGN_IN_WINDOW_SECONDS", 15 * 60)
 SIGN_IN_ACCOUNT_LIMIT = env_int("WILDNET_SIGN_IN_ACCOUNT_LIMIT", 5)

@@ -6,12 +6,18 @@ reassign. The provider says who the person is, never what they may do: role and 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+
+
+#: The hosts a provider may be reached at over plain HTTP: this machine (development, tests).
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def _validate_domains(value: object) -> None:
@@ -46,6 +52,9 @@ class IdentityProvider(models.Model):
 
     def clean(self) -> None:
         self.issuer = self.issuer.rstrip("/")
+        address = urlsplit(self.issuer)
+        if address.scheme != "https" and address.hostname not in LOOPBACK:
+            raise ValidationError({"issuer": _("A provider is reached over HTTPS (http only on this machine).")})
         self.allowed_email_domains = sorted({domain.strip().lower() for domain in self.allowed_email_domains})
 
     def allows_email(self, email: str) -> bool:

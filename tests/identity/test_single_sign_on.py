@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from django.core.exceptions import ValidationError
 from django.test import Client
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -21,6 +22,7 @@ from identity import oidc
 from identity.models import ExternalIdentity, IdentityProvider
 from officers import second_factor
 from officers.models import Officer, Role
+from tests.core.test_content_security_policy import assert_strict
 from tests.identity.conftest import CLIENT_ID, CLIENT_SECRET, Provider
 
 pytestmark = pytest.mark.django_db
@@ -272,3 +274,36 @@ def test_an_id_token_signed_with_another_key_is_refused(provider: Provider, ofb:
     with pytest.raises(oidc.SignInRefused) as refusal:
         oidc.validate_id_token(ofb, forged(provider, key=other), nonce="the-nonce")
     assert refusal.value.reason == "signature"
+
+
+# --- the pages and the configuration ------------------------------------------------------------------------
+
+def test_the_single_sign_on_pages_work_under_the_strict_policy(provider: Provider, thomas: Officer) -> None:
+    client = Client()
+    chooser = client.get("/accounts/sso/")
+    refused = sso(Client(), provider, "stranger")
+    for response in (chooser, refused):
+        page = response.content.decode()
+        assert_strict(response)
+        assert "<script>" not in page and " style=" not in page and "<style" not in page
+    assert '<label for="sso-email">' in chooser.content.decode()
+    assert 'role="alert"' in refused.content.decode()
+
+
+def test_only_system_administrators_configure_providers(ofb: IdentityProvider) -> None:
+    system = officer("sysadmin", ofb.agency, Role.SYSTEM_ADMIN)
+    agency_admin = officer("admin.ofb", ofb.agency, Role.AGENCY_ADMIN)
+    Officer.objects.filter(pk__in=[system.pk, agency_admin.pk]).update(is_staff=True)
+    allowed = signed_in("sysadmin")
+    page = allowed.get(f"/admin/identity/identityprovider/{ofb.pk}/change/")
+    assert page.status_code == 200 and CLIENT_SECRET not in page.content.decode()  # the secret is never shown
+    assert signed_in("admin.ofb").get(f"/admin/identity/identityprovider/{ofb.pk}/change/").status_code == 403
+
+
+def test_a_provider_is_reached_over_https_except_on_this_machine(ofb: IdentityProvider) -> None:
+    ofb.issuer = "http://login.ofb.example/realms/staff"
+    with pytest.raises(ValidationError):
+        ofb.full_clean()
+    ofb.issuer = "https://login.ofb.example/realms/staff/"
+    ofb.full_clean()
+    assert ofb.issuer == "https://login.ofb.example/realms/staff"

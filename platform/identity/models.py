@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 
-
 #: The hosts a provider may be reached at over plain HTTP: this machine (development, tests).
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from audit.actions import record
 from officers.models import Officer, Role
 
 from .models import ExternalIdentity, IdentityProvider
@@ -62,6 +64,12 @@ class IdentityProviderAdmin(SystemAdministratorsOnly):
     list_display = ["agency", "issuer", "client_id", "enabled", "trusts_idp_mfa"]
     list_filter = ["enabled"]
 
+    def save_model(self, request: HttpRequest, obj: IdentityProvider, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        record("auth.sso.provider", actor=_actor(request), obj=obj,
+               details={"changed": sorted(form.changed_data), "enabled": obj.enabled,
+                        "trusts_idp_mfa": obj.trusts_idp_mfa})
+
 
 @admin.register(ExternalIdentity)
 class ExternalIdentityAdmin(SystemAdministratorsOnly):
@@ -71,3 +79,16 @@ class ExternalIdentityAdmin(SystemAdministratorsOnly):
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # an officer links their own account, proving both sides
+
+    def delete_model(self, request: HttpRequest, obj: ExternalIdentity) -> None:
+        self.delete_queryset(request, ExternalIdentity.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ExternalIdentity]) -> None:
+        for identity in queryset.select_related("officer__agency"):
+            record("auth.sso.unlink", actor=_actor(request), obj=identity.officer,
+                   details={"providers": [identity.provider_id], "by": "administrator"})
+        queryset.delete()
+
+
+def _actor(request: HttpRequest) -> Officer | None:
+    return request.user if isinstance(request.user, Officer) else None

@@ -146,6 +146,17 @@ def test_a_disabled_provider_offers_nothing(provider: Provider, thomas: Officer,
     response = client.get("/accounts/sso/start/fr-ofb/")
     assert response.status_code == 302 and response["Location"] == "/accounts/sso/"
     assert "wildnet_sso" not in client.session
+    assert "Link your agency" not in signed_in("inv.ofb").get("/preferences/").content.decode()
+
+
+def test_a_flow_under_way_when_its_provider_is_disabled_is_refused(
+        provider: Provider, thomas: Officer, ofb: IdentityProvider) -> None:
+    client = Client()
+    response = client.get("/accounts/sso/start/fr-ofb/")
+    callback = provider.approve(provider.signed_in("thomas"), response["Location"])
+    IdentityProvider.objects.filter(pk=ofb.pk).update(enabled=False)
+    assert client.get(callback).status_code == 403
+    assert "_auth_user_id" not in client.session
 
 
 def test_an_enabled_provider_is_offered_by_agency_and_by_e_mail_domain(
@@ -298,6 +309,13 @@ def test_only_system_administrators_configure_providers(ofb: IdentityProvider) -
     page = allowed.get(f"/admin/identity/identityprovider/{ofb.pk}/change/")
     assert page.status_code == 200 and CLIENT_SECRET not in page.content.decode()  # the secret is never shown
     assert signed_in("admin.ofb").get(f"/admin/identity/identityprovider/{ofb.pk}/change/").status_code == 403
+    saved = allowed.post(f"/admin/identity/identityprovider/{ofb.pk}/change/", {
+        "agency": ofb.agency_id, "issuer": ofb.issuer, "client_id": CLIENT_ID, "client_secret": "",
+        "allowed_email_domains": '["ofb.example"]', "enabled": "on"})
+    assert saved.status_code == 302, saved.content.decode()
+    ofb.refresh_from_db()
+    assert ofb.client_secret == CLIENT_SECRET  # left empty: the saved secret stays
+    assert last_event("auth.sso.provider").actor_id == system.pk
 
 
 def test_a_provider_is_reached_over_https_except_on_this_machine(ofb: IdentityProvider) -> None:

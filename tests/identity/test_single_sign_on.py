@@ -94,6 +94,23 @@ def test_an_unknown_subject_is_refused_with_the_way_to_link_it(provider: Provide
     assert event.outcome == Outcome.DENIED and event.details["reason"] == "unknown_subject"
 
 
+def test_an_officer_is_never_found_by_e_mail(provider: Provider, ofb: IdentityProvider) -> None:
+    same_address = officer("ana.ofb", ofb.agency, Role.ANALYST)
+    Officer.objects.filter(pk=same_address.pk).update(email="stranger@ofb.example")  # the provider's user's
+    client = Client()
+    assert sso(client, provider, "stranger").status_code == 403
+    assert "_auth_user_id" not in client.session
+    assert last_event("auth.sso.login").details["reason"] == "unknown_subject"
+
+
+def test_a_deactivated_officer_is_refused(provider: Provider, thomas: Officer) -> None:
+    Officer.objects.filter(pk=thomas.pk).update(is_active=False)
+    client = Client()
+    assert sso(client, provider, "thomas").status_code == 403
+    assert "_auth_user_id" not in client.session
+    assert last_event("auth.sso.login").details["reason"] == "inactive_officer"
+
+
 def test_a_provider_naming_itself_otherwise_than_configured_is_refused(
         provider: Provider, ofb: IdentityProvider) -> None:
     IdentityProvider.objects.filter(pk=ofb.pk).update(issuer=f"{provider.base}/alias")
@@ -222,6 +239,18 @@ def test_linking_asks_for_the_password_then_links_the_subject(provider: Provider
     then = Client()
     assert sso(then, provider, "stranger").status_code == 302
     assert then.session["_auth_user_id"] == str(sophie.pk)
+
+
+def test_a_link_whose_password_aged_during_the_journey_is_refused(provider: Provider, ofb: IdentityProvider) -> None:
+    sophie = officer("ana.ofb", ofb.agency, Role.ANALYST)
+    client = signed_in("ana.ofb")
+    response = client.get("/accounts/sso/link/start/")
+    callback = provider.approve(provider.signed_in("stranger"), response["Location"])
+    stale(client)
+    assert client.get(callback)["Location"] == "/preferences/"
+    assert not ExternalIdentity.objects.filter(officer=sophie).exists()
+    event = last_event("auth.sso.link")
+    assert event.outcome == Outcome.DENIED and event.details["reason"] == "not_confirmed"
 
 
 def test_an_account_linked_to_another_officer_is_not_linked_again(provider: Provider, thomas: Officer) -> None:

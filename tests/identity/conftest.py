@@ -46,14 +46,16 @@ class Provider:
         assert response.status_code == 302, response.text
         return browser
 
-    def approve(self, browser: requests.Session, authorize_url: str) -> str:
-        """Open the authorization address, approve WildNet, and return the address the provider sends the
-        browser back to (WildNet's callback, as a path for Django's test client)."""
+    def approve(self, browser: requests.Session, authorize_url: str, allow: bool = True) -> str:
+        """Open the authorization address, approve WildNet (or cancel), and return the address the provider sends
+        the browser back to (WildNet's callback, as a path for Django's test client)."""
         response = browser.get(authorize_url, timeout=10, allow_redirects=False)
         if response.status_code == 200:  # the consent page
             fields = {html.unescape(name): html.unescape(value) for name, value in re.findall(
                 r'<input type="hidden" name="([^"]+)" value="([^"]*)"', response.text)}
-            fields.update({"csrfmiddlewaretoken": browser.cookies["csrftoken"], "allow": "Authorize"})
+            fields["csrfmiddlewaretoken"] = browser.cookies["csrftoken"]
+            if allow:
+                fields["allow"] = "Authorize"
             response = browser.post(urljoin(authorize_url, "?"), data=fields, timeout=10, allow_redirects=False,
                                     headers={"Referer": authorize_url})
         assert response.status_code == 302, response.text
@@ -86,15 +88,19 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
     (folder / "config.json").write_text(json.dumps(config))
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO")}
     env.update({"PROVIDER_CONFIG": str(folder / "config.json"), "PYTHONPATH": str(ROOT)})
+    errors = (folder / "stderr.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "tests.identity.provider.serve"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=errors, text=True)
     try:
         ready, _, _ = select.select([process.stdout], [], [], 60)
         line = process.stdout.readline() if ready and process.stdout else ""
         if not line:
             process.kill()
-            pytest.skip(f"the test OpenID Connect provider did not start: {process.communicate()[1][-2000:]}")
+            process.wait(timeout=10)
+            reason = (folder / "stderr.log").read_text()[-2000:]
+            pytest.skip(f"the test OpenID Connect provider (django-oauth-toolkit) did not start: {reason}")
         yield Provider(issuer=config["issuer"], base=base, private_key=pem, subjects=json.loads(line)["subjects"])
     finally:
         process.terminate()
         process.wait(timeout=10)
+        errors.close()

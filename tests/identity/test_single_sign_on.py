@@ -94,6 +94,16 @@ def test_an_unknown_subject_is_refused_with_the_way_to_link_it(provider: Provide
     assert event.outcome == Outcome.DENIED and event.details["reason"] == "unknown_subject"
 
 
+def test_an_officer_who_cancels_at_the_provider_is_not_signed_in(provider: Provider, thomas: Officer) -> None:
+    client = Client()
+    response = client.get("/accounts/sso/start/fr-ofb/")
+    callback = provider.approve(provider.signed_in("thomas"), response["Location"], allow=False)
+    assert "error=access_denied" in callback
+    assert client.get(callback).status_code == 403
+    assert "_auth_user_id" not in client.session
+    assert last_event("auth.sso.login").details["reason"] == "provider_error"
+
+
 def test_an_officer_is_never_found_by_e_mail(provider: Provider, ofb: IdentityProvider) -> None:
     same_address = officer("ana.ofb", ofb.agency, Role.ANALYST)
     Officer.objects.filter(pk=same_address.pk).update(email="stranger@ofb.example")  # the provider's user's

@@ -97,7 +97,7 @@ class AuditEventNode(PolicyObjectType):
         name = "AuditEvent"
         model = AuditEvent
         fields = ("id", "occurred_at", "actor_username", "country", "action", "object_type", "object_id",
-                  "outcome", "mandate_id", "purpose", "request_id", "details")
+                  "outcome", "mandate_id", "purpose", "request_id", "ip_address", "details")
         filter_fields = {"action": ["exact", "startswith"], "outcome": ["exact"], "actor_username": ["exact"],
                          "occurred_at": ["gte", "lt"], "agency__code": ["exact"], "object_agency__code": ["exact"]}
         convert_choices_to_enum: list[str] = []

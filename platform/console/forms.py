@@ -8,12 +8,14 @@ fields in camelCase, as the form's inputs are named). Errors without a field are
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import QueryDict
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from outbox.actions import send_mail
 
@@ -76,3 +78,16 @@ class OutboxPasswordResetForm(PasswordResetForm):
             subject = "".join(render_to_string(subject_template_name, context).splitlines())
             body = render_to_string(email_template_name, context)
         send_mail([to_email], subject, body)
+
+
+def period_day(value: str, field: str, *, end: bool) -> tuple[str | None, Problem | None]:
+    """A day of a period filter (from / until, both included) as the instant it starts (``end=False``) or the next
+    day starts (``end=True``), in the page's time zone; a typed problem for ``field`` when it is not a day."""
+    if not value:
+        return None, None
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        return None, Problem("INVALID", _("Enter a day, e.g. 2026-03-31."), field)
+    start = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=end), datetime.time()))
+    return start.isoformat(), None

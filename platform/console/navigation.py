@@ -43,6 +43,7 @@ ENTRIES = (
     Entry(_("Mandates"), "mandate-list", frozenset({Role.NATIONAL_COORDINATOR})),
     Entry(_("Model measures"), "assessment-list", frozenset({Role.NATIONAL_COORDINATOR})),
     Entry(_("Access log"), "access-log-page", frozenset({Role.SUPERVISOR, Role.NATIONAL_COORDINATOR})),
+    Entry(_("Sign-in events"), "sign-in-events", frozenset({Role.SUPERVISOR, Role.AGENCY_ADMIN})),
     Entry(_("Officers"), "officer-list", frozenset({Role.AGENCY_ADMIN})),
     Entry(_("Integration"), "integration-page", frozenset({Role.PLATFORM_OFFICER, Role.AGENCY_ADMIN})),
 )

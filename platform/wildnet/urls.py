@@ -17,6 +17,7 @@ urlpatterns = [
     path("notices/", include("compliance.pages.urls")),
     path("mandates/", include("mandates.urls")),
     path("access-log/", access_log_page, name="access-log-page"),
+    path("", include("audit.pages.urls")),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
     path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),

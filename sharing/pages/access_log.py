@@ -6,17 +6,15 @@ country's (the ``accessLog`` query's own policy). Other roles get the answer of 
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 from graphql_relay import from_global_id, to_global_id
 
-from console.documents import Documents, Problem
+from console.documents import Documents
+from console.forms import period_day
 from console.paging import page_size
 
 documents = Documents(__file__)
@@ -26,26 +24,13 @@ OUTCOMES = ("ALLOWED", "DENIED", "FAILED")
 FILTERS = ("reader", "owner", "actor", "outcome", "since", "until", "mandate")
 
 
-def _day(value: str, *, end: bool) -> tuple[str | None, Problem | None]:
-    """A day of the period filter as the instant it starts (``since``) or the next day starts (``until``,
-    so the day itself is included), in the page's time zone."""
-    if not value:
-        return None, None
-    try:
-        day = datetime.date.fromisoformat(value)
-    except ValueError:
-        return None, Problem("INVALID", _("Enter a day, e.g. 2026-03-31."), "until" if end else "since")
-    start = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=end), datetime.time()))
-    return start.isoformat(), None
-
-
 def access_log_page(request: HttpRequest) -> HttpResponse:
     """The reads, newest first, filtered by reading agency, owning agency, officer, outcome and period."""
     filters = {name: request.GET.get(name, "").strip() for name in FILTERS}
     if not filters["mandate"].isdigit():  # a mandate is named by its number in the page's address
         filters["mandate"] = ""
-    since, since_problem = _day(filters["since"], end=False)
-    until, until_problem = _day(filters["until"], end=True)
+    since, since_problem = period_day(filters["since"], "since", end=False)
+    until, until_problem = period_day(filters["until"], "until", end=True)
     problems = [problem for problem in (since_problem, until_problem) if problem]
     size = page_size(request)
     variables: dict[str, Any] = {

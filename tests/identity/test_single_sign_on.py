@@ -364,3 +364,12 @@ def test_a_provider_is_reached_over_https_except_on_this_machine(ofb: IdentityPr
     ofb.issuer = "https://login.ofb.example/realms/staff/"
     ofb.full_clean()
     assert ofb.issuer == "https://login.ofb.example/realms/staff"
+
+
+def test_the_agencys_supervisors_read_its_single_sign_on_events(provider: Provider, thomas: Officer) -> None:
+    officer("sup.ofb", thomas.agency, Role.SUPERVISOR)
+    sso(Client(REMOTE_ADDR="203.0.113.20"), provider, "thomas")
+    sso(Client(REMOTE_ADDR="203.0.113.21"), provider, "stranger")
+    page = signed_in("sup.ofb").get("/sign-in-events/").content.decode()
+    assert "Sign-in with the agency&#x27;s account" in page or "Sign-in with the agency's account" in page
+    assert "203.0.113.20" in page and "203.0.113.21" in page

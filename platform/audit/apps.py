@@ -21,4 +21,7 @@ class AuditConfig(AppConfig):
             "auth.second_factor.remove": _("Second factor removed"),
             "auth.second_factor.reset": _("Second factor reset by an administrator"),
             "auth.second_factor.recovery_codes": _("New recovery codes"),
-            "auth.reauthenticate": _("Password confirmed"), "auth.sign_out_everywhere": _("Signed out everywhere")})
+            "auth.reauthenticate": _("Password confirmed"), "auth.sign_out_everywhere": _("Signed out everywhere"),
+            "auth.sso.login": _("Sign-in with the agency's account"),
+            "auth.sso.link": _("Agency's account linked"), "auth.sso.unlink": _("Agency's account unlinked"),
+            "auth.sso.provider": _("Agency's sign-in set up")})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import second_factor, views
+from . import second_factor, sso, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,12 @@ urlpatterns = [
          name="second-factor-passkey-options"),
     path("accounts/second-factor/passkeys/<int:device_id>/remove/", second_factor.remove, {"kind": "passkey"},
          name="second-factor-passkey-remove"),
+    path("accounts/sso/", sso.choose, name="sso"),
+    path("accounts/sso/start/<slug:agency_code>/", sso.start, name="sso-start"),
+    path("accounts/sso/callback/", sso.callback, name="sso-callback"),
+    path("accounts/sso/link/", sso.link, name="sso-link"),
+    path("accounts/sso/link/start/", sso.link_start, name="sso-link-start"),
+    path("accounts/sso/unlink/", sso.unlink, name="sso-unlink"),
     path("accounts/password/reset/", views.password_reset, name="password_reset"),
     path("accounts/password/reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("accounts/password/set/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.zones import zone_names
+from identity import actions as identity
+from officers.models import Officer
 
 from .documents import Documents
 from .forms import OutboxPasswordResetForm, errors_by_field
@@ -42,6 +44,9 @@ class SignInView(auth_views.LoginView):
 
     template_name = "console/sign_in.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "single_sign_on": identity.enabled_providers().exists()}
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -121,9 +126,13 @@ def preferences(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your preferences are saved."))
             return HttpResponseRedirect(reverse("preferences"))
         errors = errors_by_field(problems)
+    assert isinstance(request.user, Officer)
+    provider = identity.provider_of(request.user)
     return render(request, "console/preferences.html", {
         "page": documents.run(request, "preferences").data, "zones": zone_names(), "now": timezone.now(),
-        "errors_by_field": errors}, status=400 if errors else 200)
+        "errors_by_field": errors, "sso_provider": provider,
+        "sso_linked": provider is not None and provider.identities.filter(officer=request.user).exists()},
+        status=400 if errors else 200)
 
 
 def home(request: HttpRequest) -> HttpResponse:

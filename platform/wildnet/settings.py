@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "audit",
     "access",
     "outbox",
+    "identity",
     "console",
     # features
     "cases",
@@ -162,6 +163,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "officers.Officer"
 AUTHENTICATION_BACKENDS = [
     "officers.throttle.ThrottledModelBackend",
+    # single sign-on sessions (identity.actions.sign_in): reloads the officer, never checks a password
+    "identity.backends.SingleSignOnBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing

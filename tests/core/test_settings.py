@@ -45,3 +45,10 @@ def test_unknown_profile_is_refused(tmp_path: Path) -> None:
     result = run(["check"], tmp_path, DJANGO_ENV="staging")
     assert result.returncode != 0
     assert "DJANGO_ENV must be" in result.stderr
+
+
+def test_production_requires_a_second_factor_whatever_the_environment_says(tmp_path: Path) -> None:
+    script = "from django.conf import settings as s; print(s.SECOND_FACTOR_REQUIRED)"
+    result = run(["shell", "-c", script], tmp_path, DJANGO_SECRET_KEY="x" * 60, WILDNET_SECOND_FACTOR_REQUIRED="false")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"

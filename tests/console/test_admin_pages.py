@@ -10,9 +10,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from graphql import parse, validate
 from graphql_relay import to_global_id
 
@@ -23,6 +21,7 @@ from officers.actions import issue_token
 from officers.models import ApiToken, Officer, Role
 from officers.pages import examples
 from outbox.actions import deliver_due
+from tests.console.test_pages import _statements
 from tests.console.test_shell import CSRF, link_in, signed_in
 from wildnet.demo import DEMO_PASSWORD
 
@@ -31,12 +30,6 @@ EXAMPLES = sorted(examples.FOLDER.glob("*.graphql"))
 
 def officer_url(username: str) -> str:
     return f"/officers/{to_global_id('Officer', Officer.objects.get(username=username).pk)}/"
-
-
-def _statements(client: Client, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(path).status_code == 200
-    return len(queries)
 
 
 # --- officers ------------------------------------------------------------------------------------------------

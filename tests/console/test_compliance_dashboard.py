@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from compliance.models import Relisting, TakedownNotice
 from console.templatetags.console import duration, percent
 from tests.compliance.test_metrics import PENDING, REJECTED, REMOVED, World
+from tests.console.test_pages import _statements
 from tests.console.test_shell import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -221,12 +219,6 @@ def test_a_period_without_notices_says_so(figures: World) -> None:
 def test_the_demo_gives_the_french_coordinator_a_dashboard(world: None) -> None:
     page = signed_in("coord.fr").get("/compliance/dashboard/").content.decode()
     assert "Figures by platform" in page and "leboncoin" in page
-
-
-def _statements(client: Any, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(path).status_code == 200
-    return len(queries)
 
 
 def _more_notices(w: World, count: int) -> None:

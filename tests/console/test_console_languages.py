@@ -26,6 +26,8 @@ PAGES = [
     ("admin.ofb", "/officers/new/"),
     ("inv.ofb", "/preferences/"),
     ("inv.ofb", "/accounts/second-factor/"),
+    ("inv.ofb", "/accounts/second-factor/passkey/"),
+    ("sup.ofb", "/sign-in-events/"),
 ]
 
 

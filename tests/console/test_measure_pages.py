@@ -9,21 +9,14 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from access.policy import viewer_for
 from compliance.measures import actions
 from compliance.measures.models import MeasureEvidence, NationalAssessment
 from officers.models import Officer
+from tests.console.test_pages import _statements
 from tests.console.test_shell import signed_in
-
-
-def _statements(client: Any, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(path).status_code == 200
-    return len(queries)
 
 
 def _page(client: Any, path: str, language: str = "en") -> str:

@@ -4,11 +4,8 @@ form with the API's typed errors, and the refusals (another platform's notice an
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from access.policy import viewer_for
@@ -17,6 +14,7 @@ from compliance import actions
 from compliance.deadlines import notice_state
 from compliance.models import ItemOutcome, NoticeStatus, TakedownNotice
 from officers.models import Officer
+from tests.console.test_pages import _statements
 from tests.console.test_shell import CSRF, signed_in
 
 
@@ -219,12 +217,6 @@ def test_a_refusal_with_reasons_is_recorded_and_closes_the_notice(world: None) -
 
 
 # --- cost -----------------------------------------------------------------------------------------------------
-
-
-def _statements(client: Any, path: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(path).status_code == 200
-    return len(queries)
 
 
 def test_the_inbox_costs_the_same_statements_whatever_its_length(world: None) -> None:

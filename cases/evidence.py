@@ -47,7 +47,7 @@ EVIDENCE_FOLDER = "evidence"
 DECLARED_ACTIONS = frozenset({CustodyAction.TRANSFERRED, CustodyAction.SEALED, CustodyAction.EXPORTED})
 
 
-class _DigestingFile(File):
+class DigestingFile(File):
     """The upload as the storage sees it: every byte the storage reads also feeds the hash and the counter.
 
     A local folder reads ``chunks()``, object storage ``read()``; both are covered, and seeking back to the
@@ -137,8 +137,8 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
     evidence = Evidence(case=case, listing=listing, original_name=safe_name(upload.name),
                         capture_method=capture_method, captured_by=viewer.officer, captured_at=captured_at,
                         description=description.strip())
-    stream = _DigestingFile(upload)
-    _store(evidence, stream)
+    stream = DigestingFile(upload)
+    store_file(evidence, stream)
     try:
         if not stream.in_order or stream.bytes_read != upload.size:
             raise OSError("The storage did not read the upload once and in order; its hash would be wrong.")
@@ -157,8 +157,11 @@ def attach_evidence(viewer: Viewer, case: Case, upload: File[bytes], *, capture_
     return evidence
 
 
-def _store(evidence: Evidence, stream: _DigestingFile) -> None:
+def store_file(evidence: Any, stream: DigestingFile) -> None:
     """Write the file under its new random name, or raise ``STORAGE_UNAVAILABLE`` leaving nothing behind.
+
+    ``evidence`` is an :class:`Evidence` or any row with a ``file`` field of random names and an
+    ``original_name`` (a spotter's screenshot is stored the same way, outside the evidence folder).
 
     A storage that is full or read-only fails in the middle of the write, and Django's ``FileSystemStorage``
     leaves the part it wrote (an orphan file nobody would ever delete). The name is chosen here, before the

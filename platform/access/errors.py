@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     REAUTHENTICATE = "REAUTHENTICATE"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class ActionError(Exception):
@@ -71,6 +72,7 @@ _NO_SUCH = {
     "assessment": gettext_noop("No such assessment."),
     "modelmeasure": gettext_noop("No such model measure."),
     "export": gettext_noop("No such export."),
+    "spotterreport": gettext_noop("No such report."),
 }
 
 

@@ -46,6 +46,7 @@ ENTRIES = (
     Entry(_("Sign-in events"), "sign-in-events", frozenset({Role.SUPERVISOR, Role.AGENCY_ADMIN})),
     Entry(_("Officers"), "officer-list", frozenset({Role.AGENCY_ADMIN})),
     Entry(_("Integration"), "integration-page", frozenset({Role.PLATFORM_OFFICER, Role.AGENCY_ADMIN})),
+    Entry(_("Reports"), "report-list", frozenset({Role.TRUSTED_REPORTER})),
 )
 
 

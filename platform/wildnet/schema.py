@@ -18,18 +18,20 @@ from mandates.schema import Mutation as MandateMutation
 from mandates.schema import Query as MandateQuery
 from officers.schema import Mutation as OfficerMutation
 from officers.schema import Query as OfficerQuery
+from reports.schema import Mutation as ReportMutation
+from reports.schema import Query as ReportQuery
 from search.schema import Query as SearchQuery
 from sharing.schema import Mutation as SharingMutation
 from sharing.schema import Query as SharingQuery
 
 
 class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, CaseQuery, SharingQuery, ComplianceQuery,
-            ComplianceMetricsQuery, MeasuresQuery, SearchQuery, graphene.ObjectType):
+            ComplianceMetricsQuery, MeasuresQuery, SearchQuery, ReportQuery, graphene.ObjectType):
     node = PolicyNode.Field(description="Any object by global id; null when missing or not visible.")
 
 
 class Mutation(OfficerMutation, MandateMutation, CaseMutation, EvidenceMutation, SharingMutation,
-               ComplianceMutation, MeasuresMutation, graphene.ObjectType):
+               ComplianceMutation, MeasuresMutation, ReportMutation, graphene.ObjectType):
     pass
 
 

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "sharing",
     "compliance",
     "search",
+    "reports",
     # the project package last: its management commands (load_demo) see every app
     "wildnet",
 ]
@@ -236,6 +237,10 @@ STORAGES = {
 }
 EVIDENCE_MAX_BYTES = env_int("WILDNET_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Spotters' reports (reports app): a volunteer's upload and pace are capped well below an officer's.
+REPORTS_PER_HOUR = env_int("WILDNET_REPORTS_PER_HOUR", 20)
+REPORT_SCREENSHOT_MAX_BYTES = min(env_int("WILDNET_REPORT_SCREENSHOT_MAX_BYTES", 10 * 1024 * 1024), EVIDENCE_MAX_BYTES)
+REPORT_SCREENSHOTS_MAX = env_int("WILDNET_REPORT_SCREENSHOTS_MAX", 5)
 
 # --- GraphQL --------------------------------------------------------------------------------------------
 GRAPHENE = {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("audit.pages.urls")),
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
+    path("reports/", include("reports.urls")),
     path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("", include("officers.urls")),

@@ -5,7 +5,7 @@ from django.db import transaction
 from cases.models import Species
 from cases.species.curated import load_curated
 from search.backends import get_backend
-from wildnet import demo, demo_cases, demo_compliance, demo_history, demo_measures, demo_sharing
+from wildnet import demo, demo_cases, demo_compliance, demo_history, demo_measures, demo_reports, demo_sharing
 
 
 class Command(BaseCommand):
@@ -27,6 +27,7 @@ class Command(BaseCommand):
             counts["takedown notices"] = demo_compliance.load_notices()
             counts["listings recorded in 2025"] = demo_history.load_history()
             counts["national assessments"] = demo_measures.load_assessments()
+            counts["spotters' reports"] = demo_reports.load_reports()
             counts["search documents"] = get_backend().rebuild()
         if options["verbosity"] < 1:
             return

@@ -1,0 +1,65 @@
+"""Who sees and handles spotters' reports.
+
+A spotter (trusted reporter) sees their own reports; the coordinator of their programme (the agency
+administrator of the NGO) sees the programme's. Nobody else, until triage routes reports to analysts. Screenshots
+and status history follow their report. Changing a report's status is, in this slice, for system administrators
+only: the triage queue will give it to the analysts a report is routed to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from access.errors import PermissionDenied
+from access.policy import NOTHING, Viewer, register_action, register_visibility, visibility_filter
+from agencies.models import AgencyType
+from officers.models import Role
+
+from .models import ReportScreenshot, ReportStatusChange, SpotterReport
+
+
+def coordinates_programme(viewer: Viewer) -> bool:
+    """An NGO's agency administrator coordinates its spotter programme."""
+    return (viewer.officer is not None and viewer.role == Role.AGENCY_ADMIN
+            and viewer.officer.agency.agency_type == AgencyType.NGO)
+
+
+@register_visibility(SpotterReport)
+def spotter_reports(viewer: Viewer) -> Q:
+    if viewer.role == Role.TRUSTED_REPORTER:
+        return Q(reporter_id=viewer.officer.pk if viewer.officer else 0)
+    if coordinates_programme(viewer):
+        return Q(organisation_id=viewer.agency_id)
+    return NOTHING
+
+
+def _of_visible_report(viewer: Viewer) -> Q:
+    rule = visibility_filter(viewer, SpotterReport)
+    if rule is NOTHING:
+        return NOTHING
+    return Q(report_id__in=SpotterReport.objects.filter(rule).values("pk"))
+
+
+@register_visibility(ReportScreenshot)
+def screenshots(viewer: Viewer) -> Q:
+    return _of_visible_report(viewer)
+
+
+@register_visibility(ReportStatusChange)
+def history(viewer: Viewer) -> Q:
+    return _of_visible_report(viewer)
+
+
+@register_action("report.submit")
+def submit(viewer: Viewer, target: Any) -> None:
+    if viewer.role != Role.TRUSTED_REPORTER:
+        raise PermissionDenied(_("Only trusted reporters submit reports."))
+
+
+@register_action("report.set_status")
+def set_status(viewer: Viewer, report: SpotterReport) -> None:
+    if viewer.role != Role.SYSTEM_ADMIN:
+        raise PermissionDenied()

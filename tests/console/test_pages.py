@@ -24,7 +24,7 @@ from officers.models import Officer
 from tests.console.test_shell import signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = sorted(path for folder in ("platform", "cases", "sharing", "compliance", "search")
+DOCUMENTS = sorted(path for folder in ("platform", "cases", "sharing", "compliance", "search", "reports")
                    for path in (ROOT / folder).rglob("*.graphql"))
 
 

@@ -180,7 +180,8 @@ def _store_screenshots(report: SpotterReport, files: list[UploadedFile], types: 
         raise
 
 
-def set_report_status(viewer: Viewer, report: SpotterReport, status: str, reason: str = "") -> SpotterReport:
+def set_report_status(viewer: Viewer, report: SpotterReport, status: str, reason: str = "",
+                      now: datetime.datetime | None = None) -> SpotterReport:
     """Move ``report`` on (received → under review → acted on / not actionable) and tell its spotter by e-mail.
 
     A final status stays final; "not actionable" needs one of the general reasons, and other statuses take none.
@@ -196,7 +197,8 @@ def set_report_status(viewer: Viewer, report: SpotterReport, status: str, reason
         raise ActionError(ErrorCode.INVALID, _("Only a report that is not actionable has a reason."), "reason")
     report.status, report.reason = status, reason
     report.save(update_fields=["status", "reason"])
-    ReportStatusChange.objects.create(report=report, status=status, reason=reason, changed_by=viewer.officer)
+    ReportStatusChange.objects.create(report=report, status=status, reason=reason, changed_by=viewer.officer,
+                                      changed_at=now or timezone.now())
     _notify(report)
     record("report.set_status", actor=viewer.officer, obj=report, object_agency_id=report.organisation_id,
            details={"status": status, "reason": reason})

@@ -44,7 +44,7 @@ def load_reports(now: datetime.datetime | None = None) -> int:
                                                        seen_at=sent - datetime.timedelta(hours=5),
                                                        species_suggested=species, language=language), now=sent)
             if status == "not_actionable":
-                set_report_status(operator, report, "under_review")
+                set_report_status(operator, report, "under_review", now=sent + datetime.timedelta(days=1))
             if status != "received":
-                set_report_status(operator, report, status, reason)
+                set_report_status(operator, report, status, reason, now=sent + datetime.timedelta(days=2))
     return SpotterReport.objects.count()

@@ -121,3 +121,13 @@ def test_the_report_list_costs_the_same_statements_whatever_its_length(world: No
 def test_an_anonymous_visitor_is_sent_to_sign_in(world: None) -> None:
     answer = Client().get("/reports/")
     assert answer.status_code == 302 and answer["Location"].startswith("/accounts/login/")
+
+
+def test_the_rate_limit_is_shown_above_the_form(world: None, settings: Any) -> None:
+    settings.REPORTS_PER_HOUR = 1
+    client = signed_in("spotter.ifaw")
+    assert client.post("/reports/new/", form()).status_code == 302
+    answer = client.post("/reports/new/", form(url="https://www.leboncoin.fr/ad/animaux/2480000002"))
+    html = answer.content.decode()
+    assert answer.status_code == 400 and 'class="problems" role="alert"' in html and "in the last hour" in html
+    assert not SpotterReport.objects.filter(url__endswith="/2480000002").exists()

@@ -28,6 +28,8 @@ PAGES = [
     ("inv.ofb", "/accounts/second-factor/"),
     ("inv.ofb", "/accounts/second-factor/passkey/"),
     ("sup.ofb", "/sign-in-events/"),
+    ("spotter.ifaw", "/reports/"),
+    ("spotter.ifaw", "/reports/new/"),
 ]
 
 

@@ -128,15 +128,20 @@ def test_an_administrator_cannot_change_their_own_account(world: None) -> None:
 
 def test_another_agencys_officer_answers_exactly_as_one_that_does_not_exist(world: None) -> None:
     client = signed_in("admin.ofb")
-    hidden_id = to_global_id("Officer", Officer.objects.get(username="inv.seprona").pk)
-    missing_id = to_global_id("Officer", 999_999)
+    hidden_pk = Officer.objects.get(username="inv.seprona").pk
+    # a missing officer whose key has as many digits: both ids then have the same length and base64 padding, so
+    # the page's echoes of them (plain and URL-encoded) differ only by the id itself
+    digits = len(str(hidden_pk))
+    taken = set(Officer.objects.values_list("pk", flat=True))
+    missing_pk = next(pk for pk in range(10**digits - 1, 10 ** (digits - 1) - 1, -1) if pk not in taken)
+    hidden_id, missing_id = to_global_id("Officer", hidden_pk), to_global_id("Officer", missing_pk)
     hidden_url, missing_url = f"/officers/{hidden_id}/", f"/officers/{missing_id}/"
     hidden, missing = client.get(hidden_url), client.get(missing_url)
     assert hidden.status_code == missing.status_code == 404
     # the same page, but for the address asked for (which the page echoes, plain and URL-encoded in its links)
     asked = CSRF.sub(b"", hidden.content)
-    for hidden_form, missing_form in ((hidden_id, missing_id), (quote(hidden_id), quote(missing_id)),
-                                      (quote(quote(hidden_id)), quote(quote(missing_id)))):
+    for hidden_form, missing_form in ((quote(quote(hidden_id)), quote(quote(missing_id))),
+                                      (quote(hidden_id), quote(missing_id)), (hidden_id, missing_id)):
         asked = asked.replace(hidden_form.encode(), missing_form.encode())
     assert asked == CSRF.sub(b"", missing.content)
     assert b"seprona" not in hidden.content

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from wildnet.demo import DEMO_PASSWORD
 
@@ -46,6 +46,22 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD, *, next_pa
         form.locator("button[type=submit], input[type=submit]").first.click()
     if urlsplit(page.url).path == LOGIN_PATH:
         raise AssertionError(f"signing in as {username!r} was refused: {page.locator('body').inner_text()[:500]}")
+
+
+def sign_out(page: Page) -> None:
+    """Press the header's "Sign out" and land on the sign-in page."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+
+
+def sign_in_with_purpose(page: Page, username: str) -> None:
+    """Sign in, then declare the purpose "investigation" from the header's link, as an officer reading shared
+    intelligence does."""
+    sign_in(page, username)
+    page.locator("a.declare").click()
+    page.locator("input[value=INVESTIGATION]").check()
+    page.get_by_role("button", name="Declare", exact=True).click()
+    expect(page.locator(".purpose strong")).to_be_visible()
 
 
 def axe_violations(page: Page, context: Any = None) -> list[str]:

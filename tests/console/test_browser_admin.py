@@ -11,13 +11,8 @@ from playwright.sync_api import Page, expect
 
 from officers.models import ApiToken
 from outbox.actions import deliver_due
-from tests.console.browser import axe_violations, screenshot, sign_in
+from tests.console.browser import axe_violations, screenshot, sign_in, sign_out
 from tests.console.test_shell import link_in
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
 
 
 def test_an_administrator_creates_an_officer_who_follows_the_invitation_and_signs_in(page: Page) -> None:

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from api.context import CONFIRMED_SESSION_KEY
 from cases.models import Case
-from tests.console.browser import axe_violations, screenshot, sign_in
+from tests.console.browser import axe_violations, screenshot, sign_in, sign_out
 from tests.console.conftest import BrowserErrors
 from wildnet.demo import DEMO_PASSWORD
 
@@ -25,10 +25,6 @@ WRONG = "not-the-password-2026"
 def clean(page: Page) -> None:
     assert axe_violations(page) == []
 
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
 
 
 def code(key: str, steps_ahead: int = 0) -> str:

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from cases.models import Case
-from tests.console.browser import axe_violations, screenshot, sign_in
+from tests.console.browser import axe_violations, screenshot, sign_in, sign_in_with_purpose, sign_out
 from tests.console.conftest import BrowserErrors
 
 DECREE = "Décret n° 2004-612, art. 2"  # OCLAESP's mandate in the demo, under which the OFB's ivory case is shared
@@ -19,17 +19,6 @@ def clean(page: Page) -> None:
     assert axe_violations(page) == []
 
 
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
-
-
-def sign_in_with_purpose(page: Page, username: str) -> None:
-    sign_in(page, username)
-    page.locator("a.declare").click()
-    page.locator("input[value=INVESTIGATION]").check()
-    page.get_by_role("button", name="Declare", exact=True).click()
-    expect(page.locator(".purpose strong")).to_be_visible()
 
 
 def change_status(page: Page, action: str, reason: str) -> None:

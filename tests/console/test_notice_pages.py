@@ -4,6 +4,7 @@ form with the API's typed errors, and the refusals (another platform's notice an
 from __future__ import annotations
 
 import re
+import zoneinfo
 
 import pytest
 from graphql_relay import to_global_id
@@ -74,7 +75,10 @@ def test_the_inbox_filters_by_status_priority_country_and_due_date(world: None) 
     assert references(client.get("/notices/", {"country": "es"}).content.decode()) == []
     assert len(references(client.get("/notices/", {"country": "fr"}).content.decode())) == 4
     overdue = leboncoin("overdue")
-    by_then = references(client.get("/notices/", {"due": f"{overdue.acknowledge_due_at:%Y-%m-%d}"}).content.decode())
+    # the day is the officer's own: a deadline at 23:30 UTC falls on the next day in Paris
+    zone = zoneinfo.ZoneInfo(Officer.objects.get(username="pf.leboncoin").zone_name)
+    day = overdue.acknowledge_due_at.astimezone(zone).date()
+    by_then = references(client.get("/notices/", {"due": day.isoformat()}).content.decode())
     assert overdue.reference in by_then and leboncoin("sent").reference not in by_then
     bad = client.get("/notices/", {"due": "tomorrow"}).content.decode()
     assert "Enter the due date as a date" in bad

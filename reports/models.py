@@ -2,7 +2,9 @@
 
 A report is the only thing a submission writes (with its screenshots and status history): it creates no
 listing, case or notice. Whether its URL was already reported (``duplicate_of``) or is already in intelligence
-(``already_known``) is set by the system for triage and never shown to the spotter.
+(``already_known``), the agency it is routed to and its priority score are set by the system for triage and
+never shown to the spotter. Triage links a report to what it became (``case``, ``listing``, ``notice``): links
+only the analysts of the agency it was routed to may follow.
 """
 
 from __future__ import annotations
@@ -58,13 +60,52 @@ class SpotterReport(models.Model):
     already_known = models.BooleanField(default=False,
                                         help_text=_("The URL was already a listing in intelligence when reported."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    routed_to = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  help_text=_("The agency whose analysts triage the report (see ReportRoute)."))
+    priority_score = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Triage order, highest first: species appendix, duplicates, the reporter's track "
+                               "record, watchlist matches (reports.triage.score)."))
+    score_parts = models.JSONField(default=dict, blank=True,
+                                   help_text=_("The score's parts by name, shown to analysts as its reasons."))
+    triaged_at = models.DateTimeField(null=True, blank=True, help_text=_("When the report reached a final status."))
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    listing = models.ForeignKey("cases.Listing", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notice = models.ForeignKey("compliance.TakedownNotice", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["reporter", "created_at"], name="report_reporter_recent")]
+        indexes = [models.Index(fields=["reporter", "created_at"], name="report_reporter_recent"),
+                   models.Index(fields=["routed_to", "status", "priority_score"], name="report_triage_queue")]
 
     def __str__(self) -> str:
         return f"{self.url} ({self.status})"
+
+
+class ReportRoute(models.Model):
+    """Where reports go for triage: the reports of a programme, of a platform's country, or of both.
+
+    The most specific route wins: programme and country, then programme alone, then country alone; with no
+    route, a report goes to the wildlife authority of the platform's country, else of the programme's country.
+    Managed by system administrators (Django admin), so a programme can send everything to one agency while
+    another lets each country's authority take its own platforms.
+    """
+
+    programme = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                  limit_choices_to={"agency_type": "ngo"},
+                                  help_text=_("The spotters' organisation; blank for every programme."))
+    country = models.CharField(max_length=2, blank=True,
+                               help_text=_("The platform's country (ISO 3166-1); blank for every country."))
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+",
+                               help_text=_("The agency whose analysts triage these reports."))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "country"], name="report_route_once"),
+                       models.CheckConstraint(condition=~models.Q(programme__isnull=True, country=""),
+                                              name="report_route_says_what")]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id or '*'}/{self.country or '*'} → {self.agency_id}"
 
 
 class ReportStatusChange(models.Model):
@@ -99,6 +140,9 @@ class ReportScreenshot(models.Model):
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=100, help_text=_("Detected from the bytes, not the client's claim."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    evidence = models.ForeignKey("cases.Evidence", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", help_text=_("Where the file went when triage moved it into a "
+                                                               "case; the file then lives there only."))
 
     class Meta:
         ordering = ["report", "id"]

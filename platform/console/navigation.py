@@ -47,6 +47,9 @@ ENTRIES = (
     Entry(_("Officers"), "officer-list", frozenset({Role.AGENCY_ADMIN})),
     Entry(_("Integration"), "integration-page", frozenset({Role.PLATFORM_OFFICER, Role.AGENCY_ADMIN})),
     Entry(_("Reports"), "report-list", frozenset({Role.TRUSTED_REPORTER})),
+    Entry(_("Triage"), "triage-queue", frozenset({Role.ANALYST, Role.INVESTIGATOR, Role.SUPERVISOR})),
+    Entry(_("Report figures"), "report-figures", frozenset({Role.AGENCY_ADMIN, Role.SUPERVISOR,
+                                                             Role.NATIONAL_COORDINATOR})),
 )
 
 

@@ -32,6 +32,7 @@ from cases.species.matching import resolve_species
 from outbox.actions import send_mail
 
 from .models import NotActionableReason, ReportScreenshot, ReportStatus, ReportStatusChange, SpotterReport
+from .ranking import rank
 
 #: What a spotter may type: enough for a careful description, not a dump.
 DESCRIPTION_MAX = 5000
@@ -40,7 +41,7 @@ URL_MAX = 2000
 #: Screenshots are pictures of a page, or the page printed: nothing a browser could run (no SVG, no HTML).
 SCREENSHOT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
 CLOCK_SKEW = datetime.timedelta(minutes=5)
-#: A spotter's report ends here; the triage slice decides between them.
+#: A spotter's report ends here; triage (``reports.triage``) decides between them.
 FINAL = frozenset({ReportStatus.SENT_TO_PLATFORM, ReportStatus.PASSED_TO_INVESTIGATION, ReportStatus.NOT_ACTIONABLE})
 
 
@@ -92,6 +93,7 @@ def submit_report(viewer: Viewer, data: ReportInput, screenshots: list[UploadedF
                                       changed_by=viewer.officer)
     record("report.submit", actor=viewer.officer, obj=report, object_agency_id=viewer.agency_id,
            details={"screenshots": len(files)}, content={"url": url})
+    rank(report)
     _store_screenshots(report, files, types)  # last: a failure here deletes what it wrote and rolls back the rest
     return report
 
@@ -185,6 +187,7 @@ def set_report_status(viewer: Viewer, report: SpotterReport, status: str, reason
     """Move ``report`` on (received → under review → acted on / not actionable) and tell its spotter by e-mail.
 
     A final status stays final; "not actionable" needs one of the general reasons, and other statuses take none.
+    Triage (``reports.triage``) calls this once it has done what the status says.
     """
     policy.check(viewer, "report.set_status", report)
     if status not in ReportStatus.values or status == ReportStatus.RECEIVED:
@@ -196,7 +199,9 @@ def set_report_status(viewer: Viewer, report: SpotterReport, status: str, reason
     if status != ReportStatus.NOT_ACTIONABLE and reason:
         raise ActionError(ErrorCode.INVALID, _("Only a report that is not actionable has a reason."), "reason")
     report.status, report.reason = status, reason
-    report.save(update_fields=["status", "reason"])
+    if status in FINAL:
+        report.triaged_at = report.triaged_at or now or timezone.now()
+    report.save(update_fields=["status", "reason", "triaged_at"])
     ReportStatusChange.objects.create(report=report, status=status, reason=reason, changed_by=viewer.officer,
                                       changed_at=now or timezone.now())
     _notify(report)

@@ -82,6 +82,14 @@ class SpotterReport(models.Model):
         return f"{self.url} ({self.status})"
 
 
+class TriageReport(SpotterReport):
+    """A report as the analysts of the agency it is routed to see it: the same row, its own visibility rule and
+    GraphQL type, so that what the system found about a report never reaches its spotter through a shared type."""
+
+    class Meta:
+        proxy = True
+
+
 class ReportRoute(models.Model):
     """Where reports go for triage: the reports of a programme, of a platform's country, or of both.
 

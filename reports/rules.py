@@ -1,9 +1,11 @@
 """Who sees and handles spotters' reports.
 
 A spotter (trusted reporter) sees their own reports; the coordinator of their programme (the agency
-administrator of the NGO) sees the programme's. Nobody else, until triage routes reports to analysts. Screenshots
-and status history follow their report. Changing a report's status is, in this slice, for system administrators
-only: the triage queue will give it to the analysts a report is routed to.
+administrator of the NGO) sees the programme's; the analysts, investigators and supervisors of the agency a report
+is routed to see it and triage it (``report.triage``), and only they see what the system found about it
+(duplicates, intelligence already held, its score) through the ``TriageReport`` type. Nobody else sees a report.
+Screenshots and status history follow their report. What a report became (case, listing, notice) is read through
+those objects' own rules: a spotter or a coordinator never reaches them.
 """
 
 from __future__ import annotations
@@ -14,11 +16,19 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from access.errors import PermissionDenied
-from access.policy import NOTHING, Viewer, register_action, register_visibility, visibility_filter
+from access.policy import (
+    NOTHING,
+    Viewer,
+    condition,
+    register_action,
+    register_condition,
+    register_visibility,
+    visibility_filter,
+)
 from agencies.models import AgencyType
-from officers.models import Role
+from officers.models import INTELLIGENCE_ROLES, Role
 
-from .models import ReportScreenshot, ReportStatusChange, SpotterReport
+from .models import ReportScreenshot, ReportStatusChange, SpotterReport, TriageReport
 
 
 def coordinates_programme(viewer: Viewer) -> bool:
@@ -27,13 +37,26 @@ def coordinates_programme(viewer: Viewer) -> bool:
             and viewer.officer.agency.agency_type == AgencyType.NGO)
 
 
+@register_condition("report.triage")
+def triaged_by(viewer: Viewer) -> Q:
+    """The reports in the viewer's triage queue: those routed to their agency, for those who read intelligence."""
+    if viewer.role not in INTELLIGENCE_ROLES:
+        return NOTHING
+    return Q(routed_to_id=viewer.agency_id)
+
+
 @register_visibility(SpotterReport)
 def spotter_reports(viewer: Viewer) -> Q:
     if viewer.role == Role.TRUSTED_REPORTER:
         return Q(reporter_id=viewer.officer.pk if viewer.officer else 0)
     if coordinates_programme(viewer):
         return Q(organisation_id=viewer.agency_id)
-    return NOTHING
+    return condition("report.triage", viewer)
+
+
+@register_visibility(TriageReport)
+def triage_reports(viewer: Viewer) -> Q:
+    return condition("report.triage", viewer)
 
 
 def _of_visible_report(viewer: Viewer) -> Q:
@@ -59,7 +82,12 @@ def submit(viewer: Viewer, target: Any) -> None:
         raise PermissionDenied(_("Only trusted reporters submit reports."))
 
 
-@register_action("report.set_status")
-def set_status(viewer: Viewer, report: SpotterReport) -> None:
-    if viewer.role != Role.SYSTEM_ADMIN:
-        raise PermissionDenied()
+@register_action("report.triage")
+def triage(viewer: Viewer, report: SpotterReport) -> None:
+    """Only the agency the report is routed to triages it (the caller fetched it through the policy, so others
+    never get this far: to them the report does not exist)."""
+    if viewer.role not in INTELLIGENCE_ROLES or report.routed_to_id != viewer.agency_id:
+        raise PermissionDenied(_("Only the analysts of the agency this report is routed to triage it."))
+
+
+register_action("report.set_status")(triage)

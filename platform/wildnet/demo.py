@@ -60,6 +60,8 @@ OFFICERS: list[tuple[str, str, str, str, int]] = [
     ("inv.bepol", "be-police", R.INVESTIGATOR, "Pieter Janssens", C.CONFIDENTIAL),
     ("ana.interpol", "int-interpol", R.ANALYST, "Grace Otieno", C.CONFIDENTIAL),
     ("spotter.ifaw", "ngo-ifaw", R.TRUSTED_REPORTER, "Emma Wouters", C.UNCLASSIFIED),
+    ("spotter2.ifaw", "ngo-ifaw", R.TRUSTED_REPORTER, "Lucas Fontaine", C.UNCLASSIFIED),
+    ("coord.ifaw", "ngo-ifaw", R.AGENCY_ADMIN, "Tania Mertens", C.UNCLASSIFIED),
     ("pf.leboncoin", "pf-leboncoin", R.PLATFORM_OFFICER, "Julie Bernard", C.UNCLASSIFIED),
     ("pf.wallapop", "pf-wallapop", R.PLATFORM_OFFICER, "Sergio Navarro", C.UNCLASSIFIED),
     ("pf.facebook", "pf-facebook", R.PLATFORM_OFFICER, "Aoife Byrne", C.UNCLASSIFIED),

@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from agencies.models import Agency
 from officers.models import Officer, Role
 
 #: A 1×1 PNG's signature and header, then filler: what the type detection reads.
@@ -32,14 +31,12 @@ def media(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture
 def coordinator(demo: Any) -> Officer:
     """IFAW's programme coordinator: the NGO's agency administrator."""
-    return Officer.objects.create_user("coord.ifaw", "coord.ifaw@wildnet.example", "x", role=Role.AGENCY_ADMIN,
-                                       agency=Agency.objects.get(code="ngo-ifaw"))
+    return Officer.objects.get(username="coord.ifaw", role=Role.AGENCY_ADMIN, agency__code="ngo-ifaw")
 
 
 @pytest.fixture
 def other_spotter(demo: Any) -> Officer:
-    return Officer.objects.create_user("spotter2.ifaw", "spotter2@wildnet.example", "x", role=Role.TRUSTED_REPORTER,
-                                       agency=Agency.objects.get(code="ngo-ifaw"))
+    return Officer.objects.get(username="spotter2.ifaw", role=Role.TRUSTED_REPORTER, agency__code="ngo-ifaw")
 
 
 def report_input(**changes: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
@@ -13,3 +14,8 @@ class ReportsConfig(AppConfig):
 
         labels.register("report_status", ReportStatus)
         labels.register("report_reason", NotActionableReason)
+        labels.define("score_reason", {"appendix": _("CITES appendix of the species"),
+                                       "duplicates": _("Reported by others too"),
+                                       "track_record": _("Reporter's track record"),
+                                       "watchlist": _("Matches your watchlists"),
+                                       "known": _("Already in intelligence")})

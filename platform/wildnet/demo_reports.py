@@ -1,8 +1,12 @@
-"""Demo spotters' reports: IFAW's Wildlife Cyber Spotter (spotter.ifaw) with reports in several states.
+"""Demo spotters' reports: IFAW's Wildlife Cyber Spotter programme, with reports in every state.
 
-Written through the real actions, so each report has its history and the spotter's e-mails are in the outbox.
-One report names a listing already in intelligence and one repeats an earlier report's address: both are
-accepted and look new to the spotter. Idempotent: a spotter who already has reports is left as they are.
+Two spotters (spotter.ifaw, spotter2.ifaw) report; the programme's coordinator is coord.ifaw. Everything is
+written through the real actions — submission, then triage by the analysts of the agency each report is routed to
+— so each report has its history, the spotters' e-mails are in the outbox, and what triage made (a case, a notice
+to Facebook with the platform's removal) exists as any other intelligence. IFAW sends its Facebook reports to
+the OFB (a route); the others go to the wildlife authority, or failing one the police, of the platform's country.
+One report names a listing already in intelligence and one repeats an earlier report's address: both are accepted
+and look new to the spotter. Idempotent: a programme that already has reports is left as it is.
 """
 
 from __future__ import annotations
@@ -11,40 +15,70 @@ import datetime
 
 from django.utils import timezone
 
-from access.policy import viewer_for
+from access.policy import Viewer, viewer_for
+from agencies.models import Agency
+from compliance import actions as notice_actions
 from officers.models import Officer
-from reports.actions import ReportInput, set_report_status, submit_report
-from reports.models import SpotterReport
+from reports import triage
+from reports.actions import ReportInput, submit_report
+from reports.models import ReportRoute, SpotterReport
 
-# (days ago, address, what was seen, species as typed, language, status, reason)
+TRUSTED_FLAGGER_REFERENCE = "IBPT-BIPT DSC/TF/2025-0007"
+
+# (spotter, days ago, address, what was seen, species as typed, language, what triage does, by whom)
 REPORTS = [
-    (9, "https://es.wallapop.com/item/loro-gris-hablador-88123?utm_source=app", "Loro gris africano joven, "
-     "«muy hablador», sin papeles, entrega en mano en Madrid.", "psitacus eritacus", "es", "not_actionable",
-     "insufficient_information"),
-    (6, "https://www.facebook.com/marketplace/item/7712093345", "Carapace de tortue vendue comme « déco "
-     "exotique », photos d'écailles.", "tortue imbriquée", "fr", "under_review", ""),
-    (3, "https://www.leboncoin.fr/ad/antiquites/2461100987", "Paire de défenses montées sur socle, « ivoire "
-     "ancien », sans certificat.", "elefant", "fr", "received", ""),
-    (2, "https://www.leboncoin.fr/ad/animaux/2479001122", "Jeune python royal « albinos » vendu sans "
-     "document, envoi par colis.", "python regius", "fr", "received", ""),
-    (1, "https://www.leboncoin.fr/ad/animaux/2479001122?utm_medium=share", "The same python advert, still "
-     "online, now with a lower price.", "ball pyton", "en", "received", ""),
+    ("spotter.ifaw", 20, "https://www.leboncoin.fr/ad/animaux/2401187654", "Ara hyacinthe adulte vendu « avec "
+     "papiers à venir », photos de la cage, vendeur à Lyon.", "ara hyacinte", "fr", "investigation", "ana.ofb"),
+    ("spotter2.ifaw", 12, "https://www.facebook.com/marketplace/item/7734410021", "Rhino horn bracelet beads "
+     "offered as « antique », price on request by private message.", "rhinoceros", "en", "platform", "ana.ofb"),
+    ("spotter.ifaw", 9, "https://es.wallapop.com/item/loro-gris-hablador-88123?utm_source=app", "Loro gris africano "
+     "joven, «muy hablador», sin papeles, entrega en mano en Madrid.", "psitacus eritacus", "es", "not_actionable",
+     "inv.seprona"),
+    ("spotter.ifaw", 6, "https://www.facebook.com/marketplace/item/7712093345", "Carapace de tortue vendue comme "
+     "« déco exotique », photos d'écailles.", "tortue imbriquée", "fr", "review", "ana.ofb"),
+    ("spotter.ifaw", 3, "https://www.leboncoin.fr/ad/antiquites/2461100987", "Paire de défenses montées sur socle, "
+     "« ivoire ancien », sans certificat.", "elefant", "fr", "", ""),
+    ("spotter.ifaw", 2, "https://www.leboncoin.fr/ad/animaux/2479001122", "Jeune python royal « albinos » vendu "
+     "sans document, envoi par colis.", "python regius", "fr", "", ""),
+    ("spotter2.ifaw", 1, "https://www.leboncoin.fr/ad/animaux/2479001122?utm_medium=share", "The same python "
+     "advert, still online, now with a lower price.", "ball pyton", "en", "", ""),
 ]
 
 
 def load_reports(now: datetime.datetime | None = None) -> int:
-    """Submit the demo reports as spotter.ifaw and move them on as the system administrator would."""
+    """Set up IFAW's programme (trusted-flagger status, a route) and its reports, triaged as analysts would."""
     now = now or timezone.now()
-    spotter = Officer.objects.get(username="spotter.ifaw")
-    if not SpotterReport.objects.filter(reporter=spotter).exists():
-        viewer, operator = viewer_for(spotter), viewer_for(Officer.objects.get(username="sysadmin"))
-        for days, url, description, species, language, status, reason in REPORTS:
-            sent = now - datetime.timedelta(days=days)
-            report = submit_report(viewer, ReportInput(url=url, description=description,
-                                                       seen_at=sent - datetime.timedelta(hours=5),
-                                                       species_suggested=species, language=language), now=sent)
-            if status == "not_actionable":
-                set_report_status(operator, report, "under_review", now=sent + datetime.timedelta(days=1))
-            if status != "received":
-                set_report_status(operator, report, status, reason, now=sent + datetime.timedelta(days=2))
+    ifaw = Agency.objects.get(code="ngo-ifaw")
+    if SpotterReport.objects.filter(organisation=ifaw).exists():
+        return SpotterReport.objects.count()
+    Agency.objects.filter(pk=ifaw.pk).update(trusted_flagger_reference=TRUSTED_FLAGGER_REFERENCE)
+    ReportRoute.objects.get_or_create(programme=ifaw, country="IE",
+                                      defaults={"agency": Agency.objects.get(code="fr-ofb")})
+    for username, days, url, description, species, language, outcome, analyst in REPORTS:
+        sent = now - datetime.timedelta(days=days)
+        report = submit_report(viewer_for(Officer.objects.get(username=username)), ReportInput(
+            url=url, description=description, seen_at=sent - datetime.timedelta(hours=5),
+            species_suggested=species, language=language), now=sent)
+        if outcome:
+            _triage(viewer_for(Officer.objects.get(username=analyst), purpose="investigation"), report, outcome)
     return SpotterReport.objects.count()
+
+
+def _triage(viewer: Viewer, report: SpotterReport, outcome: str) -> None:
+    triage.start_review(viewer, report)
+    if outcome == "investigation":
+        triage.pass_to_investigation(viewer, report, triage.CaseChoice(
+            title="Ara hyacinthe — annonces leboncoin (signalement IFAW)"))
+    elif outcome == "not_actionable":
+        triage.not_actionable(viewer, report, "insufficient_information")
+    elif outcome == "platform":
+        notice = triage.send_to_platform(viewer, report, triage.CaseChoice(
+            title="Corne de rhinocéros — Facebook Marketplace (signalement IFAW)"), notice_actions.NoticeInput(
+            legal_basis_law="Règlement (CE) n° 338/97", legal_basis_article="art. 8",
+            statement_of_reasons="Offre de vente de corne de rhinocéros (annexe A) sans document de légalité.",
+            requested_actions=["remove"], territorial_scope=["EU"], priority="high"))
+        platform = viewer_for(Officer.objects.get(username="pf.facebook"))
+        notice_actions.acknowledge_notice(platform, notice)
+        notice_actions.report_outcome(platform, notice, notice.items.get(), notice_actions.OutcomeInput(
+            outcome="removed", effective_at=timezone.now(),
+            reason="Removed under our policy on endangered species (trusted flagger notice)."))

@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("sharing/", include("sharing.urls")),
     path("reports/", include("reports.urls")),
+    path("triage/", include("reports.triage_urls")),
     path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("", include("officers.urls")),

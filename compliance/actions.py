@@ -79,15 +79,21 @@ def _territories(values: list[str]) -> list[str]:
 
 
 def issue_notice(viewer: Viewer, case: Case, listings: list[Listing], data: NoticeInput,
-                 send: bool = True) -> TakedownNotice:
+                 send: bool = True, trusted_flagger: Agency | None = None) -> TakedownNotice:
     """Draft (and by default send) a notice for listings of one case, all on one platform.
 
     ``case`` and ``listings`` were fetched through the policy by the caller, so an officer can only name
     listings they may see. When preservation is asked together with removal, every listing must already have
     captured evidence: the platform would otherwise destroy what the investigation needs.
+
+    ``trusted_flagger`` is the organisation whose report the notice acts on, when it holds trusted-flagger
+    status (DSA Art. 22): the notice keeps its status reference as it is now (the status may be withdrawn
+    later) and tells the platform to handle it with priority. An organisation without that status is refused.
     """
     policy.check(viewer, "notice.issue", None)
     assert viewer.officer is not None
+    if trusted_flagger is not None and not trusted_flagger.is_trusted_flagger:
+        raise ActionError(ErrorCode.INVALID, _("This organisation is not a trusted flagger."), "trusted_flagger")
     if not listings:
         raise ActionError(ErrorCode.REQUIRED, _("Name at least one listing."), "listing_ids")
     if any(listing.case_id != case.pk for listing in listings):
@@ -126,6 +132,8 @@ def issue_notice(viewer: Viewer, case: Case, listings: list[Listing], data: Noti
         legal_basis_article=data.legal_basis_article.strip(), cites_appendices=list(case.cites_appendices),
         statement_of_reasons=data.statement_of_reasons.strip(), requested_actions=sorted(actions),
         territorial_scope=territories, priority=data.priority, redress=data.redress.strip(), created_at=now,
+        trusted_flagger=trusted_flagger,
+        trusted_flagger_reference=trusted_flagger.trusted_flagger_reference.strip() if trusted_flagger else "",
     )
     notice.reference = f"TD-{notice.issuing_agency.code.upper()}-{now.year}-{notice.pk:06d}"
     notice.save(update_fields=["reference"])
@@ -135,7 +143,8 @@ def issue_notice(viewer: Viewer, case: Case, listings: list[Listing], data: Noti
         for listing in listings])
     _event(notice, NoticeEventKind.CREATED, viewer.officer, {"items": len(listings)})
     record("notice.issue", actor=viewer.officer, obj=notice, object_agency_id=notice.issuing_agency_id,
-           details={"reference": notice.reference, "platform": notice.platform_id, "items": len(listings)})
+           details={"reference": notice.reference, "platform": notice.platform_id, "items": len(listings),
+                    **({"trusted_flagger": trusted_flagger.pk} if trusted_flagger else {})})
     if send:
         send_notice(viewer, notice)
     return notice

@@ -11,9 +11,10 @@ cannot know is stated, not invented:
   (the upload date is the platform's to give, and when the investigation first saw the listing is not);
 * ``content_type`` is a product when the listing offered something at a price, text otherwise;
 * ``territorial_scope`` lists EU/EEA country codes only (the database accepts no others), "EU" expanded;
-* ``source_type`` is ``SOURCE_TRUSTED_FLAGGER`` when the platform recognises agencies as trusted flaggers
-  (DSA Art. 22, ``PlatformProfile.trusted_flagger_channel``), else ``SOURCE_TYPE_OTHER_NOTIFICATION``: an
-  authority's order (Art. 9) is neither an Art. 16 notice nor the platform's own initiative.
+* ``source_type`` is ``SOURCE_TRUSTED_FLAGGER`` when the notice acts on a trusted flagger's report
+  (``TakedownNotice.trusted_flagger``) or the platform recognises agencies as trusted flaggers (DSA Art. 22,
+  ``PlatformProfile.trusted_flagger_channel``), else ``SOURCE_TYPE_OTHER_NOTIFICATION``: an authority's order
+  (Art. 9) is neither an Art. 16 notice nor the platform's own initiative.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ _FIGURES = [
     ("relisted", lambda m: m.relisted),
     ("relisting_rate", lambda m: _rate(m.relisting_rate)),
     ("open_overdue", lambda m: m.open_overdue),
+    ("trusted_flagger_notices", lambda m: m.trusted_flagger_notices),
+    ("trusted_flagger_items", lambda m: m.trusted_flagger_items),
+    ("trusted_flagger_acted", lambda m: m.trusted_flagger_acted),
+    ("trusted_flagger_acted_within_sla", lambda m: m.trusted_flagger_acted_within_sla),
+    ("trusted_flagger_within_sla_share", lambda m: _rate(m.trusted_flagger_within_sla_share)),
+    ("trusted_flagger_removal_rate", lambda m: _rate(m.trusted_flagger_removal_rate)),
 ]
 
 
@@ -88,7 +95,7 @@ def statement_items(notices: QuerySet[TakedownNotice], start: datetime.datetime,
     return (NoticeItem.objects.filter(notice__in=notices.values("pk"), outcome__in=ACTED,
                                       effective_at__gte=start, effective_at__lt=end)
             .select_related("notice__issuing_agency")
-            .annotate(trusted_flagger=Exists(trusted), listing_price=F("listing__price"))
+            .annotate(agencies_trusted=Exists(trusted), listing_price=F("listing__price"))
             .order_by("effective_at", "pk"))
 
 
@@ -123,7 +130,8 @@ def statement(item: NoticeItem) -> dict[str, Any]:
         "content_date": notice.sent_at.date().isoformat(),
         "application_date": item.effective_at.date().isoformat(),
         "decision_facts": _clip(facts, 5000),
-        "source_type": "SOURCE_TRUSTED_FLAGGER" if getattr(item, "trusted_flagger", False)
+        "source_type": "SOURCE_TRUSTED_FLAGGER"
+        if notice.trusted_flagger_id is not None or getattr(item, "agencies_trusted", False)
         else "SOURCE_TYPE_OTHER_NOTIFICATION",
         "source_identity": _clip(notice.issuing_agency.name, 500),
         "automated_detection": "Yes" if item.automated_detection else "No",

@@ -3,8 +3,10 @@
 A notice follows DSA Art. 9/16: who issues it under which legal basis, the exact URLs, what is asked, where
 (territorial scope), a statement of reasons; the platform acknowledges it (Art. 16 receipt) and reports per
 item "if and when" it acted, with a statement of reasons in the fields of the DSA Transparency Database
-(Art. 17/24). Deadlines come from the platform's SLA at sending; overdue and escalated are states the API shows
-(``NoticeState``), computed from the times, not silent flags.
+(Art. 17/24). A notice acting on a trusted flagger's report (DSA Art. 22) names the flagger and its status
+reference, for the platform to handle it with priority and for the figures to count it apart. Deadlines come
+from the platform's SLA at sending; overdue and escalated are states the API shows (``NoticeState``), computed
+from the times, not silent flags.
 """
 
 from __future__ import annotations
@@ -106,6 +108,14 @@ class TakedownNotice(models.Model):
     territorial_scope = models.JSONField(help_text=_("ISO 3166-1 alpha-2 codes; EU for the whole Union."))
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     redress = models.TextField(blank=True, help_text=_("How the platform or the uploader can contest the order."))
+    trusted_flagger = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("The trusted flagger (DSA Art. 22) whose report the notice acts on; shown to the platform, "
+                    "which handles the notice with priority."))
+    trusted_flagger_reference = models.CharField(
+        max_length=200, blank=True,
+        help_text=_("The trusted flagger's status reference when the notice was issued: the status may be "
+                    "withdrawn later, the notice keeps what it was sent under."))
     status = models.CharField(max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT,
                               db_index=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

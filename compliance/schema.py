@@ -117,6 +117,12 @@ class TakedownNoticeNode(PolicyObjectType):
     platform = related(AgencyNode, Agency, "platform_id", required=True)
     issued_by = related(OfficerNode, Officer, "issued_by_id")
     case = related(CaseNode, Case, "case_id", description="The case behind the notice; never shown to platforms.")
+    trusted_flagger = related(AgencyNode, Agency, "trusted_flagger_id", description=(
+        "The trusted flagger (DSA Art. 22) whose report the notice acts on, for the platform to handle it with "
+        "priority; null when the notice does not come from one."))
+    trusted_flagger_reference = graphene.String(description=(
+        "The trusted flagger's status reference when the notice was issued (kept if the status is withdrawn "
+        "later); null when the notice does not come from a trusted flagger."))
     items = related_list(NoticeItemNode, NoticeItem, "notice")
     history = related_list(NoticeEventNode, NoticeEvent, "notice")
     next_due_at = graphene.DateTime(description="The deadline the notice waits for: acknowledgement until it is "
@@ -158,6 +164,10 @@ class TakedownNoticeNode(PolicyObjectType):
     def resolve_can_respond(notice: TakedownNotice, info: Any) -> bool:
         return allowed(get_viewer(info), "notice.respond", notice)
 
+    @staticmethod
+    def resolve_trusted_flagger_reference(notice: TakedownNotice, info: Any) -> str | None:
+        return notice.trusted_flagger_reference or None
+
 
 class SlaPolicyNode(PolicyObjectType):
     priority = PriorityEnum(required=True)
@@ -189,6 +199,8 @@ class Query(graphene.ObjectType):
         relisted=graphene.Boolean(description="Only notices with (true) or without (false) an acted item whose "
                                               "content came back: the re-listings of the compliance figures."),
         acknowledged=graphene.Boolean(description="Only notices the platform acknowledged (true) or not (false)."),
+        trusted_flagger=graphene.Boolean(description="Only notices that act on a trusted flagger's report "
+                                                     "(DSA Art. 22; true) or not (false)."),
         description="Issued by your agency (a national coordinator: by your country's agencies); for a platform, "
                     "those addressed to it. The filters narrow to the notices behind a compliance figure; "
                     "`orderBy: \"deadline\"` sorts by the next deadline (nextDueAt), soonest first, notices "
@@ -198,7 +210,7 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_takedown_notices(root: Any, info: Any, item_outcomes: list[Any] | None = None,
                                  relisted: bool | None = None, acknowledged: bool | None = None,
-                                 **kwargs: Any) -> Any:
+                                 trusted_flagger: bool | None = None, **kwargs: Any) -> Any:
         notices = TakedownNotice.objects.all()
         if item_outcomes is not None:
             notices = notices.filter(Exists(NoticeItem.objects.filter(
@@ -209,6 +221,8 @@ class Query(graphene.ObjectType):
             notices = notices.filter(came_back if relisted else ~came_back)
         if acknowledged is not None:
             notices = notices.filter(acknowledged_at__isnull=not acknowledged)
+        if trusted_flagger is not None:
+            notices = notices.filter(trusted_flagger__isnull=not trusted_flagger)
         return notices
 
     @staticmethod

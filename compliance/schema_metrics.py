@@ -65,6 +65,14 @@ class PlatformComplianceMetrics(graphene.ObjectType):
     relisted = graphene.Int(required=True, description="Acted items that were re-listed afterwards.")
     relisting_rate = _rate("Re-listed ÷ acted items")
     open_overdue = graphene.Int(required=True, description="Notices not closed and past their action deadline.")
+    trusted_flagger_notices = graphene.Int(required=True, description=(
+        "Notices acting on a trusted flagger's report (DSA Art. 22), counted apart; they are also in noticesSent."))
+    trusted_flagger_items = graphene.Int(required=True, description="Items of the trusted flaggers' notices.")
+    trusted_flagger_acted = graphene.Int(required=True, description="Items of the trusted flaggers' notices acted on.")
+    trusted_flagger_acted_within_sla = graphene.Int(required=True, description=(
+        "Items of the trusted flaggers' notices acted on by the deadline."))
+    trusted_flagger_within_sla_share = _rate("Trusted flaggers' items acted on within the SLA ÷ their items")
+    trusted_flagger_removal_rate = _rate("Trusted flaggers' items acted on ÷ their items")
     period_start = graphene.Date(description="First day (UTC) of the row's period in a series; null otherwise.")
 
     @staticmethod

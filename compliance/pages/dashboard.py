@@ -40,6 +40,7 @@ FIGURES: dict[str, dict[str, Any]] = {
     "acted": {"itemOutcomes": ACTED},
     "rejected": {"itemOutcomes": ["REJECTED"]},
     "relisted": {"relisted": True},
+    "trusted": {"trustedFlagger": True},
 }
 
 
@@ -162,7 +163,8 @@ def compliance_notices(request: HttpRequest) -> HttpResponse:
     result = documents.run(request, "dashboard_notices", {
         "first": page_size(request), "after": request.GET.get("after") or None,
         "sentFrom": _instant(period.start), "sentTo": _instant(period.end), "platform": platform or None,
-        "acknowledged": None, "itemOutcomes": None, "relisted": None, **FIGURES[figure]})
+        "acknowledged": None, "itemOutcomes": None, "relisted": None, "trustedFlagger": None,
+        **FIGURES[figure]})
     data = result.data
     if (data.get("viewer") or {}).get("role") != COORDINATOR:
         raise Http404

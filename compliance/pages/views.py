@@ -36,15 +36,16 @@ SORTS = {"deadline": "deadline", "-deadline": "-deadline", "-sent": "-sent_at"}
 
 def _filters(data: QueryDict) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
     """The inbox's filters as the form shows them, as the document's variables, and what could not be read."""
-    shown = {"state": data.get("state", "open"), "priority": data.get("priority", ""),
-             "country": data.get("country", "").strip().upper(), "due": data.get("due", "").strip(),
-             "sort": data.get("sort", "deadline")}
+    shown: dict[str, Any] = {
+        "state": data.get("state", "open"), "priority": data.get("priority", ""),
+        "country": data.get("country", "").strip().upper(), "due": data.get("due", "").strip(),
+        "sort": data.get("sort", "deadline"), "trusted": data.get("trusted") == "1"}
     shown["state"] = shown["state"] if shown["state"] in STATES else "open"
     shown["priority"] = shown["priority"] if shown["priority"] in PRIORITIES else ""
     shown["sort"] = shown["sort"] if shown["sort"] in SORTS else "deadline"
     variables: dict[str, Any] = {"state": shown["state"] or None, "priority": shown["priority"] or None,
                                  "country": shown["country"] or None, "orderBy": SORTS[shown["sort"]],
-                                 "dueBefore": None}
+                                 "dueBefore": None, "trustedFlagger": True if shown["trusted"] else None}
     problems = []
     if shown["due"]:
         try:

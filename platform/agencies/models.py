@@ -55,6 +55,10 @@ class Agency(models.Model):
         help_text=_("The zone its officers read times in; empty: the country's principal zone."))
     requires_second_factor = models.BooleanField(
         default=False, help_text=_("Every officer of the agency signs in with a second factor, whatever their role."))
+    trusted_flagger_reference = models.CharField(
+        max_length=200, blank=True,
+        help_text=_("The DSA Art. 22 status reference (the Digital Services Coordinator's decision); blank when the "
+                    "organisation is not a trusted flagger."))
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -71,6 +75,11 @@ class Agency(models.Model):
     @property
     def is_platform(self) -> bool:
         return self.agency_type == AgencyType.ONLINE_PLATFORM
+
+    @property
+    def is_trusted_flagger(self) -> bool:
+        """Holds trusted-flagger status under DSA Art. 22: its notices are handled with priority."""
+        return bool(self.trusted_flagger_reference.strip())
 
     @property
     def zone_name(self) -> str:

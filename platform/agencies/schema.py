@@ -20,6 +20,9 @@ class AgencyNode(PolicyObjectType):
     domains = graphene.List(graphene.NonNull(graphene.String), required=True)
     parent = related(lambda: AgencyNode, Agency, "parent_id")
     time_zone = graphene.String(required=True, description="The zone its officers read times in by default.")
+    trusted_flagger_reference = graphene.String(
+        description="Its trusted-flagger status reference under DSA Art. 22 (the Digital Services Coordinator's "
+                    "decision); null when the organisation is not a trusted flagger.")
 
     class Meta:
         name = "Agency"
@@ -32,6 +35,10 @@ class AgencyNode(PolicyObjectType):
     @staticmethod
     def resolve_time_zone(agency: Agency, info: Any) -> str:
         return agency.zone_name
+
+    @staticmethod
+    def resolve_trusted_flagger_reference(agency: Agency, info: Any) -> str | None:
+        return agency.trusted_flagger_reference.strip() or None
 
 
 class TaskForceMembershipNode(PolicyObjectType):

@@ -36,7 +36,9 @@ HEADER = ["platform", "platform_name", "period_start", "period_end", "notices_se
           "acknowledgement_rate", "median_time_to_acknowledge_s", "p90_time_to_acknowledge_s", "items", "acted",
           "median_time_to_action_s", "p90_time_to_action_s", "acted_within_sla", "within_sla_share_of_acted",
           "within_sla_share_of_items", "removal_rate", "rejected", "rejection_reasons", "relisted",
-          "relisting_rate", "open_overdue"]
+          "relisting_rate", "open_overdue", "trusted_flagger_notices", "trusted_flagger_items",
+          "trusted_flagger_acted", "trusted_flagger_acted_within_sla", "trusted_flagger_within_sla_share",
+          "trusted_flagger_removal_rate"]
 
 
 @pytest.fixture
@@ -62,7 +64,8 @@ def test_the_csv_has_a_header_and_one_row_per_platform(client: Client, world: Wo
     assert table(response) == [HEADER, [
         "pf-leboncoin", "leboncoin", "2026-03-01", "2026-04-01", "5", "4", "0.8000", "3607", "43200", "8", "4",
         "36000", "180000", "3", "0.7500", "0.3750", "0.5000", "3",
-        '{"Not illegal in FR": 2, "Listing does not show wildlife": 1}', "1", "0.2500", "1"]]
+        '{"Not illegal in FR": 2, "Listing does not show wildlife": 1}', "1", "0.2500", "1", "0", "0", "0", "0", "",
+        ""]]
 
 
 def test_the_csv_groups_by_country_and_narrows_to_a_platform(client: Client, world: World) -> None:

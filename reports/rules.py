@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from access.errors import PermissionDenied
-from access.policy import NOTHING, Viewer, register_action, register_visibility, visibility_filter
+from access.policy import NOTHING, Viewer, register_action, register_condition, register_visibility, visibility_filter
 from agencies.models import AgencyType
-from officers.models import Role
+from officers.models import INTELLIGENCE_ROLES, Role
 
+from .figures import of_country
 from .models import ReportScreenshot, ReportStatusChange, SpotterReport
 
 
@@ -63,3 +64,23 @@ def submit(viewer: Viewer, target: Any) -> None:
 def set_status(viewer: Viewer, report: SpotterReport) -> None:
     if viewer.role != Role.SYSTEM_ADMIN:
         raise PermissionDenied()
+
+
+# --- figures -----------------------------------------------------------------------------------------------------
+
+@register_condition("report.counted")
+def counted_reports(viewer: Viewer) -> Q:
+    """The reports whose figures (counts and durations, never the reports) ``viewer`` may read.
+
+    A programme's coordinator: their programme's reports. A national coordinator: the reports about their
+    country's platforms or routed to their country's agencies (what the CITES indicator on citizens' reports
+    counts), although they may not open one of them. The analysts, investigators and supervisors of an agency:
+    the reports routed to it. Anyone else (a spotter, a platform officer): nothing.
+    """
+    if coordinates_programme(viewer):
+        return Q(organisation_id=viewer.agency_id)
+    if viewer.role == Role.NATIONAL_COORDINATOR:
+        return of_country(viewer.country)
+    if viewer.role in INTELLIGENCE_ROLES:
+        return Q(routed_to_id=viewer.agency_id)
+    return NOTHING

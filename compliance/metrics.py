@@ -180,10 +180,10 @@ def platform_compliance(notices: QuerySet[TakedownNotice], start: datetime.datet
         trusted_flagger_acted=Count("pk", filter=trusted & acted),
         trusted_flagger_acted_within_sla=Count("pk", filter=trusted & within_sla),
     )}
-    to_acknowledge = _percentiles(sent.filter(acknowledged_at__isnull=False),
-                                  F("acknowledged_at") - F("sent_at"), keys)
-    to_act = _percentiles(items.filter(acted, effective_at__isnull=False),
-                          F("effective_at") - F("notice__sent_at"), item_keys)
+    to_acknowledge = percentiles(sent.filter(acknowledged_at__isnull=False),
+                                 F("acknowledged_at") - F("sent_at"), keys)
+    to_act = percentiles(items.filter(acted, effective_at__isnull=False),
+                         F("effective_at") - F("notice__sent_at"), item_keys)
     reasons = _rejection_reasons(items, item_keys)
 
     found = []
@@ -220,15 +220,15 @@ def _rank(size: int, percentile: int) -> int:
     return (size * percentile + 99) // 100
 
 
-def _percentiles(rows: QuerySet[Any], duration: Any, keys: list[str]) -> dict[Key, dict[str, datetime.timedelta]]:
-    """Nearest-rank percentiles of ``duration`` per group, in one query.
+def percentiles(rows: QuerySet[Any], duration: Any, keys: list[str]) -> dict[Key, dict[str, datetime.timedelta]]:
+    """Nearest-rank percentiles of ``duration`` per group, in one query (the spotters' report figures use it too).
 
     Each row gets its rank within its group (``row_number()``, ordered by duration then id) and the group's
     size (``count(*)`` over the same partition); only the rows whose rank is a wanted percentile's nearest
     rank come back. Integer division truncates alike on both databases, so ``(size·p + 99) / 100`` is the
     ceiling everywhere.
     """
-    partition = [F(path) for path in keys]
+    partition = [F(path) for path in keys] or None  # no keys: one group of every row
     ranked = rows.annotate(duration=duration).annotate(
         rank=Window(RowNumber(), partition_by=partition, order_by=[F("duration").asc(), F("pk").asc()]),
         size=Window(Count("pk"), partition_by=partition),

@@ -9,7 +9,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from console import labels
 
-        from . import rules  # noqa: F401  (registers the reports' visibility and action rules)
+        from . import indicators, rules  # noqa: F401  (register the reports' rules and their CITES indicator)
         from .models import NotActionableReason, ReportStatus
 
         labels.register("report_status", ReportStatus)

@@ -28,6 +28,7 @@ from access.policy import (
 from agencies.models import AgencyType
 from officers.models import INTELLIGENCE_ROLES, Role
 
+from .figures import of_country
 from .models import ReportScreenshot, ReportStatusChange, SpotterReport, TriageReport
 
 
@@ -91,3 +92,25 @@ def triage(viewer: Viewer, report: SpotterReport) -> None:
 
 
 register_action("report.set_status")(triage)
+
+
+# --- figures -----------------------------------------------------------------------------------------------------
+
+@register_condition("report.counted")
+def counted_reports(viewer: Viewer) -> Q:
+    """The reports whose figures (counts and durations, never the reports) ``viewer`` may read.
+
+    A programme's coordinator: their programme's reports. A national coordinator: the reports about their
+    country's platforms or routed to their country's agencies (what the CITES indicator on citizens' reports
+    counts), although they may not open one of them. The analysts, investigators and supervisors of an agency:
+    the reports routed to it, and so for its administrator. Anyone else (a spotter, a platform officer): nothing.
+    """
+    if coordinates_programme(viewer):
+        return Q(organisation_id=viewer.agency_id)
+    if viewer.role == Role.AGENCY_ADMIN:
+        return Q(routed_to_id=viewer.agency_id)
+    if viewer.role == Role.NATIONAL_COORDINATOR:
+        return of_country(viewer.country)
+    if viewer.role in INTELLIGENCE_ROLES:
+        return Q(routed_to_id=viewer.agency_id)
+    return NOTHING

@@ -20,13 +20,14 @@ from officers.schema import Mutation as OfficerMutation
 from officers.schema import Query as OfficerQuery
 from reports.schema import Mutation as ReportMutation
 from reports.schema import Query as ReportQuery
+from reports.schema_figures import Query as ReportFiguresQuery
 from search.schema import Query as SearchQuery
 from sharing.schema import Mutation as SharingMutation
 from sharing.schema import Query as SharingQuery
 
 
 class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, CaseQuery, SharingQuery, ComplianceQuery,
-            ComplianceMetricsQuery, MeasuresQuery, SearchQuery, ReportQuery, graphene.ObjectType):
+            ComplianceMetricsQuery, MeasuresQuery, SearchQuery, ReportQuery, ReportFiguresQuery, graphene.ObjectType):
     node = PolicyNode.Field(description="Any object by global id; null when missing or not visible.")
 
 

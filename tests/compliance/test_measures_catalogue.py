@@ -17,6 +17,7 @@ converted from the PDF. Its measures are recognised like this (see ``seed_measur
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections import Counter
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
@@ -113,7 +115,8 @@ def test_every_measure_has_a_stable_code_and_three_languages(catalogue: MeasureC
     assert all(m.title_en and m.title_fr and m.title_es and m.description_en and m.description_fr
                and m.description_es for m in measures)
     assert {m.indicator for m in measures} == {None, "listings_monthly", "keyword_watchlists", "takedown_removal",
-                                               "joint_operations", "information_exchange", "digital_forensics"}
+                                               "joint_operations", "information_exchange", "digital_forensics",
+                                               "citizen_reports"}
 
 
 def test_loading_again_changes_nothing() -> None:
@@ -137,6 +140,27 @@ def test_a_later_version_is_added_beside_the_first(tmp_path: Path, catalogue: Me
     assert catalogue.measures.count() == 45
     assert catalogue.measures.get(code="BP-A-01").title_en == "National inter-agency collaboration platform"
     assert ModelMeasure.objects.get(catalogue__version="2026-03", code="BP-A-01").title_en.endswith("(revised)")
+
+
+def test_the_measure_on_citizens_reports_counts_spotters_reports_once_reloaded() -> None:
+    """A database that loaded the catalogue before the indicator existed gets the pointer from a reload (and from
+    the reports' data migration, which does the same for databases nobody reloads)."""
+    load_catalogue()
+    ModelMeasure.objects.filter(code="BP-A-06").update(indicator=None)
+    again = load_catalogue()
+    assert (again.created, again.updated) == (0, 1)
+    assert ModelMeasure.objects.get(code="BP-A-06").indicator == "citizen_reports"
+
+
+def test_the_reports_data_migration_points_only_a_measure_without_indicator() -> None:
+    migration = importlib.import_module("reports.migrations.0003_citizen_reports_indicator")
+    load_catalogue()
+    ModelMeasure.objects.filter(code="BP-A-06").update(indicator=None)
+    migration.point(django_apps, None)
+    assert ModelMeasure.objects.get(code="BP-A-06").indicator == "citizen_reports"
+    ModelMeasure.objects.filter(code="BP-A-06").update(indicator="listings_monthly")
+    migration.point(django_apps, None)
+    assert ModelMeasure.objects.get(code="BP-A-06").indicator == "listings_monthly"
 
 
 def test_an_unknown_indicator_is_refused(tmp_path: Path) -> None:

@@ -74,7 +74,8 @@ def test_json_report_has_statuses_evidence_indicators_and_change(client: Client,
     assert monitoring["indicator_value"]["total"] == 0
     assert {i["key"] for i in report["indicators"]} == {"listings_monthly", "keyword_watchlists",
                                                         "takedown_removal", "joint_operations",
-                                                        "information_exchange", "digital_forensics"}
+                                                        "information_exchange", "digital_forensics",
+                                                        "citizen_reports"}
     assert report["change_since_previous"] == {
         "previous": {"period": "2025", "revision": 1,
                      "signed_off_at": assessments["fr_2025"].signed_off_at.isoformat()},

@@ -81,7 +81,10 @@ def test_an_assessment_groups_its_measures_and_shows_real_indicators_of_its_peri
     assert 'id="measure-BP-A-04"' in page and "Weekly" not in page
     assert "Protocole de veille en ligne OFB, version 2." in page  # evidence (a note)
     assert 'href="https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000033035432"' in page
-    assert page.count('class="indicator"') == 6 and "No data recorded in the period." not in page
+    # The demo's spotters reported in the last days only: 2025 has no citizens' report, and says so.
+    assert page.count('class="indicator"') == 7 and page.count("No data recorded in the period.") == 1
+    unanswered = page[page.index('id="indicator-citizen_reports"'):]
+    assert unanswered.index("No data recorded in the period.") < unanswered.index("</section>")
     assert "Method:" in page and '<time datetime="2025-12-31">' in page
     assert "Sign off" not in page and "Open a new revision" in page  # signed off: revise, never edit
     assert "/compliance/national-report/FR/2025.csv" in page and "/compliance/national-report/FR/2025.json" in page
@@ -90,7 +93,7 @@ def test_an_assessment_groups_its_measures_and_shows_real_indicators_of_its_peri
 
 def test_the_2026_draft_shows_its_own_indicators(world: None) -> None:
     page = _page(signed_in("coord.fr"), "/measures/FR/2026/")
-    assert page.count('class="indicator"') == 6 and "No data recorded in the period." not in page
+    assert page.count('class="indicator"') == 7 and "No data recorded in the period." not in page
     assert 'data-confirm="' in page and "Edit BP-A-01" in page
 
 

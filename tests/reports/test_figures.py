@@ -242,10 +242,11 @@ def test_analysts_investigators_and_supervisors_count_what_was_routed_to_their_a
                                                                                       world: World) -> None:
     assert programmes(gql, world.officers["ana.ofb"]) == {"ngo-ifaw": 5}
     assert programmes(gql, world.officers["sup.ofb"]) == {"ngo-ifaw": 5}
+    assert programmes(gql, world.officers["admin.ofb"]) == {"ngo-ifaw": 5}  # and their agency's administrator
     assert programmes(gql, world.officers["inv.seprona"]) == {"ngo-ifaw": 1, "ngo-other": 1}
 
 
-@pytest.mark.parametrize("who", ["spotter", "pf.leboncoin", "admin.ofb"])
+@pytest.mark.parametrize("who", ["spotter", "other_spotter", "pf.leboncoin"])
 def test_anyone_else_is_refused_with_a_typed_error(gql: GraphQL, world: World, who: str) -> None:
     body = api(gql, world.officers[who])
     assert body["data"] is None

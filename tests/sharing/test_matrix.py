@@ -38,6 +38,8 @@ from cases.models import CaptureMethod, Case, CaseEntity, CustodyEvent, Evidence
 from mandates import actions as mandate_actions
 from mandates.models import Mandate
 from officers.models import Officer
+from reports.actions import ReportInput, submit_report
+from reports.models import SpotterReport
 from search.backends import get_backend
 from search.views import COLUMNS
 from sharing import actions
@@ -71,10 +73,13 @@ class World:
     share: Share | None = None
     access_request: AccessRequest | None = None
     audit_event: AuditEvent | None = None
+    spotter_report: SpotterReport | None = None
 
     def pk(self, object_type: str) -> int:
         if object_type == "entity":
             return self.claim.entity_id
+        if object_type == "triage_report":  # the same row, as the analysts' type
+            object_type = "spotter_report"
         obj = getattr(self, object_type)
         assert obj is not None, f"the world has no {object_type}"
         return int(obj.pk)
@@ -85,7 +90,8 @@ class World:
 
 TYPE_NAMES = {"case": "Case", "listing": "Listing", "entity": "Entity", "claim": "EntityClaim",
               "report": "IntelReport", "evidence": "Evidence", "share": "Share",
-              "access_request": "AccessRequest", "audit_event": "AuditEvent"}
+              "access_request": "AccessRequest", "audit_event": "AuditEvent", "spotter_report": "SpotterReport",
+              "triage_report": "TriageReport"}
 
 Setup = Callable[[World], object]
 
@@ -219,6 +225,9 @@ def build_world(relation: str) -> World:
         "intel.read", actor=Officer.objects.get(username="inv.douane"), object_type="cases.case",
         object_id=case.pk, object_agency_id=case.owner_agency_id, purpose="investigation",
         details={"cases": {str(case.pk): {"Case": [str(case.pk)]}}})
+    world.spotter_report = submit_report(viewer("spotter.ifaw"), ReportInput(  # a leboncoin address: OFB triages it
+        url="https://www.leboncoin.fr/ad/4343", description="Ivoire sculpté, sans certificat.",
+        seen_at=timezone.now() - datetime.timedelta(hours=2)))
     return world
 
 
@@ -234,6 +243,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "share": ("node", "list", "mutate"),
     "access_request": ("node", "list", "mutate"),
     "audit_event": ("node", "list"),
+    "spotter_report": ("node", "list"),
+    "triage_report": ("node", "list", "mutate"),
 }
 
 #: Forward traversals: (parent object, its GraphQL type, the field pointing at the object).
@@ -271,14 +282,17 @@ REQUEST_READERS = {r for r, spec in RELATIONS.items() if spec.viewer == "inv.ocl
 #: The owner's supervisors and administrator, the country's coordinator and the system administrator read the
 #: owner's access log (rule 6); the officer whose read it records is none of the viewers here.
 AUDIT_READERS = {"owner_supervisor", "owner_supervisor_below", "owner_admin", "coordinator", "system_admin"}
+#: A spotter's report is routed to the agency of the platform's country (OFB): its analysts, investigators and
+#: supervisors triage it, whatever their clearance; its spotter reads it as their own, never as the analysts'.
+TRIAGERS = {"owner_investigator", "owner_supervisor", "owner_analyst_below", "owner_supervisor_below"}
 
 #: Which object a mutation must find first, and who may then perform it.
 MUTATION_TARGET = {"case": "case", "listing": "case", "claim": "case", "report": "case", "evidence": "evidence",
-                   "share": "share", "access_request": "access_request"}
+                   "share": "share", "access_request": "access_request", "triage_report": "triage_report"}
 CONTRIBUTORS = OWNER_WRITERS | {"recipient_active", "task_force_member"}  # shares with can_contribute
 MAY_MUTATE = {"case": OWNER_WRITERS, "listing": CONTRIBUTORS, "claim": CONTRIBUTORS, "report": CONTRIBUTORS,
               "evidence": CONTRIBUTORS, "share": OWNER_WRITERS,  # the sharer and the owner's supervisor
-              "access_request": {"owner_supervisor"}}
+              "access_request": {"owner_supervisor"}, "triage_report": TRIAGERS}
 
 
 def sees(relation: str, object_type: str) -> bool:
@@ -288,6 +302,10 @@ def sees(relation: str, object_type: str) -> bool:
         return relation in REQUEST_READERS
     if object_type == "audit_event":
         return relation in AUDIT_READERS
+    if object_type == "spotter_report":
+        return relation in TRIAGERS | {"trusted_reporter"}
+    if object_type == "triage_report":
+        return relation in TRIAGERS
     withheld = WITHHELD_BY.get(object_type)
     return relation in CASE_READERS and (withheld is None or REDACTS.get(relation) != withheld)
 
@@ -352,7 +370,9 @@ class Probe:
              "entity": ["entities(first: 100)"], "report": ["intelReports(first: 100)"],
              "evidence": ["evidence(first: 100)"], "share": ["sharesGiven(first: 100)", "sharesReceived(first: 100)"],
              "access_request": ["accessRequests(first: 100)"],
-             "audit_event": ['auditEvents(action: "intel.read", first: 100)']}
+             "audit_event": ['auditEvents(action: "intel.read", first: 100)'],
+             "spotter_report": ["spotterReports(first: 100)", "myReports(first: 100)"],
+             "triage_report": ["triageQueue(first: 100)"]}
 
     def probe_list(self, object_type: str) -> str:
         """In a root connection, and counted only if listed: ``totalCount`` must equal what is listed."""
@@ -468,6 +488,8 @@ class Probe:
                   errors { code field } } }"""),
         "access_request": ("decideAccessRequest", """mutation($id: ID!) { decideAccessRequest(id: $id,
                            approve: false, reason: "Seen by the matrix") { errors { code field } } }"""),
+        "triage_report": ("startReportReview", """mutation($id: ID!) { startReportReview(id: $id) {
+                          errors { code field } } }"""),
     }
 
     def footprint(self) -> tuple[Any, ...]:
@@ -476,7 +498,8 @@ class Probe:
         return (case.version, case.summary, case.listings.count(), case.entity_links.count(), case.reports.count(),
                 CustodyEvent.objects.filter(evidence__case=case).count(),
                 sorted(Share.objects.filter(case=case).values_list("status", flat=True)),
-                sorted(AccessRequest.objects.filter(case=case).values_list("status", flat=True)))
+                sorted(AccessRequest.objects.filter(case=case).values_list("status", flat=True)),
+                list(SpotterReport.objects.values_list("status", flat=True)))
 
     def probe_mutate(self, object_type: str) -> str:
         """Run the mutation in a savepoint rolled back afterwards; say whether it wrote anything."""

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from graphql_relay import from_global_id, to_global_id
 
@@ -35,6 +36,9 @@ ACTIONS = {"review": ("", "triage_review", "startReportReview"),
            "platform": ("p_", "triage_platform", "sendReportToPlatform"),
            "not_actionable": ("n_", "triage_not_actionable", "markReportNotActionable"),
            "merge": ("m_", "triage_merge", "mergeReport")}
+#: The choices a form cannot be sent without (the API's arguments are non-null), and what to say when left empty.
+CHOOSE = {"not_actionable": ("reason", gettext_lazy("Choose the reason the spotter will read.")),
+          "merge": ("intoId", gettext_lazy("Choose the report this one repeats."))}
 #: The notice form's text fields, named as ``SendReportToPlatformInput``'s.
 NOTICE_FIELDS = ("legalBasisLaw", "legalBasisArticle", "statementOfReasons", "redress")
 #: How many open cases the "existing case" choice lists, and how many queue neighbours the merge choice offers.
@@ -94,6 +98,9 @@ def triage_report(request: HttpRequest, number: int) -> HttpResponse:
 def _act(request: HttpRequest, report_id: str, action: str) -> tuple[dict[str, list[str]], bool]:
     """Run the action's mutation; its errors keyed by the form's (prefixed) field names, and whether it was done."""
     prefix, document, field = ACTIONS[action]
+    if action in CHOOSE and not text(request.POST, prefix + CHOOSE[action][0]):  # a value the API cannot receive
+        name, message = CHOOSE[action]
+        return {prefix + name: [str(message)]}, False
     variables = _variables(request, report_id, action, prefix)
     result = documents.run(request, document, variables)
     body = result.data.get(field) or {}

@@ -30,6 +30,9 @@ PAGES = [
     ("sup.ofb", "/sign-in-events/"),
     ("spotter.ifaw", "/reports/"),
     ("spotter.ifaw", "/reports/new/"),
+    ("ana.ofb", "/triage/"),
+    ("ana.ofb", "/triage/5/"),  # the demo's ivory report, routed to the OFB
+    ("coord.ifaw", "/reports/figures/"),
 ]
 
 

@@ -44,11 +44,11 @@ def route(programme: Agency, platform: Agency | None) -> Agency | None:
         if key in routes:
             return routes[key]
     for fallback_country in filter(None, (country, programme.country)):
-        candidates = {agency.agency_type: agency for agency in Agency.objects.filter(
+        by_type = {agency.agency_type: agency for agency in Agency.objects.filter(
             country=fallback_country, agency_type__in=FALLBACK_TYPES).order_by("-pk")}
         for agency_type in FALLBACK_TYPES:
-            if agency_type in candidates:
-                return candidates[agency_type]
+            if agency_type in by_type:
+                return by_type[agency_type]
     return None
 
 

@@ -18,6 +18,7 @@ A final status is final, for the report and for its merged duplicates, each of w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -114,8 +115,8 @@ def merge(viewer: Viewer, report: SpotterReport, into: SpotterReport) -> Spotter
 def _open(report: SpotterReport, field_name: str = "id") -> None:
     if report.status in FINAL:
         raise ActionError(ErrorCode.INVALID_STATE, _("This report was already triaged."), field_name)
-    if report.duplicate_of_id is not None and report.duplicate_of.status not in FINAL \
-            and report.duplicate_of.routed_to_id == report.routed_to_id:
+    first = report.duplicate_of
+    if first is not None and first.status not in FINAL and first.routed_to_id == report.routed_to_id:
         raise ActionError(ErrorCode.INVALID_STATE, _("This report is merged into another one; triage that one."),
                           field_name)
 
@@ -200,8 +201,7 @@ def _move_screenshots(viewer: Viewer, report: SpotterReport, case: Case, listing
         record("evidence.attach", actor=viewer.officer, obj=evidence, object_agency_id=case.owner_agency_id,
                details={"case": case.reference, "size": evidence.size, "from_report": report.pk},
                content={"sha256": evidence.sha256})
-        old = screenshot.file.name
-        storage = screenshot.file.storage
+        moved = screenshot.file.name
         screenshot.evidence, screenshot.file = evidence, ""
         screenshot.save(update_fields=["evidence", "file"])
-        transaction.on_commit(lambda name=old, storage=storage: storage.delete(name))
+        transaction.on_commit(partial(screenshot.file.storage.delete, moved))

@@ -112,3 +112,13 @@ def test_a_report_becomes_a_notice_the_platform_acts_on_and_the_spotter_reads_ac
     expect(row).not_to_contain_text(notice.reference)
     assert notice.reference not in page.content() and notice.case.reference not in page.content()
     assert axe_violations(page) == []
+
+
+def test_the_programme_coordinator_reads_the_figures_with_their_chart(page: Page, browser_errors: BrowserErrors) -> None:
+    sign_in(page, "coord.ifaw")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Report figures").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report figures")
+    expect(page.get_by_role("table", name="By programme", exact=True)).to_contain_text("IFAW Europe")
+    expect(page.locator("svg").first).to_be_visible()  # drawn by charts.js from the table, under the strict CSP
+    assert axe_violations(page) == []
+    screenshot(page, "report-figures")

@@ -58,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy platform cases sharing compliance search reports
+	$(BIN)/mypy platform cases sharing compliance search reports interop
 
 ## Regenerate the committed GraphQL SDL (a test fails when it drifts from the code).
 schema: $(STAMP)

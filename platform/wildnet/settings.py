@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "compliance",
     "search",
     "reports",
+    "interop",
     # the project package last: its management commands (load_demo) see every app
     "wildnet",
 ]

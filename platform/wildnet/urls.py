@@ -22,6 +22,7 @@ urlpatterns = [
     path("sharing/", include("sharing.urls")),
     path("reports/", include("reports.urls")),
     path("triage/", include("reports.triage_urls")),
+    path("interop/", include("interop.urls")),
     path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("", include("officers.urls")),

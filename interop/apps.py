@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class InteropConfig(AppConfig):
+    """STIX 2.1, TAXII 2.1 and MISP: intelligence out and in, always through the access policy."""
+
+    name = "interop"
+    verbose_name = "Interoperability"

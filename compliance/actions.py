@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access import policy
 from access.errors import ActionError, ErrorCode, require_offset
@@ -27,6 +28,7 @@ from cases.models import Case, Evidence, Listing
 from officers.models import Officer, Role
 from outbox.actions import send_mail
 
+from . import personal_data
 from .models import (
     ACTED,
     DEFAULT_SLA,
@@ -219,8 +221,10 @@ class OutcomeInput:
     effective_at: datetime.datetime | None = None
     reason: str = ""
     decision_visibility: str = ""
+    decision_visibility_other: str = ""
     decision_account: str = ""
     decision_ground: str = DecisionGround.ILLEGAL_CONTENT
+    incompatible_content_illegal: bool | None = None
     category: str = StatementCategory.ANIMAL_WELFARE
     territorial_scope: list[str] = field(default_factory=list)
     automated_detection: bool | None = False
@@ -231,7 +235,10 @@ def report_outcome(viewer: Viewer, notice: TakedownNotice, item: NoticeItem, dat
     """The platform reports what it did about one item, with its statement of reasons.
 
     Refused, changing nothing: an item of another notice, a closed notice, an unknown outcome, a decision that
-    contradicts the outcome, a time of effect in the future or before the notice was sent.
+    contradicts the outcome, a time of effect in the future or before the notice was sent, and anything the
+    Transparency Database would refuse in the statement made of it: an "other" restriction not described, a
+    decision under the terms and conditions without the platform's reason, personal data in the reason (DSA Art.
+    24(5): ``PERSONAL_DATA``, naming what to remove).
     """
     policy.check(viewer, "notice.respond", notice)
     assert viewer.officer is not None
@@ -261,6 +268,7 @@ def report_outcome(viewer: Viewer, notice: TakedownNotice, item: NoticeItem, dat
                                  ("category", data.category, StatementCategory)]:
         if value and value not in choices.values:
             raise ActionError(ErrorCode.INVALID, _("Unknown DSA value %(value)s.") % {"value": repr(value)}, name)
+    _check_statement_fields(notice, visibility, data)
     if data.automated_decision not in AUTOMATED_DECISIONS:
         raise ActionError(ErrorCode.INVALID, _("Unknown automated_decision value."), "automated_decision")
     if data.outcome == ItemOutcome.ACCOUNT_SUSPENDED and not data.decision_account:
@@ -276,7 +284,9 @@ def report_outcome(viewer: Viewer, notice: TakedownNotice, item: NoticeItem, dat
         acknowledge_notice(viewer, notice)
     item.outcome, item.reason, item.effective_at = data.outcome, data.reason.strip(), effective_at
     item.decision_visibility, item.decision_account = visibility, data.decision_account
+    item.decision_visibility_other = data.decision_visibility_other.strip()
     item.decision_ground, item.category = data.decision_ground, data.category
+    item.incompatible_content_illegal = data.incompatible_content_illegal
     item.territorial_scope = _territories(data.territorial_scope) if data.territorial_scope else []
     item.automated_detection, item.automated_decision = data.automated_detection, data.automated_decision
     item.reported_at, item.reported_by = now, viewer.officer
@@ -289,6 +299,38 @@ def report_outcome(viewer: Viewer, notice: TakedownNotice, item: NoticeItem, dat
     if not notice.items.filter(outcome=ItemOutcome.PENDING).exists():
         _close(notice, viewer.officer, "all items answered")
     return item
+
+
+#: What personal data is called in the refusal (DSA Art. 24(5)).
+_PERSONAL_KINDS = {"phone": gettext_lazy("a telephone number"), "email": gettext_lazy("an e-mail address"),
+                   "handle": gettext_lazy("an account handle")}
+
+
+def _check_statement_fields(notice: TakedownNotice, visibility: str, data: OutcomeInput) -> None:
+    """The Transparency Database's own rules for the fields a platform gives (its ``StatementStoreRequest``)."""
+    other = data.decision_visibility_other.strip()
+    if visibility == DecisionVisibility.OTHER and not other:
+        raise ActionError(ErrorCode.REQUIRED, _("Describe the restriction when it is \"other\"."),
+                          "decision_visibility_other")
+    if other and visibility != DecisionVisibility.OTHER:
+        raise ActionError(ErrorCode.INVALID, _("Only an \"other\" restriction is described."),
+                          "decision_visibility_other")
+    if len(other) > 500:
+        raise ActionError(ErrorCode.INVALID, _("Describe the restriction in at most 500 characters."),
+                          "decision_visibility_other")
+    incompatible = data.decision_ground == DecisionGround.INCOMPATIBLE_CONTENT
+    if incompatible and data.outcome in ACTED and not data.reason.strip():
+        raise ActionError(ErrorCode.REQUIRED, _("Name the term of your conditions the content breaks, and why."),
+                          "reason")
+    if data.incompatible_content_illegal is not None and not incompatible:
+        raise ActionError(ErrorCode.INVALID, _("Say whether the content is also illegal only for a decision under "
+                                               "your terms and conditions."), "incompatible_content_illegal")
+    found = personal_data.find(data.reason, [notice.platform.country, notice.issuing_agency.country])
+    if found:
+        raise ActionError(ErrorCode.PERSONAL_DATA, _("The reason contains %(what)s (“%(text)s”): statements of "
+                          "reasons are published and must not contain personal data (DSA Art. 24(5)); remove it.")
+                          % {"what": _PERSONAL_KINDS[found[0].kind], "text": data.reason[found[0].start:found[0].end]},
+                          "reason")
 
 
 def verify_item(viewer: Viewer, item: NoticeItem, verified: bool, note: str = "") -> NoticeItem:

@@ -38,8 +38,6 @@ class PlatformProfile(models.Model):
     languages = models.JSONField(default=list, blank=True)
     contacts = models.JSONField(default=list, blank=True,
                                 help_text=_('[{"name": …, "email": …, "role": …}] — where notices and reminders go.'))
-    trusted_flagger_channel = models.BooleanField(
-        default=False, help_text=_("Notices from agencies get DSA Art. 22 priority treatment."))
 
     def __str__(self) -> str:
         return f"profile of {self.agency.code}"
@@ -199,9 +197,15 @@ class NoticeItem(models.Model):
     outcome = models.CharField(max_length=18, choices=ItemOutcome.choices, default=ItemOutcome.PENDING)
     reason = models.TextField(blank=True, help_text=_("Why rejected, or the platform's explanation."))
     decision_visibility = models.CharField(max_length=60, choices=DecisionVisibility.choices, blank=True)
+    decision_visibility_other = models.CharField(
+        max_length=500, blank=True, help_text=_("The restriction, in the platform's words, when it is \"other\".")
+    )
     decision_account = models.CharField(max_length=40, choices=DecisionAccount.choices, blank=True)
     decision_ground = models.CharField(max_length=40, choices=DecisionGround.choices, blank=True)
     category = models.CharField(max_length=60, choices=StatementCategory.choices, blank=True)
+    incompatible_content_illegal = models.BooleanField(
+        null=True, blank=True, help_text=_("Whether the platform also considers content it removed under its terms "
+                                           "illegal; unknown unless it says so."))
     territorial_scope = models.JSONField(default=list, blank=True)
     automated_detection = models.BooleanField(null=True, blank=True)
     automated_decision = models.CharField(max_length=40, blank=True, help_text=_(

@@ -97,7 +97,8 @@ class NoticeItemNode(PolicyObjectType):
         name = "NoticeItem"
         model = NoticeItem
         fields = ("id", "url", "listing_reference", "outcome", "reason", "automated_detection",
-                  "automated_decision", "effective_at", "reported_at", "verification", "verified_at")
+                  "automated_decision", "effective_at", "reported_at", "verification", "verified_at",
+                  "decision_visibility_other", "incompatible_content_illegal")
         filter_fields = {"outcome": ["exact"], "verification": ["exact"]}
         convert_choices_to_enum = NO_ENUMS
 
@@ -314,10 +315,16 @@ class ReportNoticeOutcomeInput(graphene.InputObjectType):
     item_id = graphene.ID(required=True)
     outcome = ItemOutcomeEnum(required=True)
     effective_at = graphene.DateTime(description="When the action took effect; default now.")
-    reason = graphene.String(description="Required for a rejection: the statement of reasons.")
+    reason = graphene.String(description="Required for a rejection (the statement of reasons) and for a decision "
+                                         "under your terms and conditions; published, so no personal data "
+                                         "(PERSONAL_DATA).")
     decision_visibility = DecisionVisibilityEnum()
+    decision_visibility_other = graphene.String(description="Required when the restriction is OTHER: what it was "
+                                                            "(at most 500 characters).")
     decision_account = DecisionAccountEnum()
     decision_ground = DecisionGroundEnum()
+    incompatible_content_illegal = graphene.Boolean(description="For a decision under your terms and conditions: "
+                                                                "whether you also consider the content illegal.")
     category = StatementCategoryEnum()
     territorial_scope = graphene.List(graphene.NonNull(graphene.String))
     automated_detection = graphene.Boolean()

@@ -123,14 +123,26 @@ def metrics_csv(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 @same_site
 def statements_json(request: HttpRequest) -> HttpResponseBase:
-    """Acted items whose action took effect in the period, as DSA Transparency Database statements of reasons,
-    in the body of the database's bulk endpoint (``{"statements": [...]}``)."""
+    """Acted items whose action took effect in the period, as DSA Transparency Database statements of reasons.
+
+    The whole export is ``{"count", "left_out", "bodies": [...]}``, each body a valid request of the database's
+    bulk endpoint (1 to 100 statements); an export with no statement has no body, and says so with its count.
+    ``page=N`` (from 1) answers the N-th body alone, ready to post; a page past the last is a typed ``INVALID``.
+    """
     accepted = _accept(request)
     if isinstance(accepted, JsonResponse):
         return accepted
     viewer, params = accepted
-    items = exports.statement_items(_notices(viewer, params), *params.bounds)
-    statements = [exports.statement(item) for item in items]
-    record("compliance.export", actor=viewer.officer, details=params.audit("statements.json", len(statements)))
-    return _attachment(JsonResponse({"statements": statements}),
-                       f"statements-of-reasons-{params.start}-{params.end}.json")
+    export = exports.statements(exports.statement_items(_notices(viewer, params), *params.bounds))
+    bodies = export.bodies()
+    page = request.GET.get("page", "")
+    if page:
+        if not page.isdigit() or not 1 <= int(page) <= len(bodies):
+            return _error(ErrorCode.INVALID, _("There is no page %(page)s of statements (there are %(pages)s).")
+                          % {"page": page[:10], "pages": len(bodies)}, "page", 400)
+        body: dict[str, Any] = bodies[int(page) - 1]
+    else:
+        body = {"count": len(export.statements), "left_out": export.left_out, "bodies": bodies}
+    record("compliance.export", actor=viewer.officer, details=params.audit("statements.json", len(export.statements)))
+    suffix = f"-{page}" if page else ""
+    return _attachment(JsonResponse(body), f"statements-of-reasons-{params.start}-{params.end}{suffix}.json")

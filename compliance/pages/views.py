@@ -120,15 +120,18 @@ def notice_page(request: HttpRequest, reference: str) -> HttpResponse:
 #: What a platform can report it did (``ItemOutcome`` but pending), in the order the form offers them.
 OUTCOMES = ("REMOVED", "RESTRICTED", "ACCOUNT_SUSPENDED", "ALREADY_REMOVED", "NOT_FOUND", "REJECTED")
 #: The outcome form's inputs, named as the fields of ``ReportNoticeOutcomeInput``.
-OUTCOME_FIELDS = ("outcome", "reason", "decisionGround", "category", "decisionVisibility", "decisionAccount",
-                  "territorialScope", "automatedDetection", "automatedDecision", "effectiveAt")
+OUTCOME_FIELDS = ("outcome", "reason", "decisionGround", "incompatibleContentIllegal", "category", "decisionVisibility",
+                  "decisionVisibilityOther", "decisionAccount", "territorialScope", "automatedDetection",
+                  "automatedDecision", "effectiveAt")
 
 
 def _outcome_input(data: QueryDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The input's optional fields from the form (left out when empty: the API's defaults apply), or the errors
     of values the API cannot even receive."""
     values: dict[str, Any] = {name: optional(data, name) for name in (
-        "reason", "decisionGround", "category", "decisionVisibility", "decisionAccount", "automatedDecision")}
+        "reason", "decisionGround", "category", "decisionVisibility", "decisionVisibilityOther", "decisionAccount",
+        "automatedDecision")}
+    values["incompatibleContentIllegal"] = {"yes": True, "no": False}.get(text(data, "incompatibleContentIllegal"))
     values["territorialScope"] = [code.upper() for code in listed(data, "territorialScope")]
     values["automatedDetection"] = {"yes": True, "no": False}.get(text(data, "automatedDetection"))
     errors: dict[str, list[str]] = {}
@@ -172,4 +175,5 @@ def outcome_form(request: HttpRequest, reference: str, number: int) -> HttpRespo
         errors.setdefault(WHOLE, []).extend(errors.pop(name))
     return render(request, "compliance/outcome_form.html", {
         "notice": notice, "item": item, "number": number, "values": values, "errors": errors,
-        "outcomes": OUTCOMES}, status=400 if errors else 200)
+        "outcomes": OUTCOMES, "illegal_options": [("yes", _("Yes")), ("no", _("No"))]},
+        status=400 if errors else 200)

@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     REAUTHENTICATE = "REAUTHENTICATE"
     RATE_LIMITED = "RATE_LIMITED"
+    PERSONAL_DATA = "PERSONAL_DATA"  # published text that must not carry personal data (DSA Art. 24(5))
 
 
 class ActionError(Exception):

@@ -91,7 +91,7 @@ def load_platform_terms() -> None:
     for code, table in SLA.items():
         platform = Agency.objects.get(code=code)
         PlatformProfile.objects.update_or_create(agency=platform, defaults={
-            "languages": LANGUAGES[code], "contacts": CONTACTS[code], "trusted_flagger_channel": True})
+            "languages": LANGUAGES[code], "contacts": CONTACTS[code]})
         for priority, (ack, act) in table.items():
             SlaPolicy.objects.update_or_create(platform=platform, priority=priority,
                                                defaults={"acknowledge_within": ack, "act_within": act})

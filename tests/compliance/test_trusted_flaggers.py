@@ -225,13 +225,14 @@ def test_the_csv_has_the_trusted_flaggers_columns(client: Client, figures_world:
 
 
 def test_a_trusted_flaggers_notice_is_the_statements_source(client: Client, flagger: Agency) -> None:
-    """Wallapop does not recognise agencies as trusted flaggers; a notice on IFAW's report comes from one."""
+    """The source is a trusted flagger only for a notice acting on a report of an organisation holding that
+    status: not for an agency's own notice, whatever the platform."""
     world = build_world()
     client.force_login(Officer.objects.get(username="coord.es"))
     asked = {"start": "2026-03-01", "end": "2026-04-01", "platform": "pf-wallapop"}
-    [before] = client.get("/compliance/statements.json", asked).json()["statements"]
+    [before] = client.get("/compliance/statements.json", asked).json()["bodies"][0]["statements"]
     assert before["source_type"] == "SOURCE_TYPE_OTHER_NOTIFICATION"
     TakedownNotice.objects.filter(pk=world.notices["W1"].pk).update(trusted_flagger=flagger,
                                                                      trusted_flagger_reference=STATUS)
-    [after] = client.get("/compliance/statements.json", asked).json()["statements"]
+    [after] = client.get("/compliance/statements.json", asked).json()["bodies"][0]["statements"]
     assert after["source_type"] == "SOURCE_TRUSTED_FLAGGER"

@@ -114,7 +114,8 @@ def test_a_report_becomes_a_notice_the_platform_acts_on_and_the_spotter_reads_ac
     assert axe_violations(page) == []
 
 
-def test_the_programme_coordinator_reads_the_figures_with_their_chart(page: Page, browser_errors: BrowserErrors) -> None:
+def test_the_programme_coordinator_reads_the_figures_with_their_chart(page: Page,
+                                                                     browser_errors: BrowserErrors) -> None:
     sign_in(page, "coord.ifaw")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Report figures").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Report figures")

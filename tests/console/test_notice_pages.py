@@ -191,6 +191,10 @@ def test_reporting_a_removal_goes_back_to_the_notice(world: None) -> None:
     ({"outcome": "REMOVED", "effectiveAt": "2099-01-01T10:00"}, "effectiveAt", "not in the future"),
     ({"outcome": "REMOVED", "effectiveAt": "soon"}, "effectiveAt", "Enter a date and time"),
     ({}, "outcome", "Say what you did"),
+    ({"outcome": "REMOVED", "decisionVisibility": "OTHER"}, "decisionVisibilityOther", "Describe the restriction"),
+    ({"outcome": "REMOVED", "decisionGround": "INCOMPATIBLE_CONTENT"}, "reason", "Name the term of your conditions"),
+    ({"outcome": "REMOVED", "reason": "Seller: 06 12 34 56 78"}, "reason", "personal data"),
+    ({"outcome": "REMOVED", "incompatibleContentIllegal": "yes"}, "incompatibleContentIllegal", "terms and conditions"),
 ])
 def test_the_outcome_form_shows_the_apis_errors_beside_their_fields_and_changes_nothing(
         world: None, posted: dict[str, str], field: str, message: str) -> None:

@@ -1,5 +1,10 @@
-"""The interoperability endpoints, under /interop/ (STIX bundles, MISP events). TAXII has its own root."""
+"""The interoperability endpoints, under /interop/ (STIX bundles). TAXII has its own root, /taxii2/."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import case_bundle_view, search_bundle_view
+
+urlpatterns = [
+    path("stix/cases/<str:reference>.json", case_bundle_view, name="stix-case"),
+    path("stix/search.json", search_bundle_view, name="stix-search"),
+]

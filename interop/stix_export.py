@@ -34,6 +34,7 @@ the cases exported.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -142,10 +143,12 @@ def withheld_groups(viewer: Viewer, case_ids: list[int]) -> dict[int, frozenset[
 
 @dataclasses.dataclass
 class Exported:
-    """One STIX object and the WildNet case it came from (None for markings and definitions)."""
+    """One STIX object, the WildNet case it came from (None for markings and definitions), and when the row it
+    stands for was last written (what TAXII calls the date it was added; None for WildNet's fixed objects)."""
 
     obj: Any
     case_id: int | None
+    at: datetime.datetime | None
 
 
 class StixBuilder:
@@ -166,8 +169,10 @@ class StixBuilder:
     def objects(self) -> list[Exported]:
         return list(self.items.values())
 
-    def _add(self, obj: Any, case_id: int | None = None) -> str:
-        self.items.setdefault(obj.id, Exported(obj, case_id))
+    def _add(self, obj: Any, case_id: int | None = None, at: datetime.datetime | None = None) -> str:
+        item = self.items.setdefault(obj.id, Exported(obj, case_id, at))
+        if at is not None and (item.at is None or at > item.at):
+            item.at = at
         return str(obj.id)
 
     def _marks(self, code: str, content: CaseContent | None = None) -> list[str]:
@@ -208,7 +213,7 @@ class StixBuilder:
                     source_ref=entity_ids[listing.seller_id], target_ref=listing_ids[listing.pk],
                     description="Seller of the listing.", created_by_ref=owner, created=listing.created_at,
                     modified=listing.created_at, object_marking_refs=self._marks(case.handling_code, content),
-                    allow_custom=True), case.pk))
+                    allow_custom=True), case.pk, listing.created_at))
         for report in content.reports:
             refs.append(self._report(report, content, owner, report_id))
         for item in content.evidence:
@@ -224,13 +229,13 @@ class StixBuilder:
             published=case.created_at, created=case.created_at, modified=max(case.updated_at, case.created_at),
             report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)), created_by_ref=owner,
             labels=labels, external_references=[{"source_name": "wildnet", "external_id": case.reference}],
-            object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk)
+            object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk, case.updated_at)
         return report_id
 
     def _listing(self, listing: Listing, content: CaseContent, owner: str, refs: list[str]) -> str:
         code = content.case.handling_code
         url = stix2.URL(value=listing.url, object_marking_refs=self._marks(code, content))
-        refs.append(self._add(url, listing.case_id))
+        refs.append(self._add(url, listing.case_id, listing.created_at))
         literal = listing.url.replace("\\", "\\\\").replace("'", "\\'")
         labels = [f"listing-status:{listing.status}"]
         if listing.platform is not None:
@@ -241,7 +246,8 @@ class StixBuilder:
                         f"to {listing.last_seen_at:%Y-%m-%d}.",
             pattern=f"[url:value = '{literal}']", pattern_type="stix", valid_from=listing.first_seen_at,
             created=listing.created_at, modified=max(listing.created_at, listing.last_seen_at),
-            created_by_ref=owner, labels=labels, object_marking_refs=self._marks(code, content)), listing.case_id))
+            created_by_ref=owner, labels=labels, object_marking_refs=self._marks(code, content)),
+            listing.case_id, max(listing.created_at, listing.last_seen_at)))
         return str(url.id)
 
     def _claims(self, content: CaseContent, owner: str, report_id: str, refs: list[str]) -> dict[int, str]:
@@ -254,7 +260,8 @@ class StixBuilder:
         for claims in by_entity.values():
             entity = claims[0].entity
             code = markings.strictest(case.handling_code, *(c.handling_code for c in claims))
-            entity_ids[entity.pk] = self._entity(entity, self._marks(code, content), owner, case.pk)
+            entity_ids[entity.pk] = self._entity(entity, self._marks(code, content), owner, case.pk,
+                                                 min(c.created_at for c in claims))
             refs.append(entity_ids[entity.pk])
         for claim in content.claims:
             labels = [f"role:{claim.role}"]
@@ -267,14 +274,15 @@ class StixBuilder:
                 description=(f"{claim.get_role_display()} in {case.reference}. {claim.note}").strip(),
                 created_by_ref=owner, created=claim.created_at, modified=claim.created_at, labels=labels,
                 object_marking_refs=self._marks(markings.strictest(case.handling_code, claim.handling_code),
-                                                content), allow_custom=True), case.pk))
+                                                content), allow_custom=True), case.pk, claim.created_at))
         return entity_ids
 
     def entity(self, entity: Entity, code: str) -> str:
         """An identifier found by a search, outside any case: marked by the strictest claim the viewer sees."""
-        return self._entity(entity, self._marks(code), None, None)
+        return self._entity(entity, self._marks(code), None, None, None)
 
-    def _entity(self, entity: Entity, marks: list[str], owner: str | None, case_id: int | None) -> str:
+    def _entity(self, entity: Entity, marks: list[str], owner: str | None, case_id: int | None,
+                at: datetime.datetime | None) -> str:
         kind = entity.kind
         if kind == EntityKind.ONLINE_ACCOUNT:
             account = {"account_type": entity.platform.code} if entity.platform is not None else {}
@@ -292,7 +300,7 @@ class StixBuilder:
             obj = stix2.Identity(id=stix_id("identity", "entity", entity.pk), name=entity.value,
                                  identity_class=identity_class, created=entity.created_at,
                                  modified=entity.created_at, created_by_ref=owner, object_marking_refs=marks)
-        return self._add(obj, case_id)
+        return self._add(obj, case_id, at)
 
     def _report(self, report: IntelReport, content: CaseContent, owner: str, report_id: str) -> str:
         grading = f"{report.source_evaluation}{report.information_assessment}{report.uk_handling}"
@@ -307,7 +315,7 @@ class StixBuilder:
             content=report.text, object_refs=[report_id], created_by_ref=owner, created=report.created_at,
             modified=report.created_at, labels=labels,
             object_marking_refs=self._marks(markings.strictest(content.case.handling_code, report.handling_code),
-                                            content)), report.case_id)
+                                            content)), report.case_id, report.created_at)
 
     def _evidence(self, item: Evidence, content: CaseContent, listing_ids: dict[int, str], owner: str,
                   refs: list[str]) -> str:
@@ -315,14 +323,15 @@ class StixBuilder:
         artifact = stix2.Artifact(hashes={"SHA-256": item.sha256}, mime_type=item.content_type or None,
                                   url=self.base_url + reverse("evidence-download", args=[item.pk]),
                                   object_marking_refs=marks)
-        artifact_id = self._add(artifact, item.case_id)
+        artifact_id = self._add(artifact, item.case_id, item.created_at)
         if item.listing_id in listing_ids:
             refs.append(self._add(stix2.Relationship(
                 id=stix_id("relationship", "evidence", item.pk), relationship_type="related-to",
                 source_ref=artifact_id, target_ref=listing_ids[item.listing_id],
                 description=f"Evidence of the listing ({item.get_capture_method_display()}, "
                             f"{item.captured_at:%Y-%m-%d}).", created_by_ref=owner, created=item.created_at,
-                modified=item.created_at, object_marking_refs=marks, allow_custom=True), item.case_id))
+                modified=item.created_at, object_marking_refs=marks, allow_custom=True), item.case_id,
+                item.created_at))
         return artifact_id
 
     def _species(self, content: CaseContent, owner: str, report_id: str, listing_ids: dict[int, str]) -> list[str]:
@@ -346,7 +355,8 @@ class StixBuilder:
                 object_refs=[report_id, *seen_in[pk]], created_by_ref=owner, created=case.created_at,
                 modified=max(case.updated_at, case.created_at), external_references=external,
                 labels=["species", f"species-group:{taxon.group}", *(f"cites-appendix:{a}" for a in appendices)],
-                object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk))
+                object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk,
+                case.updated_at))
         return notes
 
 

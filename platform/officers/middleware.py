@@ -1,8 +1,10 @@
-"""Who the request is: bearer-token authentication for the API (``Authorization: Bearer wn_…``), and the
+"""Who the request is: API-token authentication (``Authorization: Bearer wn_…``; HTTP Basic under TAXII), and the
 signed-in officer's time zone."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -36,13 +38,13 @@ class BearerTokenMiddleware:
         header = request.headers.get("Authorization", "")
         if not header:
             return self.get_response(request)
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
+        raw = _raw_token(request, header)
+        if not raw:
             return _unauthorized()
         token = (
             ApiToken.objects.usable()
             .select_related("officer__agency")
-            .filter(digest=hash_token(raw.strip()))
+            .filter(digest=hash_token(raw))
             .first()
         )
         if token is None:
@@ -63,6 +65,26 @@ class BearerTokenMiddleware:
         updated = ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gt=stale).update(last_used_at=now)
         if updated:
             record("token.used", actor=token.officer, obj=token, details={"prefix": token.prefix})
+
+
+def _raw_token(request: HttpRequest, header: str) -> str:
+    """The token an ``Authorization`` header carries: ``Bearer <token>`` anywhere, and under the paths of
+    ``API_TOKEN_BASIC_PATHS`` (TAXII, whose clients are configured with a user name and a password) also HTTP
+    Basic with the token as the password, whatever the user name. Empty when the header carries none.
+
+    Basic is limited to those paths, and never asked for (the 401 challenges Bearer only): a browser keeps Basic
+    credentials and sends them on its own, which would give other sites' pages the token's authority.
+    """
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic" and request.path.startswith(tuple(settings.API_TOKEN_BASIC_PATHS)):
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return decoded.partition(":")[2].strip()
+    return ""
 
 
 def _unauthorized() -> HttpResponse:

@@ -261,6 +261,8 @@ GRAPHQL_INTROSPECTION = env_bool("WILDNET_GRAPHQL_INTROSPECTION", not PRODUCTION
 # --- API tokens -------------------------------------------------------------------------------------------
 API_TOKEN_DEFAULT_DAYS = env_int("WILDNET_API_TOKEN_DAYS", 90)
 API_TOKEN_MAX_DAYS = env_int("WILDNET_API_TOKEN_MAX_DAYS", 365)
+#: Paths where an API token may also come as the password of HTTP Basic (TAXII clients send it so).
+API_TOKEN_BASIC_PATHS = ("/taxii2/",)
 API_TOKEN_TOUCH_SECONDS = 60  # last_used_at and the token-use audit event are written at most once a minute
 
 # --- audit -------------------------------------------------------------------------------------------------

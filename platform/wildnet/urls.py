@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("triage/", include("reports.triage_urls")),
     path("interop/", include("interop.urls")),
+    path("taxii2/", include("interop.taxii.urls")),
     path("compliance/dashboard/", include("compliance.pages.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("", include("officers.urls")),

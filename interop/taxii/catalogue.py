@@ -1,0 +1,161 @@
+"""The TAXII collections a viewer has, and the STIX objects in one, decided by the policy at each request.
+
+=========================  ==========================================================================  ===========
+collection                 holds                                                                         id from
+=========================  ==========================================================================  ===========
+Our agency's cases         the viewer's agency's cases within their clearance                            agency
+Shared with us: <ref>      one per live share to the viewer's agency: its case, if the policy shows it   share
+Task force: <name>         one per task force the agency is a member of now: the cases shared with it    task force
+                           that the policy shows
+=========================  ==========================================================================  ===========
+
+Collection ids are UUIDv5 in WildNet's namespace, so they do not change between polls. A collection exists
+only while its share is live (a revoked or expired share's collection is gone at the next request), and its
+objects only while the policy shows their case: under the declared purpose, with the share's redactions. Each
+object's ``date_added`` is the later of when its row was written and when its case entered the collection (the
+share's date), so a client polling with ``added_after`` receives a case shared today even if it is older.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Q
+
+from access import policy
+from access.policy import Viewer
+from agencies.models import TaskForceMembership
+from cases.rules import reads_intelligence
+from sharing.models import Share
+from sharing.rules import active_shares
+
+from ..markings import EPOCH, NAMESPACE
+from ..stix_export import CaseContent, StixBuilder, case_queryset, load_contents
+
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+
+
+@dataclasses.dataclass(frozen=True)
+class Collection:
+    """One TAXII collection: what it is called and which cases entered it when."""
+
+    id: str
+    title: str
+    description: str
+    case_ids: frozenset[int] | None  # None: the agency's own cases, whichever they are
+    entered: dict[int, datetime.datetime] = dataclasses.field(default_factory=dict)
+
+    def as_resource(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "description": self.description, "can_read": True,
+                "can_write": False, "media_types": [STIX_MEDIA_TYPE]}
+
+
+def collection_id(*parts: Any) -> str:
+    return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in ("taxii-collection", *parts))))
+
+
+def collections_for(viewer: Viewer) -> list[Collection]:
+    """The viewer's collections now, in one query (the live shares reaching their agency)."""
+    if not viewer.active or not reads_intelligence(viewer):
+        return []
+    assert viewer.officer is not None
+    agency = viewer.officer.agency
+    found = [Collection(collection_id("agency", agency.pk), f"{agency.name}: our cases",
+                        "The cases of our agency that you may see.", None)]
+    memberships = TaskForceMembership.objects.current(viewer.at).filter(agency_id=agency.pk)
+    shares = (policy.visible(viewer, Share.objects.filter(
+        active_shares(viewer) & (Q(recipient_agency_id=agency.pk)
+                                 | Q(recipient_task_force_id__in=memberships.values("task_force_id")))))
+        .select_related("case", "recipient_task_force").order_by("pk"))
+    by_task_force: dict[int, list[Share]] = defaultdict(list)
+    for share in shares:
+        if share.recipient_task_force_id is not None:
+            by_task_force[share.recipient_task_force_id].append(share)
+            continue
+        found.append(Collection(
+            collection_id("share", share.pk), f"Shared with us: {share.case.reference}",
+            f"Case {share.case.reference}, shared by its owner for: {share.justification}",
+            frozenset({share.case_id}), {share.case_id: share.approved_at or share.created_at}))
+    for task_force_id, received in sorted(by_task_force.items()):
+        task_force = received[0].recipient_task_force
+        assert task_force is not None
+        entered: dict[int, datetime.datetime] = {}
+        for share in received:
+            at = share.approved_at or share.created_at
+            entered[share.case_id] = min(at, entered.get(share.case_id, at))
+        found.append(Collection(collection_id("task-force", task_force_id), f"Task force: {task_force.name}",
+                                "The cases shared with the task force, while our agency is a member.",
+                                frozenset(entered), entered))
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """A STIX object of a collection, with its TAXII date added and version."""
+
+    obj: dict[str, Any]
+    case_id: int | None
+    date_added: datetime.datetime
+
+    @property
+    def id(self) -> str:
+        return str(self.obj["id"])
+
+    @property
+    def version(self) -> str:
+        return str(self.obj.get("modified") or self.obj.get("created") or timestamp(self.date_added))
+
+
+def entries(viewer: Viewer, collection: Collection, base_url: str) -> tuple[list[Entry], list[CaseContent]]:
+    """Every object of ``collection`` the viewer may see now, oldest first, and the cases they came from.
+
+    A fixed number of queries whatever the collection holds (``load_contents``). The objects of WildNet's fixed
+    vocabulary (markings, extension definitions, identities) are dated by the first object that refers to them,
+    so an incremental poll brings a marking together with the first object that needs it.
+    """
+    cases = policy.visible(viewer, case_queryset(viewer))
+    if collection.case_ids is None:
+        cases = cases.filter(owner_agency_id=viewer.agency_id)
+    else:
+        cases = cases.filter(pk__in=collection.case_ids)
+    contents = load_contents(viewer, list(cases.order_by("pk")))
+    builder = StixBuilder(base_url)
+    for content in contents:
+        builder.case(content)
+    items = builder.objects()
+    serialised = {item.obj.id: _json(item.obj) for item in items}
+    dated: dict[str, datetime.datetime] = {}
+    for item in items:
+        if item.case_id is not None and item.at is not None:
+            entered = collection.entered.get(item.case_id, EPOCH)
+            dated[item.obj.id] = max(item.at, entered)
+    for _ in range(2):  # objects → markings, identities, definitions → WildNet's identity
+        for object_id, when in sorted(dated.items(), key=lambda pair: pair[1]):
+            for ref in _references(serialised[object_id]):
+                if ref in serialised and (ref not in dated or dated[ref] > when):
+                    dated[ref] = when
+    found = [Entry(serialised[item.obj.id], item.case_id, dated.get(item.obj.id, EPOCH)) for item in items]
+    found.sort(key=lambda entry: (entry.date_added, entry.id))
+    return found, contents
+
+
+def _json(obj: Any) -> dict[str, Any]:
+    return json.loads(obj.serialize())
+
+
+def _references(obj: dict[str, Any]) -> list[str]:
+    refs = list(obj.get("object_marking_refs", []))
+    if "created_by_ref" in obj:
+        refs.append(obj["created_by_ref"])
+    refs += [key for key in obj.get("extensions", {}) if key.startswith("extension-definition--")]
+    return refs
+
+
+def timestamp(value: datetime.datetime) -> str:
+    """A TAXII timestamp, to the microsecond so that ``added_after`` of the last one received misses nothing."""
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

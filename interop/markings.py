@@ -105,6 +105,12 @@ HANDLING: dict[str, stix2.MarkingDefinition] = {
 }
 
 
+#: What a platform reads on the takedown notices it receives over TAXII.
+NOTICE = _statement(stix_id("marking-definition", "notice"),
+                    "WildNet takedown notice: for the addressed platform's compliance team, to act on and report "
+                    "back through WildNet; not for further dissemination.")
+
+
 def conditions_marking(case_reference: str, conditions: str) -> stix2.MarkingDefinition:
     """An H3 case's conditions, which every recipient reads: one marking per distinct text."""
     return _statement(stix_id("marking-definition", "conditions", case_reference, conditions),

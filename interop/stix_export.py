@@ -50,6 +50,7 @@ from agencies.models import Agency
 from api import reads
 from cases.models import Case, CaseEntity, Entity, EntityKind, Evidence, IntelReport, Listing, Species
 from cases.rules import EVIDENCE, PERSONAL_DATA, SOURCES
+from compliance.models import TakedownNotice
 from search.views import ExportRow
 from sharing.models import Share, ShareStatus
 
@@ -231,6 +232,29 @@ class StixBuilder:
             labels=labels, external_references=[{"source_name": "wildnet", "external_id": case.reference}],
             object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk, case.updated_at)
         return report_id
+
+    def notice(self, notice: TakedownNotice) -> str:
+        """A takedown notice as its platform reads it: a ``report`` of the issuing agency on the URLs of its
+        items, marked TLP:AMBER and with the notice's own statement; returns the report's id."""
+        issuer = self.identity(notice.issuing_agency)
+        self._add(markings.PLATFORM)
+        marks = [self._add(markings.TLP_AMBER), self._add(markings.NOTICE)]
+        sent = notice.sent_at or notice.created_at
+        refs = [issuer]
+        for item in notice.items.all():
+            refs.append(self._add(stix2.URL(value=item.url, object_marking_refs=marks), None, sent))
+        changed = max(moment for moment in (notice.created_at, notice.sent_at, notice.acknowledged_at,
+                                            notice.closed_at) if moment is not None)
+        return self._add(stix2.Report(
+            id=stix_id("report", "notice", notice.pk), name=f"Takedown notice {notice.reference}",
+            description=notice.statement_of_reasons, published=sent, created=notice.created_at, modified=changed,
+            report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)), created_by_ref=issuer,
+            labels=["takedown-notice", f"notice-status:{notice.status}",
+                    *(f"requested-action:{action}" for action in notice.requested_actions)],
+            external_references=[{"source_name": "wildnet", "external_id": notice.reference},
+                                 {"source_name": "legal-basis",
+                                  "description": f"{notice.legal_basis_law}, {notice.legal_basis_article}"}],
+            object_marking_refs=marks), None, changed)
 
     def _listing(self, listing: Listing, content: CaseContent, owner: str, refs: list[str]) -> str:
         code = content.case.handling_code

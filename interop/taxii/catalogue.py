@@ -7,6 +7,8 @@ Our agency's cases         the viewer's agency's cases within their clearance   
 Shared with us: <ref>      one per live share to the viewer's agency: its case, if the policy shows it   share
 Task force: <name>         one per task force the agency is a member of now: the cases shared with it    task force
                            that the policy shows
+Takedown notices to <p>    for a platform's officers: the notices sent to their platform, each a         platform
+                           ``report`` on the URLs of its items (``StixBuilder.notice``)
 =========================  ==========================================================================  ===========
 
 Collection ids are UUIDv5 in WildNet's namespace, so they do not change between polls. A collection exists
@@ -25,12 +27,14 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from access import policy
 from access.policy import Viewer
 from agencies.models import TaskForceMembership
 from cases.rules import reads_intelligence
+from compliance.models import NoticeItem, TakedownNotice
+from compliance.rules import is_platform_officer
 from sharing.models import Share
 from sharing.rules import active_shares
 
@@ -49,6 +53,7 @@ class Collection:
     description: str
     case_ids: frozenset[int] | None  # None: the agency's own cases, whichever they are
     entered: dict[int, datetime.datetime] = dataclasses.field(default_factory=dict)
+    notices: bool = False  # a platform's notices instead of cases
 
     def as_resource(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "description": self.description, "can_read": True,
@@ -61,10 +66,16 @@ def collection_id(*parts: Any) -> str:
 
 def collections_for(viewer: Viewer) -> list[Collection]:
     """The viewer's collections now, in one query (the live shares reaching their agency)."""
-    if not viewer.active or not reads_intelligence(viewer):
+    if not viewer.active:
         return []
     assert viewer.officer is not None
     agency = viewer.officer.agency
+    if is_platform_officer(viewer):
+        return [Collection(collection_id("notices", agency.pk), f"Takedown notices to {agency.name}",
+                           "The takedown notices sent to your platform, with the URLs to act on.", frozenset(),
+                           notices=True)]
+    if not reads_intelligence(viewer):
+        return []
     found = [Collection(collection_id("agency", agency.pk), f"{agency.name}: our cases",
                         "The cases of our agency that you may see.", None)]
     memberships = TaskForceMembership.objects.current(viewer.at).filter(agency_id=agency.pk)
@@ -118,6 +129,8 @@ def entries(viewer: Viewer, collection: Collection, base_url: str) -> tuple[list
     vocabulary (markings, extension definitions, identities) are dated by the first object that refers to them,
     so an incremental poll brings a marking together with the first object that needs it.
     """
+    if collection.notices:
+        return _notices(viewer, base_url), []
     cases = policy.visible(viewer, case_queryset(viewer))
     if collection.case_ids is None:
         cases = cases.filter(owner_agency_id=viewer.agency_id)
@@ -127,13 +140,17 @@ def entries(viewer: Viewer, collection: Collection, base_url: str) -> tuple[list
     builder = StixBuilder(base_url)
     for content in contents:
         builder.case(content)
+    return _dated(builder, collection.entered), contents
+
+
+def _dated(builder: StixBuilder, entered: dict[int, datetime.datetime]) -> list[Entry]:
+    """The builder's objects with their date added, oldest first (see ``entries``)."""
     items = builder.objects()
     serialised = {item.obj.id: _json(item.obj) for item in items}
     dated: dict[str, datetime.datetime] = {}
     for item in items:
-        if item.case_id is not None and item.at is not None:
-            entered = collection.entered.get(item.case_id, EPOCH)
-            dated[item.obj.id] = max(item.at, entered)
+        if item.at is not None:
+            dated[item.obj.id] = max(item.at, entered.get(item.case_id, EPOCH) if item.case_id else EPOCH)
     for _ in range(2):  # objects → markings, identities, definitions → WildNet's identity
         for object_id, when in sorted(dated.items(), key=lambda pair: pair[1]):
             for ref in _references(serialised[object_id]):
@@ -141,7 +158,18 @@ def entries(viewer: Viewer, collection: Collection, base_url: str) -> tuple[list
                     dated[ref] = when
     found = [Entry(serialised[item.obj.id], item.case_id, dated.get(item.obj.id, EPOCH)) for item in items]
     found.sort(key=lambda entry: (entry.date_added, entry.id))
-    return found, contents
+    return found
+
+
+def _notices(viewer: Viewer, base_url: str) -> list[Entry]:
+    """The notices the policy shows a platform's officer (sent to their platform), in two queries."""
+    builder = StixBuilder(base_url)
+    notices = (policy.visible(viewer, TakedownNotice.objects.all()).select_related("issuing_agency")
+               .prefetch_related(Prefetch("items", queryset=policy.visible(viewer, NoticeItem.objects.all())))
+               .order_by("pk"))
+    for notice in notices:
+        builder.notice(notice)
+    return _dated(builder, {})
 
 
 def _json(obj: Any) -> dict[str, Any]:

@@ -7,14 +7,12 @@ shared with OCLAESP for investigation; OCLAESP's pangolin case (H2) is its own.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from stix2validator import ValidationOptions, validate_instance
 
 from agencies.models import Agency
 from audit.models import AuditEvent
@@ -27,18 +25,12 @@ from officers.models import Officer
 from outbox.actions import deliver_due
 from sharing import actions as sharing_actions
 
-from .conftest import viewer
+from .conftest import valid, viewer
 
 pytestmark = pytest.mark.django_db
 
 INVESTIGATION = {"HTTP_X_WILDNET_PURPOSE": "investigation"}
 QUERY = "query($ref: String) { stixBundle(caseReference: $ref) }"
-#: Warnings the validator gives on purpose, reviewed:
-#: 103 — ids are UUIDv5 (deterministic, so a re-export updates the receiver's objects) where the validator
-#:       prefers UUIDv4 for objects other than STIX's own observables;
-#: 244 — a user account's ``account_type`` is the platform's WildNet code (pf-leboncoin), outside the
-#:       account-type-ov vocabulary, which names only a few platforms.
-ALLOWED_WARNINGS = {"103", "244"}
 SCO_TYPES = {"user-account", "email-addr", "x-wildnet-phone", "x-wildnet-payment-account",
              "x-wildnet-cryptocurrency-wallet", "x-wildnet-shipping-reference"}
 
@@ -54,16 +46,6 @@ def pangolin() -> Case:
 def export(username: str, reference: str, purpose: str | None = "investigation") -> dict[str, Any]:
     bundle, _ = case_bundle(viewer(username, purpose), reference, "https://wildnet.example/")
     return json.loads(bundle.serialize())  # type: ignore[no-any-return]
-
-
-def valid(bundle: dict[str, Any]) -> dict[str, Any]:
-    """The bundle, after OASIS's validator found no error and only the reviewed warnings."""
-    results = validate_instance(bundle, ValidationOptions(version="2.1"))
-    assert not results.errors, [str(e) for e in results.errors]
-    codes = {match.group(1) for w in results.warnings or [] for match in [re.search(r"\{(\d+)\}", str(w))] if match}
-    assert codes <= ALLOWED_WARNINGS, [str(w) for w in results.warnings]
-    assert results.is_valid
-    return bundle
 
 
 def by_type(bundle: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -19,16 +19,20 @@ from django.test.utils import CaptureQueriesContext
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
+from agencies.models import Agency as AgencyModel
+from agencies.models import TaskForce
 from audit.models import AuditEvent
 from cases import actions as case_actions
 from cases.models import Case
+from compliance.models import TakedownNotice
 from interop import markings
 from officers.actions import issue_token
 from officers.models import Officer
 from sharing import actions as sharing_actions
 from sharing.models import Share
+from wildnet import demo_compliance
 
-from .conftest import viewer
+from .conftest import valid, viewer
 
 TAXII = "application/taxii+json;version=2.1"
 
@@ -125,6 +129,7 @@ def test_each_agency_receives_exactly_what_it_may_see(base: str) -> None:
     assert own_reports == {report_id(pangolin())}
     shared = oclaesp.everything(received[shared_title()])
     assert {o["id"] for o in shared if o["type"] == "report"} == {report_id(ivory())}
+    valid({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": shared})
     assert all(c.can_read and not c.can_write for c in received.values())
 
 
@@ -148,6 +153,18 @@ def test_after_revoking_the_share_the_recipients_poll_returns_nothing(base: str)
     assert refused.value.response.status_code == 404
     for collection in oclaesp.collections().values():
         assert report_id(ivory()) not in {o["id"] for o in oclaesp.everything(collection)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redacted_share_polls_without_its_withheld_groups(base: str) -> None:
+    sharing_actions.share_case(viewer("inv.ofb"), ivory(), sharing_actions.ShareInput(
+        justification="Customs check", recipient_agency=AgencyModel.objects.get(code="fr-dgddi"),
+        redact_personal_data=True, redact_evidence=True))
+    douane = Agency(base, "inv.douane")
+    objects = douane.everything(douane.collections()[shared_title()])
+    kinds = {o["type"] for o in objects}
+    assert "report" in kinds and "url" in kinds
+    assert not {"user-account", "email-addr", "x-wildnet-phone", "artifact"} & kinds
 
 
 @pytest.mark.django_db(transaction=True)
@@ -262,8 +279,36 @@ def test_a_collection_of_another_agency_answers_as_a_missing_one(base: str) -> N
 
 
 @pytest.mark.django_db(transaction=True)
-def test_platform_officers_and_spotters_have_no_collection(base: str) -> None:
-    for username in ("pf.leboncoin", "spotter.ifaw"):
+def test_a_task_force_member_polls_what_is_shared_with_the_task_force(base: str) -> None:
+    unit = TaskForce.objects.get(name__startswith="Cellule nationale")
+    sharing_actions.share_case(viewer("inv.ofb"), ivory(), sharing_actions.ShareInput(
+        justification="National unit", recipient_task_force=unit))
+    douane, seprona = Agency(base, "inv.douane"), Agency(base, "inv.seprona")
+    collection = douane.collections()[f"Task force: {unit.name}"]
+    assert report_id(ivory()) in {o["id"] for o in douane.everything(collection)}
+    assert f"Task force: {unit.name}" not in seprona.collections()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_platform_polls_the_notices_sent_to_it_and_nothing_else(base: str) -> None:
+    demo_compliance.load_notices()
+    leboncoin, wallapop = Agency(base, "pf.leboncoin"), Agency(base, "pf.wallapop")
+    [notices] = leboncoin.collections().values()
+    objects = leboncoin.everything(notices)
+    reports = [o for o in objects if o["type"] == "report"]
+    sent = TakedownNotice.objects.filter(platform__code="pf-leboncoin").exclude(status="draft")
+    assert {r["external_references"][0]["external_id"] for r in reports} == set(sent.values_list("reference",
+                                                                                                    flat=True))
+    assert all("leboncoin.fr" in o["value"] for o in objects if o["type"] == "url")
+    assert not {"indicator", "note", "user-account", "x-wildnet-phone"} & {o["type"] for o in objects}
+    valid({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects})
+    [theirs] = wallapop.collections().values()
+    assert not {r["id"] for r in reports} & {o["id"] for o in wallapop.everything(theirs)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_spotters_and_administrators_have_no_collection(base: str) -> None:
+    for username in ("spotter.ifaw", "sysadmin"):
         assert Agency(base, username).collections() == {}
 
 

@@ -174,6 +174,22 @@ def test_shared_objects_need_a_declared_purpose(base: str) -> None:
     assert oclaesp.everything(shared) == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_readme_example_polls_a_shared_collection(base: str) -> None:
+    raw = token("inv.oclaesp")
+
+    class WildNet(requests.auth.AuthBase):  # the API token, and the purpose shared intelligence needs
+        def __call__(self, r: Any) -> Any:
+            r.headers.update({"Authorization": f"Bearer {raw}", "X-WildNet-Purpose": "investigation"})
+            return r
+
+    root = ApiRoot(f"{base}/taxii2/wildnet/", auth=WildNet())
+    shared = next(c for c in root.collections if c.title.startswith("Shared with us"))
+    ids = [obj["id"] for page in as_pages(shared.get_objects, per_request=100, added_after="2020-01-01T00:00:00Z")
+           for obj in page.get("objects", [])]
+    assert report_id(ivory()) in ids
+
+
 # --- polling -------------------------------------------------------------------------------------------------
 
 

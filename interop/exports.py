@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import QueryDict
 
 from access.policy import Viewer
@@ -34,8 +33,7 @@ def export_case(request: Any, viewer: Viewer, reference: str, *, flush: bool) ->
     bundle, content = case_bundle(viewer, reference, request.build_absolute_uri("/"))
     note_reads(request, [content])
     if flush:
-        with transaction.atomic():
-            reads.flush(request)
+        reads.flush(request)
     return json.loads(bundle.serialize())
 
 

@@ -161,6 +161,9 @@ class StixBuilder:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.items: dict[str, Exported] = {}
+        #: The latest change of what each case's report holds: its ``modified``, so that a receiver keyed on
+        #: (id, modified) takes the report again when a listing, claim, report or file was added to the case.
+        self.latest: dict[int, datetime.datetime] = {}
 
     # the bundle
 
@@ -174,6 +177,8 @@ class StixBuilder:
         item = self.items.setdefault(obj.id, Exported(obj, case_id, at))
         if at is not None and (item.at is None or at > item.at):
             item.at = at
+        if case_id is not None and at is not None:
+            self.latest[case_id] = max(at, self.latest.get(case_id, at))
         return str(obj.id)
 
     def _marks(self, code: str, content: CaseContent | None = None) -> list[str]:
@@ -225,12 +230,13 @@ class StixBuilder:
             description = f"{description}\n\nModus operandi: {case.modus_operandi}".strip()
         labels = [f"status:{case.status}", f"priority:{case.priority}", f"crime-area:{case.crime_area}",
                   f"classification:{case.classification}", *(f"jurisdiction:{c}" for c in case.jurisdictions)]
+        changed = max(case.updated_at, case.created_at, self.latest.get(case.pk, case.created_at))
         self._add(stix2.Report(
             id=report_id, name=f"{case.reference}: {case.title}", description=description or None,
-            published=case.created_at, created=case.created_at, modified=max(case.updated_at, case.created_at),
+            published=case.created_at, created=case.created_at, modified=changed,
             report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)), created_by_ref=owner,
             labels=labels, external_references=[{"source_name": "wildnet", "external_id": case.reference}],
-            object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk, case.updated_at)
+            object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk, changed)
         return report_id
 
     def notice(self, notice: TakedownNotice) -> str:
@@ -363,10 +369,12 @@ class StixBuilder:
         case = content.case
         taxa: dict[int, Species] = {s.pk: s for s in case.species.all()}
         seen_in: dict[int, list[str]] = defaultdict(list)
+        changed: dict[int, datetime.datetime] = defaultdict(lambda: max(case.updated_at, case.created_at))
         for listing in content.listings:
             for taxon in listing.species.all():
                 taxa.setdefault(taxon.pk, taxon)
                 seen_in[taxon.pk].append(listing_ids[listing.pk])
+                changed[taxon.pk] = max(changed[taxon.pk], listing.created_at)
         notes = []
         for pk, taxon in sorted(taxa.items()):
             appendices = list(taxon.cites_appendices)
@@ -377,10 +385,10 @@ class StixBuilder:
                 id=stix_id("note", "species", case.pk, pk), abstract=taxon.scientific_name,
                 content=f"{taxon.scientific_name}: {listing_text}.",
                 object_refs=[report_id, *seen_in[pk]], created_by_ref=owner, created=case.created_at,
-                modified=max(case.updated_at, case.created_at), external_references=external,
+                modified=changed[pk], external_references=external,
                 labels=["species", f"species-group:{taxon.group}", *(f"cites-appendix:{a}" for a in appendices)],
                 object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk,
-                case.updated_at))
+                changed[pk]))
         return notes
 
 

@@ -17,13 +17,16 @@ from stix2.properties import StringProperty
 
 from .markings import EPOCH, PLATFORM, stix_id
 
-SCHEMA = "https://wildnet.example/docs/stix/{type}.json"
+#: The definition of every WildNet observable, as the JSON Schema STIX 2.1 allows in place of a URL: each has
+#: one property, its normalised value.
+SCHEMA = ('{"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "%s", "type": "object", '
+          '"properties": {"value": {"type": "string"}}, "required": ["value"]}')
 
 
 def _definition(stix_type: str, description: str) -> stix2.ExtensionDefinition:
     return stix2.ExtensionDefinition(
         id=stix_id("extension-definition", stix_type), created=EPOCH, modified=EPOCH, created_by_ref=PLATFORM.id,
-        name=stix_type, description=description, schema=SCHEMA.format(type=stix_type), version="1.0",
+        name=stix_type, description=description, schema=SCHEMA % stix_type, version="1.0",
         extension_types=["new-sco"])
 
 

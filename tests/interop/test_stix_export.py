@@ -99,6 +99,16 @@ def test_re_export_gives_the_same_ids(world: Any) -> None:
     assert f"report--{markings.stix_id('report', 'case', ivory().pk).split('--')[1]}" in first
 
 
+def test_a_re_export_after_a_change_is_a_newer_version_of_the_report(world: Any) -> None:
+    case = ivory()
+    [before] = by_type(export("inv.ofb", case.reference))["report"]
+    case_actions.add_listing(viewer("inv.ofb"), case, case_actions.ListingInput(url="https://www.leboncoin.fr/ad/31"))
+    [after] = by_type(export("inv.ofb", case.reference))["report"]
+    assert after["id"] == before["id"]
+    assert after["modified"] > before["modified"]
+    assert len(after["object_refs"]) == len(before["object_refs"]) + 2  # the url and its indicator
+
+
 def test_every_object_is_marked_with_its_handling_code_and_tlp(world: Any) -> None:
     bundle = export("inv.ofb", ivory().reference)  # an H1 case
     h1 = {markings.TLP_AMBER.id, markings.HANDLING["H1"].id}

@@ -95,6 +95,12 @@ def strictest(*codes: str) -> str:
     return max(codes, key=ORDER.index)
 
 
+def tlp_rank(obj: Any) -> int:
+    """How strict an object's TLP marking is (-1 without one), to keep the stricter of two copies of an object."""
+    refs = obj.get("object_marking_refs", [])
+    return max((rank for rank, code in enumerate(ORDER) if TLP_OF[code].id in refs), default=-1)
+
+
 def _statement(marking_id: str, statement: str) -> stix2.MarkingDefinition:
     return stix2.MarkingDefinition(id=marking_id, created=EPOCH, created_by_ref=PLATFORM.id,
                                    definition_type="statement", definition=stix2.StatementMarking(statement))

@@ -175,6 +175,8 @@ class StixBuilder:
 
     def _add(self, obj: Any, case_id: int | None = None, at: datetime.datetime | None = None) -> str:
         item = self.items.setdefault(obj.id, Exported(obj, case_id, at))
+        if markings.tlp_rank(obj) > markings.tlp_rank(item.obj):
+            item.obj = obj  # an identifier claimed in two cases travels under the stricter of their markings
         if at is not None and (item.at is None or at > item.at):
             item.at = at
         if case_id is not None and at is not None:

@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from cases import actions as case_actions
 from cases.models import Case
 from interop import markings
-from interop.stix_export import case_bundle
+from interop.stix_export import StixBuilder, case_bundle, load_contents
 from officers.actions import issue_token
 from officers.models import Officer
 from outbox.actions import deliver_due
@@ -130,6 +130,20 @@ def test_a_stricter_claim_wins_over_its_case(world: Any) -> None:
     bundle = valid(export("inv.ofb", case.reference))
     [email] = [e for e in by_type(bundle)["email-addr"] if e["value"] == "vieil.os@example.fr"]
     assert set(email["object_marking_refs"]) == {markings.TLP_AMBER_STRICT.id, markings.HANDLING["H2"].id}
+
+
+def test_an_identifier_in_two_cases_travels_under_the_stricter_marking(world: Any) -> None:
+    inv = viewer("inv.ofb")
+    strict = case_actions.create_case(inv, case_actions.CaseInput(title="Pointes (2)", jurisdictions=["FR"],
+                                                                  handling_code="H3", handling_conditions="Court."))
+    for case in (ivory(), strict):
+        case_actions.link_entity(inv, case, case_actions.ClaimInput(kind="phone", value="+33698765432",
+                                                                    role="seller", handling_code="H0"))
+    builder = StixBuilder("https://wildnet.example/")
+    for content in load_contents(inv, [ivory(), strict]):
+        builder.case(content)
+    [phone] = [o for o in as_json(builder.bundle())["objects"] if o.get("value") == "+33698765432"]
+    assert markings.TLP_RED.id in phone["object_marking_refs"]
 
 
 def test_mapping_of_handling_codes_to_tlp() -> None:

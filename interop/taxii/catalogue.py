@@ -27,11 +27,12 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from access import policy
 from access.policy import Viewer
 from agencies.models import TaskForceMembership
+from cases.models import CaseEntity, Evidence, IntelReport, Listing
 from cases.rules import reads_intelligence
 from compliance.models import NoticeItem, TakedownNotice
 from compliance.rules import is_platform_officer
@@ -122,10 +123,13 @@ class Entry:
         return str(self.obj.get("modified") or self.obj.get("created") or timestamp(self.date_added))
 
 
-def entries(viewer: Viewer, collection: Collection, base_url: str) -> tuple[list[Entry], list[CaseContent]]:
+def entries(viewer: Viewer, collection: Collection, base_url: str,
+            added_after: datetime.datetime | None = None) -> tuple[list[Entry], list[CaseContent]]:
     """Every object of ``collection`` the viewer may see now, oldest first, and the cases they came from.
 
-    A fixed number of queries whatever the collection holds (``load_contents``). The objects of WildNet's fixed
+    A fixed number of queries whatever the collection holds (``load_contents``). With ``added_after`` (an
+    incremental poll), only the cases that may hold an object added since are built: those that entered the
+    collection since, or where a row was written since (``changed_since``). The objects of WildNet's fixed
     vocabulary (markings, extension definitions, identities) are dated by the first object that refers to them,
     so an incremental poll brings a marking together with the first object that needs it.
     """
@@ -136,11 +140,25 @@ def entries(viewer: Viewer, collection: Collection, base_url: str) -> tuple[list
         cases = cases.filter(owner_agency_id=viewer.agency_id)
     else:
         cases = cases.filter(pk__in=collection.case_ids)
+    if added_after is not None:
+        entered = [pk for pk, at in collection.entered.items() if at > added_after]
+        cases = cases.filter(changed_since(added_after) | Q(pk__in=entered))
     contents = load_contents(viewer, list(cases.order_by("pk")))
     builder = StixBuilder(base_url)
     for content in contents:
         builder.case(content)
     return _dated(builder, collection.entered), contents
+
+
+def changed_since(moment: datetime.datetime) -> Q:
+    """Cases with a row written after ``moment``: the only ones whose objects can be dated after it (the date of
+    every object of a case is one of these columns, or the date its case entered the collection)."""
+    since = {"case_id": OuterRef("pk"), "created_at__gt": moment}
+    return (Q(updated_at__gt=moment) | Q(created_at__gt=moment)
+            | Exists(Listing.objects.filter(Q(created_at__gt=moment) | Q(last_seen_at__gt=moment),
+                                            case_id=OuterRef("pk")))
+            | Exists(CaseEntity.objects.filter(**since)) | Exists(IntelReport.objects.filter(**since))
+            | Exists(Evidence.objects.filter(**since)))
 
 
 def _dated(builder: StixBuilder, entered: dict[int, datetime.datetime]) -> list[Entry]:

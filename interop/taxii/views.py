@@ -207,8 +207,10 @@ def _poll(request: HttpRequest, viewer: Viewer, collection_id: str, endpoint: st
     found_collection = _collection(viewer, collection_id)
     if found_collection is None:
         return error(404, *NOT_FOUND)
-    found, contents = entries(viewer, found_collection, request.build_absolute_uri("/"))
     try:
+        after = request.GET.get("added_after")
+        found, contents = entries(viewer, found_collection, request.build_absolute_uri("/"),
+                                  _instant(after, "added_after") if after else None)
         selected = _filtered(request, found, object_id)
         page, token = _page(request, selected) if paged else (selected, None)
     except BadFilter as problem:

@@ -6,6 +6,7 @@ pangolin case. Each polls with an API token, as a MISP or OpenCTI connector woul
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ import requests.auth
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
@@ -217,6 +219,17 @@ def test_added_after_brings_only_what_is_new(base: str) -> None:
     assert {"url", "indicator", "report"} <= {o["type"] for o in new}  # the report holds one more listing
     assert "https://www.leboncoin.fr/ad/777" in {o.get("value") for o in new}
     assert not [o for o in new if o["type"] == "x-wildnet-phone"]  # the older content stays behind
+
+
+@pytest.mark.django_db(transaction=True)
+def test_added_after_brings_an_older_case_shared_since(base: str) -> None:
+    before = timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sharing_actions.share_case(viewer("inv.ofb"), ivory(), sharing_actions.ShareInput(
+        justification="Customs check", recipient_agency=AgencyModel.objects.get(code="fr-dgddi")))
+    douane = Agency(base, "inv.douane")
+    new = douane.everything(douane.collections()[shared_title()], added_after=before)
+    assert report_id(ivory()) in {o["id"] for o in new}
+    assert {"marking-definition", "identity", "url"} <= {o["type"] for o in new}
 
 
 @pytest.mark.django_db(transaction=True)

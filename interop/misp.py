@@ -167,8 +167,9 @@ def _withheld(viewer: Viewer, case: Case) -> set[str]:
         rule = condition("case.visible", viewer, redaction=group)
         return Value(False) if rule is NOTHING else ExpressionWrapper(rule, output_field=BooleanField())
 
-    flags = Case.objects.filter(pk=case.pk).annotate(**{g: readable(g) for g in groups}).values(*groups).get()
-    return {g for g in groups if not flags[g]}
+    flags = (Case.objects.filter(pk=case.pk).annotate(**{f"readable_{g}": readable(g) for g in groups})
+             .values(*(f"readable_{g}" for g in groups)).get())
+    return {g for g in groups if not flags[f"readable_{g}"]}
 
 
 def _listings(viewer: Viewer, case: Case) -> Any:

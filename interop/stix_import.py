@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -147,6 +148,8 @@ class StixReader:
         self.objects: dict[str, dict[str, Any]] = {}
         self.handling: dict[str, str] = {}
         self.conditions: dict[str, str] = {}
+        #: Each object's relationships' other ends, to find an account's platform from the adverts it is tied to.
+        self.linked: dict[str, list[str]] = defaultdict(list)
         self.platforms = platforms_by_name()
 
     def plan(self, bundle: dict[str, Any]) -> Plan:
@@ -200,6 +203,9 @@ class StixReader:
                 self.objects[obj["id"]] = obj
         for obj in self.objects.values():
             self._references(obj)
+            if obj["type"] == "relationship":
+                self.linked[obj["source_ref"]].append(obj["target_ref"])
+                self.linked[obj["target_ref"]].append(obj["source_ref"])
         for obj in self.objects.values():
             self._marking(obj)
 
@@ -233,6 +239,12 @@ class StixReader:
         return Item(external_id=obj["id"], source_type=obj["type"], version=version_of(_modified_time(obj)),
                     handling=self.handling[obj["id"]], kind=kind)
 
+    def _with_conditions(self, obj: dict[str, Any], text: str) -> str:
+        """H3's conditions travel with the object's own text too: in an existing H3 case, whose conditions the
+        import does not change, a report or claim still says what its source asked."""
+        conditions = self.conditions.get(obj["id"], "")
+        return f"{_('Conditions (H3)')}: {conditions}\n\n{text}".strip() if conditions else text
+
     def _item(self, plan: Plan, obj: dict[str, Any]) -> Item | None:
         kind = obj["type"]
         if kind == "url":
@@ -248,8 +260,8 @@ class StixReader:
             entity_kind = EntityKind.PERSON if obj["identity_class"] == "individual" else EntityKind.ORGANISATION
             return self._entity(plan, obj, entity_kind, ("name",))
         if kind in REPORT_TYPES:
-            return self._report(obj, ImportedKind.REPORT, _report_text(obj))
-        return self._report(obj, ImportedKind.NOTE, _note_text(obj))
+            return self._report(obj, ImportedKind.REPORT, self._with_conditions(obj, _report_text(obj)))
+        return self._report(obj, ImportedKind.NOTE, self._with_conditions(obj, _note_text(obj)))
 
     def _listing(self, obj: dict[str, Any], url: str) -> Item:
         try:
@@ -276,6 +288,7 @@ class StixReader:
         item = self._base(obj, ImportedKind.CLAIM)
         grading = _grading(obj)
         item.claims = [actions.ClaimInput(kind=kind, value=value, handling_code=item.handling,
+                                          note=self._with_conditions(obj, ""),
                                           platform_id=platform.pk if platform else None,
                                           source_reliability=grading[0] if grading[0] in "ABCX" else "X",
                                           information_credibility=grading[1] if grading[1] in "1234" else "4")]
@@ -286,11 +299,7 @@ class StixReader:
             name = str(obj.get(key) or "").strip().lower()
             if name and name in self.platforms:
                 return self.platforms[name]
-        related = [r for r in self.objects.values() if r["type"] == "relationship" and obj["id"] in
-                   (r.get("source_ref"), r.get("target_ref"))]
-        for relationship in related:
-            other = self.objects[relationship["target_ref" if relationship["source_ref"] == obj["id"]
-                                              else "source_ref"]]
+        for other in (self.objects[ref] for ref in self.linked[obj["id"]]):
             if other["type"] == "url":
                 host = re.sub(r"^www\.", "", _host(str(other.get("value", ""))))
                 while host:
@@ -326,7 +335,8 @@ class StixReader:
         item.handling = strictest(item.handling, entities[ref].handling)
         item.claims = [actions.ClaimInput(
             kind=entity.kind, value=entity.value, platform_id=entity.platform_id, role=role,
-            handling_code=item.handling, note=f"{obj.get('relationship_type', '')} {_described(other)}".strip(),
+            handling_code=item.handling,
+            note=self._with_conditions(obj, f"{obj.get('relationship_type', '')} {_described(other)}".strip()),
             source_reliability=grading[0] if grading[0] in "ABCX" else "X",
             information_credibility=grading[1] if grading[1] in "1234" else "4")]
         return item, ref

@@ -324,3 +324,28 @@ def test_import_runs_are_the_agencys_own(gql: Any, demo: Any, bundle: Any) -> No
     assert gql.login("inv.oclaesp")(query, **INVESTIGATION)["importRuns"]["totalCount"] == 0
     assert gql.login("spotter.ifaw")(query)["importRuns"]["totalCount"] == 0
     assert ImportRun.objects.count() == 1
+
+
+def test_an_existing_case_of_ones_agency_receives_the_bundle(gql: Any, demo: Any, bundle: Any) -> None:
+    case = ofb_case(handling_code="H2")
+    result = imported(gql, "ana.ofb", bundle, caseId=to_global_id("Case", case.pk))
+    assert result["errors"] == []
+    assert (result["run"]["caseCreated"], result["run"]["case"]["reference"]) == (False, case.reference)
+    assert Listing.objects.filter(case=case).count() == 2
+    assert Case.objects.count() == 1
+
+
+def test_an_h3_objects_conditions_travel_with_it_into_an_existing_h3_case(demo: Any) -> None:
+    case = case_actions.create_case(viewer("inv.ofb"), case_actions.CaseInput(
+        title="Controlled delivery", jurisdictions=["FR"], handling_code="H3",
+        handling_conditions="Nothing to customs before the delivery."))
+    terms = statement("cccccccc-0000-4000-8000-000000000001", "Source protection: do not contact the seller.")
+    note = {"type": "note", "spec_version": "2.1", "id": "note--cccccccc-0000-4000-8000-000000000002",
+            "created": "2026-10-01T00:00:00.000Z", "modified": "2026-10-01T00:00:00.000Z",
+            "content": "The seller ships on Fridays.", "object_refs": ["url--0c5f7a5e-3b5f-5b1a-9a2b-7f1a3c0e4d99"],
+            "object_marking_refs": [terms["id"]]}
+    import_bundle(viewer("inv.ofb"), small_bundle(terms, note), case_id=case.pk)
+    report = IntelReport.objects.get(case=case)
+    assert report.handling_code == "H3"
+    assert report.text == ("Conditions (H3): Source protection: do not contact the seller.\n\n"
+                           "The seller ships on Fridays.")

@@ -73,6 +73,8 @@ class Plan:
     rejected: list[dict[str, str]] = field(default_factory=list)
     #: H3's conditions, when the source wrote them (else a sentence saying where the H3 came from).
     conditions: list[str] = field(default_factory=list)
+    #: Species the source names for the case (a new case takes them: they narrow who it may be shared with).
+    species_ids: list[int] = field(default_factory=list)
 
     def reject(self, external_id: str, source_type: str, reason: str) -> None:
         self.rejected.append({"id": external_id, "type": source_type, "reason": reason})
@@ -152,6 +154,7 @@ def _new_case(viewer: Viewer, plan: Plan, title: str) -> Case:
     conditions = "\n".join(dict.fromkeys(plan.conditions)) if code == HandlingCode.H3 else ""
     return actions.create_case(viewer, actions.CaseInput(
         title=title, jurisdictions=[viewer.country], handling_code=code, handling_conditions=conditions,
+        species_ids=sorted(set(plan.species_ids)),
         summary=_("Imported from %(standard)s %(source)s.") % {"standard": plan.standard.upper(),
                                                                "source": plan.source_id}))
 

@@ -2,12 +2,15 @@
 
 What each object becomes (README, "STIX 2.1 import"):
 
-* ``url`` observables and ``indicator``\\ s whose pattern is one URL → listings (normalised, platform recognised);
+* ``url`` observables and ``indicator``\\ s whose pattern is one URL → listings (normalised, platform recognised),
+  with the species that ``note``\\ s labelled ``species`` name (by scientific name, as WildNet exports them);
 * ``user-account``, ``email-addr``, phone numbers, bank and payment accounts, crypto wallets, and ``identity``
   objects of people and organisations the bundle does not cite as its authors → entities, with a claim in the
   case (normalised, so a phone number already known anywhere is the same entity);
-* ``relationship``\\ s from or to such an identifier → the claim's role (``sells`` → seller, ``related-to`` →
-  associate, …; any other type keeps role "other" and says the relationship in the claim's note);
+* ``relationship``\\ s from or to such an identifier → the claim's role (a ``role:…`` label or ``x_wildnet_role``
+  first; else ``related-to`` an advert → seller, ``related-to`` anything else → associate, ``payee-of`` → payee…;
+  any other type keeps role "other"), its grading from ``source-reliability:``/``information-credibility:``
+  labels, and its description as the claim's note;
 * ``note``, ``opinion``, ``report`` and ``grouping`` → intelligence reports, graded as the object says or X4;
 * anything else → kept whole as a note (an X4 report) and listed in the run's report.
 
@@ -23,6 +26,7 @@ written. Marking definitions are read here rather than by ``stix2``, which knows
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import re
@@ -42,6 +46,7 @@ from agencies.models import Agency
 from cases import actions
 from cases.identifiers import InvalidIdentifier, normalise_entity, normalise_url
 from cases.models import EntityKind, EntityRole
+from cases.species.matching import resolve_species
 
 from .importing import (
     DEFAULT_HANDLING,
@@ -150,18 +155,21 @@ class StixReader:
         self.conditions: dict[str, str] = {}
         #: Each object's relationships' other ends, to find an account's platform from the adverts it is tied to.
         self.linked: dict[str, list[str]] = defaultdict(list)
+        #: The species named by species notes, by the id of the object (an advert's url) they refer to.
+        self.species: dict[str, list[str]] = defaultdict(list)
         self.platforms = platforms_by_name()
 
     def plan(self, bundle: dict[str, Any]) -> Plan:
         plan = Plan(Standard.STIX, str(bundle.get("id", "")))
         self._read(bundle.get("objects", []))
         authors = {o["created_by_ref"] for o in self.objects.values() if isinstance(o.get("created_by_ref"), str)}
+        species = self._species(plan)
         entities: dict[str, Item] = {}
         later: list[dict[str, Any]] = []
         for obj in self.objects.values():
             kind = obj["type"]
-            if kind in STRUCTURE or (kind == "identity" and (obj["id"] in authors or
-                                                             obj.get("identity_class") == "system")):
+            if kind in STRUCTURE or obj["id"] in species or (kind == "identity" and (
+                    obj["id"] in authors or obj.get("identity_class") == "system")):
                 continue
             if kind == "relationship":
                 later.append(obj)
@@ -172,18 +180,39 @@ class StixReader:
             if item.claims:
                 entities[obj["id"]] = item
             plan.items.append(item)
-        roles: dict[str, str] = {}
+        said: dict[str, actions.ClaimInput] = {}
         for relationship in later:
             found = self._relationship(plan, relationship, entities)
             if found is not None:
                 item, ref = found
                 plan.items.append(item)
-                roles.setdefault(ref, item.claims[0].role)
+                said.setdefault(ref, item.claims[0])
         for ref, entity in entities.items():
-            entity.claims[0].role = roles.get(ref, EntityRole.OTHER)
-        plan.items.sort(key=lambda i: _RANK[i.kind])
+            # what the first relationship says of an identifier (role, grading, note) is its claim; unrelated,
+            # an identifier is claimed in the role "other"
+            if ref in said:
+                entity.claims = [dataclasses.replace(said[ref])]
+        # an advert's indicator before its url: the first to create the listing gives it the indicator's title
+        plan.items.sort(key=lambda i: (_RANK[i.kind], i.source_type != "indicator"))
         plan.conditions = [self.conditions[i.external_id] for i in plan.items if i.external_id in self.conditions]
         return plan
+
+    def _species(self, plan: Plan) -> set[str]:
+        """Notes naming a species (labelled ``species``, the name as their abstract, as WildNet exports them):
+        the species goes onto the listings the note refers to, and onto a new case. Returns those notes' ids;
+        a note naming no species WildNet knows stays a note."""
+        consumed: set[str] = set()
+        for obj in self.objects.values():
+            if obj["type"] != "note" or "species" not in (obj.get("labels") or []):
+                continue
+            taxon = resolve_species(str(obj.get("abstract") or ""))
+            if taxon is None:
+                continue
+            consumed.add(obj["id"])
+            plan.species_ids.append(taxon.pk)
+            for ref in obj.get("object_refs") or []:
+                self.species[ref].append(taxon.scientific_name)
+        return consumed
 
     # --- validation -------------------------------------------------------------------------------------
 
@@ -269,8 +298,9 @@ class StixReader:
         except InvalidIdentifier as error:
             raise invalid(obj["id"], str(error)) from None
         item = self._base(obj, ImportedKind.LISTING)
-        item.listing = actions.ListingInput(url=url, title=str(obj.get("x_wildnet_title") or obj.get("name") or ""),
-                                            text=str(obj.get("x_wildnet_text") or obj.get("description") or ""))
+        title = str(obj.get("name") or "")
+        item.listing = actions.ListingInput(url=url, title="" if title == url else title,
+                                            species_names=self.species.get(obj["id"], []))
         return item
 
     def _entity(self, plan: Plan, obj: dict[str, Any], kind: str, properties: tuple[str, ...]) -> Item | None:
@@ -326,9 +356,9 @@ class StixReader:
             plan.reject(obj["id"], "relationship", _("it links no identifier WildNet records"))
             return None
         other = self.objects[target if ref == source else source]
-        role = str(obj.get("x_wildnet_role") or ROLES.get(obj.get("relationship_type", ""), EntityRole.OTHER))
+        role = str(obj.get("x_wildnet_role") or _labels(obj).get("role") or _role(obj, other))
         if role not in EntityRole.values:
-            raise invalid(obj["id"], _("x_wildnet_role is not a WildNet role."))
+            raise invalid(obj["id"], _("the role %(role)s is not a WildNet role.") % {"role": repr(role)})
         item = self._base(obj, ImportedKind.CLAIM)
         entity = entities[ref].claims[0]
         grading = _grading(obj)
@@ -336,7 +366,8 @@ class StixReader:
         item.claims = [actions.ClaimInput(
             kind=entity.kind, value=entity.value, platform_id=entity.platform_id, role=role,
             handling_code=item.handling,
-            note=self._with_conditions(obj, f"{obj.get('relationship_type', '')} {_described(other)}".strip()),
+            note=self._with_conditions(obj, str(obj.get("description") or "").strip()
+                                       or f"{obj.get('relationship_type', '')} {_described(other)}".strip()),
             source_reliability=grading[0] if grading[0] in "ABCX" else "X",
             information_credibility=grading[1] if grading[1] in "1234" else "4")]
         return item, ref
@@ -400,9 +431,33 @@ def _host(url: str) -> str:
         return ""
 
 
+def _labels(obj: dict[str, Any]) -> dict[str, str]:
+    """``key:value`` labels (``role:seller``, ``grading:B2``) as a mapping."""
+    found: dict[str, str] = {}
+    for label in obj.get("labels") or []:
+        key, colon, value = str(label).partition(":")
+        if colon:
+            found.setdefault(key.strip().lower(), value.strip())
+    return found
+
+
+def _role(relationship: dict[str, Any], other: dict[str, Any]) -> str:
+    """The role a relationship type says; an identifier ``related-to`` an advert is its seller's."""
+    kind = relationship.get("relationship_type", "")
+    advert = other["type"] == "url" or (other["type"] == "indicator" and
+                                        _URL_PATTERN.match(str(other.get("pattern", ""))) is not None)
+    if kind == "related-to" and advert:
+        return EntityRole.SELLER
+    return ROLES.get(kind, EntityRole.OTHER)
+
+
 def _grading(obj: dict[str, Any]) -> tuple[str, str]:
-    """(source, information) from ``x_wildnet_grading`` ("B2"; UK "1AP" gives ("1P", "A")), else ("X", "4")."""
-    grading = _GRADING.match(str(obj.get("x_wildnet_grading") or ""))
+    """(source, information) from ``x_wildnet_grading`` or the labels (``grading:B2``, or a claim's
+    ``source-reliability:B`` and ``information-credibility:2``); UK "1AP" gives ("1P", "A"); else ("X", "4")."""
+    labels = _labels(obj)
+    text = (obj.get("x_wildnet_grading") or labels.get("grading")
+            or labels.get("source-reliability", "") + labels.get("information-credibility", ""))
+    grading = _GRADING.match(str(text))
     if grading is None:
         return "X", "4"
     if grading.group(1):
@@ -412,7 +467,9 @@ def _grading(obj: dict[str, Any]) -> tuple[str, str]:
 
 def _report_text(obj: dict[str, Any]) -> str:
     if obj["type"] == "note":
-        parts = [obj.get("abstract"), obj.get("content")]
+        # WildNet's own reports say their grading in the abstract, which the grading fields hold here
+        graded = "grading-system" in _labels(obj)
+        parts = [None if graded else obj.get("abstract"), obj.get("content")]
     elif obj["type"] == "opinion":
         parts = [obj.get("explanation"), _("Opinion: %(opinion)s") % {"opinion": obj.get("opinion", "")}]
     else:

@@ -17,7 +17,7 @@ from interop.models import ImportedObject, ImportRun
 from interop.stix_import import import_bundle
 from sharing import actions as sharing_actions
 
-from .conftest import INVESTIGATION, rows, viewer
+from .conftest import INVESTIGATION, fixture_json, rows, viewer
 
 IMPORT = """mutation($caseId: ID, $caseTitle: String, $bundle: String, $file: Upload) {
   importStixBundle(caseId: $caseId, caseTitle: $caseTitle, bundle: $bundle, file: $file) {
@@ -349,3 +349,35 @@ def test_an_h3_objects_conditions_travel_with_it_into_an_existing_h3_case(demo: 
     assert report.handling_code == "H3"
     assert report.text == ("Conditions (H3): Source protection: do not contact the seller.\n\n"
                            "The seller ships on Fridays.")
+
+
+def test_a_wildnet_export_imports_into_the_same_identifiers_claims_and_species(demo: Any, species: Any) -> None:
+    """``wildnet_export_bundle.json`` is what the STIX export (``interop.stix_export.case_bundle``) wrote for an
+    OFB case: an advert of Loxodonta africana by ivoire_antique75, a phone (B2, "In the advert"), an IBAN under
+    H2, an e-mail, a wallet, a person, and a B2 report. Another agency importing it gets the same intelligence."""
+    bundle = fixture_json("wildnet_export_bundle.json")
+    run = import_bundle(viewer("inv.seprona"), bundle, case_title="From the OFB")
+    assert run.report == {"kept_as_notes": [], "rejected": []}
+    case = run.case
+    assert case.handling_code == "H2"
+    assert list(case.species.values_list("scientific_name", flat=True)) == ["Loxodonta africana"]
+    listing = Listing.objects.get(case=case)
+    assert (listing.url, listing.platform.code, listing.title) == (
+        "https://www.leboncoin.fr/ad/collection/1000", "pf-leboncoin", "Ivory figurine")
+    assert list(listing.species.values_list("scientific_name", flat=True)) == ["Loxodonta africana"]
+    claims = {(c.entity.kind, c.entity.normalised): (c.role, c.handling_code, c.source_reliability +
+                                                      c.information_credibility)
+              for c in CaseEntity.objects.filter(case=case).select_related("entity")}
+    assert claims == {
+        ("online_account", "pf-leboncoin:ivoire_antique75"): ("seller", "H1", "X4"),
+        ("phone", "+33612345678"): ("seller", "H1", "B2"),
+        ("payment_account", "FR7630006000011234567890189"): ("payee", "H2", "X4"),
+        ("email", "ivoire.antique75@example.org"): ("associate", "H1", "X4"),
+        ("crypto_wallet", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"): ("payee", "H1", "X4"),
+        ("person", "jean dupont"): ("supplier", "H1", "X4"),
+    }
+    report = IntelReport.objects.get(case=case, source_evaluation="B")
+    assert (report.text, report.information_assessment, report.handling_code) == (
+        "Informant: a stock of raw tusks in Seine-Saint-Denis.", "2", "H1")
+    again = import_bundle(viewer("inv.seprona"), bundle, case_title="From the OFB")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, run.created)

@@ -316,6 +316,19 @@ def test_an_import_needs_a_case_or_a_title(demo: Any, bundle: Any) -> None:
     assert (refused.value.code, refused.value.field) == (ErrorCode.REQUIRED, "case_title")
 
 
+@pytest.mark.parametrize("n", [1, 10])
+def test_the_import_runs_list_costs_the_same_queries_for_1_or_10_runs(gql: Any, demo: Any, n: int,
+                                                                      django_assert_num_queries: Any) -> None:
+    for number in range(n):
+        import_bundle(viewer("inv.ofb"), small_bundle(url(f"https://www.leboncoin.fr/ad/{number}")),
+                      case_title=f"Feed {number}")
+    gql.login("inv.ofb")
+    query = "{ importRuns(first: 50) { edges { node { standard created report case { reference } } } } }"
+    # the session and the officer; the runs; their cases (one batch)
+    with django_assert_num_queries(2 + 1 + 1):
+        assert len(gql(query)["importRuns"]["edges"]) == n
+
+
 def test_import_runs_are_the_agencys_own(gql: Any, demo: Any, bundle: Any) -> None:
     import_bundle(viewer("inv.ofb"), bundle, case_title="Feed")
     query = "{ importRuns { totalCount edges { node { standard created case { reference } } } } }"

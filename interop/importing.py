@@ -80,7 +80,8 @@ class Plan:
         self.rejected.append({"id": external_id, "type": source_type, "reason": reason})
 
     def handling(self) -> str:
-        return strictest(DEFAULT_HANDLING if not self.items else ORDER[0], *(i.handling for i in self.items))
+        """The code of a new case: the strictest of what it receives (H1, the default, when it receives nothing)."""
+        return strictest(*(i.handling for i in self.items)) if self.items else DEFAULT_HANDLING
 
 
 def platforms_by_name() -> dict[str, Agency]:

@@ -138,6 +138,20 @@ def test_a_newer_modified_updates_what_the_object_became_and_an_older_one_does_n
     assert report.text.endswith("Confirmed by a test purchase.")
 
 
+def test_a_newer_relationship_revises_its_claim(demo: Any, bundle: Any) -> None:
+    import_bundle(viewer("inv.ofb"), bundle, case_title="Feed")
+    revised = copy.deepcopy(bundle)
+    payee = "relationship--708192a3-b4c5-4d6e-8f70-8192a3b4c5d6"
+    relationship = next(o for o in revised["objects"] if o["id"] == payee)
+    relationship.update(modified="2026-10-21T08:00:00.000Z", description="Confirmed by the bank.",
+                        labels=["source-reliability:A", "information-credibility:1"])
+    run = import_bundle(viewer("inv.ofb"), revised, case_title="Feed")
+    assert run.updated == 1
+    claim = CaseEntity.objects.get(entity__kind="payment_account")
+    assert (claim.role, claim.source_reliability, claim.information_credibility, claim.note) == (
+        "payee", "A", "1", "Confirmed by the bank.")
+
+
 def test_the_same_objects_imported_by_another_agency_are_its_own(demo: Any, bundle: Any) -> None:
     next(o for o in bundle["objects"] if o["type"] == "phone-number")["value"] = "+33 6 12 34 56 78"
     ofb = import_bundle(viewer("inv.ofb"), bundle, case_title="Feed")

@@ -244,7 +244,7 @@ class StixReader:
                 if obj.get(key) not in self.objects:
                     raise invalid(obj["id"], _("%(key)s names %(ref)s, which is not in the bundle.")
                                   % {"key": key, "ref": obj.get(key)})
-        for ref in obj.get("object_marking_refs") or []:
+        for ref in _marking_refs(obj):
             if ref not in self.objects and ref not in KNOWN_TLP:
                 raise invalid(obj["id"], _("it is marked with %(ref)s, which is not in the bundle.") % {"ref": ref})
 
@@ -252,7 +252,7 @@ class StixReader:
         """The strictest handling code of the object's markings (H1 when none), and H3's conditions."""
         codes: list[str] = []
         conditions: list[str] = []
-        for ref in obj.get("object_marking_refs") or []:
+        for ref in _marking_refs(obj):
             code, condition = _handling_of(ref, self.objects.get(ref))
             if code is not None:
                 codes.append(code)
@@ -382,6 +382,13 @@ def _parsed(obj: dict[str, Any]) -> Any:
         return stix2.parse(obj, allow_custom=True, version="2.1")
     except Exception as error:  # stix2 raises many kinds for bad input; all mean "invalid"
         raise invalid(str(obj["id"]), _("not valid STIX 2.1: %(reason)s") % {"reason": str(error)[:300]}) from None
+
+
+def _marking_refs(obj: dict[str, Any]) -> list[str]:
+    """The markings of an object, its granular ones included: a marking on one property restricts the object,
+    which WildNet cannot split."""
+    granular = [g.get("marking_ref") for g in obj.get("granular_markings") or [] if isinstance(g, dict)]
+    return [str(ref) for ref in [*(obj.get("object_marking_refs") or []), *granular] if ref]
 
 
 def _handling_of(ref: str, marking: dict[str, Any] | None) -> tuple[str | None, str]:

@@ -194,6 +194,13 @@ def test_the_strictest_marking_of_an_object_wins(demo: Any, markings: list[str],
     assert run.case.handling_code == code
 
 
+def test_a_granular_marking_restricts_the_whole_object(demo: Any) -> None:
+    advert = url("https://www.leboncoin.fr/ad/7", GREEN2)
+    advert["granular_markings"] = [{"marking_ref": RED2, "selectors": ["value"]}]
+    run = import_bundle(viewer("inv.ofb"), small_bundle(advert), case_title="Granular")
+    assert run.case.handling_code == "H3"
+
+
 def test_wildnet_handling_statements_read_back_exactly_and_h3_keeps_its_conditions(demo: Any) -> None:
     h2 = statement("aaaaaaaa-0000-4000-8000-000000000002",
                    "WildNet handling code H2: not to be disseminated further without the originator's permission.")

@@ -309,3 +309,20 @@ def test_spotters_and_platform_officers_cannot_import(gql: Any, demo: Any, usern
     result = imported(gql, username, fixture_text("misp_event.json"), caseTitle="Mine")
     assert result["errors"][0]["code"] == "PERMISSION_DENIED"
     assert rows() == before
+
+
+def test_a_program_reads_the_event_with_a_bearer_token_and_a_read_only_token_cannot_import(
+        client: Any, gql: Any, demo: Any) -> None:
+    from officers.actions import issue_token
+    from officers.models import Officer
+
+    case = ofb_case()
+    _token, raw = issue_token(Officer.objects.get(username="inv.oclaesp"), name="misp sync", scopes=["read"])
+    share_with_oclaesp(case)
+    response = get_event(client, case.reference, HTTP_AUTHORIZATION=f"Bearer {raw}", **INVESTIGATION)
+    assert response.status_code == 200 and loaded(response.json()).info.startswith(case.reference)
+    before = rows()
+    result = gql.bearer(raw)(IMPORT, {"event": fixture_text("misp_event.json"), "caseTitle": "Sync"},
+                            **INVESTIGATION)["importMispEvent"]
+    assert result["errors"][0]["code"] == "READ_ONLY_TOKEN"
+    assert rows() == before

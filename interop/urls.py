@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from .views import misp_case_event
+from .views_misp import misp_case_event
 
 urlpatterns: list[URLPattern] = [
     path("misp/cases/<str:reference>.json", misp_case_event, name="interop-misp-case"),

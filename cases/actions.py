@@ -333,6 +333,29 @@ def link_entity(viewer: Viewer, case: Case, data: ClaimInput) -> CaseEntity:
     return claim
 
 
+def update_claim(viewer: Viewer, claim: CaseEntity, *, handling_code: str, source_reliability: str,
+                 information_credibility: str, note: str) -> bool:
+    """Revise what a case says about an identifier (its grading, handling code and note), as a newer version
+    of the same intelligence from an import does; returns whether anything changed."""
+    policy.check(viewer, "case.contribute", claim.case)
+    _choice(handling_code, HandlingCode, "handling_code")
+    if source_reliability not in GRADES[GradingSystem.EUROPOL_4X4][0]:
+        raise ActionError(ErrorCode.INVALID, _("Source reliability is A, B, C or X."), "source_reliability")
+    if information_credibility not in GRADES[GradingSystem.EUROPOL_4X4][1]:
+        raise ActionError(ErrorCode.INVALID, _("Information credibility is 1 to 4."), "information_credibility")
+    values = {"handling_code": handling_code, "source_reliability": source_reliability,
+              "information_credibility": information_credibility, "note": note.strip()}
+    changed = sorted(key for key, value in values.items() if getattr(claim, key) != value)
+    if not changed:
+        return False
+    for key in changed:
+        setattr(claim, key, values[key])
+    claim.save(update_fields=changed)
+    record("case.update_claim", actor=viewer.officer, obj=claim, object_agency_id=claim.case.owner_agency_id,
+           details={"case": claim.case.reference, "fields": changed})
+    return True
+
+
 # --- listings ---------------------------------------------------------------------------------------------
 
 
@@ -451,9 +474,8 @@ class ReportInput:
     reported_on: datetime.date | None = None
 
 
-def add_report(viewer: Viewer, case: Case, data: ReportInput) -> IntelReport:
-    policy.check(viewer, "case.contribute", case)
-    assert viewer.officer is not None
+def _valid_report(data: ReportInput) -> dict[str, Any]:
+    """The report's fields once valid, or the ``ActionError`` naming the first bad one."""
     if not data.text.strip():
         raise ActionError(ErrorCode.REQUIRED, _("The report has no text."), "text")
     _choice(data.grading_system, GradingSystem, "grading_system")
@@ -473,15 +495,35 @@ def add_report(viewer: Viewer, case: Case, data: ReportInput) -> IntelReport:
     reported_on = data.reported_on or timezone.localdate()
     if reported_on > timezone.localdate():
         raise ActionError(ErrorCode.INVALID, _("A report cannot be dated in the future."), "reported_on")
-    report = IntelReport.objects.create(
-        case=case, text=data.text.strip(), author=viewer.officer, grading_system=data.grading_system,
-        source_evaluation=data.source_evaluation, information_assessment=data.information_assessment,
-        uk_handling=uk_handling, handling_code=data.handling_code, reported_on=reported_on,
-    )
+    return {"text": data.text.strip(), "grading_system": data.grading_system,
+            "source_evaluation": data.source_evaluation, "information_assessment": data.information_assessment,
+            "uk_handling": uk_handling, "handling_code": data.handling_code, "reported_on": reported_on}
+
+
+def add_report(viewer: Viewer, case: Case, data: ReportInput) -> IntelReport:
+    policy.check(viewer, "case.contribute", case)
+    assert viewer.officer is not None
+    report = IntelReport.objects.create(case=case, author=viewer.officer, **_valid_report(data))
     record("case.add_report", actor=viewer.officer, obj=report, object_agency_id=case.owner_agency_id,
            details={"case": case.reference,
                     "grading": f"{report.source_evaluation}{report.information_assessment}"})
     return report
+
+
+def update_report(viewer: Viewer, report: IntelReport, data: ReportInput) -> bool:
+    """Revise a report's text, grading and handling code (a newer version of it arrived); returns whether
+    anything changed. Validated as :func:`add_report` validates a new one."""
+    policy.check(viewer, "case.contribute", report.case)
+    checked = _valid_report(data)
+    changed = sorted(key for key, value in checked.items() if getattr(report, key) != value)
+    if not changed:
+        return False
+    for key in changed:
+        setattr(report, key, checked[key])
+    report.save(update_fields=changed)
+    record("case.update_report", actor=viewer.officer, obj=report, object_agency_id=report.case.owner_agency_id,
+           details={"case": report.case.reference, "fields": changed})
+    return True
 
 
 # --- watchlists -------------------------------------------------------------------------------------------

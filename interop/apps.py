@@ -6,3 +6,6 @@ class InteropConfig(AppConfig):
 
     name = "interop"
     verbose_name = "Interoperability"
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401  (registers the visibility of import runs)

@@ -71,7 +71,9 @@ class SpotterReportNode(PolicyObjectType):
 
     status = ReportStatusEnum(required=True)
     reason = NotActionableReasonEnum(description="Set when the report is not actionable: a general reason.")
-    reporter = related(OfficerNode, Officer, "reporter_id", required=True)
+    reporter = related(OfficerNode, Officer, "reporter_id",
+                       description="Who sent it, as the directory shows them to you: the spotter themself and their "
+                                   "programme's coordinator; null for the analysts, who read it on TriageReport.")
     platform = related(AgencyNode, Agency, "platform_id", description="Recognised from the address's domain.")
     species = related(SpeciesNode, Species, "species_id", description="The species the suggestion matched.")
     history = related_list(ReportStatusChangeNode, ReportStatusChange, "report",

@@ -24,7 +24,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     def load() -> dict[str, Any]:
         data = documents.run(request, "shell").data
         viewer = data.get("viewer") or {}
-        return {**data, "viewer": viewer, "navigation": navigation(request, viewer.get("role", ""),
-                                                                   data["unhandledAlerts"]["totalCount"])}
+        return {**data, "viewer": viewer, "navigation": navigation(
+            request, viewer.get("role", ""), data["unhandledAlerts"]["totalCount"],
+            (viewer.get("agency") or {}).get("agencyType", ""))}
 
     return {"shell": SimpleLazyObject(load)}

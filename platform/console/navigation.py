@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from agencies.models import AgencyType
 from officers.models import Role
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ class Entry:
     url_name: str
     roles: frozenset[str]
     count: int | None = None
+    #: Only for officers of these kinds of agency (an NGO's administrator coordinates its spotters); None: any.
+    agency_types: frozenset[str] | None = None
 
 
 INTELLIGENCE = frozenset({Role.ANALYST, Role.INVESTIGATOR, Role.SUPERVISOR, Role.AGENCY_ADMIN,
@@ -46,7 +49,8 @@ ENTRIES = (
     Entry(_("Sign-in events"), "sign-in-events", frozenset({Role.SUPERVISOR, Role.AGENCY_ADMIN})),
     Entry(_("Officers"), "officer-list", frozenset({Role.AGENCY_ADMIN})),
     Entry(_("Integration"), "integration-page", frozenset({Role.PLATFORM_OFFICER, Role.AGENCY_ADMIN})),
-    Entry(_("Reports"), "report-list", frozenset({Role.TRUSTED_REPORTER})),
+    Entry(_("Reports"), "report-list", frozenset({Role.TRUSTED_REPORTER, Role.AGENCY_ADMIN}),
+          agency_types=frozenset({AgencyType.NGO})),
     Entry(_("Triage"), "triage-queue", frozenset({Role.ANALYST, Role.INVESTIGATOR, Role.SUPERVISOR})),
     Entry(_("Report figures"), "report-figures", frozenset({Role.AGENCY_ADMIN, Role.SUPERVISOR,
                                                              Role.NATIONAL_COORDINATOR})),
@@ -61,11 +65,11 @@ class Link:
     count: int | None
 
 
-def navigation(request: HttpRequest, role_name: str, unhandled_alerts: int) -> list[Link]:
-    role = role_name.lower()
+def navigation(request: HttpRequest, role_name: str, unhandled_alerts: int, agency_type: str = "") -> list[Link]:
+    role, kind = role_name.lower(), agency_type.lower()
     entries = []
     for entry in ENTRIES:
-        if role not in entry.roles:
+        if role not in entry.roles or (entry.agency_types is not None and kind not in entry.agency_types):
             continue
         try:
             entries.append((entry, reverse(entry.url_name)))

@@ -14,6 +14,8 @@ from compliance.measures.schema import Query as MeasuresQuery
 from compliance.schema import Mutation as ComplianceMutation
 from compliance.schema import Query as ComplianceQuery
 from compliance.schema_metrics import Query as ComplianceMetricsQuery
+from interop.schema_import import Mutation as InteropImportMutation
+from interop.schema_import import Query as InteropImportQuery
 from interop.schema_stix import Query as StixQuery
 from mandates.schema import Mutation as MandateMutation
 from mandates.schema import Query as MandateQuery
@@ -28,13 +30,13 @@ from sharing.schema import Query as SharingQuery
 
 
 class Query(AgencyQuery, OfficerQuery, MandateQuery, AuditQuery, CaseQuery, SharingQuery, ComplianceQuery,
-            ComplianceMetricsQuery, MeasuresQuery, SearchQuery, ReportQuery, ReportFiguresQuery, StixQuery,
-            graphene.ObjectType):
+            ComplianceMetricsQuery, MeasuresQuery, SearchQuery, ReportQuery, ReportFiguresQuery, InteropImportQuery,
+            StixQuery, graphene.ObjectType):
     node = PolicyNode.Field(description="Any object by global id; null when missing or not visible.")
 
 
 class Mutation(OfficerMutation, MandateMutation, CaseMutation, EvidenceMutation, SharingMutation,
-               ComplianceMutation, MeasuresMutation, ReportMutation, graphene.ObjectType):
+               ComplianceMutation, MeasuresMutation, ReportMutation, InteropImportMutation, graphene.ObjectType):
     pass
 
 

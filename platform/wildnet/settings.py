@@ -325,6 +325,10 @@ if SEARCH_BACKEND == "elasticsearch" and not ELASTICSEARCH_URL:
     raise ImproperlyConfigured("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL")
 # The most rows one /search/export.csv writes; the rows are gathered before the audit and the first byte.
 EXPORT_MAX_ROWS = env_int("WILDNET_EXPORT_MAX_ROWS", 10_000)
+# The largest STIX bundle or MISP event one import reads (bytes of JSON), and the most objects in it: an import
+# is validated whole before one transaction writes it, so both bound its memory and its transaction.
+INTEROP_MAX_IMPORT_BYTES = env_int("WILDNET_INTEROP_MAX_IMPORT_BYTES", 5 * 1024 * 1024)
+INTEROP_MAX_IMPORT_OBJECTS = env_int("WILDNET_INTEROP_MAX_IMPORT_OBJECTS", 5_000)
 
 # --- mail ---------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env(

@@ -31,11 +31,24 @@ def _spotter(request: HttpRequest) -> None:
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
-    _spotter(request)
-    data = documents.run(request, "my_reports", {"first": page_size(request)}).data.get("myReports") or {}
+    """A spotter's own reports; for their programme's coordinator (an NGO's administrator), the programme's, with
+    who sent each. Anyone else gets the 404 of a page that does not exist."""
+    role = getattr(request.user, "role", None)
+    if role == Role.TRUSTED_REPORTER:
+        data = documents.run(request, "my_reports", {"first": page_size(request)}).data.get("myReports") or {}
+        programme = False
+    elif role != Role.AGENCY_ADMIN:
+        raise Http404
+    else:
+        result = documents.run(request, "programme_reports", {"first": page_size(request)}).data
+        viewer = result.get("viewer") or {}
+        if viewer.get("role") != "AGENCY_ADMIN" or (viewer.get("agency") or {}).get("agencyType") != "NGO":
+            raise Http404
+        data, programme = result.get("spotterReports") or {}, True
     reports = [edge["node"] for edge in data.get("edges") or []]
     return render(request, "reports/report_list.html", {
-        "reports": reports, "total": data.get("totalCount", 0), "submitted": request.GET.get("sent") == "1"})
+        "reports": reports, "total": data.get("totalCount", 0), "submitted": request.GET.get("sent") == "1",
+        "programme": programme})
 
 
 @require_http_methods(["GET", "POST"])

@@ -17,9 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from agencies.models import Agency
 from audit.models import AuditEvent
 from cases import actions as case_actions
-from cases.models import Case
+from cases.models import Case, CaseEntity, Evidence, Listing
 from interop import markings
 from interop.stix_export import StixBuilder, case_bundle, load_contents
+from interop.stix_import import import_bundle
 from officers.actions import issue_token
 from officers.models import Officer
 from outbox.actions import deliver_due
@@ -332,3 +333,24 @@ def test_a_search_bundle_holds_nothing_hidden(world: Any, gql: Any, client: Clie
     assert not [o for o in body.get("objects", []) if o["type"] == "report"]
     bad = client.get("/interop/stix/search.json", {"colour": "red"}, **INVESTIGATION)
     assert bad.status_code == 400 and bad.json()["errors"][0]["extensions"]["field"] == "colour"
+
+
+# --- round trip ------------------------------------------------------------------------------------------------
+
+
+def test_a_bundle_reimported_by_another_agency_gives_the_same_identifiers_claims_and_listings(world: Any) -> None:
+    """The real export, not a fixture of it: OFB's ivory case into a new SEPRONA case by the STIX import."""
+    case = ivory()
+    run = import_bundle(viewer("inv.seprona"), export("inv.ofb", case.reference), case_title="From the OFB")
+    evidence_links = {markings.stix_id("relationship", "evidence", pk)
+                      for pk in Evidence.objects.filter(case=case).values_list("pk", flat=True)}
+    assert {r["id"] for r in run.report["rejected"]} <= evidence_links  # files are not imported, only listed
+
+    def claims(of: Case) -> set[tuple[str, str, str]]:
+        return {(c.entity.kind, c.entity.normalised, c.role)
+                for c in CaseEntity.objects.filter(case=of).select_related("entity")}
+
+    assert claims(run.case) == claims(case)
+    assert set(Listing.objects.filter(case=run.case).values_list("url", flat=True)) == set(
+        Listing.objects.filter(case=case).values_list("url", flat=True))
+    assert run.case.handling_code == case.handling_code

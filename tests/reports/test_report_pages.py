@@ -131,3 +131,19 @@ def test_the_rate_limit_is_shown_above_the_form(world: None, settings: Any) -> N
     html = answer.content.decode()
     assert answer.status_code == 400 and 'class="problems" role="alert"' in html and "in the last hour" in html
     assert not SpotterReport.objects.filter(url__endswith="/2480000002").exists()
+
+
+def test_the_programme_coordinator_reads_the_programme_s_reports_and_nothing_behind_them(world: None) -> None:
+    client = signed_in("coord.ifaw")
+    assert 'href="/reports/"' in client.get("/").content.decode()
+    html = client.get("/reports/").content.decode()
+    assert "<h1>The programme's reports</h1>" in html and "Emma Wouters" in html and "Lucas Fontaine" in html
+    assert "7 reports" in html and "Acted on: sent to the platform" in html
+    lowered = html.lower()
+    assert "duplicate" not in lowered and "already" not in lowered and "FR-OFB" not in html and "TD-" not in html
+
+
+def test_an_administrator_of_an_agency_that_is_no_programme_has_no_reports_page(world: None) -> None:
+    client = signed_in("admin.ofb")
+    assert 'href="/reports/"' not in client.get("/").content.decode()
+    assert client.get("/reports/").status_code == 404

@@ -30,7 +30,6 @@ from agencies.models import Agency, AgencyType
 from audit.actions import record
 from cases import actions
 from cases.models import Case, CaseEntity, IntelReport, Listing
-from cases.rules import WRITERS
 
 from .models import ImportedKind, ImportedObject, ImportRun
 
@@ -95,10 +94,8 @@ def platforms_by_name() -> dict[str, Agency]:
 
 
 def check_importer(viewer: Viewer) -> None:
-    """Importing records intelligence: the roles that record it, with a token that may write."""
-    if viewer.role not in WRITERS:
-        raise ActionError(ErrorCode.PERMISSION_DENIED, _("Only analysts, investigators and supervisors import "
-                                                         "intelligence."))
+    """The policy's ``interop.import`` decision (roles that record intelligence, a token that may write)."""
+    policy.check(viewer, "interop.import")
 
 
 def target_case(viewer: Viewer, case_id: int | None, title: str | None) -> Case | None:
@@ -132,16 +129,17 @@ def execute(viewer: Viewer, plan: Plan, case: Case | None, title: str | None) ->
         run = ImportRun.objects.create(agency_id=viewer.agency_id, officer=viewer.officer, standard=plan.standard,
                                        case=case, case_created=created_case, source_id=plan.source_id[:200])
         counts = {"created": 0, "updated": 0, "unchanged": 0}
+        accepted = []
         for item in plan.items:
             try:
                 outcome = _write(viewer, run, case, item, known.get(item.external_id))
             except ActionError as error:
                 raise invalid(item.external_id, error.message, error.code) from None
             counts[outcome] += 1
+            accepted.append({"id": item.external_id, "version": item.version, "outcome": outcome})
         run.created, run.updated, run.unchanged = counts["created"], counts["updated"], counts["unchanged"]
-        run.report = {"kept_as_notes": [{"id": i.external_id, "type": i.source_type} for i in plan.items
-                                        if i.kind == ImportedKind.NOTE],
-                      "rejected": plan.rejected}
+        notes = [{"id": i.external_id, "type": i.source_type} for i in plan.items if i.kind == ImportedKind.NOTE]
+        run.report = {"accepted": accepted, "kept_as_notes": notes, "rejected": plan.rejected}
         run.save(update_fields=["created", "updated", "unchanged", "report"])
         record(f"interop.import_{plan.standard}", actor=viewer.officer, obj=run, object_agency_id=case.owner_agency_id,
                details={"case": case.reference, **counts, "notes": len(run.report["kept_as_notes"]),

@@ -8,6 +8,8 @@ The memory is per agency: two agencies importing the same feed each hold their o
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -28,8 +30,9 @@ class ImportRun(models.Model):
     """One import: who, when, into which case, what it did (the status resource of an import).
 
     ``report`` holds the objects kept as notes (types WildNet has no meaning for, kept whole as intelligence
-    reports so nothing the source said is lost) and the objects set aside with the reason, as JSON:
-    ``{"kept_as_notes": [{"id", "type"}], "rejected": [{"id", "type", "reason"}]}``.
+    reports so nothing the source said is lost), the objects set aside with the reason, and every object taken
+    with what became of it, as JSON: ``{"accepted": [{"id", "version", "outcome"}], "kept_as_notes": [{"id",
+    "type"}], "rejected": [{"id", "type", "reason"}]}``. ``status_id`` names it as a TAXII status resource.
     """
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="import_runs")
@@ -43,6 +46,8 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    status_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False,
+                                 help_text=_("The id of the import as a TAXII status resource."))
 
     class Meta:
         ordering = ["-created_at", "-id"]

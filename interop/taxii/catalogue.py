@@ -55,10 +55,12 @@ class Collection:
     case_ids: frozenset[int] | None  # None: the agency's own cases, whichever they are
     entered: dict[int, datetime.datetime] = dataclasses.field(default_factory=dict)
     notices: bool = False  # a platform's notices instead of cases
+    #: The agency's own collection, for an officer the policy lets import: objects posted to it are imported.
+    writable: bool = False
 
     def as_resource(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "description": self.description, "can_read": True,
-                "can_write": False, "media_types": [STIX_MEDIA_TYPE]}
+                "can_write": self.writable, "media_types": [STIX_MEDIA_TYPE]}
 
 
 def collection_id(*parts: Any) -> str:
@@ -78,7 +80,8 @@ def collections_for(viewer: Viewer) -> list[Collection]:
     if not reads_intelligence(viewer):
         return []
     found = [Collection(collection_id("agency", agency.pk), f"{agency.name}: our cases",
-                        "The cases of our agency that you may see.", None)]
+                        "The cases of our agency that you may see; objects you add are imported into one.", None,
+                        writable=policy.allowed(viewer, "interop.import"))]
     memberships = TaskForceMembership.objects.current(viewer.at).filter(agency_id=agency.pk)
     shares = (policy.visible(viewer, Share.objects.filter(
         active_shares(viewer) & (Q(recipient_agency_id=agency.pk)

@@ -15,4 +15,5 @@ urlpatterns = [
     path(f"{views.API_ROOT}/collections/<str:collection_id>/objects/<str:object_id>/versions/", views.versions,
          name="taxii-versions"),
     path(f"{views.API_ROOT}/collections/<str:collection_id>/manifest/", views.manifest, name="taxii-manifest"),
+    path(f"{views.API_ROOT}/status/<str:status_id>/", views.status, name="taxii-status"),
 ]

@@ -9,8 +9,14 @@
 * Every poll (objects, an object, its versions, the manifest) is audited: the reads of other agencies'
   intelligence as ``intel.read`` events (``api.reads``, one per owning agency), and one ``taxii.poll`` event
   with the collection, the filters and how many objects left.
-* Writes are not offered: every collection says ``can_write: false``, so adding or deleting objects is 403
-  (the specification's answer for a collection the client may not write to) and other methods 405.
+* Writes: the agency's own collection is writable by the officers the policy lets import (``interop.import``:
+  analysts, investigators, supervisors, with a token that may write). Objects added to it (an envelope, POST)
+  are imported as a STIX bundle would be (``interop.stix_import``): into the agency's case named by the
+  envelope's one ``report`` object, else into that day's "TAXII import" case, all or nothing, idempotent by
+  STIX id. The answer is a status resource (``/status/<id>/``, the import run), complete at once: a typed
+  refusal names the object and writes nothing. Writes need an API token (a browser session cannot be made to
+  post here from another site), and every other collection is read-only (403). Deleting is never offered:
+  WildNet does not erase intelligence over TAXII.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import base64
 import binascii
 import datetime
 import json
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -29,14 +36,19 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from access import policy
+from access.errors import ActionError, ErrorCode
 from access.markings import Purpose
 from access.policy import Viewer
 from api import reads
 from api.context import PURPOSE_HEADER, viewer_for_request
 from api.origin import cross_site
 from audit.actions import record
+from audit.models import Outcome
 
+from ..models import ImportRun
 from ..stix_export import note_reads
+from ..stix_import import import_bundle
 from .catalogue import Collection, Entry, collections_for, entries, timestamp
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -72,26 +84,29 @@ def _acceptable(request: HttpRequest) -> bool:
     return any(kind in ("*/*", "application/*", "application/taxii+json") for kind in offered)
 
 
-def taxii_view(writes: tuple[str, ...] = ()) -> Callable[[View], View]:
+def taxii_view(writes: tuple[str, ...] = (), refused: tuple[str, ...] = ()) -> Callable[[View], View]:
     """Authentication, methods, media types and the purpose header, the same for every TAXII endpoint.
 
-    Every endpoint answers GET. ``writes``: the endpoint's write method in TAXII (POST objects, DELETE an
-    object), refused with 403 as every collection is read-only; any other method is 405.
+    Every endpoint answers GET. ``writes``: the write methods the endpoint takes (POST objects), passed on to the
+    view with an API token only; ``refused``: TAXII write methods WildNet never offers (DELETE an object), 403;
+    any other method is 405.
     """
 
     def decorator(view: View) -> View:
         @login_not_required
-        @csrf_exempt  # no state changes: writes are refused
+        @csrf_exempt  # writes take an API token only, never a session's cookie (below)
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             viewer = viewer_for_request(request)
             if not viewer.active:
                 return error(401, "Unauthorized", "Send an API token: Authorization: Bearer wn_…",
                              **{"WWW-Authenticate": 'Bearer realm="wildnet"'})
-            if request.method in writes:
-                return error(403, "Forbidden", "WildNet's collections are read-only over TAXII.")
-            if request.method not in ("GET", "HEAD"):
-                return error(405, "Method not allowed", Allow=", ".join(("GET", *writes)))
+            if request.method in refused:
+                return error(403, "Forbidden", "WildNet never deletes intelligence over TAXII.")
+            if request.method in writes and viewer.token_scopes is None:
+                return error(403, "Forbidden", "Adding objects needs an API token (Authorization: Bearer wn_…).")
+            if request.method not in ("GET", "HEAD", *writes):
+                return error(405, "Method not allowed", Allow=", ".join(("GET", *writes, *refused)))
             if cross_site(request):
                 return error(403, "Forbidden", "This request came from another site.")
             if not _acceptable(request):
@@ -256,10 +271,69 @@ def _versions(page: list[Entry], token: str | None) -> dict[str, Any]:
 
 @taxii_view(writes=("POST",))
 def objects(request: HttpRequest, viewer: Viewer, collection_id: str) -> HttpResponse:
+    if request.method == "POST":
+        return _add_objects(request, viewer, collection_id)
     return _poll(request, viewer, collection_id, "objects", _envelope)
 
 
-@taxii_view(writes=("DELETE",))
+def _add_objects(request: HttpRequest, viewer: Viewer, collection_id: str) -> HttpResponse:
+    """Import an envelope posted to the agency's collection; the status resource of the import, or the TAXII
+    error of the first thing refused (nothing written)."""
+    requested_at = datetime.datetime.now(datetime.UTC)
+    found = _collection(viewer, collection_id)
+    if found is None:
+        return error(404, *NOT_FOUND)
+    if not found.writable:
+        return error(403, "Forbidden", "You may not add objects to this collection.")
+    if request.content_type != "application/taxii+json":
+        return error(415, "Unsupported media type", f"Send an envelope as {TAXII_MEDIA_TYPE}.")
+    try:
+        envelope = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return error(400, "Bad envelope", "The body is not JSON.")
+    objects_ = envelope.get("objects") if isinstance(envelope, dict) else None
+    if not isinstance(objects_, list) or not objects_:
+        return error(400, "Bad envelope", "An envelope is a JSON object with a non-empty list \"objects\".")
+    reports = [o for o in objects_ if isinstance(o, dict) and o.get("type") == "report" and o.get("name")]
+    title = str(reports[0]["name"])[:200] if len(reports) == 1 else f"TAXII import {requested_at:%Y-%m-%d}"
+    bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects_}
+    try:
+        with transaction.atomic():
+            run = import_bundle(viewer, bundle, case_title=title)
+    except ActionError as refusal:
+        record("taxii.add", actor=viewer.officer, outcome=Outcome.FAILED,
+               details={"collection": collection_id, "code": refusal.code.value, "objects": len(objects_)})
+        return error(422 if refusal.code != ErrorCode.PERMISSION_DENIED else 403, "Not imported",
+                     f"{refusal.code.value}: {refusal.message}")
+    return taxii_response(status_resource(run, requested_at), status=202)
+
+
+def status_resource(run: ImportRun, requested_at: datetime.datetime | None = None) -> dict[str, Any]:
+    """An import run as a TAXII status (section 4.3.1): complete, with what was taken and what set aside."""
+    accepted = run.report.get("accepted", [])
+    rejected = run.report.get("rejected", [])
+    return {"id": str(run.status_id), "status": "complete",
+            "request_timestamp": timestamp(requested_at or run.created_at),
+            "total_count": len(accepted) + len(rejected), "success_count": len(accepted),
+            "successes": [{"id": a["id"], **({"version": a["version"]} if a.get("version") else {}),
+                           "message": a["outcome"]} for a in accepted],
+            "failure_count": len(rejected),
+            "failures": [{"id": r["id"], "message": r["reason"]} for r in rejected],
+            "pending_count": 0}
+
+
+@taxii_view()
+def status(request: HttpRequest, viewer: Viewer, status_id: str) -> HttpResponse:
+    """An import's status, for the agency's officers who may see its case; the same 404 for anyone else."""
+    try:
+        key = uuid.UUID(status_id)
+    except ValueError:
+        return error(404, *NOT_FOUND)
+    run = policy.visible(viewer, ImportRun.objects.filter(status_id=key)).first()
+    return error(404, *NOT_FOUND) if run is None else taxii_response(status_resource(run))
+
+
+@taxii_view(refused=("DELETE",))
 def object_view(request: HttpRequest, viewer: Viewer, collection_id: str, object_id: str) -> HttpResponse:
     return _poll(request, viewer, collection_id, "object", _envelope, object_id=object_id)
 

@@ -391,7 +391,8 @@ def test_a_wildnet_export_imports_into_the_same_identifiers_claims_and_species(d
     H2, an e-mail, a wallet, a person, and a B2 report. Another agency importing it gets the same intelligence."""
     bundle = fixture_json("wildnet_export_bundle.json")
     run = import_bundle(viewer("inv.seprona"), bundle, case_title="From the OFB")
-    assert run.report == {"kept_as_notes": [], "rejected": []}
+    assert (run.report["kept_as_notes"], run.report["rejected"]) == ([], [])
+    assert {entry["outcome"] for entry in run.report["accepted"]} == {"created"}
     case = run.case
     assert case.handling_code == "H2"
     assert list(case.species.values_list("scientific_name", flat=True)) == ["Loxodonta africana"]

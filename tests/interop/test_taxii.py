@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,10 +38,11 @@ from wildnet import demo_compliance
 from .conftest import valid, viewer
 
 TAXII = "application/taxii+json;version=2.1"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def token(username: str) -> str:
-    return issue_token(Officer.objects.get(username=username), name="taxii", scopes=["read"])[1]
+def token(username: str, scopes: tuple[str, ...] = ("read",)) -> str:
+    return issue_token(Officer.objects.get(username=username), name="taxii", scopes=list(scopes))[1]
 
 
 def ivory() -> Case:
@@ -72,8 +74,9 @@ class TokenAndPurpose(requests.auth.HTTPBasicAuth):
 class Agency:
     """A TAXII client of one officer."""
 
-    def __init__(self, base: str, username: str, purpose: str | None = "investigation") -> None:
-        self.server = Server(f"{base}/taxii2/", auth=TokenAndPurpose(token(username), purpose))
+    def __init__(self, base: str, username: str, purpose: str | None = "investigation",
+                 scopes: tuple[str, ...] = ("read",)) -> None:
+        self.server = Server(f"{base}/taxii2/", auth=TokenAndPurpose(token(username, scopes), purpose))
 
     @property
     def connection(self) -> Any:
@@ -355,6 +358,72 @@ def test_writes_are_refused_as_the_specification_says(base: str) -> None:
     assert put.status_code == 405 and put.headers["Allow"] == "GET, POST"
     with pytest.raises(TAXIIServiceException):
         own.add_objects({"objects": []})  # the client itself refuses: the collection says can_write false
+
+
+def opencti_envelope() -> dict[str, Any]:
+    bundle = json.loads((FIXTURES / "opencti_bundle.json").read_text(encoding="utf-8"))
+    return {"objects": bundle["objects"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_objects_added_to_the_agency_s_collection_are_imported_with_a_status(base: str) -> None:
+    ofb = Agency(base, "inv.ofb", scopes=("read", "write"))
+    collections = ofb.collections()
+    own = collections["Office français de la biodiversité: our cases"]
+    assert own.can_write
+    status = own.add_objects(opencti_envelope())  # OASIS's client posts the envelope and reads the status
+    assert status.status == "complete" and status.pending_count == 0
+    assert status.success_count == len(status.successes) > 0
+    assert status.failure_count == 1  # the relationship between two non-identifiers, set aside and said so
+    status.refresh()  # GET …/status/<id>/ answers the same
+    assert status.status == "complete" and status.success_count == len(status.successes)
+    case = Case.objects.get(owner_agency__code="fr-ofb", title="Online ivory trade, Île-de-France, October 2026")
+    reports = {o["id"] for o in ofb.everything(own) if o["type"] == "report"}
+    assert report_id(case) in reports
+    again = own.add_objects(opencti_envelope())  # idempotent by STIX id
+    assert {s["message"] for s in again.successes} == {"unchanged"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_objects_is_refused_where_the_policy_says_so(base: str) -> None:
+    oclaesp = Agency(base, "inv.oclaesp", scopes=("read", "write"))
+    shared = oclaesp.collections()[shared_title()]
+    assert not shared.can_write  # another agency's case, shared to read
+    headers = {"Authorization": f"Bearer {token('inv.oclaesp', ('read', 'write'))}", "Accept": TAXII,
+               "Content-Type": TAXII, "X-WildNet-Purpose": "investigation"}
+    assert requests.post(shared.objects_url, data=json.dumps(opencti_envelope()), headers=headers,
+                         timeout=10).status_code == 403
+    cases = Case.objects.count()
+    own = next(c for t, c in oclaesp.collections().items() if "our cases" in t)
+    bad = {"objects": [{"type": "relationship", "spec_version": "2.1", "id": "relationship--1b1d7c1e-0000-4000-8000"
+                        "-000000000001", "created": "2026-10-01T00:00:00Z", "modified": "2026-10-01T00:00:00Z",
+                        "relationship_type": "related-to", "source_ref": "url--6f0a5d5c-0000-4000-8000-000000000001",
+                        "target_ref": "url--6f0a5d5c-0000-4000-8000-000000000002"}]}
+    refused = requests.post(own.objects_url, data=json.dumps(bad), headers=headers, timeout=10)
+    assert refused.status_code == 422 and "relationship--1b1d7c1e" in refused.json()["description"]
+    assert Case.objects.count() == cases
+    platform = Agency(base, "pf.leboncoin", scopes=("read", "write"))
+    assert not any(c.can_write for c in platform.collections().values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_cannot_post_and_a_status_is_only_its_agency_s(base: str, world: Any) -> None:
+    ofb = Agency(base, "inv.ofb", scopes=("read", "write"))
+    own = ofb.collections()["Office français de la biodiversité: our cases"]
+    status = own.add_objects(opencti_envelope())
+    session = requests.Session()
+    client = Client()
+    client.force_login(Officer.objects.get(username="inv.ofb"))
+    session.cookies.update({name: morsel.value for name, morsel in client.cookies.items()})
+    posted = session.post(own.objects_url, data=json.dumps(opencti_envelope()),
+                          headers={"Accept": TAXII, "Content-Type": TAXII}, timeout=10)
+    assert posted.status_code == 403
+    status_url = f"{base}/taxii2/wildnet/status/{status.id}/"
+    theirs = requests.get(status_url, headers={"Authorization": f"Bearer {token('inv.seprona')}",
+                                               "Accept": TAXII}, timeout=10)
+    missing = requests.get(f"{base}/taxii2/wildnet/status/5d0092c5-5f74-4287-9642-33f4c354e56d/",
+                           headers={"Authorization": f"Bearer {token('inv.seprona')}", "Accept": TAXII}, timeout=10)
+    assert theirs.status_code == missing.status_code == 404 and theirs.json() == missing.json()
 
 
 # --- audit ---------------------------------------------------------------------------------------------------

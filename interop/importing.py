@@ -31,16 +31,11 @@ from audit.actions import record
 from cases import actions
 from cases.models import Case, CaseEntity, IntelReport, Listing
 
+from .markings import ORDER, strictest
 from .models import ImportedKind, ImportedObject, ImportRun
 
-#: Strictness of the handling codes, least strict first.
-ORDER = (HandlingCode.H0, HandlingCode.H1, HandlingCode.H2, HandlingCode.H3)
 #: What an object marked with nothing WildNet can read becomes: the platform's default for new intelligence.
 DEFAULT_HANDLING = HandlingCode.H1
-
-
-def strictest(*codes: str) -> str:
-    return max(codes, key=ORDER.index)
 
 
 def invalid(external_id: str, message: str, code: ErrorCode = ErrorCode.INVALID) -> ActionError:

@@ -180,7 +180,8 @@ class SuggestedSpecies(models.Model):
     score = models.FloatField(help_text=_("From 75 to 100 (the whole name, exactly)."))
 
     class Meta:
-        ordering = ["listing_id", "-score", "source", "start"]
+        # Best first; among equals the title's before the text's ("title" sorts after "text").
+        ordering = ["listing_id", "-score", "-source", "start"]
         constraints = [models.UniqueConstraint(fields=["listing", "species"], name="suggested_species_once")]
 
     def __str__(self) -> str:

@@ -47,6 +47,9 @@ MIN_SCORE = 75.0
 EXACT_SCORE = 100.0
 #: A synonym spelt like another taxon's accepted name designates that taxon.
 SYNONYM_PENALTY = 0.5
+#: An abbreviated genus ("P. erithacus") is a little less sure than the whole name.
+ABBREVIATION_PENALTY = 5.0
+LATIN_KINDS = (SCIENTIFIC, SpeciesName.Kind.SYNONYM)
 #: Sound-alike spellings are accepted for names at least this long; shorter keys collide too often.
 PHONETIC_MIN_LENGTH = 10
 
@@ -67,6 +70,15 @@ def allowed_edits(length: int, lone_word: bool = False) -> int:
     return 0 if length <= 4 else 1 if length <= 8 else 2
 
 
+def tolerance(name: str) -> int:
+    """The typos tolerated in a folded name: by its length, a lone word's stricter; an abbreviated binomial by
+    its epithets as a lone word ("p eritacus" is "p erithacus", "a mano" is not "a mango")."""
+    first, _space, rest = name.partition(" ")
+    if len(first) == 1 and rest:
+        return allowed_edits(len(rest), lone_word=True)
+    return allowed_edits(len(name), lone_word=not rest)
+
+
 @dataclass(frozen=True)
 class TextMatch:
     """A species named in a text: where (character offsets into the text as given), by which name, how surely."""
@@ -84,10 +96,12 @@ class TextMatch:
 
 @dataclass(frozen=True)
 class _Target:
-    """A name of the vocabulary or a run of its words, with the share of the name's letters it covers."""
+    """A name of the vocabulary or a run of its words, with the share of the name's letters it covers and what
+    its score loses for being a synonym or an abbreviation."""
 
     entry: IndexEntry
     coverage: float
+    penalty: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -110,21 +124,26 @@ class TextIndex:
         for normalised, entries in index.by_name.items():
             words = normalised.split()
             for entry in entries:
+                penalty = SYNONYM_PENALTY if entry.kind == SpeciesName.Kind.SYNONYM else 0.0
                 if entry.kind == SCIENTIFIC:
                     self.scientific[entry.species_id] = normalised
                 if len(words) <= MAX_WORDS:
-                    targets[normalised].append(_Target(entry, 1.0))
+                    targets[normalised].append(_Target(entry, 1.0, penalty))
+                if entry.kind in LATIN_KINDS and 1 < len(words) <= MAX_WORDS and len(words[0]) > 1:
+                    # "P. erithacus": officers and sellers abbreviate the genus of a binomial or trinomial.
+                    abbreviated = " ".join([words[0][0], *words[1:]])
+                    targets[abbreviated].append(_Target(entry, 1.0, penalty + ABBREVIATION_PENALTY))
                 for part in _parts(words):
                     if part not in index.by_name and not set(part.split()) <= ordinary:
-                        targets[part].append(_Target(entry, len(part) / len(normalised)))
+                        targets[part].append(_Target(entry, len(part) / len(normalised), penalty))
         self.targets = dict(targets)
         # Approximate lookup compares a run of words only with the names of the same number of words, a length
-        # within the tolerance, and the same first letter or the same second letter: a typo rarely hits both,
-        # and the comparisons drop from the whole vocabulary to a few hundred names.
+        # within the tolerance, and one of the run's first two letters as first or second letter: a typo rarely
+        # changes all four pairings, and the comparisons drop from the whole vocabulary to a few hundred names.
         buckets: dict[tuple[int, int, int, str], list[str]] = defaultdict(list)
         by_sound: dict[str, list[str]] = defaultdict(list)
         for key in self.targets:
-            if allowed_edits(len(key), " " not in key) and key not in ordinary:
+            if tolerance(key) and key not in ordinary:
                 for position in (0, 1):
                     buckets[position, key.count(" "), len(key), key[position]].append(key)
             if len(key) >= PHONETIC_MIN_LENGTH:
@@ -139,13 +158,13 @@ class TextIndex:
             return found
         spaces = key.count(" ")
         edits = allowed_edits(len(key) + 2, not spaces)
-        for length in range(len(key) - edits, len(key) + edits + 1):
-            for position in (0, 1):
-                bucket = self.buckets.get((position, spaces, length, key[position]), ())
-                for name, distance, _index in process.extract(key, bucket, scorer=OSA.distance,
-                                                               score_cutoff=edits, limit=None):
-                    if distance and distance <= allowed_edits(len(name), not spaces):
-                        found.setdefault(name, _similarity(distance, name))
+        buckets = {(position, spaces, length, key[letter]) for length in range(len(key) - edits, len(key) + edits + 1)
+                   for position in (0, 1) for letter in (0, 1)}
+        for bucket in buckets:
+            for name, distance, _index in process.extract(key, self.buckets.get(bucket, ()), scorer=OSA.distance,
+                                                           score_cutoff=edits, limit=None):
+                if distance and distance <= tolerance(name):
+                    found.setdefault(name, _similarity(distance, name))
         if len(key) >= PHONETIC_MIN_LENGTH:
             for name in self.by_sound.get(phonetic_key(key), ()):
                 # Halfway between the spelling similarity and a perfect score, as in ``matching``.
@@ -234,8 +253,7 @@ def _score(index: TextIndex, key: str, similarity: float, target: _Target) -> fl
     exact_scientific = target.entry.kind == SCIENTIFIC and similarity == EXACT_SCORE
     if " " not in key and (len(key) <= SHORT_WORD or (key in index.ordinary and not exact_scientific)):
         return None
-    score = similarity * (0.5 + 0.5 * target.coverage)
-    score -= SYNONYM_PENALTY if target.entry.kind == SpeciesName.Kind.SYNONYM else 0.0
+    score = similarity * (0.5 + 0.5 * target.coverage) - target.penalty
     return score if score >= MIN_SCORE else None
 
 

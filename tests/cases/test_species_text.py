@@ -86,6 +86,18 @@ def test_a_misspelt_name_scores_less_than_an_exact_one(curated: None) -> None:
     assert exact.score == 100 and 75 <= misspelt.score < 100
 
 
+def test_an_abbreviated_genus_names_the_species_a_little_less_surely(curated: None) -> None:
+    (match,) = find_species("vends P. erithacus jeune")
+    assert named("vends P. erithacus jeune") == ["Psittacus erithacus"]
+    assert (match.start, match.end, match.score) == (6, 18, 95.0)
+
+
+def test_an_abbreviated_genus_tolerates_typos_only_in_a_long_epithet(curated: None) -> None:
+    assert named("vends P. eritacus jeune") == ["Psittacus erithacus"]
+    Species.objects.create(scientific_name="Anthracothorax mango")
+    assert find_species("criado a mano, 5 meses") == []
+
+
 def test_two_taxa_sharing_a_name_are_a_tie_and_neither_is_chosen(curated: None) -> None:
     for scientific_name in ("Amazona aestiva", "Amazona ochrocephala"):
         Species.objects.get_or_create(scientific_name=scientific_name)[0].names.create(
@@ -169,6 +181,9 @@ def checklist() -> tuple[TextIndex, dict[str, int]]:
     ("selling my acipenser sturoi 6 months old", "Acipenser sturio"),
     ("se vende tortuga mediterranea con papeles", "Testudo hermanni"),
     ("for sale: Ball python female, 2 years", "Python regius"),
+    ("2 african grey parrots for sale", "Psittacus erithacus"),
+    ("tortues d'Hermann à vendre", "Testudo hermanni"),
+    ("selling my P. erithacus 6 months old", "Psittacus erithacus"),
 ])
 def test_the_real_checklist_finds_names_in_sentences(checklist: Any, text: str, scientific_name: str) -> None:
     index, ids = checklist
@@ -176,7 +191,8 @@ def test_the_real_checklist_finds_names_in_sentences(checklist: Any, text: str, 
 
 
 @needs_data
-@pytest.mark.parametrize("word", ["south", "feather", "approx", "grey", "royal", "tiger", "pine", "white"])
+@pytest.mark.parametrize("word", ["south", "feather", "approx", "grey", "royal", "tiger", "pine", "white",
+                                  "criado a mano", "creat", "chirp"])
 def test_the_real_checklist_reads_no_species_into_ordinary_words(checklist: Any, word: str) -> None:
     index, _ids = checklist
     assert find_species(word, index) == []

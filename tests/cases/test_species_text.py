@@ -11,15 +11,19 @@ from typing import Any
 import pytest
 from graphql_relay import to_global_id
 
+from access import policy
+from access.policy import viewer_for
 from agencies.models import Agency
+from cases import actions
 from cases.ingest import import_listings
-from cases.models import Listing, Species, SpeciesName
+from cases.models import Listing, Species, SpeciesName, SuggestedSpecies
 from cases.species.curated import load_curated
 from cases.species.importer import SkippedRow, open_export, parse_row
 from cases.species.matching import SCIENTIFIC, IndexEntry, SpeciesIndex
 from cases.species.normalise import normalise_name
 from cases.species.ordinary import ADVERT_WORDS, FREQUENT_IN, frequent_words
 from cases.species.text import TextIndex, find_species, species_named_by, suggested_species
+from officers.models import Officer
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 CHECKLIST = DATA / "cites_species_checklist_2017-04-21.csv.gz"
@@ -141,6 +145,16 @@ def test_add_listing_suggests_species_apart_from_the_confirmed_ones(gql: Any, ma
          "score": 100.0, "matchedName": "python royal"},
         {"species": {"scientificName": "Psittacus erithacus"}, "span": {"source": "text", "start": 6, "end": 20},
          "score": 100.0, "matchedName": "perroquet gris"}]
+
+
+def test_suggestions_are_seen_with_their_listing_and_never_without_it(demo: Any, species: Any,
+                                                                    make_case: Any) -> None:
+    owner = viewer_for(Officer.objects.get(username="inv.ofb"))
+    actions.add_listing(owner, make_case(), actions.ListingInput(url="https://www.leboncoin.fr/ad/9",
+                                                                 title="Python royal"))
+    other = viewer_for(Officer.objects.get(username="inv.seprona"))
+    assert policy.visible(owner, SuggestedSpecies.objects.all()).count() == 1
+    assert policy.visible(other, SuggestedSpecies.objects.all()).count() == 0
 
 
 def test_imported_listings_get_suggestions_and_no_confirmed_species(demo: Any, species: Any) -> None:

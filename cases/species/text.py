@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -52,6 +54,8 @@ ABBREVIATION_PENALTY = 5.0
 LATIN_KINDS = (SCIENTIFIC, SpeciesName.Kind.SYNONYM)
 #: Sound-alike spellings are accepted for names at least this long; shorter keys collide too often.
 PHONETIC_MIN_LENGTH = 10
+#: Distinct runs of words whose lookups are kept; cleared when full (a few tens of megabytes at most).
+LOOKUP_CACHE_SIZE = 200_000
 
 #: Words this short are articles and prepositions ("de", "du", "of") or abbreviations ("aa"): never a name alone
 #: and never the edge of a part of a name.
@@ -140,37 +144,92 @@ class TextIndex:
         # Approximate lookup compares a run of words only with the names of the same number of words, a length
         # within the tolerance, and one of the run's first two letters as first or second letter: a typo rarely
         # changes all four pairings, and the comparisons drop from the whole vocabulary to a few hundred names.
-        buckets: dict[tuple[int, int, int, str], list[str]] = defaultdict(list)
+        # Each bucket is sorted by length, so a run reads the lengths it may match as one slice.
+        buckets = _buckets(key for key in self.targets if tolerance(key) and key not in ordinary)
         by_sound: dict[str, list[str]] = defaultdict(list)
         for key in self.targets:
-            if tolerance(key) and key not in ordinary:
-                for position in (0, 1):
-                    buckets[position, key.count(" "), len(key), key[position]].append(key)
             if len(key) >= PHONETIC_MIN_LENGTH:
                 by_sound[phonetic_key(key)].append(key)
-        self.buckets = dict(buckets)
+        self.buckets = {bucket: sorted(keys, key=len) for bucket, keys in buckets.items()}
+        self.lengths = {bucket: [len(key) for key in keys] for bucket, keys in self.buckets.items()}
         self.by_sound = dict(by_sound)
+        self.words = {word for key in self.targets for word in key.split()}
+        self.word_buckets = {bucket: sorted(words, key=len) for bucket, words in _buckets(self.words).items()}
+        self.word_lengths = {bucket: [len(word) for word in words] for bucket, words in self.word_buckets.items()}
+        self.word_distances: dict[str, int] = {}
+        # Adverts repeat their words ("for sale", "hand raised"): a run is looked up once per process.
+        self.cache: dict[str, dict[str, float]] = {}
 
     def lookup(self, key: str) -> dict[str, float]:
         """The vocabulary keys ``key`` (a folded run of words) may stand for, with their spelling similarity."""
+        found = self.cache.get(key)
+        if found is None:
+            found = self._lookup(key)
+            if len(self.cache) >= LOOKUP_CACHE_SIZE:
+                self.cache.clear()
+            self.cache[key] = found
+        return found
+
+    def _lookup(self, key: str) -> dict[str, float]:
         found = {key: EXACT_SCORE} if key in self.targets else {}
         if len(key) < 2 or set(key.split()) <= self.ordinary or any(word.isdigit() for word in key.split()):
             return found
         spaces = key.count(" ")
         edits = allowed_edits(len(key) + 2, not spaces)
-        buckets = {(position, spaces, length, key[letter]) for length in range(len(key) - edits, len(key) + edits + 1)
-                   for position in (0, 1) for letter in (0, 1)}
-        for bucket in buckets:
-            for name, distance, _index in process.extract(key, self.buckets.get(bucket, ()), scorer=OSA.distance,
-                                                           score_cutoff=edits, limit=None):
-                if distance and distance <= tolerance(name):
-                    found.setdefault(name, _similarity(distance, name))
+        # Each typo is in one word: a run whose words are further from every word of the vocabulary than the
+        # tolerance allows cannot be a name, and most runs of an advert are ruled out so, word by word.
+        if spaces and sum(self._word_distance(word) for word in key.split()) > edits:
+            return found
+        for name, distance in _near(key, edits, self.buckets, self.lengths, limit=None):
+            if distance and distance <= tolerance(name):
+                found.setdefault(name, _similarity(distance, name))
         if len(key) >= PHONETIC_MIN_LENGTH:
             for name in self.by_sound.get(phonetic_key(key), ()):
                 # Halfway between the spelling similarity and a perfect score, as in ``matching``.
                 score = (_similarity(OSA.distance(key, name), name) + EXACT_SCORE) / 2
                 found[name] = max(found.get(name, 0.0), score)
         return found
+
+
+    def _word_distance(self, word: str) -> int:
+        """Edits from ``word`` to the nearest word of the vocabulary (3 standing for "more than 2"), cached."""
+        distance = self.word_distances.get(word)
+        if distance is None:
+            if word in self.words:
+                distance = 0
+            else:
+                near = _near(word, 2, self.word_buckets, self.word_lengths, limit=1)
+                distance = min((found for _word, found in near), default=3)
+            if len(self.word_distances) >= LOOKUP_CACHE_SIZE:
+                self.word_distances.clear()
+            self.word_distances[word] = distance
+        return distance
+
+
+Buckets = dict[tuple[int, int, str], list[str]]
+
+
+def _buckets(keys: Iterable[str]) -> Buckets:
+    """Keys by position (0, 1), number of spaces and the letter at that position."""
+    buckets: Buckets = defaultdict(list)
+    for key in keys:
+        for position in (0, 1):
+            if position < len(key):
+                buckets[position, key.count(" "), key[position]].append(key)
+    return buckets
+
+
+def _near(key: str, edits: int, buckets: Buckets, lengths: dict[tuple[int, int, str], list[int]],
+          limit: int | None) -> list[tuple[str, int]]:
+    """The keys of ``buckets`` (sorted by length) at most ``edits`` away from ``key``, with their distance."""
+    found = []
+    spaces = key.count(" ")
+    for bucket in {(position, spaces, key[letter]) for position in (0, 1) for letter in (0, 1) if letter < len(key)}:
+        names, sizes = buckets.get(bucket, []), lengths.get(bucket, [])
+        shortest, longest = bisect_left(sizes, len(key) - edits), bisect_right(sizes, len(key) + edits)
+        found += [(name, distance) for name, distance, _index in process.extract(
+            key, names[shortest:longest], scorer=OSA.distance, score_cutoff=edits, limit=limit)]
+    return found
 
 
 def _parts(words: list[str]) -> list[str]:

@@ -178,15 +178,18 @@ def main() -> None:
 
     rows = labelled_set(records, count, seed)
     tally: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
-    misses = []
+    misses: dict[str, list[str]] = defaultdict(list)
+    wrong = []
     for language, kind, form, sentence, taxon in rows:
         found = {m.species_id for m in find_species(sentence, text_index)}
         suggested = suggested_species(sentence, text_index)
         for key in ((language, kind, form), ("all", kind, form), ("all", "all", form)):
             tally[key].update(sentences=1, found=len(found), correct=int(taxon in found),
                               top1=int(bool(suggested) and suggested[0].species_id == taxon))
-        if taxon not in found and len(misses) < 15:
-            misses.append(f"  {sentence!r} → {[names[s] for s in found]} (wanted {names[taxon]})")
+        if taxon not in found and len(misses[form]) < 4:
+            misses[form].append(f"  {sentence!r} → {[names[s] for s in found]} (wanted {names[taxon]})")
+        if found - {taxon} and len(wrong) < 8:
+            wrong.append(f"  {sentence!r} → {[names[s] for s in found]} (wanted {names[taxon]})")
     print(f"\nlabelled set: seed {seed}, {count} taxa by scientific name, {count // 2} per language by a common name;"
           f" {len(rows)} sentences")
     print(f"{'language':<9} {'name':<11} {'form':<12} {'sentences':>9} {'precision':>9} {'recall':>7} {'top-1':>6}")
@@ -194,7 +197,8 @@ def main() -> None:
         precision = t["correct"] / t["found"] if t["found"] else 1.0
         print(f"{language:<9} {kind:<11} {form:<12} {t['sentences']:>9} {precision:>9.1%} "
               f"{t['correct'] / t['sentences']:>7.1%} {t['top1'] / t['sentences']:>6.1%}")
-    print("some misses:", *misses, sep="\n")
+    print("some misses:", *[line for lines in misses.values() for line in lines], sep="\n")
+    print("some sentences with a wrong species:", *wrong, sep="\n")
 
     negatives = [text for texts in NEGATIVES.values() for text in texts]
     alarms = [(text, [names[m.species_id] for m in find_species(text, text_index)]) for text in negatives]

@@ -6,15 +6,18 @@ is as likely to resemble an unrelated name. Here the text is cut into words and 
 words is looked up as a name of its own:
 
 * exactly, after the folding of ``normalise_name``, against every name (scientific, synonym, common and trade
-  names in every language) and every run of two or more consecutive words of a longer name ("gris du gabon"
-  in "perroquet gris du Gabon"); a part scores less the less of the name it covers, so a short word never
-  stands for a long name;
-* with typos: at most ``allowed_edits`` insertions, deletions, substitutions or swaps of adjacent letters,
-  scaled to the name's length (none up to 4 letters, where one edit makes another word), or by sound (the
-  phonetic key of ``matching``) for long names misspelt by ear ("psitakus eritakus").
+  names in every language), every binomial with its genus abbreviated ("P. erithacus", a little less sure),
+  and every run of two or more consecutive words of a longer name ("gris du gabon" in "perroquet gris du
+  Gabon"; names longer than ``MAX_WORDS`` are found so); a part scores less the less of the name it covers,
+  and a single word is never a part, so a short word never stands for a long name;
+* with typos: at most ``tolerance`` insertions, deletions, substitutions or swaps of adjacent letters, scaled
+  to the name's length (none up to 4 letters, where one edit makes another word; a name of one word, with no
+  second word to confirm it, is held stricter), or by sound (the phonetic key of ``matching``) for long names
+  misspelt by ear ("psitakus eritakus").
 
 Ordinary words (``cases.species.ordinary``) never match approximately, and a single ordinary word matches
 only a scientific name written exactly: "south", "feather" or "royal" name nothing, "grey parrot" does.
+Words of three letters or fewer are never a name alone ("de", "aa").
 
 Overlapping candidates are settled by evidence (score times the letters matched), so "Acipenser sturio" wins
 over the genus "Acipenser" inside it. When two taxa are equally good for the same words (a common name shared
@@ -43,7 +46,9 @@ from cases.species.matching import SCIENTIFIC, IndexEntry, SpeciesIndex, get_ind
 from cases.species.normalise import normalise_name, phonetic_key
 from cases.species.ordinary import ordinary_words
 
-MAX_WORDS = 4
+#: Runs of up to six words: a name of four written words is often six once elisions are cut ("tortue d'Hermann"
+#: is three, "ours lippu de l'Inde" five).
+MAX_WORDS = 6
 #: Below this a candidate is not reported: two edits in a ten-letter name, or an exact half of a name.
 MIN_SCORE = 75.0
 EXACT_SCORE = 100.0
@@ -181,7 +186,7 @@ class TextIndex:
         if spaces and sum(self._word_distance(word) for word in key.split()) > edits:
             return found
         for name, distance in _near(key, edits, self.buckets, self.lengths, limit=None):
-            if distance and distance <= tolerance(name):
+            if distance and distance <= tolerance(name) and _words_alike(key, name):
                 found.setdefault(name, _similarity(distance, name))
         if len(key) >= PHONETIC_MIN_LENGTH:
             for name in self.by_sound.get(phonetic_key(key), ()):
@@ -237,6 +242,13 @@ def _parts(words: list[str]) -> list[str]:
     nor end with a short word: "de montaña" is no evidence of "anoa de montaña", "african grey" is."""
     return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, min(len(words), i + MAX_WORDS) + 1)
             if j - i < len(words) and len(words[i]) > SHORT_WORD and len(words[j - 1]) > SHORT_WORD]
+
+
+def _words_alike(key: str, name: str) -> bool:
+    """Whether each word of ``key`` is within one typo of its word of ``name`` (two for a long word): the name's
+    tolerance is not to be spent on one short word ("perico criado" is not "perico variado")."""
+    return all(OSA.distance(written, word) <= max(1, allowed_edits(len(word)))
+               for written, word in zip(key.split(), name.split(), strict=True))
 
 
 def _similarity(distance: int, name: str) -> float:

@@ -186,7 +186,7 @@ class TextIndex:
         if spaces and sum(self._word_distance(word) for word in key.split()) > edits:
             return found
         for name, distance in _near(key, edits, self.buckets, self.lengths, limit=None):
-            if distance and distance <= tolerance(name) and _words_alike(key, name):
+            if distance and distance <= tolerance(name):
                 found.setdefault(name, _similarity(distance, name))
         if len(key) >= PHONETIC_MIN_LENGTH:
             for name in self.by_sound.get(phonetic_key(key), ()):
@@ -242,13 +242,6 @@ def _parts(words: list[str]) -> list[str]:
     nor end with a short word: "de montaña" is no evidence of "anoa de montaña", "african grey" is."""
     return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, min(len(words), i + MAX_WORDS) + 1)
             if j - i < len(words) and len(words[i]) > SHORT_WORD and len(words[j - 1]) > SHORT_WORD]
-
-
-def _words_alike(key: str, name: str) -> bool:
-    """Whether each word of ``key`` is within one typo of its word of ``name`` (two for a long word): the name's
-    tolerance is not to be spent on one short word ("perico criado" is not "perico variado")."""
-    return all(OSA.distance(written, word) <= max(1, allowed_edits(len(word)))
-               for written, word in zip(key.split(), name.split(), strict=True))
 
 
 def _similarity(distance: int, name: str) -> float:

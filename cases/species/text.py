@@ -179,6 +179,11 @@ class TextIndex:
         found = {key: EXACT_SCORE} if key in self.targets else {}
         if len(key) < 2 or set(key.split()) <= self.ordinary or any(word.isdigit() for word in key.split()):
             return found
+        if len(key) >= PHONETIC_MIN_LENGTH:
+            for name in self.by_sound.get(phonetic_key(key), ()):
+                # Halfway between the spelling similarity and a perfect score, as in ``matching``.
+                score = (_similarity(OSA.distance(key, name), name) + EXACT_SCORE) / 2
+                found[name] = max(found.get(name, 0.0), score)
         spaces = key.count(" ")
         edits = allowed_edits(len(key) + 2, not spaces)
         # Each typo is in one word: a run whose words are further from every word of the vocabulary than the
@@ -188,13 +193,7 @@ class TextIndex:
         for name, distance in _near(key, edits, self.buckets, self.lengths, limit=None):
             if distance and distance <= tolerance(name):
                 found.setdefault(name, _similarity(distance, name))
-        if len(key) >= PHONETIC_MIN_LENGTH:
-            for name in self.by_sound.get(phonetic_key(key), ()):
-                # Halfway between the spelling similarity and a perfect score, as in ``matching``.
-                score = (_similarity(OSA.distance(key, name), name) + EXACT_SCORE) / 2
-                found[name] = max(found.get(name, 0.0), score)
         return found
-
 
     def _word_distance(self, word: str) -> int:
         """Edits from ``word`` to the nearest word of the vocabulary (3 standing for "more than 2"), cached."""

@@ -54,6 +54,7 @@ def named(text: str) -> list[str]:
     ("selling my acipenser sturoi 6 months old", "Acipenser sturio"),
     ("selling my Acipencer sturio 6 months old", "Acipenser sturio"),
     ("selling my Psitacus erithacus, hand raised", "Psittacus erithacus"),
+    ("selling my psitakus eritakus, hand raised", "Psittacus erithacus"),
     ("se vende loro gris africano con papeles", "Psittacus erithacus"),
     ("se vende elefante africáno tallado", "Loxodonta africana"),
     ("PYTHON ROYAL femelle 2 ans", "Python regius"),

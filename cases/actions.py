@@ -49,6 +49,7 @@ from .models import (
     ListingStatus,
     Priority,
     Species,
+    SuggestedSpecies,
     TermKind,
     WatchAlert,
     Watchlist,
@@ -59,6 +60,7 @@ from .rules import check_clearance
 from .signals import identifiers_seen, listings_recorded
 from .species.matching import resolve_species
 from .species.normalise import normalise_name
+from .species.text import TextIndex, suggested_species
 
 # --- references -------------------------------------------------------------------------------------------
 
@@ -136,6 +138,22 @@ def species_by_names(names: list[str], field_name: str = "species_names") -> lis
                               field_name)
         found[species.pk] = species
     return list(found.values())
+
+
+def species_suggestions(listing: Listing, index: TextIndex | None = None) -> list[SuggestedSpecies]:
+    """The species named in a listing's title and text, as unsaved suggestions: one per species, its best words.
+
+    Suggestions are written beside the listing and never into ``Listing.species``: only an officer confirms a
+    species, because a confirmed species becomes the case's and decides which mandates cover it.
+    """
+    best: dict[int, SuggestedSpecies] = {}
+    for source, text in ((SuggestedSpecies.Source.TITLE, listing.title), (SuggestedSpecies.Source.TEXT, listing.text)):
+        for match in suggested_species(text, index) if text else []:
+            if match.species_id not in best or best[match.species_id].score < match.score:
+                best[match.species_id] = SuggestedSpecies(
+                    listing=listing, species_id=match.species_id, source=source, start=match.start, end=match.end,
+                    matched_name=match.matched_name[:255], score=match.score)
+    return list(best.values())
 
 
 def appendices_of(species: list[Species]) -> list[str]:
@@ -441,6 +459,7 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
             price=price, currency=currency, first_seen_at=seen_at, last_seen_at=seen_at, seller=seller,
             claimed_location=data.claimed_location.strip()[:200], status=data.status, created_by=viewer.officer,
         )
+        SuggestedSpecies.objects.bulk_create(species_suggestions(listing))
     else:
         listing.first_seen_at = min(listing.first_seen_at, seen_at)
         listing.last_seen_at = max(listing.last_seen_at, seen_at)

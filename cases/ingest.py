@@ -40,7 +40,7 @@ from agencies.models import Agency, AgencyType
 from audit.actions import record
 from officers.models import Officer, Role
 
-from .actions import allocate_reference, include_species, platform_domains
+from .actions import allocate_reference, include_species, platform_domains, species_suggestions
 from .identifiers import (
     InvalidIdentifier,
     normalise_entity,
@@ -49,10 +49,11 @@ from .identifiers import (
     url_host,
     valid_currency,
 )
-from .models import Case, CaseEntity, EntityKind, EntityRole, Listing
+from .models import Case, CaseEntity, EntityKind, EntityRole, Listing, SuggestedSpecies
 from .models.intel import Entity, url_digest
 from .signals import listings_recorded, listings_written
 from .species.matching import resolve_species
+from .species.text import get_text_index
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: Rejected lines listed one by one in the report; beyond this only the counts per reason grow.
@@ -332,6 +333,8 @@ class BatchWriter:
         self.case = case
         self.officer = officer
         self.report = report
+        # Read once per run: a listing's suggestions then cost no statement of their own.
+        self.text_index = get_text_index()
 
     def write(self, batch: list[ParsedLine]) -> None:
         merged: dict[str, MergedListing] = {}
@@ -405,6 +408,8 @@ class BatchWriter:
         if new:
             # Both SQLite (3.35+) and PostgreSQL return the new primary keys from a bulk insert.
             Listing.objects.bulk_create(new)
+            SuggestedSpecies.objects.bulk_create(
+                [row for listing in new for row in species_suggestions(listing, self.text_index)])
             listings_recorded.send(sender=Listing, listing_ids=[listing.pk for listing in new])
             listings_written.send(sender=Listing, listing_ids=[listing.pk for listing in new])
         self.report.listings_updated += len(changed)

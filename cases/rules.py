@@ -35,6 +35,7 @@ from .models import (
     Listing,
     Species,
     SpeciesName,
+    SuggestedSpecies,
     WatchAlert,
     Watchlist,
     WatchTerm,
@@ -97,6 +98,12 @@ def _inside(viewer: Viewer, redaction: str | None, prefix: str = "case_id") -> Q
 @register_visibility(Listing)
 def listings(viewer: Viewer) -> Q:
     return _inside(viewer, None)
+
+
+@register_visibility(SuggestedSpecies)
+def suggestions(viewer: Viewer) -> Q:
+    """A suggestion quotes its listing's words: it is seen with the listing, never without it."""
+    return _inside(viewer, None, "listing__case_id")
 
 
 @register_visibility(CaseEntity)

@@ -16,7 +16,7 @@ from agencies.schema import AgencyNode
 from api.context import get_viewer
 from api.enums import ClassificationEnum, CrimeAreaEnum, HandlingCodeEnum
 from api.errors import enum_value
-from api.loaders import batched, related, related_list, related_many, then
+from api.loaders import batched, by_id, related, related_list, related_many, then
 from api.mutations import BaseMutation, decode_id
 from api.nodes import PolicyConnectionField, PolicyObjectType
 from officers.models import Officer
@@ -44,6 +44,7 @@ from .models import (
     SpeciesGroup,
     SpeciesName,
     SpeciesRank,
+    SuggestedSpecies,
     TermKind,
     WatchAlert,
     Watchlist,
@@ -52,6 +53,7 @@ from .models import (
 from .rules import EVIDENCE, PERSONAL_DATA, SOURCES, WRITERS, claims_held_elsewhere
 from .signals import identifiers_seen
 from .species.matching import match_species
+from .species.text import suggested_species
 
 CaseStatusEnum = graphene.Enum.from_enum(CaseStatus)
 PriorityEnum = graphene.Enum.from_enum(Priority)
@@ -118,10 +120,48 @@ class SpeciesNode(PolicyObjectType):
         convert_choices_to_enum = NO_ENUMS
 
 
+class TextSpanType(graphene.ObjectType):
+    source = graphene.String(required=True, description="The listing's field the words are in: title or text.")
+    start = graphene.Int(required=True, description="Offset of the first character of the words.")
+    end = graphene.Int(required=True, description="Offset just after the last character of the words.")
+
+
+class SuggestedSpeciesType(graphene.ObjectType):
+    species = graphene.Field(SpeciesNode, required=True)
+    span = graphene.Field(TextSpanType, required=True)
+    score = graphene.Float(required=True, description="From 75 to 100 (the whole name, exactly).")
+    matched_name = graphene.String(required=True)
+
+    class Meta:
+        name = "SuggestedSpecies"
+
+    @staticmethod
+    def resolve_species(root: SuggestedSpecies, info: Any) -> Any:
+        return by_id(info, Species).load(root.species_id)
+
+    @staticmethod
+    def resolve_span(root: SuggestedSpecies, info: Any) -> dict[str, Any]:
+        return {"source": root.source, "start": root.start, "end": root.end}
+
+
 class SpeciesMatchType(graphene.ObjectType):
     species = graphene.Field(SpeciesNode, required=True)
     score = graphene.Float(required=True)
     matched_name = graphene.String(required=True)
+    span = graphene.Field(TextSpanType, description="Where in the text the name is, when the text is a sentence "
+                                                    "naming it; null when the whole text resembles the name.")
+
+
+def species_matches(text: str, limit: int) -> list[dict[str, Any]]:
+    """The species named inside ``text`` (with their spans), then those whose names resemble the whole of it."""
+    found = suggested_species(text)[:limit]
+    species = Species.objects.in_bulk([match.species_id for match in found])
+    rows = [{"species": species[m.species_id], "score": m.score, "matched_name": m.matched_name,
+             "span": {"source": SuggestedSpecies.Source.TEXT, "start": m.start, "end": m.end}} for m in found]
+    named = set(species)
+    rows += [{"species": m.species, "score": m.score, "matched_name": m.matched_name, "span": None}
+             for m in match_species(text, limit=limit) if m.species.pk not in named]
+    return rows[:limit]
 
 
 class CaseNode(PolicyObjectType):
@@ -268,7 +308,11 @@ class ListingNode(PolicyObjectType):
     case = related(CaseNode, Case, "case_id", required=True)
     platform = related(AgencyNode, Agency, "platform_id")
     seller = related(EntityNode, Entity, "seller_id")
-    species = related_many(SpeciesNode, Listing, "species")
+    species = related_many(SpeciesNode, Listing, "species",
+                           description="The species an officer named or confirmed.")
+    suggested_species = related_list(
+        SuggestedSpeciesType, SuggestedSpecies, "listing",
+        description="Species the matcher found in the title or text, best first: suggestions, not findings.")
 
     class Meta:
         name = "Listing"
@@ -396,7 +440,8 @@ class Query(graphene.ObjectType):
     species = PolicyConnectionField(SpeciesNode)
     species_matches = graphene.List(graphene.NonNull(SpeciesMatchType), required=True,
                                     text=graphene.String(required=True), limit=graphene.Int(default_value=5),
-                                    description="Species whose names resemble ``text`` (misspellings allowed).")
+                                    description="Species named inside ``text`` (a sentence, an advert), then species "
+                                                "whose names resemble the whole of it (misspellings allowed).")
     watchlists = PolicyConnectionField(WatchlistNode)
     alerts = PolicyConnectionField(WatchAlertNode, description="Watchlist matches on listings you may see.")
 
@@ -432,8 +477,7 @@ class Query(graphene.ObjectType):
     def resolve_species_matches(root: Any, info: Any, text: str, limit: int) -> list[Any]:
         if not get_viewer(info).active:
             return []
-        return [{"species": m.species, "score": m.score, "matched_name": m.matched_name}
-                for m in match_species(text, limit=max(1, min(limit, 20)))]
+        return species_matches(text, max(1, min(limit, 20)))
 
     @staticmethod
     def resolve_watchlists(root: Any, info: Any, **kwargs: Any) -> Any:

@@ -13,6 +13,7 @@ from .intel import (
     Listing,
     ListingStatus,
     Priority,
+    SuggestedSpecies,
     TermKind,
     WatchAlert,
     Watchlist,
@@ -24,5 +25,6 @@ __all__ = [
     "GRADES",
     "CaptureMethod", "Case", "CaseEntity", "CaseSequence", "CaseStatus", "CustodyAction", "CustodyEvent", "Entity",
     "EntityKind", "EntityRole", "Evidence", "GradingSystem", "IntelReport", "Listing", "ListingStatus", "Priority",
-    "Species", "SpeciesGroup", "SpeciesName", "SpeciesRank", "TermKind", "WatchAlert", "WatchTerm", "Watchlist",
+    "Species", "SpeciesGroup", "SpeciesName", "SpeciesRank", "SuggestedSpecies", "TermKind", "WatchAlert", "WatchTerm",
+    "Watchlist",
 ]

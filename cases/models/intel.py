@@ -159,6 +159,35 @@ class Listing(models.Model):
         super().save(*args, **kwargs)
 
 
+class SuggestedSpecies(models.Model):
+    """A species the matcher found in a listing's title or text: a suggestion, not an officer's finding.
+
+    Kept apart from ``Listing.species``, which holds only the species an officer named or confirmed (and which
+    become the case's species and mandates): a suggestion changes nothing until someone confirms it. The span
+    lets a reader see the words that suggested it.
+    """
+
+    class Source(models.TextChoices):
+        TITLE = "title", _("Title")
+        TEXT = "text", _("Text")
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="suggested_species")
+    species = models.ForeignKey(Species, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=5, choices=Source.choices, help_text=_("The field the words are in."))
+    start = models.PositiveIntegerField(help_text=_("Offset of the first character of the words, in the field."))
+    end = models.PositiveIntegerField(help_text=_("Offset just after the last character of the words."))
+    matched_name = models.CharField(max_length=255)
+    score = models.FloatField(help_text=_("From 75 to 100 (the whole name, exactly)."))
+
+    class Meta:
+        # Best first; among equals the title's before the text's ("title" sorts after "text").
+        ordering = ["listing_id", "-score", "-source", "start"]
+        constraints = [models.UniqueConstraint(fields=["listing", "species"], name="suggested_species_once")]
+
+    def __str__(self) -> str:
+        return f"{self.species_id} in {self.source} [{self.start}:{self.end}]"
+
+
 class EntityKind(models.TextChoices):
     ONLINE_ACCOUNT = "online_account", _("Online account")
     PHONE = "phone", _("Phone number")

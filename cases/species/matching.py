@@ -153,8 +153,7 @@ def get_index() -> SpeciesIndex:
 def ranked_species(text: str, limit: int = 5) -> list[tuple[int, float, IndexEntry]]:
     """The ids of the candidate species for ``text``, best first, with their scores and the names that matched.
 
-    What :func:`match_species` ranks, without loading the species: a search needs the id of the best one only,
-    and reading it back would cost a statement per search. Ties are broken by whole-word overlap, then by the
+    What :func:`match_species` ranks, before it loads the species. Ties are broken by whole-word overlap, then by the
     kind of name (scientific first) and then alphabetically, so results are stable.
     """
     query = normalise_name(text)

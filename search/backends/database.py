@@ -28,7 +28,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from access.policy import Viewer, visible
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
-from cases.species.matching import ranked_species
+from cases.species.text import species_named_by
 
 from ..identifiers import identifier_query
 from ..models import SearchEntry
@@ -59,9 +59,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 #: How a document reaches its case's fields for filters ("" : it is the case).
 CASE_PATH = {"case": "", "listing": "case__", "report": "case__"}
-
-#: A species resolved from the query text adds that species' listings and cases (misspelt names included).
-SPECIES_THRESHOLD = 86
 
 INTERVALS: dict[str, Callable[[str], Any]] = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 CHUNK = 500
@@ -405,10 +402,12 @@ class DatabaseBackend(SearchBackend):
 
     @staticmethod
     def _species(text: str) -> list[int]:
+        """The species whose listings and cases the query adds: the one its words name as a whole (misspelt
+        or not), never one that merely resembles a word of it ("south", "feather")."""
         if not text.strip():
             return []
-        matches = ranked_species(text, limit=1)
-        return [matches[0][0]] if matches and matches[0][1] >= SPECIES_THRESHOLD else []
+        species_id = species_named_by(text)
+        return [] if species_id is None else [species_id]
 
     @staticmethod
     def _identified(viewer: Viewer, text: str, parsed: ParsedQuery) -> models.QuerySet[Entity] | None:

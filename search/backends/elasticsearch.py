@@ -54,6 +54,7 @@ from access.policy import Viewer, visible
 from agencies.models import TaskForceMembership
 from cases import rules as case_rules
 from cases.models import EntityKind
+from cases.species.text import species_named_by
 from mandates.models import Mandate
 from search.es_documents import (
     BUILDERS,
@@ -94,7 +95,6 @@ TEXT_FIELDS = ["reference^5", "title^3", "title.en^3", "title.fr^3", "title.es^3
                "text_all", "text_all.en", "text_all.fr", "text_all.es"]
 #: Suspects' personal data: matched only under a grant that does not redact it.
 PERSONAL_FIELDS = ["seller", "seller.keyword"]
-SPECIES_FIELD = "species_names"
 HIGHLIGHT_FIELDS = ["title", "summary", "modus_operandi", "text", "claimed_location", "species_names"]
 
 #: The field each facet counts, in the order of FACET_NAMES.
@@ -242,13 +242,15 @@ def split_text(text: str) -> tuple[str, list[str]]:
 
 
 def text_clause(viewer: Viewer, text: str, phrase: bool) -> Query:
-    """Public fields, fuzzy species names (words only), and personal data only where it is not redacted."""
+    """Public fields, the listings and cases of the species the words name as a whole (misspelt or not, as the
+    database backend reads them: never a species an ordinary word merely resembles), and personal data only where
+    it is not redacted."""
     kind = "phrase" if phrase else "best_fields"
     options: dict[str, Any] = {"type": kind} if phrase else {"type": kind, "operator": "and", "tie_breaker": 0.3}
     should = [Q("multi_match", query=text, fields=TEXT_FIELDS, **options)]
-    if not phrase:
-        should.append(Q("match", **{SPECIES_FIELD: {"query": text, "fuzziness": "AUTO", "prefix_length": 1,
-                                                    "operator": "and"}}))
+    species_id = None if phrase else species_named_by(text)
+    if species_id is not None:
+        should.append(Q("term", species_ids=species_id))
     should.append(Q("bool", must=[Q("multi_match", query=text, fields=PERSONAL_FIELDS, **options)],
                     filter=[authz(viewer, case_rules.PERSONAL_DATA)]))
     return Q("bool", should=should, minimum_should_match=1)

@@ -113,3 +113,20 @@ def test_a_page_without_total_count_counts_nothing_and_pages_alike(gql: Any, dem
     offset = gql("{ listings(first: 2, offset: 5) { edges { cursor node { url } } pageInfo { hasNextPage } } }")
     assert [(e["cursor"], e["node"]["url"]) for e in offset["listings"]["edges"]] == every[5:7]
     assert offset["listings"]["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_listing_list_with_suggested_species(gql: Any, demo: Any, species: Any, django_assert_num_queries: Any,
+                                             n: int) -> None:
+    viewer = viewer_for(Officer.objects.get(username="inv.ofb"))
+    case = actions.create_case(viewer, actions.CaseInput(title="Reptiles", jurisdictions=["FR"]))
+    for i in range(n):
+        actions.add_listing(viewer, case, actions.ListingInput(url=f"https://www.leboncoin.fr/ad/{i}",
+                                                               title="Python royal", text="et un perroquet gris"))
+    query = """{ listings(first: 100) { totalCount edges { node { url case { reference }
+      suggestedSpecies { species { scientificName } span { source start end } score matchedName } } } } }"""
+    gql.login("inv.ofb")
+    # count, page, cases, suggestions, their species
+    with django_assert_num_queries(READ_AUDIT + AUTH + 2 + 3):
+        data = gql(query)
+    assert all(len(e["node"]["suggestedSpecies"]) == 2 for e in data["listings"]["edges"])

@@ -122,6 +122,12 @@ class SearchContract:
         assert ("listing", world.fr.pk) in found
         assert ("listing", world.es.pk) not in found
 
+    def test_a_word_that_is_only_part_of_a_name_or_ordinary_adds_no_species(self, backend: SearchBackend,
+                                                                             world: World) -> None:
+        for text in ("african", "africana", "south", "feather", "approx"):
+            assert ("listing", world.fr.pk) not in self.found(backend, "inv.ofb", text), text
+        assert ("listing", world.fr.pk) in self.found(backend, "inv.ofb", "african elephant")
+
     def test_case_fields_are_searched(self, backend: SearchBackend, world: World) -> None:
         assert ("case", world.case.pk) in self.found(backend, "inv.ofb", world.case.reference)
         assert ("case", world.case.pk) in self.found(backend, "inv.ofb", "comptes")

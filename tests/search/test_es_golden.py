@@ -32,7 +32,7 @@ from django.utils import timezone
 from access.policy import Viewer
 from agencies.models import Agency, TaskForce
 from cases import actions as case_actions
-from cases.models import Case, TermKind, WatchTerm
+from cases.models import Case, Species, TermKind, WatchTerm
 from mandates.models import Mandate
 from officers.models import Officer
 from search.backends.base import DOCUMENT_TYPES, SearchFilters, SearchQuery
@@ -266,10 +266,14 @@ def test_empty_text(demo: Any) -> None:
     assert_golden("search_empty", body("inv.ofb"))
 
 
-def test_text_with_fuzzy_species_names(demo: Any) -> None:
-    result = body("inv.ofb", text="Loxodonta afrikana")
-    assert '"fuzziness": "AUTO"' in json.dumps(result)
-    assert_golden("search_text", result)
+def test_text_adds_the_species_its_words_name_as_a_whole(demo: Any) -> None:
+    assert_golden("search_text", body("inv.ofb", text="Loxodonta afrikana"))  # no species yet: words only
+    elephant = Species.objects.create(scientific_name="Loxodonta africana")
+    elephant.names.create(name="African elephant", language="en", kind="common")
+    named = json.dumps(body("inv.ofb", text="Loxodonta afrikana")["query"])
+    assert json.dumps({"term": {"species_ids": elephant.pk}}) in named
+    for text in ("african", "feather", "south", "elephant tusks"):
+        assert '"species_ids"' not in json.dumps(body("inv.ofb", text=text)["query"]), text
 
 
 def test_quoted_phrase_and_words(demo: Any) -> None:

@@ -56,17 +56,35 @@ def score_parts(report: SpotterReport) -> dict[str, int]:
     """Why ``report`` ranks where it does: points per reason (see the weights above)."""
     appendices = report.species.cites_appendices if report.species is not None else []
     parts = {"appendix": max((APPENDIX_POINTS.get(a, 0) for a in appendices), default=0)}
-    others = SpotterReport.objects.filter(url_digest=report.url_digest).exclude(pk=report.pk).count()
-    parts["duplicates"] = min(others * DUPLICATE_POINTS, DUPLICATE_CAP)
-    earlier = SpotterReport.objects.filter(reporter_id=report.reporter_id, triaged_at__isnull=False).exclude(
-        pk=report.pk).values_list("status", flat=True)
-    triaged = list(earlier)
-    parts["track_record"] = (round(TRACK_RECORD_POINTS * sum(s in ACTED_ON for s in triaged) / len(triaged))
-                             if len(triaged) >= TRACK_RECORD_MINIMUM else NEW_REPORTER_POINTS)
+    parts["duplicates"] = duplicate_points(report)
+    triaged, acted = track_record(report)
+    parts["track_record"] = (round(TRACK_RECORD_POINTS * acted / triaged) if triaged >= TRACK_RECORD_MINIMUM
+                             else NEW_REPORTER_POINTS)
     matches = watchlist_matches(report)
     parts["watchlist"] = min(WATCHLIST_POINTS + WATCHLIST_EXTRA * (matches - 1), WATCHLIST_CAP) if matches else 0
     parts["known"] = KNOWN_POINTS if report.already_known else 0
     return parts
+
+
+def duplicate_points(report: SpotterReport) -> int:
+    """Points for the other reports of the same thing: those of the same address, and those merged into it."""
+    others = SpotterReport.objects.filter(Q(url_digest=report.url_digest) | Q(duplicate_of=report)).exclude(
+        pk=report.pk).count()
+    return min(others * DUPLICATE_POINTS, DUPLICATE_CAP)
+
+
+def track_record(report: SpotterReport) -> tuple[int, int]:
+    """How many of the reporter's other reports were triaged, and how many of those were acted on."""
+    statuses = list(SpotterReport.objects.filter(reporter_id=report.reporter_id, triaged_at__isnull=False)
+                    .exclude(pk=report.pk).values_list("status", flat=True))
+    return len(statuses), sum(status in ACTED_ON for status in statuses)
+
+
+def rescore_duplicates(first: SpotterReport) -> None:
+    """Bring the first report's duplicates part up to date (a repeat arrived, or a report was merged into it)."""
+    first.score_parts = {**first.score_parts, "duplicates": duplicate_points(first)}
+    first.priority_score = sum(first.score_parts.values())
+    first.save(update_fields=["score_parts", "priority_score"])
 
 
 def watchlist_matches(report: SpotterReport) -> int:
@@ -88,7 +106,4 @@ def rank(report: SpotterReport) -> None:
     report.priority_score = sum(report.score_parts.values())
     report.save(update_fields=["routed_to", "score_parts", "priority_score"])
     if report.duplicate_of is not None:
-        first = report.duplicate_of
-        first.score_parts = {**first.score_parts, "duplicates": score_parts(first)["duplicates"]}
-        first.priority_score = sum(first.score_parts.values())
-        first.save(update_fields=["score_parts", "priority_score"])
+        rescore_duplicates(report.duplicate_of)

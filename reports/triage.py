@@ -36,7 +36,7 @@ from compliance.models import TakedownNotice
 
 from .actions import FINAL, set_report_status
 from .models import ReportScreenshot, ReportStatus, SpotterReport
-from .ranking import ACTED_ON, DUPLICATE_CAP, DUPLICATE_POINTS, TRACK_RECORD_MINIMUM
+from .ranking import TRACK_RECORD_MINIMUM, rescore_duplicates, track_record
 
 # --- triage actions -----------------------------------------------------------------------------------------
 
@@ -103,10 +103,7 @@ def merge(viewer: Viewer, report: SpotterReport, into: SpotterReport) -> Spotter
     SpotterReport.objects.filter(duplicate_of=report).update(duplicate_of=first)
     report.duplicate_of = first
     report.save(update_fields=["duplicate_of"])
-    first.score_parts = {**first.score_parts, "duplicates": min(
-        first.duplicates.count() * DUPLICATE_POINTS, DUPLICATE_CAP)}
-    first.priority_score = sum(first.score_parts.values())
-    first.save(update_fields=["score_parts", "priority_score"])
+    rescore_duplicates(first)
     record("report.merge", actor=viewer.officer, obj=report, object_agency_id=report.routed_to_id,
            details={"into": first.pk})
     return report
@@ -167,10 +164,8 @@ def source_grade(report: SpotterReport) -> str:
     """Europol 4x4 source evaluation from the reporter's record: B (mostly reliable) once at least three of their
     reports were triaged and most were acted on, C (fairly reliable) otherwise. The information is graded 2 (known
     personally to the source): the spotter saw the listing."""
-    triaged = list(SpotterReport.objects.filter(reporter_id=report.reporter_id, triaged_at__isnull=False)
-                   .values_list("status", flat=True))
-    acted = sum(status in ACTED_ON for status in triaged)
-    return "B" if len(triaged) >= TRACK_RECORD_MINIMUM and acted * 2 > len(triaged) else "C"
+    triaged, acted = track_record(report)
+    return "B" if triaged >= TRACK_RECORD_MINIMUM and acted * 2 > triaged else "C"
 
 
 def _move_screenshots(viewer: Viewer, report: SpotterReport, case: Case, listing: Listing) -> None:

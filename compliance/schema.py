@@ -231,9 +231,9 @@ class Query(graphene.ObjectType):
         return SlaPolicy.objects.all()
 
 
-class IssueTakedownNoticeInput(graphene.InputObjectType):
-    case_id = graphene.ID(required=True)
-    listing_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
+class NoticeContent:
+    """What a notice says, the same wherever one is issued from (a case's listings, a spotter's report)."""
+
     legal_basis_law = graphene.String(required=True)
     legal_basis_article = graphene.String(required=True)
     statement_of_reasons = graphene.String(required=True)
@@ -242,6 +242,21 @@ class IssueTakedownNoticeInput(graphene.InputObjectType):
                                       description="ISO 3166-1 alpha-2 codes, or EU.")
     priority = PriorityEnum()
     redress = graphene.String()
+
+
+def notice_input(values: Any, default_priority: str = Priority.NORMAL) -> actions.NoticeInput:
+    """The action's input from a ``NoticeContent`` input's values."""
+    return actions.NoticeInput(
+        legal_basis_law=values["legal_basis_law"], legal_basis_article=values["legal_basis_article"],
+        statement_of_reasons=values["statement_of_reasons"],
+        requested_actions=[enum_value(v) for v in values["requested_actions"]],
+        territorial_scope=list(values["territorial_scope"]),
+        priority=enum_value(values.get("priority") or default_priority), redress=values.get("redress") or "")
+
+
+class IssueTakedownNoticeInput(NoticeContent, graphene.InputObjectType):
+    case_id = graphene.ID(required=True)
+    listing_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
     send = graphene.Boolean(default_value=True, description="False keeps it as a draft.")
 
 
@@ -265,13 +280,7 @@ class IssueTakedownNotice(BaseMutation):
         listings = list(visible(viewer, Listing.objects.filter(pk__in=set(ids))))
         if len(listings) != len(set(ids)):
             raise ActionError(ErrorCode.NOT_FOUND, _("No such listing."), "listing_ids")
-        notice = actions.issue_notice(viewer, case, listings, actions.NoticeInput(
-            legal_basis_law=values["legal_basis_law"], legal_basis_article=values["legal_basis_article"],
-            statement_of_reasons=values["statement_of_reasons"],
-            requested_actions=[enum_value(v) for v in values["requested_actions"]],
-            territorial_scope=list(values["territorial_scope"]),
-            priority=enum_value(values.get("priority") or Priority.NORMAL), redress=values.get("redress") or "",
-        ), send=values.get("send", True))
+        notice = actions.issue_notice(viewer, case, listings, notice_input(values), send=values.get("send", True))
         return {"notice": notice}
 
 

@@ -25,9 +25,8 @@ from api.nodes import PolicyConnectionField, PolicyNode, PolicyObjectType
 from api.upload import Upload
 from cases.models import Case, Listing, Species
 from cases.schema import CaseNode, ListingNode, SpeciesNode
-from compliance import actions as notice_actions
 from compliance.models import Priority, TakedownNotice
-from compliance.schema import PriorityEnum, RequestedActionEnum, TakedownNoticeNode
+from compliance.schema import NoticeContent, TakedownNoticeNode, notice_input
 from officers.models import Officer
 from officers.schema import OfficerNode
 
@@ -323,18 +322,10 @@ class PassReportToInvestigation(BaseMutation):
         return {"report": triage.pass_to_investigation(viewer, report, _case_choice(viewer, data))}
 
 
-class SendReportToPlatformInput(graphene.InputObjectType):
+class SendReportToPlatformInput(NoticeContent, graphene.InputObjectType):
     id = graphene.ID(required=True, description="The report.")
     case_id = graphene.ID(description="An existing case; leave out to open a new one.")
     case_title = graphene.String()
-    legal_basis_law = graphene.String(required=True)
-    legal_basis_article = graphene.String(required=True)
-    statement_of_reasons = graphene.String(required=True)
-    requested_actions = graphene.List(graphene.NonNull(RequestedActionEnum), required=True)
-    territorial_scope = graphene.List(graphene.NonNull(graphene.String), required=True,
-                                      description="ISO 3166-1 alpha-2 codes, or EU.")
-    priority = PriorityEnum()
-    redress = graphene.String()
 
 
 class SendReportToPlatform(BaseMutation):
@@ -354,12 +345,8 @@ class SendReportToPlatform(BaseMutation):
     def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
         values = data["input"]
         report = _triaged(viewer, values["id"])
-        notice = triage.send_to_platform(viewer, report, _case_choice(viewer, values), notice_actions.NoticeInput(
-            legal_basis_law=values["legal_basis_law"], legal_basis_article=values["legal_basis_article"],
-            statement_of_reasons=values["statement_of_reasons"],
-            requested_actions=[enum_value(v) for v in values["requested_actions"]],
-            territorial_scope=list(values["territorial_scope"]),
-            priority=enum_value(values.get("priority") or Priority.HIGH), redress=values.get("redress") or ""))
+        notice = triage.send_to_platform(viewer, report, _case_choice(viewer, values),
+                                         notice_input(values, default_priority=Priority.HIGH))
         return {"report": report, "notice": notice}
 
 

@@ -66,7 +66,7 @@ class IdentityProviderAdmin(SystemAdministratorsOnly):
 
     def save_model(self, request: HttpRequest, obj: IdentityProvider, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        record("auth.sso.provider", actor=_actor(request), obj=obj,
+        record("auth.sso.provider", actor=actor_of(request), obj=obj,
                details={"changed": sorted(form.changed_data), "enabled": obj.enabled,
                         "trusts_idp_mfa": obj.trusts_idp_mfa})
 
@@ -85,10 +85,10 @@ class ExternalIdentityAdmin(SystemAdministratorsOnly):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ExternalIdentity]) -> None:
         for identity in queryset.select_related("officer__agency"):
-            record("auth.sso.unlink", actor=_actor(request), obj=identity.officer,
+            record("auth.sso.unlink", actor=actor_of(request), obj=identity.officer,
                    details={"providers": [identity.provider_id], "by": "administrator"})
         queryset.delete()
 
 
-def _actor(request: HttpRequest) -> Officer | None:
+def actor_of(request: HttpRequest) -> Officer | None:
     return request.user if isinstance(request.user, Officer) else None

@@ -12,6 +12,7 @@ from graphql_relay import from_global_id, to_global_id
 
 from access.policy import viewer_for
 from agencies.models import Agency
+from audit.models import AuditEvent
 from cases.actions import CaseInput, add_watch_term, create_watchlist
 from cases.actions import create_case as make_case
 from cases.models import Case, CustodyEvent, Evidence, IntelReport, Listing
@@ -81,6 +82,26 @@ def test_reports_go_to_the_platform_s_country_then_the_programme_s_unless_a_rout
     ReportRoute.objects.create(programme=ifaw, agency=agencies["fr-dgddi"])
     assert route(ifaw, agencies["pf-leboncoin"]).code == "fr-dgddi"  # the programme's own route wins
     assert route(ifaw, agencies["pf-facebook"]).code == "fr-ofb"  # and its country route beats it
+
+
+@pytest.mark.parametrize("username", ["admin.ofb", "coord.ifaw", "ana.ofb"])
+def test_only_system_administrators_configure_routes_and_each_change_is_audited(demo: Any, username: str) -> None:
+    Officer.objects.filter(username__in=["sysadmin", username]).update(is_staff=True)
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=["ngo-ifaw", "fr-ofb"])}
+    refused = Client()
+    refused.force_login(Officer.objects.get(username=username))
+    assert refused.get("/admin/reports/reportroute/add/").status_code == 403
+    allowed = Client()
+    allowed.force_login(Officer.objects.get(username="sysadmin"))
+    saved = allowed.post("/admin/reports/reportroute/add/", {
+        "programme": agencies["ngo-ifaw"].pk, "country": "IE", "agency": agencies["fr-ofb"].pk})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    created = ReportRoute.objects.get()
+    assert route(agencies["ngo-ifaw"], Agency.objects.get(code="pf-facebook")) == agencies["fr-ofb"]
+    event = AuditEvent.objects.filter(action="report.route").get()
+    assert event.actor.username == "sysadmin" and event.details["country"] == "IE"
+    assert allowed.post(f"/admin/reports/reportroute/{created.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not ReportRoute.objects.exists() and AuditEvent.objects.filter(action="report.route").count() == 2
 
 
 # --- the queue and the score --------------------------------------------------------------------------------

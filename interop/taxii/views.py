@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -288,7 +289,11 @@ def _add_objects(request: HttpRequest, viewer: Viewer, collection_id: str) -> Ht
     if request.content_type != "application/taxii+json":
         return error(415, "Unsupported media type", f"Send an envelope as {TAXII_MEDIA_TYPE}.")
     try:
-        envelope = json.loads(request.body)
+        body = request.body
+    except RequestDataTooBig:  # the API root's max_content_length, as TAXII asks a server to refuse it (413)
+        return error(413, "Too large", f"An envelope is at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+    try:
+        envelope = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return error(400, "Bad envelope", "The body is not JSON.")
     objects_ = envelope.get("objects") if isinstance(envelope, dict) else None

@@ -402,6 +402,9 @@ def test_adding_objects_is_refused_where_the_policy_says_so(base: str) -> None:
     refused = requests.post(own.objects_url, data=json.dumps(bad), headers=headers, timeout=10)
     assert refused.status_code == 422 and "relationship--1b1d7c1e" in refused.json()["description"]
     assert Case.objects.count() == cases
+    too_large = requests.post(own.objects_url, data=b'{"objects": [' + b" " * (3 * 1024 * 1024) + b"]}",
+                              headers=headers, timeout=30)
+    assert too_large.status_code == 413 and Case.objects.count() == cases
     platform = Agency(base, "pf.leboncoin", scopes=("read", "write"))
     assert not any(c.can_write for c in platform.collections().values())
 

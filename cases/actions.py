@@ -57,7 +57,7 @@ from .models import (
 )
 from .models.intel import list_key, url_digest
 from .rules import check_clearance
-from .signals import identifiers_seen, listings_recorded
+from .signals import case_access_changed, identifiers_seen, listings_recorded
 from .species.matching import resolve_species
 from .species.normalise import normalise_name
 from .species.text import TextIndex, suggested_species
@@ -188,8 +188,9 @@ class CaseInput:
     crime_area: str = CrimeArea.ONLINE_TRADE
     modus_operandi: str = ""
     classification: int = Classification.RESTRICTED
-    handling_code: str = HandlingCode.H1
+    handling_code: str = HandlingCode.H0
     handling_conditions: str = ""
+    law_enforcement_only: bool = True
     lead_officer_id: int | None = None
     team_ids: list[int] = field(default_factory=list)
     species_ids: list[int] = field(default_factory=list)
@@ -204,13 +205,25 @@ def _validate_case(viewer: Viewer, data: CaseInput) -> None:
     _choice(data.status, CaseStatus, "status")
     _choice(data.priority, Priority, "priority")
     _choice(data.crime_area, CrimeArea, "crime_area")
-    _choice(data.handling_code, HandlingCode, "handling_code")
     if data.classification not in Classification.values:
         raise ActionError(ErrorCode.INVALID, _("Unknown classification."), "classification")
     check_clearance(viewer, data.classification)
-    if data.handling_code == HandlingCode.H3 and not data.handling_conditions.strip():
-        raise ActionError(ErrorCode.REQUIRED, _("H3 needs the conditions recipients must follow."),
+    _valid_marking(data.handling_code, data.handling_conditions)
+
+
+def _valid_marking(code: str, conditions: str, *, uk_conditions: bool = False) -> dict[str, Any]:
+    """A handling code and its conditions once valid: H3 (and UK 3x5x2's code C) must state them, and no other
+    code carries any, so a recipient never reads conditions that bind nobody."""
+    _choice(code, HandlingCode, "handling_code")
+    conditions = conditions.strip()
+    if (code == HandlingCode.H3 or uk_conditions) and not conditions:
+        message = (_("Handling code C needs the conditions recipients must follow.") if uk_conditions
+                   else _("H3 needs the conditions recipients must follow."))
+        raise ActionError(ErrorCode.REQUIRED, message, "handling_conditions")
+    if code != HandlingCode.H3 and not uk_conditions and conditions:
+        raise ActionError(ErrorCode.INVALID, _("Only H3 (or UK handling code C) carries conditions."),
                           "handling_conditions")
+    return {"handling_code": code, "handling_conditions": conditions}
 
 
 def create_case(viewer: Viewer, data: CaseInput, now: datetime.datetime | None = None) -> Case:
@@ -231,7 +244,7 @@ def create_case(viewer: Viewer, data: CaseInput, now: datetime.datetime | None =
         jurisdictions=jurisdictions, cites_appendices=appendices_of(species), crime_area=data.crime_area,
         modus_operandi=data.modus_operandi.strip(), classification=data.classification,
         handling_code=data.handling_code, handling_conditions=data.handling_conditions.strip(),
-        created_by=viewer.officer, created_at=now, updated_at=now,
+        law_enforcement_only=data.law_enforcement_only, created_by=viewer.officer, created_at=now, updated_at=now,
     )
     case.team.set(team)
     case.species.set(species)
@@ -242,7 +255,12 @@ def create_case(viewer: Viewer, data: CaseInput, now: datetime.datetime | None =
 
 #: Fields ``update_case`` may change, and how to validate each.
 CASE_FIELDS = ("title", "summary", "status", "priority", "crime_area", "modus_operandi", "classification",
-               "handling_code", "handling_conditions", "jurisdictions", "lead_officer_id")
+               "handling_code", "handling_conditions", "law_enforcement_only", "jurisdictions", "lead_officer_id")
+
+
+#: Fields that decide who may see the case and what is inside it.
+ACCESS_FIELDS = frozenset({"classification", "handling_code", "law_enforcement_only", "jurisdictions", "crime_area",
+                           "species_ids"})
 
 
 def update_case(viewer: Viewer, case: Case, version: int, changes: dict[str, Any]) -> Case:
@@ -252,6 +270,8 @@ def update_case(viewer: Viewer, case: Case, version: int, changes: dict[str, Any
     cannot both succeed, whatever the timing.
     """
     policy.check(viewer, "case.update", case)
+    if changes.get("handling_code", HandlingCode.H3) != HandlingCode.H3 and "handling_conditions" not in changes:
+        changes = {**changes, "handling_conditions": ""}  # leaving H3 ends its conditions
     merged = CaseInput(
         title=changes.get("title", case.title), jurisdictions=changes.get("jurisdictions", case.jurisdictions),
         summary=changes.get("summary", case.summary), status=changes.get("status", case.status),
@@ -260,6 +280,7 @@ def update_case(viewer: Viewer, case: Case, version: int, changes: dict[str, Any
         classification=changes.get("classification", case.classification),
         handling_code=changes.get("handling_code", case.handling_code),
         handling_conditions=changes.get("handling_conditions", case.handling_conditions),
+        law_enforcement_only=changes.get("law_enforcement_only", case.law_enforcement_only),
     )
     _validate_case(viewer, merged)
     values: dict[str, Any] = {k: v for k, v in changes.items() if k in CASE_FIELDS}
@@ -290,6 +311,8 @@ def update_case(viewer: Viewer, case: Case, version: int, changes: dict[str, Any
     if platforms is not None:
         case.platforms.set(platforms)
     case.refresh_from_db()
+    if ACCESS_FIELDS & {*values, *m2m}:
+        case_access_changed.send(sender=Case, case_id=case.pk)
     record("case.update", actor=viewer.officer, obj=case,
            details={"fields": sorted([*values, *m2m]), "version": case.version})
     return case
@@ -319,7 +342,9 @@ class ClaimInput:
     role: str = EntityRole.OTHER
     source_reliability: str = "X"
     information_credibility: str = "4"
-    handling_code: str = HandlingCode.H1
+    handling_code: str = HandlingCode.H0
+    handling_conditions: str = ""
+    law_enforcement_only: bool = False
     note: str = ""
     platform_id: int | None = None
     region: str | None = None
@@ -330,7 +355,7 @@ def link_entity(viewer: Viewer, case: Case, data: ClaimInput) -> CaseEntity:
     policy.check(viewer, "case.contribute", case)
     assert viewer.officer is not None
     _choice(data.role, EntityRole, "role")
-    _choice(data.handling_code, HandlingCode, "handling_code")
+    marking = _valid_marking(data.handling_code, data.handling_conditions)
     if data.source_reliability not in GRADES[GradingSystem.EUROPOL_4X4][0]:
         raise ActionError(ErrorCode.INVALID, _("Source reliability is A, B, C or X."), "source_reliability")
     if data.information_credibility not in GRADES[GradingSystem.EUROPOL_4X4][1]:
@@ -342,7 +367,8 @@ def link_entity(viewer: Viewer, case: Case, data: ClaimInput) -> CaseEntity:
         case=case, entity=entity, role=data.role,
         defaults={"source_reliability": data.source_reliability,
                   "information_credibility": data.information_credibility,
-                  "handling_code": data.handling_code, "note": data.note.strip(), "created_by": viewer.officer},
+                  **marking, "law_enforcement_only": data.law_enforcement_only, "note": data.note.strip(),
+                  "created_by": viewer.officer},
     )
     if created:
         record("case.link_entity", actor=viewer.officer, obj=claim, object_agency_id=case.owner_agency_id,
@@ -352,17 +378,22 @@ def link_entity(viewer: Viewer, case: Case, data: ClaimInput) -> CaseEntity:
 
 
 def update_claim(viewer: Viewer, claim: CaseEntity, *, handling_code: str, source_reliability: str,
-                 information_credibility: str, note: str) -> bool:
-    """Revise what a case says about an identifier (its grading, handling code and note), as a newer version
-    of the same intelligence from an import does; returns whether anything changed."""
+                 information_credibility: str, note: str, handling_conditions: str | None = None,
+                 law_enforcement_only: bool | None = None) -> bool:
+    """Revise what a case says about an identifier (its grading, marking and note), as a newer version of the
+    same intelligence from an import does; returns whether anything changed. ``None`` keeps the conditions or
+    the law-enforcement restriction as they are (a source that does not state them does not lift them)."""
     policy.check(viewer, "case.contribute", claim.case)
-    _choice(handling_code, HandlingCode, "handling_code")
+    marking = _valid_marking(handling_code, claim.handling_conditions if handling_conditions is None
+                             else handling_conditions)
     if source_reliability not in GRADES[GradingSystem.EUROPOL_4X4][0]:
         raise ActionError(ErrorCode.INVALID, _("Source reliability is A, B, C or X."), "source_reliability")
     if information_credibility not in GRADES[GradingSystem.EUROPOL_4X4][1]:
         raise ActionError(ErrorCode.INVALID, _("Information credibility is 1 to 4."), "information_credibility")
-    values = {"handling_code": handling_code, "source_reliability": source_reliability,
-              "information_credibility": information_credibility, "note": note.strip()}
+    values = {**marking, "source_reliability": source_reliability,
+              "information_credibility": information_credibility, "note": note.strip(),
+              "law_enforcement_only": claim.law_enforcement_only if law_enforcement_only is None
+              else law_enforcement_only}
     changed = sorted(key for key, value in values.items() if getattr(claim, key) != value)
     if not changed:
         return False
@@ -470,7 +501,7 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
         include_species(case, {s.pk for s in species})
     if seller is not None:
         CaseEntity.objects.get_or_create(case=case, entity=seller, role=EntityRole.SELLER,
-                                         defaults={"created_by": viewer.officer, "handling_code": case.handling_code})
+                                         defaults={"created_by": viewer.officer})
         identifiers_seen.send(sender=Listing, viewer=viewer, entity_ids=[seller.pk], trigger="record")
     if created:
         listings_recorded.send(sender=Listing, listing_ids=[listing.pk])
@@ -489,7 +520,9 @@ class ReportInput:
     information_assessment: str
     grading_system: str = GradingSystem.EUROPOL_4X4
     uk_handling: str = ""
-    handling_code: str = HandlingCode.H1
+    handling_code: str = HandlingCode.H0
+    handling_conditions: str = ""
+    law_enforcement_only: bool = False
     reported_on: datetime.date | None = None
 
 
@@ -498,7 +531,6 @@ def _valid_report(data: ReportInput) -> dict[str, Any]:
     if not data.text.strip():
         raise ActionError(ErrorCode.REQUIRED, _("The report has no text."), "text")
     _choice(data.grading_system, GradingSystem, "grading_system")
-    _choice(data.handling_code, HandlingCode, "handling_code")
     sources, assessments = GRADES[data.grading_system]
     if data.source_evaluation not in sources:
         raise ActionError(ErrorCode.INVALID,
@@ -511,12 +543,14 @@ def _valid_report(data: ReportInput) -> dict[str, Any]:
     uk_handling = data.uk_handling if data.grading_system == GradingSystem.UK_3X5X2 else ""
     if data.grading_system == GradingSystem.UK_3X5X2 and uk_handling not in ("P", "C"):
         raise ActionError(ErrorCode.INVALID, _("UK 3x5x2 handling is P or C."), "uk_handling")
+    marking = _valid_marking(data.handling_code, data.handling_conditions, uk_conditions=uk_handling == "C")
     reported_on = data.reported_on or timezone.localdate()
     if reported_on > timezone.localdate():
         raise ActionError(ErrorCode.INVALID, _("A report cannot be dated in the future."), "reported_on")
     return {"text": data.text.strip(), "grading_system": data.grading_system,
             "source_evaluation": data.source_evaluation, "information_assessment": data.information_assessment,
-            "uk_handling": uk_handling, "handling_code": data.handling_code, "reported_on": reported_on}
+            "uk_handling": uk_handling, **marking, "law_enforcement_only": data.law_enforcement_only,
+            "reported_on": reported_on}
 
 
 def add_report(viewer: Viewer, case: Case, data: ReportInput) -> IntelReport:

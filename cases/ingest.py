@@ -440,8 +440,7 @@ class BatchWriter:
             return
         claimed = CaseEntity.objects.filter(case=self.case, role=EntityRole.SELLER, entity_id__in=list(first_url))
         known = set(claimed.order_by().values_list("entity_id", flat=True))
-        new = [CaseEntity(case=self.case, entity_id=entity_id, role=EntityRole.SELLER,
-                          handling_code=self.case.handling_code, note=f"Seen on {url}",
+        new = [CaseEntity(case=self.case, entity_id=entity_id, role=EntityRole.SELLER, note=f"Seen on {url}",
                           created_by=self.officer)
                for entity_id, url in first_url.items() if entity_id not in known]
         if new:

@@ -76,17 +76,31 @@ def cases_subquery(viewer: Viewer, redaction: str | None = None) -> Any:
     return Case.objects.filter(condition("case.visible", viewer, redaction=redaction)).values("pk")
 
 
-def claims_held_elsewhere(viewer: Viewer, entity_ids: list[int]) -> QuerySet[CaseEntity]:
-    """Claims on these identifiers in other agencies' cases ``viewer`` may not see: what a hit tells of.
+#: The items that carry a marking of their own, as ``item.visible`` names them.
+REPORT, CLAIM = "report", "claim"
 
-    The viewer's own agency's cases above their clearance are left out, as hits leave them out: an officer
+
+@register_condition("item.visible")
+def visible_item_condition(viewer: Viewer, item: str, redaction: str | None = None) -> Q:
+    """Reports and claims ``viewer`` may see, through their case (``_inside``); ``sharing`` widens it with shared
+    cases, where an item stricter than its case follows its own marking."""
+    return _inside(viewer, redaction)
+
+
+def claims_held_elsewhere(viewer: Viewer, entity_ids: list[int]) -> QuerySet[CaseEntity]:
+    """Claims on these identifiers in other agencies' cases that ``viewer`` may not see: what a hit tells of.
+
+    A claim in a case shared with the viewer counts as seen even where the share withholds personal data (the
+    viewer knows the case and its holder already); one kept from them by its own marking (an unreleased H2
+    claim, a law-enforcement-only claim) is held elsewhere. The viewer's own agency's cases above their
+    clearance are left out, as hits leave them out: an officer
     learns of intelligence held elsewhere, never of their own agency's classified files. Searching or recording
     one of these identifiers records a hit for each holder (``sharing.actions.record_hits``), and so does asking
     ``Entity.heldElsewhere``, which answers from the same query.
     """
-    return (CaseEntity.objects.filter(entity_id__in=entity_ids)
-            .exclude(case_id__in=cases_subquery(viewer))
-            .exclude(case__owner_agency_id=viewer.agency_id))
+    seen = condition("item.visible", viewer, item=CLAIM)
+    held = CaseEntity.objects.filter(entity_id__in=entity_ids).exclude(case__owner_agency_id=viewer.agency_id)
+    return held if seen is NOTHING else held.exclude(seen)
 
 
 def _inside(viewer: Viewer, redaction: str | None, prefix: str = "case_id") -> Q:
@@ -109,12 +123,12 @@ def suggestions(viewer: Viewer) -> Q:
 @register_visibility(CaseEntity)
 def claims(viewer: Viewer) -> Q:
     """What a case says about an identifier is suspects' personal data."""
-    return _inside(viewer, PERSONAL_DATA)
+    return condition("item.visible", viewer, item=CLAIM, redaction=PERSONAL_DATA)
 
 
 @register_visibility(IntelReport)
 def reports(viewer: Viewer) -> Q:
-    return _inside(viewer, SOURCES)
+    return condition("item.visible", viewer, item=REPORT, redaction=SOURCES)
 
 
 @register_visibility(Evidence)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from graphql_sync_dataloaders import SyncDataLoader
 
 from access import policy
+from access.markings import not_for_judicial_use
 from access.policy import NOTHING, condition, fetch
 from agencies.models import Agency
 from agencies.schema import AgencyNode
@@ -170,6 +171,9 @@ class CaseNode(PolicyObjectType):
     crime_area = CrimeAreaEnum(required=True)
     classification = ClassificationEnum(required=True)
     handling_code = HandlingCodeEnum(required=True)
+    not_for_judicial_use = graphene.Boolean(
+        required=True, description="H1: not to be used in judicial proceedings without the owning agency's "
+                                   "permission.")
     jurisdictions = graphene.List(graphene.NonNull(graphene.String), required=True)
     cites_appendices = graphene.List(graphene.NonNull(graphene.String), required=True)
     owner_agency = related(AgencyNode, Agency, "owner_agency_id", required=True)
@@ -198,8 +202,8 @@ class CaseNode(PolicyObjectType):
         name = "Case"
         model = Case
         fields = ("id", "reference", "title", "summary", "status", "priority", "jurisdictions", "crime_area",
-                  "modus_operandi", "classification", "handling_code", "handling_conditions", "version",
-                  "cites_appendices", "created_at", "updated_at")
+                  "modus_operandi", "classification", "handling_code", "handling_conditions",
+                  "law_enforcement_only", "version", "cites_appendices", "created_at", "updated_at")
         filterset_class = CaseFilter
         convert_choices_to_enum = NO_ENUMS
 
@@ -210,6 +214,10 @@ class CaseNode(PolicyObjectType):
     @classmethod
     def read_owner(cls, obj: Any) -> int | None:
         return obj.owner_agency_id
+
+    @staticmethod
+    def resolve_not_for_judicial_use(case: Case, info: Any) -> bool:
+        return not_for_judicial_use(case.handling_code)
 
     @staticmethod
     def resolve_redacted_groups(case: Case, info: Any) -> Any:
@@ -281,19 +289,33 @@ def _graded(field: str) -> Any:
     return resolve
 
 
+NOT_FOR_JUDICIAL_USE = ("Not to be used in judicial proceedings without the provider's permission: the item or its "
+                        "case is H1.")
+
+
+def _not_for_judicial_use(item: CaseEntity | IntelReport, info: Any) -> Any:
+    """The item's own code or its case's (loaded in one batch with the other items' cases)."""
+    if not_for_judicial_use(item.handling_code):
+        return True
+    return then(by_id(info, Case).load(item.case_id),
+                lambda case: case is not None and not_for_judicial_use(case.handling_code))
+
+
 class EntityClaimNode(PolicyObjectType):
     role = EntityRoleEnum(required=True)
     source_reliability = graphene.String(resolver=_graded("source_reliability"))
     information_credibility = graphene.String(resolver=_graded("information_credibility"))
     handling_code = HandlingCodeEnum(required=True)
+    not_for_judicial_use = graphene.Boolean(required=True, description=NOT_FOR_JUDICIAL_USE,
+                                            resolver=_not_for_judicial_use)
     case = related(CaseNode, Case, "case_id", required=True)
     entity = related(EntityNode, Entity, "entity_id", required=True)
 
     class Meta:
         name = "EntityClaim"
         model = CaseEntity
-        fields = ("id", "role", "source_reliability", "information_credibility", "handling_code", "note",
-                  "created_at")
+        fields = ("id", "role", "source_reliability", "information_credibility", "handling_code",
+                  "handling_conditions", "law_enforcement_only", "note", "created_at")
         filterset_class = ClaimFilter
         convert_choices_to_enum = NO_ENUMS
 
@@ -330,6 +352,8 @@ class ListingNode(PolicyObjectType):
 class IntelReportNode(PolicyObjectType):
     grading_system = GradingSystemEnum(required=True)
     handling_code = HandlingCodeEnum(required=True)
+    not_for_judicial_use = graphene.Boolean(required=True, description=NOT_FOR_JUDICIAL_USE,
+                                            resolver=_not_for_judicial_use)
     case = related(CaseNode, Case, "case_id", required=True)
     author = related(OfficerNode, Officer, "author_id")
     grading = graphene.String(required=True, description="Source and information grades together, e.g. B2.")
@@ -338,7 +362,7 @@ class IntelReportNode(PolicyObjectType):
         name = "IntelReport"
         model = IntelReport
         fields = ("id", "text", "grading_system", "source_evaluation", "information_assessment", "uk_handling",
-                  "handling_code", "reported_on", "created_at")
+                  "handling_code", "handling_conditions", "law_enforcement_only", "reported_on", "created_at")
         filterset_class = ReportFilter
         convert_choices_to_enum = NO_ENUMS
 
@@ -508,6 +532,8 @@ class CaseInputBase(graphene.InputObjectType):
     classification = ClassificationEnum()
     handling_code = HandlingCodeEnum()
     handling_conditions = graphene.String()
+    law_enforcement_only = graphene.Boolean(
+        description="Keep the case among law-enforcement, prosecution and regulatory agencies (default: true).")
     lead_officer_id = graphene.ID()
     team_ids = graphene.List(graphene.NonNull(graphene.ID))
     species_ids = graphene.List(graphene.NonNull(graphene.ID))
@@ -627,7 +653,10 @@ class LinkEntityInput(graphene.InputObjectType):
     role = EntityRoleEnum(required=True)
     source_reliability = graphene.String(description="Europol 4x4: A, B, C or X.")
     information_credibility = graphene.String(description="Europol 4x4: 1 to 4.")
-    handling_code = HandlingCodeEnum()
+    handling_code = HandlingCodeEnum(description="Default H0: the claim follows its case's marking.")
+    handling_conditions = graphene.String(description="H3: the conditions every recipient reads.")
+    law_enforcement_only = graphene.Boolean(
+        description="Hide the claim from NGOs and platforms even in a case shared with them (default: false).")
     note = graphene.String()
     platform_id = graphene.ID(description="Online accounts: the platform.")
     region = graphene.String(description="Phones in national format: the ISO 3166-1 country they are read in; "
@@ -662,7 +691,11 @@ class AddIntelReportInput(graphene.InputObjectType):
     source_evaluation = graphene.String(required=True)
     information_assessment = graphene.String(required=True)
     uk_handling = graphene.String(description="UK 3x5x2 only: P or C.")
-    handling_code = HandlingCodeEnum()
+    handling_code = HandlingCodeEnum(description="Default H0: the report follows its case's marking.")
+    handling_conditions = graphene.String(description="H3 or UK handling code C: the conditions every recipient "
+                                                      "reads.")
+    law_enforcement_only = graphene.Boolean(
+        description="Hide the report from NGOs and platforms even in a case shared with them (default: false).")
     reported_on = graphene.Date()
 
 

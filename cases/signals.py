@@ -16,3 +16,8 @@ listings_recorded = Signal()
 #: Sent with ``listing_ids`` (list[int]) when listings are created or changed in bulk (``bulk_create``,
 #: ``bulk_update``: no ``post_save``), in the writing transaction; the search app re-indexes them.
 listings_written = Signal()
+
+#: Sent with ``case_id`` (int) when a case's own access fields change (classification, markings, jurisdictions,
+#: crime area, species) through ``update_case``'s single ``UPDATE`` (no ``post_save``): everything inside the case
+#: carries those fields in the search index.
+case_access_changed = Signal()

@@ -143,6 +143,19 @@ def execute(viewer: Viewer, plan: Plan, case: Case | None, title: str | None) ->
     return run
 
 
+def stated_conditions(handling: str, uk_handling: str = "", stated: str = "") -> str:
+    """The conditions an imported item must carry: those its source stated; for TLP:RED (H3) without any, TLP's
+    own rule; for a UK 3x5x2 code C without any, that they were not given (so a reader asks before any use)."""
+    if stated.strip():
+        return stated.strip()
+    if handling == HandlingCode.H3:
+        return _("TLP:RED: for the eyes and ears of individual recipients only, no further.")
+    if uk_handling == "C":
+        return _("UK handling code C: the source's conditions did not come with the import; ask the "
+                       "provider before any use.")
+    return ""
+
+
 def _new_case(viewer: Viewer, plan: Plan, title: str) -> Case:
     code = plan.handling()
     conditions = "\n".join(dict.fromkeys(plan.conditions)) if code == HandlingCode.H3 else ""
@@ -154,8 +167,10 @@ def _new_case(viewer: Viewer, plan: Plan, title: str) -> Case:
 
 
 def _within_handling(plan: Plan, case: Case) -> None:
+    """Reports and claims carry their own handling code, which adds to the case's; a listing has none of its own,
+    so one marked stricter than the case it would join is refused rather than loosened."""
     for item in plan.items:
-        if ORDER.index(item.handling) > ORDER.index(case.handling_code):
+        if item.kind == ImportedKind.LISTING and ORDER.index(item.handling) > ORDER.index(case.handling_code):
             raise invalid(item.external_id, _("marked %(code)s, stricter than the case's %(case)s: import it into "
                                               "a case at least as strict, or into a new case.")
                           % {"code": item.handling, "case": case.handling_code}, ErrorCode.HANDLING_FORBIDS)

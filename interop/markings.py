@@ -1,22 +1,25 @@
 """STIX 2.1 markings of WildNet's handling codes, and the deterministic ids of everything WildNet emits.
 
-A receiver (MISP, OpenCTI, a national system) must read the originator's dissemination conditions on every
-object, in the vocabulary it understands. So each object carries two markings from its effective handling code
-(the stricter of the item's and its case's, as the policy applies them):
+A receiver (MISP, OpenCTI, a national system) must read the originator's conditions on every object, in the
+vocabulary it understands. So each object carries, from the Europol handling codes of the item and of its case
+(an item's marking adds to its case's) and from the law-enforcement-only restriction:
 
-* a **statement** marking (one per code, written by WildNet) with the code's meaning, so no condition is lost in
-  translation;
-* the **TLP 2.0** marking the code maps to, as published by OASIS (fixed ids, carried in the bundle because
-  STIX 2.1 predefines only TLP 1.0):
+* a **statement** marking per code (written by WildNet) with the code's meaning, so no condition is lost in
+  translation — H1's "not to be used in judicial proceedings without the provider's permission" among them — and
+  one for "law enforcement only";
+* one **TLP 2.0** marking for how far the object may travel, as published by OASIS (fixed ids, carried in the
+  bundle because STIX 2.1 predefines only TLP 1.0):
 
-  ====  ==================  =================================================================================
-  code  TLP 2.0             why
-  ====  ==================  =================================================================================
-  H0    TLP:GREEN           shared within the community of mandated agencies, never published
-  H1    TLP:AMBER           law enforcement and regulators only, on a need-to-know basis
-  H2    TLP:AMBER+STRICT    not further without the originator's permission: the recipient agency only
-  H3    TLP:RED             conditions written on the item: the named recipients only
-  ====  ==================  =================================================================================
+  ==============================  ==================  =========================================================
+  marking                         TLP 2.0             why
+  ==============================  ==================  =========================================================
+  H0 or H1                        TLP:GREEN           within the community of mandated agencies, never published
+  law enforcement only            TLP:AMBER           law enforcement and regulators, on a need-to-know basis
+  H2                              TLP:AMBER+STRICT    not further without the provider's permission
+  H3                              TLP:RED             conditions written on the item: the named recipients only
+  ==============================  ==================  =========================================================
+
+H1 restricts use in court, not dissemination: its TLP is the one its dissemination calls for.
 
 An H3 case's conditions and the legal basis under which a shared case is read travel as statement markings
 of their own. Markings are immutable in STIX, so their ids derive from their text: new text, new marking.
@@ -70,19 +73,17 @@ TLP_AMBER = _tlp("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "am
 TLP_AMBER_STRICT = _tlp("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict")
 TLP_RED = _tlp("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "red")
 
-TLP_OF: dict[str, stix2.MarkingDefinition] = {
-    HandlingCode.H0: TLP_GREEN, HandlingCode.H1: TLP_AMBER, HandlingCode.H2: TLP_AMBER_STRICT,
-    HandlingCode.H3: TLP_RED,
-}
+#: TLP levels, least strict first.
+TLP_ORDER = (TLP_GREEN, TLP_AMBER, TLP_AMBER_STRICT, TLP_RED)
 
 #: The statement each handling code's marking carries (English: the language of the exchange formats).
 STATEMENTS: dict[str, str] = {
-    HandlingCode.H0: "WildNet handling code H0: may be shared with any recipient whose mandate covers it.",
-    HandlingCode.H1: "WildNet handling code H1: not to be released outside law-enforcement, prosecution and "
-                     "regulatory agencies (no NGO, no online platform).",
-    HandlingCode.H2: "WildNet handling code H2: not to be disseminated further without the originator's "
+    HandlingCode.H0: "WildNet handling code H0 (Europol): may be used in judicial proceedings.",
+    HandlingCode.H1: "WildNet handling code H1 (Europol): not to be used in judicial proceedings without the "
+                     "provider's permission.",
+    HandlingCode.H2: "WildNet handling code H2 (Europol): not to be disseminated without the provider's "
                      "permission.",
-    HandlingCode.H3: "WildNet handling code H3: other restrictions apply, written on the item; read them "
+    HandlingCode.H3: "WildNet handling code H3 (Europol): other restrictions apply, written on the item; read them "
                      "before any use.",
 }
 
@@ -95,10 +96,19 @@ def strictest(*codes: str) -> str:
     return max(codes, key=ORDER.index)
 
 
+def tlp_of(codes: set[str], law_enforcement_only: bool) -> stix2.MarkingDefinition:
+    """How far an object marked with ``codes`` may travel, as a TLP 2.0 level."""
+    if HandlingCode.H3 in codes:
+        return TLP_RED
+    if HandlingCode.H2 in codes:
+        return TLP_AMBER_STRICT
+    return TLP_AMBER if law_enforcement_only else TLP_GREEN
+
+
 def tlp_rank(obj: Any) -> int:
     """How strict an object's TLP marking is (-1 without one), to keep the stricter of two copies of an object."""
     refs = obj.get("object_marking_refs", [])
-    return max((rank for rank, code in enumerate(ORDER) if TLP_OF[code].id in refs), default=-1)
+    return max((rank for rank, tlp in enumerate(TLP_ORDER) if tlp.id in refs), default=-1)
 
 
 def _statement(marking_id: str, statement: str) -> stix2.MarkingDefinition:
@@ -110,6 +120,12 @@ HANDLING: dict[str, stix2.MarkingDefinition] = {
     code: _statement(stix_id("marking-definition", "handling", code), text) for code, text in STATEMENTS.items()
 }
 
+#: The restriction that keeps intelligence among law enforcement, prosecutors and regulators.
+LAW_ENFORCEMENT_ONLY = _statement(
+    stix_id("marking-definition", "law-enforcement-only"),
+    "WildNet: law enforcement only. Not to be released outside law-enforcement, prosecution and regulatory "
+    "agencies (no NGO, no online platform).")
+
 
 #: What a platform reads on the takedown notices it receives over TAXII.
 NOTICE = _statement(stix_id("marking-definition", "notice"),
@@ -117,10 +133,11 @@ NOTICE = _statement(stix_id("marking-definition", "notice"),
                     "back through WildNet; not for further dissemination.")
 
 
-def conditions_marking(case_reference: str, conditions: str) -> stix2.MarkingDefinition:
-    """An H3 case's conditions, which every recipient reads: one marking per distinct text."""
-    return _statement(stix_id("marking-definition", "conditions", case_reference, conditions),
-                      f"Conditions of {case_reference} (H3): {conditions}")
+def conditions_marking(reference: str, conditions: str) -> stix2.MarkingDefinition:
+    """The conditions of an H3 case or item (or a UK 3x5x2 code C report), which every recipient reads: one marking
+    per distinct text; ``reference`` names the case, or the item within it."""
+    return _statement(stix_id("marking-definition", "conditions", reference, conditions),
+                      f"Conditions of {reference} (H3): {conditions}")
 
 
 def legal_basis_marking(legal_reference: str, legal_basis: str) -> stix2.MarkingDefinition:
@@ -129,6 +146,9 @@ def legal_basis_marking(legal_reference: str, legal_basis: str) -> stix2.Marking
                       f"Read under {legal_reference}: {legal_basis}")
 
 
-def handling_markings(code: str) -> list[stix2.MarkingDefinition]:
-    """The two markings of an effective handling code: its TLP 2.0 colour and its statement."""
-    return [TLP_OF[code], HANDLING[code]]
+def handling_markings(*codes: str, law_enforcement_only: bool = False) -> list[stix2.MarkingDefinition]:
+    """The markings of an object marked with ``codes`` (its own and its case's): one TLP 2.0 colour, the
+    statement of each code, and the law-enforcement-only statement when it applies."""
+    distinct = sorted(set(codes), key=ORDER.index)
+    found = [tlp_of(set(distinct), law_enforcement_only), *(HANDLING[code] for code in distinct)]
+    return [*found, LAW_ENFORCEMENT_ONLY] if law_enforcement_only else found

@@ -56,6 +56,7 @@ from .importing import (
     execute,
     invalid,
     platforms_by_name,
+    stated_conditions,
     strictest,
     target_case,
     version_of,
@@ -66,13 +67,15 @@ from .stix_import import TLP_LEVELS
 #: The namespace of the uuids of WildNet's MISP events and attributes: a re-export updates, never duplicates.
 NAMESPACE = uuid.UUID("0f4d3c52-8a7b-5e61-b2d9-3c1e7a9f4b60")
 
-TLP_TAG: dict[str, str] = {HandlingCode.H0: "tlp:green", HandlingCode.H1: "tlp:amber",
+#: How far an object of each code may travel (H1 restricts use in court, not dissemination); intelligence kept among
+#: law enforcement is at least TLP:AMBER.
+TLP_TAG: dict[str, str] = {HandlingCode.H0: "tlp:green", HandlingCode.H1: "tlp:green",
                            HandlingCode.H2: "tlp:amber+strict", HandlingCode.H3: "tlp:red"}
 #: MISP distribution levels: 0 your organisation only, 1 this community only, 2 connected communities,
 #: 3 all communities, 4 a sharing group, 5 as the event.
 YOUR_ORGANISATION, THIS_COMMUNITY, INHERIT = 0, 1, 5
-DISTRIBUTION_HANDLING = {0: HandlingCode.H1, 1: HandlingCode.H0, 2: HandlingCode.H0, 3: HandlingCode.H0,
-                         4: HandlingCode.H1}
+DISTRIBUTION_HANDLING = {0: HandlingCode.H2, 1: HandlingCode.H0, 2: HandlingCode.H0, 3: HandlingCode.H0,
+                         4: HandlingCode.H0}
 THREAT_LEVEL = {Priority.CRITICAL: 1, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 ANALYSIS = {CaseStatus.OPEN: 0, CaseStatus.ACTIVE: 1, CaseStatus.REFERRED: 1, CaseStatus.CLOSED: 2,
             CaseStatus.ARCHIVED: 2}
@@ -128,28 +131,32 @@ def case_event(viewer: Viewer, reference: str) -> tuple[Case, MISPEvent] | None:
     event.timestamp = case.updated_at
     event.threat_level_id = THREAT_LEVEL.get(case.priority, 2)  # type: ignore[call-overload]
     event.analysis = ANALYSIS.get(case.status, 0)  # type: ignore[call-overload]
-    event.distribution = THIS_COMMUNITY if case.handling_code == HandlingCode.H0 else YOUR_ORGANISATION
-    _tag_handling(event, case.handling_code)
+    event.distribution = (THIS_COMMUNITY if case.handling_code in (HandlingCode.H0, HandlingCode.H1)
+                          else YOUR_ORGANISATION)
+    _tag_handling(event, {case.handling_code}, case.law_enforcement_only)
     for taxon in case.species.all():
         event.add_tag(f'wildnet:species="{taxon.scientific_name}"')
         for appendix in taxon.cites_appendices or []:
             event.add_tag(f'wildnet:cites-appendix="{appendix}"')
     if case.handling_code == HandlingCode.H3 and case.handling_conditions:
         _attribute(event, "text", case.handling_conditions, f"case:{case.pk}:conditions", case.handling_code,
-                   case.handling_code, comment="Handling conditions (H3)")
+                   case, comment="Handling conditions (H3)")
     for listing in _listings(viewer, case):
-        _listing(event, listing, case.handling_code)
+        _listing(event, listing, case)
     if PERSONAL_DATA not in withheld:
         for claim in policy.visible(viewer, CaseEntity.objects.filter(case=case).select_related("entity")):
-            _claim(event, claim, case.handling_code, SOURCES not in withheld)
+            _claim(event, claim, case, SOURCES not in withheld)
     if SOURCES not in withheld:
         for report in policy.visible(viewer, IntelReport.objects.filter(case=case)):
-            _attribute(event, "text", report.text, f"report:{report.pk}", report.handling_code, case.handling_code,
-                       comment=f"Intelligence report {_grading_of(report)} ({report.grading_system})",
-                       tags=[f'wildnet:grading="{_grading_of(report)}"'])
+            _attribute(event, "text", report.text, f"report:{report.pk}", report.handling_code, case,
+                       comment=" ".join(filter(None, [
+                           f"Intelligence report {_grading_of(report)} ({report.grading_system}).",
+                           f"Conditions: {report.handling_conditions}" if report.handling_conditions else ""])),
+                       tags=[f'wildnet:grading="{_grading_of(report)}"'],
+                       law_enforcement_only=report.law_enforcement_only)
     if EVIDENCE not in withheld:
         for item in policy.visible(viewer, Evidence.objects.filter(case=case)):
-            _attribute(event, "sha256", item.sha256, f"evidence:{item.pk}", case.handling_code, case.handling_code,
+            _attribute(event, "sha256", item.sha256, f"evidence:{item.pk}", case.handling_code, case,
                        comment=f"Evidence ({item.capture_method}), {item.size} bytes")
     return case, event
 
@@ -179,23 +186,30 @@ def _listings(viewer: Viewer, case: Case) -> Any:
             .prefetch_related(Prefetch("species", queryset=species), Prefetch("platform", queryset=platforms)))
 
 
-def _tag_handling(target: Any, code: str) -> None:
-    target.add_tag(TLP_TAG[code])
+def _tag_handling(target: Any, codes: set[str], law_enforcement_only: bool) -> None:
+    """TLP for how far it may travel, WildNet's strictest code (what the import reads back), and H1's "not for
+    judicial use" whichever code is stricter."""
+    code = strictest(*codes)
+    tlp = TLP_TAG[code]
+    target.add_tag("tlp:amber" if law_enforcement_only and tlp == "tlp:green" else tlp)
     target.add_tag(f'wildnet:handling="{code}"')
+    if HandlingCode.H1 in codes:
+        target.add_tag("wildnet:not-for-judicial-use")
 
 
-def _attribute(event: MISPEvent, kind: str, value: str, key: str, code: str, case_code: str, comment: str = "",
-               tags: list[str] | None = None) -> None:
+def _attribute(event: MISPEvent, kind: str, value: str, key: str, code: str, case: Case, comment: str = "",
+               tags: list[str] | None = None, law_enforcement_only: bool = False) -> None:
+    case_code = case.handling_code
     effective = strictest(code, case_code)
     attribute: Any = event.add_attribute(kind, value, uuid=str(uuid.uuid5(NAMESPACE, key)), comment=comment,
                                     distribution=INHERIT if effective == case_code else YOUR_ORGANISATION,
                                     to_ids=False)
-    _tag_handling(attribute, effective)
+    _tag_handling(attribute, {code, case_code}, law_enforcement_only or case.law_enforcement_only)
     for tag in tags or []:
         attribute.add_tag(tag)
 
 
-def _listing(event: MISPEvent, listing: Listing, case_code: str) -> None:
+def _listing(event: MISPEvent, listing: Listing, case: Case) -> None:
     obj = MISPObject("url", standalone=False)
     obj.uuid = str(uuid.uuid5(NAMESPACE, f"listing:{listing.pk}"))
     obj.comment = listing.platform.code if listing.platform else ""
@@ -203,7 +217,7 @@ def _listing(event: MISPEvent, listing: Listing, case_code: str) -> None:
     obj.first_seen, obj.last_seen = listing.first_seen_at, listing.last_seen_at
     url: Any = obj.add_attribute("url", value=listing.url, uuid=str(uuid.uuid5(NAMESPACE, f"listing:{listing.pk}:url")),
                             to_ids=False)
-    _tag_handling(url, case_code)
+    _tag_handling(url, {case.handling_code}, case.law_enforcement_only)
     for taxon in listing.species.all():
         url.add_tag(f'wildnet:species="{taxon.scientific_name}"')
     if listing.title:
@@ -211,13 +225,15 @@ def _listing(event: MISPEvent, listing: Listing, case_code: str) -> None:
     event.add_object(obj)
 
 
-def _claim(event: MISPEvent, claim: CaseEntity, case_code: str, graded: bool) -> None:
+def _claim(event: MISPEvent, claim: CaseEntity, case: Case, graded: bool) -> None:
     entity = claim.entity
     tags = [f'wildnet:kind="{entity.kind}"', f'wildnet:role="{claim.role}"']
     if graded:
         tags.append(f'wildnet:grading="{claim.source_reliability}{claim.information_credibility}"')
     key = f"claim:{claim.pk}"
+    case_code = case.handling_code
     effective = strictest(claim.handling_code, case_code)
+    law_enforcement_only = claim.law_enforcement_only or case.law_enforcement_only
     if entity.kind in OBJECT_KINDS:
         template, relation = OBJECT_KINDS[entity.kind]
         obj = MISPObject(template, standalone=False)
@@ -228,7 +244,7 @@ def _claim(event: MISPEvent, claim: CaseEntity, case_code: str, graded: bool) ->
         if entity.kind == EntityKind.ONLINE_ACCOUNT and entity.platform_id is not None:
             obj.add_attribute("account-type", value=entity.normalised.partition(":")[0],
                               uuid=str(uuid.uuid5(NAMESPACE, f"{key}:platform")))
-        _tag_handling(value, effective)
+        _tag_handling(value, {claim.handling_code, case_code}, law_enforcement_only)
         for tag in tags:
             value.add_tag(tag)
         event.add_object(obj)
@@ -237,7 +253,8 @@ def _claim(event: MISPEvent, claim: CaseEntity, case_code: str, graded: bool) ->
     if entity.kind == EntityKind.PAYMENT_ACCOUNT and re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}",
                                                                   entity.normalised):
         value_type = "iban"
-    _attribute(event, value_type, entity.value, key, claim.handling_code, case_code, comment=claim.note, tags=tags)
+    _attribute(event, value_type, entity.value, key, claim.handling_code, case, comment=claim.note, tags=tags,
+               law_enforcement_only=claim.law_enforcement_only)
 
 
 def _grading_of(report: IntelReport) -> str:
@@ -379,6 +396,7 @@ class MispReader:
         grading = _GRADING.match(tags.get("grading", ""))
         item.claims = [actions.ClaimInput(
             kind=kind, value=value, role=role, handling_code=handling, note=note,
+            handling_conditions=stated_conditions(handling),
             platform_id=found.pk if found else None,
             source_reliability=grading.group(1) if grading and grading.group(1) else "X",
             information_credibility=grading.group(2) if grading and grading.group(2) else "4")]
@@ -420,10 +438,13 @@ def _report(text: str, handling: str, tags: dict[str, str], source: Any) -> acti
     if grading and grading.group(3):
         return actions.ReportInput(text=text, source_evaluation=grading.group(3),
                                    information_assessment=grading.group(4), grading_system=GradingSystem.UK_3X5X2,
-                                   uk_handling=grading.group(5), handling_code=handling, reported_on=reported_on)
+                                   uk_handling=grading.group(5), handling_code=handling,
+                                   handling_conditions=stated_conditions(handling, grading.group(5)),
+                                   reported_on=reported_on)
     return actions.ReportInput(text=text, source_evaluation=grading.group(1) if grading else "X",
                                information_assessment=grading.group(2) if grading else "4",
-                               handling_code=handling, reported_on=reported_on)
+                               handling_code=handling, handling_conditions=stated_conditions(handling),
+                               reported_on=reported_on)
 
 
 def _note(source_type: str, data: dict[str, Any]) -> str:

@@ -183,13 +183,26 @@ class StixBuilder:
             self.latest[case_id] = max(at, self.latest.get(case_id, at))
         return str(obj.id)
 
-    def _marks(self, code: str, content: CaseContent | None = None) -> list[str]:
-        """The markings of an object whose effective handling code is ``code``, added to the export."""
-        found = markings.handling_markings(code)
+    def _marks(self, *codes: str, content: CaseContent | None = None,
+               items: Iterable[CaseEntity | IntelReport] = (), law_enforcement_only: bool = False) -> list[str]:
+        """The markings of an object marked with ``codes``, in ``content``'s case, standing for ``items`` (reports
+        or claims, whose own markings add to their case's), added to the export."""
+        items = list(items)
+        codes = (*codes, *(item.handling_code for item in items))
+        law_enforcement_only = law_enforcement_only or any(item.law_enforcement_only for item in items)
+        if content is not None:
+            codes = (*codes, content.case.handling_code)
+            law_enforcement_only = law_enforcement_only or content.case.law_enforcement_only
+        found = markings.handling_markings(*codes, law_enforcement_only=law_enforcement_only)
         if content is not None:
             case = content.case
             if case.handling_code == "H3" and case.handling_conditions.strip():
                 found.append(markings.conditions_marking(case.reference, case.handling_conditions.strip()))
+            for item in items:
+                if item.handling_conditions.strip():
+                    name = "claim" if isinstance(item, CaseEntity) else "report"
+                    found.append(markings.conditions_marking(f"{case.reference} {name} {item.pk}",
+                                                             item.handling_conditions.strip()))
             found += [markings.legal_basis_marking(ref, text) for ref, text in content.legal_bases]
         if found:
             self._add(markings.PLATFORM)
@@ -220,7 +233,7 @@ class StixBuilder:
                     id=stix_id("relationship", "seller", listing.pk), relationship_type="related-to",
                     source_ref=entity_ids[listing.seller_id], target_ref=listing_ids[listing.pk],
                     description="Seller of the listing.", created_by_ref=owner, created=listing.created_at,
-                    modified=listing.created_at, object_marking_refs=self._marks(case.handling_code, content),
+                    modified=listing.created_at, object_marking_refs=self._marks(content=content),
                     allow_custom=True), case.pk, listing.created_at))
         for report in content.reports:
             refs.append(self._report(report, content, owner, report_id))
@@ -238,7 +251,7 @@ class StixBuilder:
             published=case.created_at, created=case.created_at, modified=changed,
             report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)), created_by_ref=owner,
             labels=labels, external_references=[{"source_name": "wildnet", "external_id": case.reference}],
-            object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk, changed)
+            object_marking_refs=self._marks(content=content), allow_custom=True), case.pk, changed)
         return report_id
 
     def notice(self, notice: TakedownNotice) -> str:
@@ -265,8 +278,7 @@ class StixBuilder:
             object_marking_refs=marks), None, changed)
 
     def _listing(self, listing: Listing, content: CaseContent, owner: str, refs: list[str]) -> str:
-        code = content.case.handling_code
-        url = stix2.URL(value=listing.url, object_marking_refs=self._marks(code, content))
+        url = stix2.URL(value=listing.url, object_marking_refs=self._marks(content=content))
         refs.append(self._add(url, listing.case_id, listing.created_at))
         literal = listing.url.replace("\\", "\\\\").replace("'", "\\'")
         labels = [f"listing-status:{listing.status}"]
@@ -278,12 +290,12 @@ class StixBuilder:
                         f"to {listing.last_seen_at:%Y-%m-%d}.",
             pattern=f"[url:value = '{literal}']", pattern_type="stix", valid_from=listing.first_seen_at,
             created=listing.created_at, modified=max(listing.created_at, listing.last_seen_at),
-            created_by_ref=owner, labels=labels, object_marking_refs=self._marks(code, content)),
+            created_by_ref=owner, labels=labels, object_marking_refs=self._marks(content=content)),
             listing.case_id, max(listing.created_at, listing.last_seen_at)))
         return str(url.id)
 
     def _claims(self, content: CaseContent, owner: str, report_id: str, refs: list[str]) -> dict[int, str]:
-        """The identifiers and what the case says of them; an identifier's marking is its strictest claim's."""
+        """The identifiers and what the case says of them; an identifier carries the markings of all its claims."""
         case = content.case
         by_entity: dict[int, list[CaseEntity]] = defaultdict(list)
         for claim in content.claims:
@@ -291,8 +303,7 @@ class StixBuilder:
         entity_ids: dict[int, str] = {}
         for claims in by_entity.values():
             entity = claims[0].entity
-            code = markings.strictest(case.handling_code, *(c.handling_code for c in claims))
-            entity_ids[entity.pk] = self._entity(entity, self._marks(code, content), owner, case.pk,
+            entity_ids[entity.pk] = self._entity(entity, self._marks(content=content, items=claims), owner, case.pk,
                                                  min(c.created_at for c in claims))
             refs.append(entity_ids[entity.pk])
         for claim in content.claims:
@@ -305,13 +316,13 @@ class StixBuilder:
                 source_ref=entity_ids[claim.entity_id], target_ref=report_id,
                 description=(f"{claim.get_role_display()} in {case.reference}. {claim.note}").strip(),
                 created_by_ref=owner, created=claim.created_at, modified=claim.created_at, labels=labels,
-                object_marking_refs=self._marks(markings.strictest(case.handling_code, claim.handling_code),
-                                                content), allow_custom=True), case.pk, claim.created_at))
+                object_marking_refs=self._marks(content=content, items=[claim]), allow_custom=True), case.pk,
+                claim.created_at))
         return entity_ids
 
-    def entity(self, entity: Entity, code: str) -> str:
-        """An identifier found by a search, outside any case: marked by the strictest claim the viewer sees."""
-        return self._entity(entity, self._marks(code), None, None, None)
+    def entity(self, entity: Entity, codes: set[str], law_enforcement_only: bool) -> str:
+        """An identifier found by a search, outside any case: marked by every claim the viewer sees and its case."""
+        return self._entity(entity, self._marks(*codes, law_enforcement_only=law_enforcement_only), None, None, None)
 
     def _entity(self, entity: Entity, marks: list[str], owner: str | None, case_id: int | None,
                 at: datetime.datetime | None) -> str:
@@ -346,12 +357,11 @@ class StixBuilder:
                                                               f"({report.get_grading_system_display()})",
             content=report.text, object_refs=[report_id], created_by_ref=owner, created=report.created_at,
             modified=report.created_at, labels=labels,
-            object_marking_refs=self._marks(markings.strictest(content.case.handling_code, report.handling_code),
-                                            content)), report.case_id, report.created_at)
+            object_marking_refs=self._marks(content=content, items=[report])), report.case_id, report.created_at)
 
     def _evidence(self, item: Evidence, content: CaseContent, listing_ids: dict[int, str], owner: str,
                   refs: list[str]) -> str:
-        marks = self._marks(content.case.handling_code, content)
+        marks = self._marks(content=content)
         artifact = stix2.Artifact(hashes={"SHA-256": item.sha256}, mime_type=item.content_type or None,
                                   url=self.base_url + reverse("evidence-download", args=[item.pk]),
                                   object_marking_refs=marks)
@@ -389,7 +399,7 @@ class StixBuilder:
                 object_refs=[report_id, *seen_in[pk]], created_by_ref=owner, created=case.created_at,
                 modified=changed[pk], external_references=external,
                 labels=["species", f"species-group:{taxon.group}", *(f"cites-appendix:{a}" for a in appendices)],
-                object_marking_refs=self._marks(case.handling_code, content), allow_custom=True), case.pk,
+                object_marking_refs=self._marks(content=content), allow_custom=True), case.pk,
                 changed[pk]))
         return notes
 
@@ -444,14 +454,15 @@ def search_bundle(viewer: Viewer, rows: list[ExportRow], base_url: str) -> stix2
     for content in contents.values():
         builder.case(content)
     if wanted["entity"]:
-        marked: dict[int, tuple[Entity, str]] = {}
+        marked: dict[int, tuple[Entity, set[str], bool]] = {}
         claims = policy.visible(viewer, CaseEntity.objects.filter(entity_id__in=wanted["entity"]))
         for claim in claims.select_related("entity__platform", "case").only(
-                "handling_code", "case__handling_code", "entity__kind", "entity__value", "entity__normalised",
-                "entity__created_at", "entity__platform__code").order_by("pk"):
-            code = markings.strictest(claim.handling_code, claim.case.handling_code,
-                                      *([marked[claim.entity_id][1]] if claim.entity_id in marked else []))
-            marked[claim.entity_id] = (claim.entity, code)
-        for entity, code in marked.values():
-            builder.entity(entity, code)
+                "handling_code", "law_enforcement_only", "case__handling_code", "case__law_enforcement_only",
+                "entity__kind", "entity__value", "entity__normalised", "entity__created_at",
+                "entity__platform__code").order_by("pk"):
+            _entity, codes, law = marked.get(claim.entity_id, (claim.entity, set(), False))
+            marked[claim.entity_id] = (claim.entity, codes | {claim.handling_code, claim.case.handling_code},
+                                       law or claim.law_enforcement_only or claim.case.law_enforcement_only)
+        for entity, codes, law in marked.values():
+            builder.entity(entity, codes, law)
     return builder.bundle()

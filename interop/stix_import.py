@@ -57,14 +57,18 @@ from .importing import (
     execute,
     invalid,
     platforms_by_name,
+    stated_conditions,
     strictest,
     target_case,
     version_of,
 )
+from .markings import LAW_ENFORCEMENT_ONLY
 from .models import ImportedKind, ImportRun, Standard
 
+#: The handling code a TLP level stands for. TLP:AMBER keeps an object among its recipients' organisations: the
+#: case an import creates is kept among law enforcement already (``CaseInput.law_enforcement_only``).
 TLP_LEVELS = {"clear": HandlingCode.H0, "white": HandlingCode.H0, "green": HandlingCode.H0,
-              "amber": HandlingCode.H1, "amber+strict": HandlingCode.H2, "red": HandlingCode.H3}
+              "amber": HandlingCode.H0, "amber+strict": HandlingCode.H2, "red": HandlingCode.H3}
 #: The TLP markings a bundle may cite without carrying them: STIX 2.1's TLP 1.0 and OASIS's TLP 2.0 ids.
 KNOWN_TLP = {
     "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "white",
@@ -78,7 +82,7 @@ KNOWN_TLP = {
     "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": "red",
 }
 _TLP = re.compile(r"^(?:tlp:)?(clear|white|green|amber\+strict|amber|red)$", re.IGNORECASE)
-_WILDNET_HANDLING = re.compile(r"^WildNet handling code (H[0-3]):")
+_WILDNET_HANDLING = re.compile(r"^WildNet handling code (H[0-3])\b")
 _WILDNET_CONDITIONS = re.compile(r"^Conditions of .+? \(H3\): (.+)$", re.DOTALL)
 _WILDNET_LEGAL_BASIS = re.compile(r"^Read under .+?: ")
 _URL_PATTERN = re.compile(r"^\s*\[\s*url:value\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]\s*$")
@@ -268,11 +272,11 @@ class StixReader:
         return Item(external_id=obj["id"], source_type=obj["type"], version=version_of(_modified_time(obj)),
                     handling=self.handling[obj["id"]], kind=kind)
 
-    def _with_conditions(self, obj: dict[str, Any], text: str) -> str:
-        """H3's conditions travel with the object's own text too: in an existing H3 case, whose conditions the
-        import does not change, a report or claim still says what its source asked."""
-        conditions = self.conditions.get(obj["id"], "")
-        return f"{_('Conditions (H3)')}: {conditions}\n\n{text}".strip() if conditions else text
+    def _conditions(self, handling: str, *ids: str, uk_handling: str = "") -> str:
+        """H3's conditions travel with the report or claim they mark (its ``handling_conditions``): in an existing
+        case, whose own conditions the import does not change, the item still says what its source asked."""
+        stated = "\n".join(dict.fromkeys(self.conditions[i] for i in ids if self.conditions.get(i)))
+        return stated_conditions(handling, uk_handling, stated if handling == HandlingCode.H3 else "")
 
     def _item(self, plan: Plan, obj: dict[str, Any]) -> Item | None:
         kind = obj["type"]
@@ -289,8 +293,8 @@ class StixReader:
             entity_kind = EntityKind.PERSON if obj["identity_class"] == "individual" else EntityKind.ORGANISATION
             return self._entity(plan, obj, entity_kind, ("name",))
         if kind in REPORT_TYPES:
-            return self._report(obj, ImportedKind.REPORT, self._with_conditions(obj, _report_text(obj)))
-        return self._report(obj, ImportedKind.NOTE, self._with_conditions(obj, _note_text(obj)))
+            return self._report(obj, ImportedKind.REPORT, _report_text(obj))
+        return self._report(obj, ImportedKind.NOTE, _note_text(obj))
 
     def _listing(self, obj: dict[str, Any], url: str) -> Item:
         try:
@@ -318,7 +322,7 @@ class StixReader:
         item = self._base(obj, ImportedKind.CLAIM)
         grading = _grading(obj)
         item.claims = [actions.ClaimInput(kind=kind, value=value, handling_code=item.handling,
-                                          note=self._with_conditions(obj, ""),
+                                          handling_conditions=self._conditions(item.handling, obj["id"]),
                                           platform_id=platform.pk if platform else None,
                                           source_reliability=grading[0] if grading[0] in "ABCX" else "X",
                                           information_credibility=grading[1] if grading[1] in "1234" else "4")]
@@ -345,7 +349,9 @@ class StixReader:
         item.report = actions.ReportInput(
             text=text, source_evaluation=source[:1], information_assessment=information,
             grading_system="uk_3x5x2" if uk else "europol_4x4", uk_handling=source[1:] if uk else "",
-            handling_code=item.handling, reported_on=day_of(_created_time(obj)))
+            handling_code=item.handling,
+            handling_conditions=self._conditions(item.handling, obj["id"], uk_handling=source[1:] if uk else ""),
+            reported_on=day_of(_created_time(obj)))
         return item
 
     def _relationship(self, plan: Plan, obj: dict[str, Any], entities: dict[str, Item]) -> tuple[Item, str] | None:
@@ -365,9 +371,9 @@ class StixReader:
         item.handling = strictest(item.handling, entities[ref].handling)
         item.claims = [actions.ClaimInput(
             kind=entity.kind, value=entity.value, platform_id=entity.platform_id, role=role,
-            handling_code=item.handling,
-            note=self._with_conditions(obj, str(obj.get("description") or "").strip()
-                                       or f"{obj.get('relationship_type', '')} {_described(other)}".strip()),
+            handling_code=item.handling, handling_conditions=self._conditions(item.handling, obj["id"], ref),
+            note=str(obj.get("description") or "").strip()
+            or f"{obj.get('relationship_type', '')} {_described(other)}".strip(),
             source_reliability=grading[0] if grading[0] in "ABCX" else "X",
             information_credibility=grading[1] if grading[1] in "1234" else "4")]
         return item, ref
@@ -406,6 +412,8 @@ def _handling_of(ref: str, marking: dict[str, Any] | None) -> tuple[str | None, 
             return HandlingCode.H3, conditions.group(1).strip()
         if _WILDNET_LEGAL_BASIS.match(statement):
             return None, ""  # the basis under which the exporter read it; the importer's own mandate applies
+        if statement == LAW_ENFORCEMENT_ONLY.definition.statement:
+            return None, ""  # what an imported case is already (``CaseInput.law_enforcement_only``)
         return HandlingCode.H3, statement.strip()
     candidates = [marking.get("name"), *definition.values()]
     for extension in (marking.get("extensions") or {}).values():

@@ -57,13 +57,14 @@ from elasticsearch_dsl import (
 )
 from elasticsearch_dsl.query import Query
 
-from cases.models import Case, Entity, IntelReport, Listing, Species, TermKind, WatchTerm
+from access.markings import HandlingCode
+from cases.models import Case, CaseEntity, Entity, IntelReport, Listing, Species, TermKind, WatchTerm
 from search.text import keywords
 from sharing.models import Share, ShareStatus
 
 #: Bumped when a mapping or the analysis settings change (then run ``search_index --rebuild``); every mapping
 #: carries it in ``_meta``, so which definition an index was built with can be read off the cluster.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # --- analysis --------------------------------------------------------------------------------------------------
 
@@ -140,15 +141,23 @@ class ShareGrant(InnerDoc):
     redact_personal_data = Boolean()
     redact_sources = Boolean()
     redact_evidence = Boolean()
+    #: Whether the owning agency released the entry's H2 item for this share (``sharing.models.Release``).
+    item_released = Boolean()
 
 
 class CaseAccess(InnerDoc):
-    """The access fields of one case through which the document is readable."""
+    """The access fields of one case through which the document is readable, and of the report or claim that
+    carries them when the document is one (an entity has one entry per claim): an item's own marking adds to its
+    case's (``sharing.rules.item_gate``)."""
 
     case_id = Long()
     owner_agency_id = Long()
     classification = Integer()
     handling_code = Keyword()
+    law_enforcement_only = Boolean()
+    item_law_enforcement_only = Boolean()
+    #: An H2 item of a case that is not H2: readable by a recipient only through a share that released it.
+    item_held = Boolean()
     crime_area = Keyword()
     jurisdictions = Keyword(multi=True)
     jurisdiction_key = Keyword()
@@ -334,15 +343,21 @@ def _shares(case: Case) -> list[Share]:
     return list(case.shares.all())
 
 
-def case_access(case: Case) -> CaseAccess:
-    """The access entry of ``case``: what the policy tests on it, and its active shares."""
+def case_access(case: Case, item: CaseEntity | IntelReport | None = None) -> CaseAccess:
+    """The access entry of ``case`` (and of ``item``, a report or claim in it, whose releases are prefetched):
+    what the policy tests on them, and the case's active shares."""
+    released = {release.share_id for release in item.releases.all()} if item is not None else set()
     grants = [ShareGrant(share_id=share.pk, agency_id=share.recipient_agency_id,
                          task_force_id=share.recipient_task_force_id, mandate_id=share.mandate_id,
                          expires_at=share.expires_at, redact_personal_data=share.redact_personal_data,
-                         redact_sources=share.redact_sources, redact_evidence=share.redact_evidence)
+                         redact_sources=share.redact_sources, redact_evidence=share.redact_evidence,
+                         item_released=share.pk in released)
               for share in _shares(case) if share.status == ShareStatus.ACTIVE]
+    held = (item is not None and item.handling_code == HandlingCode.H2 and case.handling_code != HandlingCode.H2)
     return CaseAccess(case_id=case.pk, owner_agency_id=case.owner_agency_id, classification=case.classification,
-                      handling_code=case.handling_code, crime_area=case.crime_area,
+                      handling_code=case.handling_code, law_enforcement_only=case.law_enforcement_only,
+                      item_law_enforcement_only=item is not None and item.law_enforcement_only, item_held=held,
+                      crime_area=case.crime_area,
                       jurisdictions=sorted(case.jurisdictions), jurisdiction_key=case.jurisdiction_key,
                       cites_appendices=sorted(case.cites_appendices), appendix_key=case.appendix_key, shares=grants)
 
@@ -355,9 +370,9 @@ def _hashtags(*texts: str) -> list[str]:
     return sorted({tag.lower() for text in texts for tag in _HASHTAG.findall(text or "")})
 
 
-def _case_fields(case: Case) -> dict[str, Any]:
+def _case_fields(case: Case, item: IntelReport | None = None) -> dict[str, Any]:
     """Filter and facet fields a case passes on to everything inside it."""
-    return {"access": [case_access(case)], "agency_code": case.owner_agency.code,
+    return {"access": [case_access(case, item)], "agency_code": case.owner_agency.code,
             "countries": sorted(case.jurisdictions), "cites_appendices": sorted(case.cites_appendices)}
 
 
@@ -398,13 +413,14 @@ def build_listings(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
 
 def build_entities(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
     rows = (Entity.objects.filter(pk__in=ids).select_related("platform")
-            .prefetch_related("claims__case__owner_agency", "claims__case__shares"))
+            .prefetch_related("claims__case__owner_agency", "claims__case__shares", "claims__releases"))
     for entity in rows:
         claims = list(entity.claims.all())
         cases = list({claim.case_id: claim.case for claim in claims}.values())
         document = EntityDocument(
             meta={"id": entity.pk}, id=entity.pk, type="entity", date=entity.created_at, kind=entity.kind,
-            value=entity.value, normalised=entity.normalised, access=[case_access(case) for case in cases],
+            value=entity.value, normalised=entity.normalised,
+            access=[case_access(claim.case, claim) for claim in claims],
             agency_code=sorted({case.owner_agency.code for case in cases}),
             countries=sorted({c for case in cases for c in case.jurisdictions}),
             cites_appendices=sorted({a for case in cases for a in case.cites_appendices}),
@@ -414,14 +430,14 @@ def build_entities(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
 
 def build_reports(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
     rows = IntelReport.objects.filter(pk__in=ids).select_related("case__owner_agency").prefetch_related(
-        "case__shares")
+        "case__shares", "releases")
     for report in rows:
         case = report.case
         document = ReportDocument(
             meta={"id": report.pk}, id=report.pk, type="report", date=report.reported_on,
             updated_at=report.created_at, case_id=case.pk, text=report.text, grading_system=report.grading_system,
             source_evaluation=report.source_evaluation, information_assessment=report.information_assessment,
-            hashtags=_hashtags(report.text), **_case_fields(case))
+            hashtags=_hashtags(report.text), **_case_fields(case, report))
         yield report.pk, document
 
 

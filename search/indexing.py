@@ -20,9 +20,9 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing, Watchlist, WatchTerm
-from cases.signals import listings_written
+from cases.signals import case_access_changed, listings_written
 from outbox.actions import enqueue, handler
-from sharing.models import Share
+from sharing.models import Release, Share
 
 from . import alerts
 from .backends import get_backend
@@ -97,9 +97,23 @@ def _access_changed(sender: Any, instance: Share, raw: bool = False, **kwargs: A
     """A share granted, approved, revoked or tidied changes who may find the case's documents: their access
     fields are re-indexed. Mandates need no re-index (queries read the viewer's mandates in force), and until this
     row is delivered every backend still applies the current policy to what it returns (no stale grant)."""
+    if not raw:
+        _case_changed(sender, instance.case_id)
+
+
+def _release_changed(sender: Any, instance: Release, raw: bool = False, **kwargs: Any) -> None:
+    """An H2 item released for a share, or withheld again: its document's access fields follow."""
     if raw:
         return
-    case_id = instance.case_id
+    if instance.report_id is not None:
+        enqueue_index("report", [instance.report_id])
+    elif instance.claim_id is not None:
+        enqueue_index("entity", list(CaseEntity.objects.filter(pk=instance.claim_id).values_list("entity_id",
+                                                                                                  flat=True)))
+
+
+def _case_changed(sender: Any, case_id: int, **kwargs: Any) -> None:
+    """Everything inside a case carries the case's access fields: all of it is re-indexed."""
     enqueue_index("case", [case_id])
     enqueue_index("listing", list(Listing.objects.filter(case_id=case_id).values_list("pk", flat=True)))
     enqueue_index("report", list(IntelReport.objects.filter(case_id=case_id).values_list("pk", flat=True)))
@@ -120,6 +134,9 @@ def _watchlist_saved(sender: Any, instance: Watchlist, raw: bool = False, **kwar
 
 def connect() -> None:
     post_save.connect(_access_changed, sender=Share, dispatch_uid="search-index-share")
+    post_save.connect(_release_changed, sender=Release, dispatch_uid="search-index-release-save")
+    post_delete.connect(_release_changed, sender=Release, dispatch_uid="search-index-release-delete")
+    case_access_changed.connect(_case_changed, dispatch_uid="search-index-case-access")
     for model in TRACKED:
         post_save.connect(_saved, sender=model, dispatch_uid=f"search-index-save-{model.__name__}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"search-index-delete-{model.__name__}")

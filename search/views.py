@@ -38,7 +38,7 @@ from graphql_relay import to_global_id
 
 from access import policy
 from access.errors import ActionError, ErrorCode, NotFound
-from access.markings import CitesAppendix
+from access.markings import CitesAppendix, handling_text
 from access.policy import Viewer
 from agencies.models import Agency
 from api import reads
@@ -258,17 +258,12 @@ def _joined(values: Any) -> str:
     return SEPARATOR.join(sorted(values))
 
 
-def _handling(code: str, case: Case) -> str:
-    """The handling code travels with the intelligence; H3's conditions are written out in full."""
-    return f"{code}: {case.handling_conditions}" if code == "H3" and case.handling_conditions else code
-
-
 def _case_fields(case: Case) -> dict[str, Any]:
     return {"reference": case.reference, "title": case.title,
             "platform": _joined(p.code for p in case.platforms.all()),
             "species": _joined(s.scientific_name for s in case.species.all()),
             "countries": _joined(case.jurisdictions), "status": case.status,
-            "handling": _handling(case.handling_code, case), "date": case.created_at}
+            "handling": handling_text(case.handling_code, case.handling_conditions), "date": case.created_at}
 
 
 def _listing_fields(listing: Listing) -> dict[str, Any]:
@@ -277,7 +272,7 @@ def _listing_fields(listing: Listing) -> dict[str, Any]:
             "platform": listing.platform.code if listing.platform else "",
             "species": _joined(s.scientific_name for s in listing.species.all()),
             "countries": _joined(case.jurisdictions), "status": listing.status,
-            "handling": _handling(case.handling_code, case), "date": listing.first_seen_at}
+            "handling": handling_text(case.handling_code, case.handling_conditions), "date": listing.first_seen_at}
 
 
 def _entity_fields(entity: Entity) -> dict[str, Any]:
@@ -290,7 +285,9 @@ def _report_fields(report: IntelReport) -> dict[str, Any]:
     return {"reference": case.reference, "title": report.text,
             "platform": _joined(p.code for p in case.platforms.all()),
             "species": _joined(s.scientific_name for s in case.species.all()),
-            "countries": _joined(case.jurisdictions), "handling": _handling(report.handling_code, case),
+            "countries": _joined(case.jurisdictions),
+            "handling": handling_text(report.handling_code, report.handling_conditions,
+                                      (case.handling_code, case.handling_conditions)),
             "date": report.created_at}
 
 

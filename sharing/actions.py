@@ -5,28 +5,32 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from access import policy
-from access.errors import ActionError, ErrorCode, require_offset
+from access.errors import ActionError, ErrorCode, NotFound, require_offset
 from access.markings import HandlingCode, Purpose
 from access.policy import Viewer
 from agencies.models import Agency, TaskForce, TaskForceMembership
 from audit.actions import record
-from cases.models import Case
+from cases.models import Case, CaseEntity, IntelReport
 from cases.rules import WRITERS, claims_held_elsewhere
 from mandates.models import Coverage, Mandate
 from officers.models import Officer, Role
 from outbox.actions import send_mail
 
-from .models import AccessRequest, AccessRequestStatus, Hit, Share, ShareObstacle, ShareStatus
+from .models import AccessRequest, AccessRequestStatus, Hit, Release, Share, ShareObstacle, ShareStatus
 from .rules import OUTSIDE_LAW_ENFORCEMENT
+
+#: Codes a recipient may share further: H2 needs the provider's permission, H3's conditions are the provider's.
+RESHAREABLE = frozenset({HandlingCode.H0, HandlingCode.H1})
 
 
 @dataclass
@@ -71,12 +75,12 @@ def mandate_obstacles(case: Case, candidates: Iterable[Mandate]) -> tuple[list[M
 
 
 def agency_obstacles(case: Case, agency: Agency) -> list[str]:
-    """What keeps ``case`` from ``agency`` whatever its mandates: an inactive agency, or a handling code (H1,
-    H2) that keeps the case among law-enforcement and regulatory bodies."""
+    """What keeps ``case`` from ``agency`` whatever its mandates: an inactive agency, or a case kept among
+    law-enforcement and regulatory bodies (``law_enforcement_only``)."""
     obstacles: list[str] = []
     if not agency.is_active:
         obstacles.append(ShareObstacle.AGENCY_INACTIVE)
-    if case.handling_code in (HandlingCode.H1, HandlingCode.H2) and agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
+    if case.law_enforcement_only and agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
         obstacles.append(ShareObstacle.HANDLING_FORBIDS)
     return obstacles
 
@@ -175,8 +179,10 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
     require_offset(data.expires_at, "expires_at")
     if data.expires_at is not None and data.expires_at <= timezone.now():
         raise ActionError(ErrorCode.INVALID, _("The expiry must be in the future."), "expires_at")
-    if data.can_reshare and case.handling_code != HandlingCode.H0:
-        raise ActionError(ErrorCode.HANDLING_FORBIDS, _("Only H0 intelligence may be reshared."), "can_reshare")
+    if data.can_reshare and case.handling_code not in RESHAREABLE:
+        raise ActionError(ErrorCode.HANDLING_FORBIDS,
+                          _("%(code)s intelligence may not be reshared: it needs the provider's permission or has "
+                            "conditions of its own.") % {"code": case.handling_code}, "can_reshare")
     mandate = None
     if data.recipient_agency is not None:
         agency = data.recipient_agency
@@ -187,9 +193,7 @@ def share_case(viewer: Viewer, case: Case, data: ShareInput) -> Share:
             raise ActionError(ErrorCode.INVALID, _("This agency is not active."), "recipient")
         if ShareObstacle.HANDLING_FORBIDS in obstacles:
             raise ActionError(ErrorCode.HANDLING_FORBIDS,
-                              _("%(code)s keeps this case among law-enforcement and regulatory bodies.")
-                              % {"code": case.handling_code},
-                              "recipient")
+                              _("This case is kept among law-enforcement and regulatory bodies."), "recipient")
         mandate = covering_mandate(agency, case, data.mandate)
     else:
         assert data.recipient_task_force is not None
@@ -248,6 +252,62 @@ def revoke_share(viewer: Viewer, share: Share, reason: str) -> Share:
            details={"case": share.case.reference}, content={"reason": share.revoke_reason})
     _notify_recipients(share, f"Access to case {share.case.reference} was revoked: {share.revoke_reason}")
     return share
+
+
+def held_items(share: Share) -> tuple[list[Any], list[Any]]:
+    """The H2 reports and claims of the share's case that its recipient cannot see until they are released (none
+    in an H2 case, whose share's approval is the permission), each annotated with ``released`` for this share."""
+    if share.case.handling_code == HandlingCode.H2:
+        return [], []
+    released = Release.objects.filter(share=share)
+    reports = list(IntelReport.objects.filter(case_id=share.case_id, handling_code=HandlingCode.H2)
+                   .annotate(released=Exists(released.filter(report_id=OuterRef("pk")))).order_by("pk"))
+    claims = list(CaseEntity.objects.filter(case_id=share.case_id, handling_code=HandlingCode.H2)
+                  .select_related("entity").annotate(released=Exists(released.filter(claim_id=OuterRef("pk"))))
+                  .order_by("pk"))
+    return reports, claims
+
+
+def release_items(viewer: Viewer, share: Share, report_ids: Iterable[int], claim_ids: Iterable[int], *,
+                  release: bool = True) -> list[Release]:
+    """Give (or, with ``release=False``, take back) the owning agency's permission for H2 items to reach the
+    share's recipient. Only items held from this share qualify; anything else is ``NOT_FOUND`` for the field
+    that names it and nothing changes. Taking back applies at the recipient's next request."""
+    policy.check(viewer, "share.release", share)
+    held_reports, held_claims = held_items(share)
+    reports = _held(held_reports, report_ids, "report_ids")
+    claims = _held(held_claims, claim_ids, "claim_ids")
+    if not reports and not claims:
+        raise ActionError(ErrorCode.REQUIRED, _("Choose the items to release or withhold."), "report_ids")
+    if release:
+        made = [Release(share=share, report=report, released_by=viewer.officer) for report in reports
+                if not report.released]
+        made += [Release(share=share, claim=claim, released_by=viewer.officer) for claim in claims
+                 if not claim.released]
+        for item in made:  # one by one: each release re-indexes its item
+            item.save()
+    else:
+        made = []
+        for item in Release.objects.filter(Q(report__in=reports) | Q(claim__in=claims), share=share):
+            item.delete()
+    record("share.release" if release else "share.withhold", actor=viewer.officer, obj=share,
+           object_agency_id=share.case.owner_agency_id,
+           details={"case": share.case.reference, "reports": [r.pk for r in reports],
+                    "claims": [c.pk for c in claims]})
+    if release and made:
+        _notify_recipients(share, f"{share.case.owner_agency.code} released further intelligence of case "
+                                  f"{share.case.reference} to you.")
+    return made
+
+
+def _held(held: list[Any], wanted: Iterable[int], field: str) -> list[Any]:
+    by_pk = {item.pk: item for item in held}
+    chosen = []
+    for pk in dict.fromkeys(wanted):
+        if pk not in by_pk:
+            raise NotFound(field, _("item held from this share"))
+        chosen.append(by_pk[pk])
+    return chosen
 
 
 def tidy_expired(now: datetime.datetime | None = None) -> int:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from agencies.models import Agency, TaskForce
-from cases.models import Case, Entity
+from cases.models import Case, CaseEntity, Entity, IntelReport
 from mandates.models import Mandate
 
 
@@ -63,8 +63,7 @@ class ShareObstacle(models.TextChoices):
     SPECIES_NOT_COVERED = "SPECIES_NOT_COVERED", _("Its mandate does not cover the case's species")
     CLASSIFICATION_TOO_HIGH = "CLASSIFICATION_TOO_HIGH", _("The case is classified above its mandate")
     PURPOSE_NOT_ALLOWED = "PURPOSE_NOT_ALLOWED", _("Its mandate does not allow this purpose")
-    HANDLING_FORBIDS = "HANDLING_FORBIDS", _("The case's handling code keeps it among law-enforcement and "
-                                             "regulatory bodies")
+    HANDLING_FORBIDS = "HANDLING_FORBIDS", _("The case is kept among law-enforcement and regulatory bodies")
     AGENCY_INACTIVE = "AGENCY_INACTIVE", _("The agency is not active")
     TASK_FORCE_NOT_RUNNING = "TASK_FORCE_NOT_RUNNING", _("The task force is not running")
 
@@ -124,6 +123,36 @@ class Share(models.Model):
         flags = [(self.redact_personal_data, RedactedGroup.PERSONAL_DATA), (self.redact_sources, RedactedGroup.SOURCES),
                  (self.redact_evidence, RedactedGroup.EVIDENCE)]
         return [str(group) for on, group in flags if on]
+
+
+class Release(models.Model):
+    """The owning agency's permission for one H2 item (a report or a claim) to reach the recipient of one share.
+
+    Europol's H2 reads "not to be disseminated without the provider's permission". A share of an H2 case is that
+    permission for the case; an H2 item inside a case that is not H2 is stricter than its case and stays hidden
+    from a share's recipient until a supervisor of the owning agency releases it for that share. Deleting the
+    release withholds the item again at the recipient's next request.
+    """
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="releases")
+    report = models.ForeignKey(IntelReport, null=True, blank=True, on_delete=models.CASCADE, related_name="releases")
+    claim = models.ForeignKey(CaseEntity, null=True, blank=True, on_delete=models.CASCADE, related_name="releases")
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["share", "released_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=(Q(report__isnull=False, claim__isnull=True)
+                                              | Q(report__isnull=True, claim__isnull=False)),
+                                   name="release_one_item"),
+            models.UniqueConstraint(fields=["share", "report"], name="release_report_once"),
+            models.UniqueConstraint(fields=["share", "claim"], name="release_claim_once"),
+        ]
+
+    def __str__(self) -> str:
+        item = f"report {self.report_id}" if self.report_id else f"claim {self.claim_id}"
+        return f"{item} → share {self.share_id}"
 
 
 class AccessRequestStatus(models.TextChoices):

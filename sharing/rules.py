@@ -9,14 +9,20 @@ declared purpose contributes a branch
 
 whose coverage is plain column tests on the case: jurisdictions and appendices inside the mandate's (the case's
 ``,ES,FR,`` keys among the keys of the mandate's subsets, or a regular expression for long lists), crime area
-in the mandate's, classification within both the mandate's and the officer's, handling code allowing the
-recipient's kind of agency.
+in the mandate's, classification within both the mandate's and the officer's, and a case kept among law
+enforcement (``law_enforcement_only``) only for law-enforcement and regulatory recipients.
+
+Reports and claims carry a marking of their own, which adds to their case's (``item.visible``): in a shared
+case, an item kept among law enforcement is hidden from NGOs and platforms, and an H2 item of a case that is not
+H2 is hidden from a recipient until the owning agency releases it for a share reaching them (``Release``).
 """
 
 from __future__ import annotations
 
 import re
+from functools import reduce
 from itertools import combinations
+from operator import or_
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
@@ -31,9 +37,9 @@ from cases.models.intel import list_key
 from mandates.models import Mandate
 from officers.models import Role
 
-from .models import AccessRequest, Hit, Share, ShareStatus
+from .models import AccessRequest, Hit, Release, Share, ShareStatus
 
-#: H1 keeps intelligence among law enforcement, prosecutors and regulators.
+#: The recipients a case or an item marked ``law_enforcement_only`` never reaches.
 OUTSIDE_LAW_ENFORCEMENT = frozenset({AgencyType.NGO, AgencyType.ONLINE_PLATFORM})
 REDACTION_FIELD = {case_rules.PERSONAL_DATA: "redact_personal_data", case_rules.SOURCES: "redact_sources",
                    case_rules.EVIDENCE: "redact_evidence"}
@@ -72,9 +78,14 @@ def coverage(mandate: Mandate, viewer: Viewer, prefix: str = "") -> Q:
     condition = Q(**{f"{prefix}classification__lte": level, f"{prefix}crime_area__in": list(mandate.crime_areas)})
     condition &= _subset_test(f"{prefix}jurisdiction_key", list(mandate.jurisdictions))
     condition &= _subset_test(f"{prefix}appendix_key", list(mandate.cites_appendices), list(CitesAppendix.values))
-    if viewer.officer.agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
-        condition &= ~Q(**{f"{prefix}handling_code__in": [HandlingCode.H1, HandlingCode.H2]})
+    if outside_law_enforcement(viewer):
+        condition &= Q(**{f"{prefix}law_enforcement_only": False})
     return condition
+
+
+def outside_law_enforcement(viewer: Viewer) -> bool:
+    assert viewer.officer is not None
+    return viewer.officer.agency.agency_type in OUTSIDE_LAW_ENFORCEMENT
 
 
 def active_shares(viewer: Viewer) -> Q:
@@ -109,6 +120,42 @@ def shared_cases(viewer: Viewer, redaction: str | None = None) -> Q:
         branches |= Q(pk__in=shares.values("case_id")) & coverage(mandate, viewer)
         found = True
     return branches if found else NOTHING
+
+
+def reaching_shares(viewer: Viewer) -> Q:
+    """Live shares reaching the viewer under any mandate that allows their purpose (``granting_shares``)."""
+    found = [granting_shares(viewer, mandate) for mandate in in_force_mandates(viewer)
+             if viewer.purpose in mandate.purposes]
+    return reduce(or_, found) if found else NOTHING
+
+
+def item_gate(viewer: Viewer, item: str) -> Q:
+    """What a report or claim of a shared case must satisfy besides its case: its own marking.
+
+    Kept among law enforcement: not for NGOs and platforms. H2 (the provider's permission needed) in a case that is
+    not H2: released for a share reaching the viewer. In an H2 case the share's approval by the owning agency's
+    supervisor is that permission already, for the case and what it holds.
+    """
+    gate = Q(law_enforcement_only=False) if outside_law_enforcement(viewer) else Q()
+    shares = reaching_shares(viewer)
+    released = Q(case__handling_code=HandlingCode.H2)
+    if shares is not NOTHING:
+        releases = Release.objects.filter(share_id__in=Share.objects.filter(shares).values("pk"))
+        released |= Q(pk__in=releases.values(f"{item}_id"))
+    return gate & (~Q(handling_code=HandlingCode.H2) | released)
+
+
+@register_condition("item.visible")
+def visible_item_condition(viewer: Viewer, item: str, redaction: str | None = None) -> Q:
+    """The agency's own items within clearance, and the items of shared cases that pass their ``item_gate``."""
+    own = case_rules.own_agency_cases(viewer)
+    shared = shared_cases(viewer, redaction)
+    parts = []
+    if own is not NOTHING:
+        parts.append(Q(case_id__in=Case.objects.filter(own).values("pk")))
+    if shared is not NOTHING:
+        parts.append(Q(case_id__in=Case.objects.filter(shared).values("pk")) & item_gate(viewer, item))
+    return reduce(or_, parts) if parts else NOTHING
 
 
 @register_condition("case.visible")
@@ -212,6 +259,20 @@ def _owner_supervisor(viewer: Viewer, case: Case) -> None:
 @register_action("share.approve")
 def approve(viewer: Viewer, target: Share) -> None:
     _owner_supervisor(viewer, target.case)
+
+
+@register_action("share.release")
+def release(viewer: Viewer, target: Share) -> None:
+    """H2 items are released by the provider: a supervisor of the owning agency."""
+    _owner_supervisor(viewer, target.case)
+
+
+@register_visibility(Release)
+def releases(viewer: Viewer) -> Q:
+    """The owning agency's record of its permissions (recipients see the released items, not the record)."""
+    if not case_rules.reads_intelligence(viewer):
+        return NOTHING
+    return Q(share__in=Share.objects.filter(own_cases_within_clearance(viewer)).values("pk"))
 
 
 @register_action("share.revoke")

@@ -24,7 +24,7 @@ from audit.actions import record
 from audit.models import AuditEvent
 from audit.schema import AuditEventNode
 from cases.models import Case
-from cases.schema import CaseNode
+from cases.schema import CaseNode, EntityClaimNode, IntelReportNode
 from mandates.models import Mandate
 from mandates.schema import MandateNode
 from officers.models import Officer
@@ -59,6 +59,14 @@ def _mandate_references(info: Any) -> Any:
     return batched(info, ("mandate-reference",), load)
 
 
+class HeldItem(graphene.ObjectType):
+    """An H2 report or claim of a shared case that is not H2: hidden from the share's recipient until released."""
+
+    report = graphene.Field(IntelReportNode)
+    claim = graphene.Field(EntityClaimNode)
+    released = graphene.Boolean(required=True, description="Whether the recipient may read it now.")
+
+
 class ShareNode(PolicyObjectType):
     status = ShareStatusEnum(required=True)
     case = related(CaseNode, Case, "case_id", description="Null once the share no longer grants you access.")
@@ -73,6 +81,11 @@ class ShareNode(PolicyObjectType):
                     "share may read (the mandate itself is visible to its agency only).")
     can_approve = graphene.Boolean(required=True, description="Whether you may approve this pending share.")
     can_revoke = graphene.Boolean(required=True, description="Whether you may revoke this share.")
+    held_items = graphene.List(
+        graphene.NonNull(HeldItem), required=True,
+        description="For the owning agency: the H2 items this share's recipient needs your release to read. Empty "
+                    "for anyone else. Meant for one share: it reads that share's items.")
+    can_release = graphene.Boolean(required=True, description="Whether you may release or withhold held items.")
 
     class Meta:
         name = "Share"
@@ -96,6 +109,24 @@ class ShareNode(PolicyObjectType):
             return False
         return _decided_on_case(info, share.case_id, lambda case: allowed(
             get_viewer(info), "share.approve", _with_case(share, case)))
+
+    @staticmethod
+    def resolve_held_items(share: Share, info: Any) -> Any:
+        viewer = get_viewer(info)
+
+        def held(case: Case) -> list[HeldItem]:
+            if case.owner_agency_id != viewer.agency_id:
+                return []
+            reports, claims = actions.held_items(_with_case(share, case))
+            return ([HeldItem(report=r, released=r.released) for r in reports]
+                    + [HeldItem(claim=c, released=c.released) for c in claims])
+
+        return then(by_id(info, Case).load(share.case_id), lambda case: [] if case is None else held(case))
+
+    @staticmethod
+    def resolve_can_release(share: Share, info: Any) -> Any:
+        return _decided_on_case(info, share.case_id, lambda case: allowed(
+            get_viewer(info), "share.release", _with_case(share, case)))
 
     @staticmethod
     def resolve_can_revoke(share: Share, info: Any) -> Any:
@@ -455,8 +486,36 @@ class DeclarePurpose(BaseMutation):
         return {"purpose": purpose}
 
 
+class ReleaseItems(BaseMutation):
+    """Release H2 items of a shared case to one share's recipient (``withhold: true`` takes the release back).
+
+    Europol's H2 reads "not to be disseminated without the provider's permission": an H2 report or claim in a
+    case that is not H2 stays hidden from each recipient until a supervisor of the owning agency releases it."""
+
+    share = graphene.Field(ShareNode)
+
+    class Arguments:
+        id = graphene.ID(required=True, description="The share.")
+        report_ids = graphene.List(graphene.NonNull(graphene.ID))
+        claim_ids = graphene.List(graphene.NonNull(graphene.ID))
+        withhold = graphene.Boolean(description="Take the release back (default: false).")
+
+    class Meta:
+        audit_action = "share.release"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        share = _share(viewer, data["id"])
+        actions.release_items(
+            viewer, share, [decode_id(i, "IntelReport", "report_ids") for i in data.get("report_ids") or []],
+            [decode_id(i, "EntityClaim", "claim_ids") for i in data.get("claim_ids") or []],
+            release=not data.get("withhold"))
+        return {"share": share}
+
+
 class Mutation(graphene.ObjectType):
     share_case = ShareCase.Field()
+    release_items = ReleaseItems.Field()
     approve_share = ApproveShare.Field()
     revoke_share = RevokeShare.Field()
     request_access = RequestAccess.Field()

@@ -80,8 +80,11 @@ class Case(models.Model):
     modus_operandi = models.TextField(blank=True)
     classification = models.PositiveSmallIntegerField(choices=Classification.choices,
                                                       default=Classification.RESTRICTED)
-    handling_code = models.CharField(max_length=2, choices=HandlingCode.choices, default=HandlingCode.H1)
+    handling_code = models.CharField(max_length=2, choices=HandlingCode.choices, default=HandlingCode.H0)
     handling_conditions = models.TextField(blank=True, help_text=_("H3: the conditions every recipient reads."))
+    law_enforcement_only = models.BooleanField(
+        default=True, help_text=_("Kept among law-enforcement, prosecution and regulatory agencies: never shared "
+                                  "with an NGO or an online platform."))
     version = models.PositiveIntegerField(default=1, help_text=_("Optimistic lock: bumped by every update."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -240,17 +243,19 @@ class SourceReliability(models.TextChoices):
 class InformationCredibility(models.TextChoices):
     """Europol 4x4 information assessment."""
 
-    ONE = "1", _("1 — known to be true without reservation")
+    ONE = "1", _("1 — accuracy not in doubt")
     TWO = "2", _("2 — known personally to the source")
-    THREE = "3", _("3 — not known personally, corroborated")
-    FOUR = "4", _("4 — cannot be judged")
+    THREE = "3", _("3 — not known personally to the source, corroborated")
+    FOUR = "4", _("4 — not known personally to the source and cannot be corroborated")
 
 
 class CaseEntity(models.Model):
     """What a case says about an entity: a claim with its own role, grading and handling code.
 
     The restriction sits on the claim, not on the entity: a phone number is not secret, the fact that agency A
-    believes it belongs to a seller of ivory may be.
+    believes it belongs to a seller of ivory may be. A claim's marking adds to its case's and never loosens it:
+    H0 and ``law_enforcement_only=False`` mean "as the case"; a stricter claim follows its own code
+    (``sharing.rules.item_gate``).
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entity_links")
@@ -260,7 +265,10 @@ class CaseEntity(models.Model):
                                           default=SourceReliability.X)
     information_credibility = models.CharField(max_length=1, choices=InformationCredibility.choices,
                                                default=InformationCredibility.FOUR)
-    handling_code = models.CharField(max_length=2, choices=HandlingCode.choices, default=HandlingCode.H1)
+    handling_code = models.CharField(max_length=2, choices=HandlingCode.choices, default=HandlingCode.H0)
+    handling_conditions = models.TextField(blank=True, help_text=_("H3: the conditions every recipient reads."))
+    law_enforcement_only = models.BooleanField(default=False, help_text=_(
+        "Hidden from NGOs and online platforms even in a case shared with them."))
     note = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -287,7 +295,9 @@ GRADES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 class IntelReport(models.Model):
     """A graded note. Europol 4x4 (source A/B/C/X, information 1–4) or UK 3x5x2 (source 1–3, intelligence
-    A–E, handling P/C, the latter kept in ``uk_handling`` beside the platform-wide H0–H3 handling code)."""
+    A–E, handling P/C, the latter kept in ``uk_handling`` beside the Europol H0–H3 handling code). Its marking
+    adds to its case's, as a claim's does; the conditions of H3 and of UK code C are written in
+    ``handling_conditions``."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reports")
     text = models.TextField()
@@ -298,7 +308,11 @@ class IntelReport(models.Model):
     information_assessment = models.CharField(max_length=1)
     uk_handling = models.CharField(max_length=1, blank=True, choices=[("P", "P — lawful sharing permitted"),
                                                                       ("C", "C — conditions apply")])
-    handling_code = models.CharField(max_length=2, choices=HandlingCode.choices, default=HandlingCode.H1)
+    handling_code = models.CharField(max_length=2, choices=HandlingCode.choices, default=HandlingCode.H0)
+    handling_conditions = models.TextField(blank=True, help_text=_(
+        "H3, or UK 3x5x2 handling code C: the conditions every recipient reads."))
+    law_enforcement_only = models.BooleanField(default=False, help_text=_(
+        "Hidden from NGOs and online platforms even in a case shared with them."))
     reported_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

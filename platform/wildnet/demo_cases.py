@@ -54,6 +54,8 @@ class DemoCase:
     listings: list[DemoListing]
     identifiers: list[tuple[str, str, str]] = field(default_factory=list)  # kind, value, role
     reports: list[tuple[str, str, str]] = field(default_factory=list)  # text, source, information
+    #: Reports with a marking of their own: text, source, information, handling code, conditions.
+    marked_reports: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     opened_at: datetime.datetime | None = None  # a case of an earlier year (see demo_history); else at loading
 
 
@@ -64,7 +66,7 @@ CASES = [
         summary="Série d'annonces de statuettes et défenses présentées comme « os ancien » ou « ivoire avant 1947 » "
                 "sans certificat intra-UE ; vendeur récurrent, remise en main propre à Bordeaux.",
         jurisdictions=["FR"], species=["Loxodonta africana", "Elephas maximus"], crime_area=CrimeArea.ONLINE_TRADE,
-        classification=Classification.RESTRICTED, handling_code=HandlingCode.H1,
+        classification=Classification.RESTRICTED, handling_code=HandlingCode.H0,
         modus_operandi="Annonces sous « objets de collection », termes codés (vieil os, matière blanche), "
                        "photos sans échelle, paiement en espèces ou virement instantané.",
         listings=[
@@ -96,6 +98,12 @@ CASES = [
                      (EntityKind.PAYMENT_ACCOUNT, "FR76 3000 6000 0112 3456 7890 189", EntityRole.PAYEE)],
         reports=[("Le même numéro apparaît dans deux annonces de vendeurs différents : probable revendeur "
                   "unique utilisant plusieurs comptes.", "B", "2")],
+        marked_reports=[
+            ("Source humaine : le vendeur stocke une quarantaine de pièces dans un garde-meubles de Mérignac et "
+             "attend un acheteur asiatique en décembre.", "B", "2", HandlingCode.H2, ""),
+            ("Informateur rémunéré : le bracelet provient d'une succession à Libourne ; ne pas produire en justice "
+             "sans l'accord de l'OFB.", "C", "3", HandlingCode.H1, ""),
+        ],
     ),
     DemoCase(
         agency="fr-oclaesp", officer="inv.oclaesp",
@@ -183,7 +191,7 @@ CASES = [
         title="Tortues et pythons sur Facebook Marketplace — Bruxelles",
         summary="Tortues étoilées de l'Inde et pythons royaux proposés sans documents, rencontres sur parking.",
         jurisdictions=["BE"], species=["Geochelone elegans", "Python regius"], crime_area=CrimeArea.ONLINE_TRADE,
-        classification=Classification.RESTRICTED, handling_code=HandlingCode.H1,
+        classification=Classification.RESTRICTED, handling_code=HandlingCode.H0,
         modus_operandi="Annonces retirées et republiées chaque semaine sous de nouveaux comptes.",
         listings=[
             DemoListing("https://m.facebook.com/marketplace/item/771234567890123/", "Tortue étoilée bébé",
@@ -225,10 +233,11 @@ def load_cases(now: datetime.datetime | None = None) -> int:
             actions.link_entity(viewer, case, actions.ClaimInput(kind=kind, value=value, role=role,
                                                                  source_reliability="B",
                                                                  information_credibility="2"))
-        for text, source, information in demo.reports:
+        marked = [(*report, HandlingCode.H0, "") for report in demo.reports] + demo.marked_reports
+        for text, source, information, code, conditions in marked:
             actions.add_report(viewer, case, actions.ReportInput(
                 text=text, source_evaluation=source, information_assessment=information,
-                grading_system=GradingSystem.EUROPOL_4X4, handling_code=demo.handling_code))
+                grading_system=GradingSystem.EUROPOL_4X4, handling_code=code, handling_conditions=conditions))
         first_listing = case.listings.order_by("id").first()
         attach_evidence(viewer, case, SimpleUploadedFile("capture.png", screenshot(case.reference)),
                         capture_method=CaptureMethod.SCREENSHOT, captured_at=now - datetime.timedelta(days=1),

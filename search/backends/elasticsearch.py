@@ -49,7 +49,7 @@ from elasticsearch_dsl import Q, Search
 from elasticsearch_dsl.query import Query
 from tqdm import tqdm
 
-from access.markings import CitesAppendix, HandlingCode
+from access.markings import CitesAppendix
 from access.policy import Viewer, visible
 from agencies.models import TaskForceMembership
 from cases import rules as case_rules
@@ -168,8 +168,23 @@ def coverage(viewer: Viewer, mandate: Mandate) -> list[Query]:
         subset("access.appendix_key", mandate.cites_appendices, CitesAppendix.values),
     ]
     if viewer.officer.agency.agency_type in OUTSIDE_LAW_ENFORCEMENT:
-        clauses.append(~Q("terms", access__handling_code=[HandlingCode.H1.value, HandlingCode.H2.value]))
+        clauses.append(~Q("term", access__law_enforcement_only=True))
+        clauses.append(~Q("term", access__item_law_enforcement_only=True))
     return [clause for clause in clauses if clause is not None]
+
+
+def released_to(viewer: Viewer, mandates: list[Mandate]) -> Query:
+    """The entry's H2 item is not held, or was released for a live share reaching the viewer under any of
+    ``mandates`` (their mandates allowing the purpose) or through a task force: ``sharing.rules.item_gate``."""
+    recipients = [Q("bool", filter=[Q("term", access__shares__agency_id=viewer.agency_id),
+                                    Q("terms", access__shares__mandate_id=[m.pk for m in mandates])])]
+    task_forces = current_task_forces(viewer)
+    if task_forces:
+        recipients.append(Q("terms", access__shares__task_force_id=task_forces))
+    release = Q("nested", path="access.shares", query=Q("bool", filter=[
+        Q("term", access__shares__item_released=True), live_share(viewer),
+        Q("bool", should=recipients, minimum_should_match=1)]))
+    return Q("bool", minimum_should_match=1, should=[~Q("term", access__item_held=True), release])
 
 
 def current_task_forces(viewer: Viewer) -> list[int]:
@@ -182,6 +197,14 @@ def current_task_forces(viewer: Viewer) -> list[int]:
     return list(cached)
 
 
+def live_share(viewer: Viewer) -> Query:
+    """The share has no expiry, or expires after the request's instant."""
+    return Q("bool", minimum_should_match=1, should=[
+        Q("bool", must_not=[Q("exists", field="access.shares.expires_at")]),
+        Q("range", access__shares__expires_at={"gt": viewer.at.isoformat()}),
+    ])
+
+
 def granting_share(viewer: Viewer, mandate: Mandate, redaction: str | None) -> Query:
     """A live share of the same case reaching the viewer's agency under ``mandate`` (``granting_shares``)."""
     recipients = [Q("bool", filter=[Q("term", access__shares__agency_id=viewer.agency_id),
@@ -189,11 +212,7 @@ def granting_share(viewer: Viewer, mandate: Mandate, redaction: str | None) -> Q
     task_forces = current_task_forces(viewer)
     if task_forces:
         recipients.append(Q("terms", access__shares__task_force_id=task_forces))
-    live = Q("bool", minimum_should_match=1, should=[
-        Q("bool", must_not=[Q("exists", field="access.shares.expires_at")]),
-        Q("range", access__shares__expires_at={"gt": viewer.at.isoformat()}),
-    ])
-    clauses = [live, Q("bool", should=recipients, minimum_should_match=1)]
+    clauses = [live_share(viewer), Q("bool", should=recipients, minimum_should_match=1)]
     if redaction is not None:
         clauses.append(Q("term", **{f"access.shares.{REDACTION_FLAG[redaction]}": False}))
     return Q("nested", path="access.shares", query=Q("bool", filter=clauses))
@@ -216,10 +235,10 @@ def authz(viewer: Viewer, redaction: str | None = None) -> Query:
     branches = [Q("bool", filter=[Q("term", access__owner_agency_id=viewer.agency_id),
                                   Q("range", access__classification={"lte": viewer.officer.clearance})])]
     if viewer.purpose is not None:
-        for mandate in sorted(in_force_mandates(viewer), key=lambda m: m.pk):
-            if viewer.purpose in mandate.purposes:
-                branches.append(Q("bool", filter=[*coverage(viewer, mandate),
-                                                  granting_share(viewer, mandate, redaction)]))
+        allowing = [m for m in sorted(in_force_mandates(viewer), key=lambda m: m.pk) if viewer.purpose in m.purposes]
+        for mandate in allowing:
+            branches.append(Q("bool", filter=[*coverage(viewer, mandate), granting_share(viewer, mandate, redaction),
+                                              released_to(viewer, allowing)]))
     return Q("nested", path="access", query=Q("bool", should=branches, minimum_should_match=1))
 
 

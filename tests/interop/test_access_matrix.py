@@ -33,7 +33,7 @@ ALLOWED, NOT_FOUND, REFUSED, SIGN_IN = "allowed", "NOT_FOUND", "PERMISSION_DENIE
 PURPOSE = {"HTTP_X_WILDNET_PURPOSE": "investigation"}
 
 EVENT = json.dumps({"Event": {"uuid": "0b7d2c4e-1f3a-4b5c-8d6e-7f8091a2b3c4", "info": "One advert",
-                              "distribution": "0", "Tag": [{"name": "tlp:amber"}],
+                              "distribution": "1", "Tag": [{"name": "tlp:amber"}],
                               "Attribute": [{"uuid": "0b7d2c4e-0001-4b5c-8d6e-7f8091a2b3c4", "type": "url",
                                              "category": "Network activity", "timestamp": "1792483200",
                                              "value": "https://www.leboncoin.fr/ad/matrix"}]}})

@@ -16,6 +16,7 @@ from agencies.models import Agency
 from audit.models import AuditEvent
 from cases import actions as case_actions
 from cases.models import Case, CaseEntity, IntelReport, Listing
+from interop.markings import strictest
 from interop.misp import case_event, import_event
 from interop.models import ImportedObject
 from sharing import actions as sharing_actions
@@ -81,8 +82,9 @@ def test_a_case_exports_as_a_misp_event_pymisp_reads(client: Any, demo: Any) -> 
     response = get_event(client, case.reference)
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     event = loaded(response.json())
-    assert event.info == f"{case.reference}: Ivoire" and int(event.distribution) == 0
-    assert {"tlp:amber", 'wildnet:handling="H1"', 'wildnet:species="Loxodonta africana"'} <= tags(event)
+    assert event.info == f"{case.reference}: Ivoire" and int(event.distribution) == 1
+    assert {"tlp:amber", 'wildnet:handling="H1"', "wildnet:not-for-judicial-use",
+            'wildnet:species="Loxodonta africana"'} <= tags(event)
     attributes = {(a.type, a.value) for a in event.attributes}
     assert ("phone-number", "+33612345000") in attributes
     assert ("iban", "FR76 3000 6000 0112 3456 7890 189") in attributes
@@ -91,7 +93,8 @@ def test_a_case_exports_as_a_misp_event_pymisp_reads(client: Any, demo: Any) -> 
     assert objects["url"] == {"url": "https://www.leboncoin.fr/ad/collection/1000", "text": "Ivory figurine 0"}
     assert objects["user-account"] == {"username": "ivoire_0", "account-type": "pf-leboncoin"}
     phone = next(a for a in event.attributes if a.type == "phone-number")
-    assert {"tlp:amber", 'wildnet:handling="H1"', 'wildnet:role="seller"', 'wildnet:grading="B2"'} <= tags(phone)
+    assert {"tlp:amber", 'wildnet:handling="H1"', "wildnet:not-for-judicial-use", 'wildnet:role="seller"',
+            'wildnet:grading="B2"'} <= tags(phone)
 
 
 def test_re_exporting_keeps_the_uuids(demo: Any) -> None:
@@ -103,12 +106,13 @@ def test_re_exporting_keeps_the_uuids(demo: Any) -> None:
     assert [a.uuid for a in first[1].attributes] == [a.uuid for a in second[1].attributes]
 
 
-def test_only_an_h0_case_goes_beyond_the_organisation(demo: Any) -> None:
+def test_an_h2_case_stays_in_the_organisation_and_law_enforcement_only_is_amber(demo: Any) -> None:
     wide = case_event(viewer("inv.ofb"), ofb_case(title="Open", handling_code="H0").reference)
     strict = case_event(viewer("inv.ofb"), ofb_case(title="Strict", handling_code="H2").reference)
     assert wide is not None and strict is not None
     assert (int(wide[1].distribution), int(strict[1].distribution)) == (1, 0)
-    assert "tlp:amber+strict" in tags(strict[1]) and "tlp:green" in tags(wide[1])
+    assert "tlp:amber+strict" in tags(strict[1]) and "tlp:amber" in tags(wide[1])  # kept among law enforcement
+    assert "wildnet:not-for-judicial-use" not in tags(wide[1])
 
 
 def test_a_share_withholding_personal_data_and_sources_leaves_them_out(client: Any, demo: Any) -> None:
@@ -209,15 +213,15 @@ def test_a_misp_event_imports_into_listings_identifiers_claims_and_reports(gql: 
     claims = {(c.entity.kind, c.entity.normalised): (c.role, c.handling_code)
               for c in CaseEntity.objects.filter(case=case).select_related("entity")}
     assert claims == {
-        ("phone", "+34612345678"): ("seller", "H1"),
-        ("email", "vendedor.marfil@example.es"): ("other", "H1"),
-        ("crypto_wallet", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"): ("other", "H1"),
-        ("payment_account", "ES9121000418450200051332"): ("payee", "H1"),
-        ("online_account", "pf-wallapop:marfilantiguo"): ("other", "H1"),
+        ("phone", "+34612345678"): ("seller", "H0"),
+        ("email", "vendedor.marfil@example.es"): ("other", "H0"),
+        ("crypto_wallet", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"): ("other", "H0"),
+        ("payment_account", "ES9121000418450200051332"): ("payee", "H0"),
+        ("online_account", "pf-wallapop:marfilantiguo"): ("other", "H0"),
     }
     reports = {r.text.split("\n")[0]: r.handling_code for r in IntelReport.objects.filter(case=case)}
     assert reports["A volunteer was told the pieces come from a stock of raw tusks held near Valencia."] == "H2"
-    assert reports["MISP ip-dst kept from an import."] == "H1"
+    assert reports["MISP ip-dst kept from an import."] == "H0"
     report = run["report"] if isinstance(run["report"], dict) else json.loads(run["report"])
     assert report["kept_as_notes"] == [{"id": "a1b2c3d4-0007-4a5b-8c6d-7e8f90a1b2c3", "type": "ip-dst"}]
     assert report["rejected"] == [{"id": "a1b2c3d4-0008-4a5b-8c6d-7e8f90a1b2c3", "type": "comment",
@@ -251,7 +255,7 @@ def test_distribution_and_tags_never_widen(demo: Any) -> None:
     data["Event"]["uuid"] = "5f2b6c1e-8d3a-4e7b-9c10-2a4b6d8e0f14"
     data["Event"]["distribution"] = "0"
     data["Event"]["Attribute"][0]["uuid"] = "a1b2c3d4-0101-4a5b-8c6d-7e8f90a1b2c3"
-    assert import_event(viewer("inv.seprona"), json.dumps(data), case_title="Org").case.handling_code == "H1"
+    assert import_event(viewer("inv.seprona"), json.dumps(data), case_title="Org").case.handling_code == "H2"
     data["Event"]["Attribute"][0]["uuid"] = "a1b2c3d4-0102-4a5b-8c6d-7e8f90a1b2c3"
     data["Event"]["Attribute"][0]["Tag"] = [{"name": "tlp:red"}, {"name": 'wildnet:handling="H2"'}]
     assert import_event(viewer("inv.seprona"), json.dumps(data), case_title="Red").case.handling_code == "H3"
@@ -266,7 +270,10 @@ def test_a_wildnet_export_imported_by_another_agency_gives_the_same_identifiers_
     run = imported(gql, "inv.seprona", body, caseTitle="From the OFB")["run"]
     copied = Case.objects.get(reference=run["case"]["reference"])
     def claims(of: Case) -> set[tuple[int, str, str]]:
-        return set(CaseEntity.objects.filter(case=of).values_list("entity_id", "role", "handling_code"))
+        """Each claim with its marking as it applies (its own and its case's): an H0 claim of an H1 case is
+        exported, and read back, as H1."""
+        return {(entity, role, strictest(code, of.handling_code)) for entity, role, code in
+                CaseEntity.objects.filter(case=of).values_list("entity_id", "role", "handling_code")}
     assert claims(copied) == claims(case)
     assert set(Listing.objects.filter(case=copied).values_list("url", flat=True)) == \
         set(Listing.objects.filter(case=case).values_list("url", flat=True))

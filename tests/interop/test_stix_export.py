@@ -130,7 +130,9 @@ def test_a_stricter_claim_wins_over_its_case(world: Any) -> None:
         kind="email", value="vieil.os@example.fr", role="payee", handling_code="H2"))
     bundle = valid(export("inv.ofb", case.reference))
     [email] = [e for e in by_type(bundle)["email-addr"] if e["value"] == "vieil.os@example.fr"]
-    assert set(email["object_marking_refs"]) == {markings.TLP_AMBER_STRICT.id, markings.HANDLING["H2"].id}
+    law = {markings.LAW_ENFORCEMENT_ONLY.id} if case.law_enforcement_only else set()
+    assert set(email["object_marking_refs"]) == {markings.TLP_AMBER_STRICT.id, markings.HANDLING["H2"].id,
+                                                 markings.HANDLING[case.handling_code].id} | law
 
 
 def test_an_identifier_in_two_cases_travels_under_the_stricter_marking(world: Any) -> None:
@@ -147,9 +149,20 @@ def test_an_identifier_in_two_cases_travels_under_the_stricter_marking(world: An
     assert markings.TLP_RED.id in phone["object_marking_refs"]
 
 
-def test_mapping_of_handling_codes_to_tlp() -> None:
-    assert {code: m["name"] for code, m in markings.TLP_OF.items()} == {
-        "H0": "TLP:GREEN", "H1": "TLP:AMBER", "H2": "TLP:AMBER+STRICT", "H3": "TLP:RED"}
+@pytest.mark.parametrize(("codes", "law_enforcement_only", "tlp"), [
+    ({"H0"}, False, "TLP:GREEN"), ({"H1"}, False, "TLP:GREEN"),  # H1 restricts use in court, not travel
+    ({"H0", "H1"}, True, "TLP:AMBER"), ({"H1", "H2"}, False, "TLP:AMBER+STRICT"),
+    ({"H2"}, True, "TLP:AMBER+STRICT"), ({"H0", "H3"}, False, "TLP:RED"),
+])
+def test_mapping_of_handling_codes_to_tlp(codes: set[str], law_enforcement_only: bool, tlp: str) -> None:
+    assert markings.tlp_of(codes, law_enforcement_only)["name"] == tlp
+
+
+def test_h1_says_not_for_judicial_use_on_every_object_whatever_is_stricter() -> None:
+    found = markings.handling_markings("H1", "H2", law_enforcement_only=True)
+    assert [m.id for m in found] == [markings.TLP_AMBER_STRICT.id, markings.HANDLING["H1"].id,
+                                     markings.HANDLING["H2"].id, markings.LAW_ENFORCEMENT_ONLY.id]
+    assert "not to be used in judicial proceedings" in markings.HANDLING["H1"].definition.statement
 
 
 def test_h3_conditions_travel_as_a_statement_marking(world: Any) -> None:

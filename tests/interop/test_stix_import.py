@@ -79,16 +79,16 @@ def test_an_opencti_bundle_becomes_listings_identifiers_claims_and_reports(gql: 
     claims = {(c.entity.kind, c.entity.normalised): (c.role, c.handling_code)
               for c in CaseEntity.objects.filter(case=case).select_related("entity")}
     assert claims == {
-        ("online_account", "pf-leboncoin:ivoire_antique75"): ("seller", "H1"),
+        ("online_account", "pf-leboncoin:ivoire_antique75"): ("seller", "H0"),
         ("phone", "+33612345678"): ("associate", "H2"),
         ("email", "ivoire.antique75@example.org"): ("other", "H1"),
         ("crypto_wallet", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"): ("other", "H0"),
-        ("payment_account", "FR7630006000011234567890189"): ("payee", "H1"),
+        ("payment_account", "FR7630006000011234567890189"): ("payee", "H0"),
     }
     reports = {r.text.split("\n")[0]: (r.handling_code, r.source_evaluation + r.information_assessment)
                for r in IntelReport.objects.filter(case=case)}
     assert reports["Seller also active on Marketplace"] == ("H2", "B2")
-    assert reports["Online ivory trade, Île-de-France, October 2026"] == ("H1", "X4")
+    assert reports["Online ivory trade, Île-de-France, October 2026"] == ("H0", "X4")
     assert {key.split(",")[0] for key in reports} >= {
         "threat-actor threat-actor--b4c5d6e7-f809-41a2-b3c4-d5e6f708192a",
         "location location--c5d6e7f8-0912-4a3b-84c5-d6e7f8091a2b"}
@@ -182,7 +182,7 @@ def test_a_bundle_uploaded_as_a_file_imports(client: Any, demo: Any, bundle: Any
 @pytest.mark.parametrize(("markings", "code"), [
     ([], "H1"),
     ([GREEN2], "H0"),
-    ([AMBER], "H1"),
+    ([AMBER], "H0"),  # TLP:AMBER limits dissemination, which the imported case's law-enforcement-only does
     (["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"], "H2"),
     ([RED2], "H3"),
     ([GREEN2, RED2, AMBER], "H3"),
@@ -380,9 +380,8 @@ def test_an_h3_objects_conditions_travel_with_it_into_an_existing_h3_case(demo: 
             "object_marking_refs": [terms["id"]]}
     import_bundle(viewer("inv.ofb"), small_bundle(terms, note), case_id=case.pk)
     report = IntelReport.objects.get(case=case)
-    assert report.handling_code == "H3"
-    assert report.text == ("Conditions (H3): Source protection: do not contact the seller.\n\n"
-                           "The seller ships on Fridays.")
+    assert (report.handling_code, report.text) == ("H3", "The seller ships on Fridays.")
+    assert report.handling_conditions == "Source protection: do not contact the seller."
 
 
 def test_a_wildnet_export_imports_into_the_same_identifiers_claims_and_species(demo: Any, species: Any) -> None:

@@ -70,7 +70,8 @@ def build_world() -> World:
                  leboncoin, status="removed")
     case_actions.link_entity(inv, case, case_actions.ClaimInput(kind="phone", value=PHONE, role="seller"))
     case_actions.add_report(inv, case, case_actions.ReportInput(
-        text="Informant: the courier drives a grey van", source_evaluation="B", information_assessment="2"))
+        text="Informant: the courier drives a grey van", source_evaluation="B", information_assessment="2",
+        handling_code="H1"))
     other = viewer("inv.oclaesp")
     hidden = case_actions.create_case(other, case_actions.CaseInput(title="Ivoire et pangolins",
                                                                      jurisdictions=["FR"]))

@@ -246,7 +246,7 @@ def test_each_type_carries_the_redaction_it_needs(demo: Any) -> None:
         "inv.oclaesp", filters=SearchFilters(types=frozenset({"entity", "report"}))))
 
 
-def test_outside_law_enforcement_excludes_h1_and_h2(demo: Any) -> None:
+def test_outside_law_enforcement_excludes_what_is_kept_among_law_enforcement(demo: Any) -> None:
     ngo = Agency.objects.get(code="ngo-ifaw")
     coordinator = Officer.objects.get(username="coord.be")
     Mandate.objects.create(agency=ngo, legal_basis="MoU", legal_reference="MoU IFAW", jurisdictions=["BE", "FR"],
@@ -255,7 +255,8 @@ def test_outside_law_enforcement_excludes_h1_and_h2(demo: Any) -> None:
                            valid_until=timezone.now() + datetime.timedelta(days=30), granted_by=coordinator)
     Officer.objects.create(username="ana.ifaw", agency=ngo, role="analyst", clearance=1, email="a@ifaw.invalid")
     result = body("ana.ifaw", purpose="analysis")
-    assert '"access.handling_code": ["H1", "H2"]' in json.dumps(result)
+    text = json.dumps(result)
+    assert '"access.law_enforcement_only": true' in text and '"access.item_law_enforcement_only": true' in text
     assert_golden("search_ngo_analyst", result)
 
 

@@ -82,7 +82,7 @@ def test_own_agency_rows_are_exported_with_every_column(client: Client, indexed:
     assert {k: v for k, v in row.items() if k != "score"} == {
         "type": "listing", "id": gid(indexed.fr), "reference": indexed.case.reference,
         "title": "Défenses d'éléphant", "url": indexed.fr.url, "platform": "pf-leboncoin",
-        "species": "Loxodonta africana", "countries": "FR", "status": "active", "handling": "H1",
+        "species": "Loxodonta africana", "countries": "FR", "status": "active", "handling": "H0",
         "date": first_seen}
     assert float(row["score"]) > 0
 
@@ -100,7 +100,7 @@ def test_every_type_is_exported_in_the_search_order(client: Client, indexed: Wor
         indexed.case.reference, "Ivoire sur leboncoin", "open", "FR")
     assert (entity["title"], entity["reference"], entity["handling"]) == (f"'{PHONE}", "", "")  # "+": quoted
     assert (last["reference"], last["title"], last["handling"]) == (
-        indexed.case.reference, "Informant: the courier drives a grey van", "H1")
+        indexed.case.reference, "Informant: the courier drives a grey van", "H1 (not for judicial use); case H0")
 
 
 @pytest.mark.parametrize(("params", "expected"), [

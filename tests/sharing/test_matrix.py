@@ -199,8 +199,9 @@ RELATIONS: dict[str, Relation] = {
 }
 
 
-def build_world(relation: str) -> World:
-    """The case and its contents, recorded by OFB through the real actions, then the relation's setup."""
+def build_world(relation: str, setup: Setup | None = None) -> World:
+    """The case and its contents, recorded by OFB through the real actions, then the relation's setup (or
+    ``setup``, for a relation another matrix adds)."""
     inv = viewer("inv.ofb")
     case = case_actions.create_case(inv, case_actions.CaseInput(
         title="Ivoire sculpté (matrix)", jurisdictions=["FR"], classification=Classification.CONFIDENTIAL))
@@ -214,7 +215,7 @@ def build_world(relation: str) -> World:
                                capture_method=CaptureMethod.SCREENSHOT, listing=listing,
                                captured_at=timezone.now() - datetime.timedelta(hours=1))
     world = World(case=case, listing=listing, claim=claim, report=report, evidence=evidence)
-    RELATIONS[relation].setup(world)
+    (setup or RELATIONS[relation].setup)(world)
     backend = get_backend()  # the outbox would index after commit; the test indexes at once
     for doc_type, ids in [("case", [case.pk]), ("listing", [listing.pk]), ("entity", [claim.entity_id]),
                           ("report", [report.pk])]:

@@ -34,7 +34,7 @@ class ListingFilter(django_filters.FilterSet):
 
     class Meta:
         model = Listing
-        fields = ["status", "currency", "language"]
+        fields = ["status", "currency", "language", "specimen_type", "claimed_legality", "legality_verified"]
 
 
 class EntityFilter(django_filters.FilterSet):

@@ -157,11 +157,11 @@ class DatabaseBackend(SearchBackend):
                     counts[(row["period"].date().isoformat(), country)] += row["n"]
         else:
             field = TREND_FIELDS[group_by]
-            rows = listings.annotate(period=trunc).exclude(**{f"{field}__isnull": True})
-            if group_by == "platform_kind":
-                rows = rows.exclude(platform__platform_kind="")
-            rows = rows.values("period", field).annotate(n=models.Count("pk", distinct=True))
-            for row in rows:
+            # a platform of no kind is no group (a specimen not stated is one: "")
+            grouped = listings.exclude(**{f"{field}__isnull": True}).exclude(
+                **({"platform__platform_kind": ""} if group_by == "platform_kind" else {}))
+            for row in (grouped.annotate(period=trunc).values("period", field)
+                        .annotate(n=models.Count("pk", distinct=True))):
                 counts[(row["period"].date().isoformat(), row[field])] += row["n"]
         return [Bucket(key=k, group=g, count=n) for (k, g), n in sorted(counts.items())]
 

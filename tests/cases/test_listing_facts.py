@@ -220,3 +220,17 @@ def test_listing_facts_cost_no_query_per_listing(gql: Any, make_case: Any, djang
           legalityReference legalityVerified legalityVerifiedAt legalityVerifiedBy { username }
           platform { platformKind } } } } }""")
     assert data["listings"]["totalCount"] == n
+
+
+def test_the_listing_list_filters_on_the_claim_and_its_verdict(gql: Any, make_case: Any) -> None:
+    case = make_case()
+    permit, _ = actions.add_listing(viewer(), case, actions.ListingInput(
+        url="https://www.leboncoin.fr/ad/p", claimed_legality="cites_permit", legality_reference="FR24-1"))
+    actions.add_listing(viewer(), case, actions.ListingInput(url="https://www.leboncoin.fr/ad/n"))
+    actions.update_listing(viewer(), permit, {"legality_verified": "false"})
+    data = gql.login("inv.ofb")("""{ claimed: listings(claimedLegality: CITES_PERMIT) { edges { node { url } } }
+      found: listings(legalityVerified: VERIFIED_FALSE) { edges { node { url } } } }""")
+    assert [e["node"]["url"] for e in data["claimed"]["edges"]] == [permit.url]
+    assert [e["node"]["url"] for e in data["found"]["edges"]] == [permit.url]
+    other = gql.login("inv.seprona")("{ listings(claimedLegality: CITES_PERMIT) { totalCount } }")
+    assert other["listings"]["totalCount"] == 0

@@ -562,9 +562,18 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
 
 
 def _apply_facts(viewer: Viewer, listing: Listing, facts: dict[str, Any], now: datetime.datetime) -> list[str]:
-    """Set the facts that differ on ``listing`` (and who verified, when the verdict changes); their names."""
-    verification = _verification(viewer, facts, listing.legality_verified, now)
-    changed = sorted(key for key in FACT_FIELDS if getattr(listing, key) != facts[key])
+    """Set the facts that differ on ``listing`` (and who verified, when the verdict changes); their names.
+
+    A verdict kept across a new claim or reference was given again in this input (``listing_facts`` resets it
+    otherwise), so it is the viewer's, now, and counts as changed.
+    """
+    reclaimed = any(getattr(listing, key) != facts[key] for key in ("claimed_legality", "legality_reference"))
+    judged = facts["legality_verified"] != LegalityVerification.NOT_CHECKED
+    before = LegalityVerification.NOT_CHECKED if reclaimed and judged else listing.legality_verified
+    verification = _verification(viewer, facts, before, now)
+    changed = sorted(key for key in FACT_FIELDS
+                     if getattr(listing, key) != facts[key] or (key == "legality_verified" and verification
+                                                                and judged))
     for key in changed:
         setattr(listing, key, facts[key])
     for key, value in verification.items():

@@ -234,3 +234,13 @@ def test_the_listing_list_filters_on_the_claim_and_its_verdict(gql: Any, make_ca
     assert [e["node"]["url"] for e in data["found"]["edges"]] == [permit.url]
     other = gql.login("inv.seprona")("{ listings(claimedLegality: CITES_PERMIT) { totalCount } }")
     assert other["listings"]["totalCount"] == 0
+
+
+def test_a_verdict_given_again_on_a_new_reference_is_the_new_officers(listing: Listing) -> None:
+    actions.update_listing(viewer(), listing, {"claimed_legality": "cites_permit", "legality_reference": "FR-1",
+                                               "legality_verified": "genuine"})
+    changed = actions.update_listing(viewer("sup.ofb"), listing, {"legality_reference": "FR-2",
+                                                                  "legality_verified": "genuine"})
+    assert changed == ["legality_reference", "legality_verified"]
+    listing.refresh_from_db()
+    assert listing.legality_verified_by is not None and listing.legality_verified_by.username == "sup.ofb"

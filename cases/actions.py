@@ -36,19 +36,23 @@ from .identifiers import (
 )
 from .models import (
     GRADES,
+    REFERENCED_CLAIMS,
     Case,
     CaseEntity,
     CaseSequence,
     CaseStatus,
+    ClaimedLegality,
     Entity,
     EntityKind,
     EntityRole,
     GradingSystem,
     IntelReport,
+    LegalityVerification,
     Listing,
     ListingStatus,
     Priority,
     Species,
+    SpecimenType,
     SuggestedSpecies,
     TermKind,
     WatchAlert,
@@ -424,6 +428,74 @@ class ListingInput:
     species_names: list[str] = field(default_factory=list)
     species_ids: list[int] = field(default_factory=list)
     status: str = ListingStatus.ACTIVE
+    # The listing facts (``None``: not stated in this input, see ``listing_facts``).
+    specimen_type: str | None = None
+    specimen_count: int | None = None
+    claimed_legality: str | None = None
+    legality_reference: str | None = None
+    legality_verified: str | None = None
+
+
+#: The listing facts an input may state, as ``ListingInput`` and ``update_listing`` name them.
+FACT_FIELDS = ("specimen_type", "specimen_count", "claimed_legality", "legality_reference", "legality_verified")
+#: The largest count a PostgreSQL ``integer`` holds: beyond it the database, not the officer, would refuse.
+MAX_SPECIMEN_COUNT = 2**31 - 1
+
+
+def listing_facts(current: dict[str, Any], stated: dict[str, Any]) -> dict[str, Any]:
+    """The listing facts once ``stated`` (the fields given, ``None`` for not given) apply over ``current``.
+
+    Validated as a whole, the first bad field raising its typed ``ActionError``: a count is at least one, a
+    permit, certificate or captive-bred claim needs the reference that makes it checkable (number, rings or
+    microchips), a reference needs a claim, and a verification needs a claim to verify. A verdict is about one
+    claim: changing the claim or its reference sets it back to "not checked" unless the same input gives a new one.
+    """
+    facts = {**current, **{key: value for key, value in stated.items() if value is not None}}
+    _choice(facts["specimen_type"], SpecimenType, "specimen_type")
+    count = facts["specimen_count"]
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int)
+                              or not 1 <= count <= MAX_SPECIMEN_COUNT):
+        raise ActionError(ErrorCode.INVALID, _("The specimen count is a whole number, at least 1."),
+                          "specimen_count")
+    _choice(facts["claimed_legality"], ClaimedLegality, "claimed_legality")
+    facts["legality_reference"] = (facts["legality_reference"] or "").strip()
+    if len(facts["legality_reference"]) > 500:
+        raise ActionError(ErrorCode.INVALID, _("The reference is at most 500 characters."), "legality_reference")
+    if facts["claimed_legality"] in REFERENCED_CLAIMS and not facts["legality_reference"]:
+        raise ActionError(ErrorCode.REQUIRED,
+                          _("Give the permit or certificate number, or the ring or microchip numbers, the seller "
+                            "quotes."), "legality_reference")
+    if facts["claimed_legality"] == ClaimedLegality.NONE and facts["legality_reference"]:
+        raise ActionError(ErrorCode.INVALID, _("A reference belongs to a claimed legality; choose the claim."),
+                          "claimed_legality")
+    _choice(facts["legality_verified"], LegalityVerification, "legality_verified")
+    claim_changed = any(facts[key] != current[key] for key in ("claimed_legality", "legality_reference"))
+    if claim_changed and stated.get("legality_verified") is None:
+        facts["legality_verified"] = LegalityVerification.NOT_CHECKED
+    if facts["legality_verified"] != LegalityVerification.NOT_CHECKED and \
+            facts["claimed_legality"] == ClaimedLegality.NONE:
+        raise ActionError(ErrorCode.INVALID, _("Nothing is claimed, so there is nothing to verify."),
+                          "legality_verified")
+    return facts
+
+
+#: A listing's facts before anything is stated about them.
+NO_FACTS: dict[str, Any] = {"specimen_type": SpecimenType.UNKNOWN, "specimen_count": None,
+                            "claimed_legality": ClaimedLegality.NONE, "legality_reference": "",
+                            "legality_verified": LegalityVerification.NOT_CHECKED}
+
+
+def _stated_facts(data: ListingInput) -> dict[str, Any]:
+    return {key: getattr(data, key) for key in FACT_FIELDS}
+
+
+def _verification(viewer: Viewer, facts: dict[str, Any], before: str, now: datetime.datetime) -> dict[str, Any]:
+    """Who verified the claim and when: the viewer now when the verdict changes, nobody when it is withdrawn."""
+    if facts["legality_verified"] == LegalityVerification.NOT_CHECKED:
+        return {"legality_verified_by": None, "legality_verified_at": None}
+    if facts["legality_verified"] != before:
+        return {"legality_verified_by": viewer.officer, "legality_verified_at": now}
+    return {}
 
 
 def platform_domains() -> dict[str, int]:
@@ -440,7 +512,8 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
     """Record a listing in ``case``; returns it and whether it was new.
 
     The same normalised URL again updates the listing's last-seen time (and fills fields it lacked): one
-    listing per URL per case.
+    listing per URL per case. The listing facts the input states (``FACT_FIELDS``) replace the listing's, under
+    the rules of :func:`listing_facts`; the facts it leaves out stay as they are.
     """
     policy.check(viewer, "case.contribute", case)
     assert viewer.officer is not None
@@ -475,27 +548,34 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
     seen_at = data.seen_at or timezone.now()
     if seen_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ActionError(ErrorCode.INVALID, _("A listing cannot be seen in the future."), "seen_at")
+    stated = _stated_facts(data)
+    listing = Listing.objects.filter(case=case, url_digest=url_digest(url)).first()
+    current = NO_FACTS if listing is None else {key: getattr(listing, key) for key in FACT_FIELDS}
+    facts = listing_facts(current, stated)
     species = _species(data.species_ids) + species_by_names(data.species_names)
     seller = None
     if data.seller.strip():
         if platform is None:
             raise ActionError(ErrorCode.REQUIRED, _("A seller handle needs the listing's platform."), "seller")
         seller = get_or_create_entity(EntityKind.ONLINE_ACCOUNT, data.seller, platform=platform, field_name="seller")
-    listing = Listing.objects.filter(case=case, url_digest=url_digest(url)).first()
     created = listing is None
+    now = timezone.now()
     if listing is None:
         listing = Listing.objects.create(
             case=case, platform=platform, url=url, external_id=data.external_id.strip()[:128],
             title=data.title.strip()[:500], text=data.text, language=data.language.strip().lower()[:8],
             price=price, currency=currency, first_seen_at=seen_at, last_seen_at=seen_at, seller=seller,
             claimed_location=data.claimed_location.strip()[:200], status=data.status, created_by=viewer.officer,
+            **facts, **_verification(viewer, facts, LegalityVerification.NOT_CHECKED, now),
         )
         SuggestedSpecies.objects.bulk_create(species_suggestions(listing))
+        changed_facts = sorted(key for key in FACT_FIELDS if facts[key] != NO_FACTS[key])
     else:
         listing.first_seen_at = min(listing.first_seen_at, seen_at)
         listing.last_seen_at = max(listing.last_seen_at, seen_at)
         listing.seller = listing.seller or seller
-        listing.save(update_fields=["first_seen_at", "last_seen_at", "seller"])
+        changed_facts = _apply_facts(viewer, listing, facts, now)
+        listing.save(update_fields=["first_seen_at", "last_seen_at", "seller", *_fact_columns(changed_facts)])
     if species:
         listing.species.add(*species)
         include_species(case, {s.pk for s in species})
@@ -506,8 +586,64 @@ def add_listing(viewer: Viewer, case: Case, data: ListingInput) -> tuple[Listing
     if created:
         listings_recorded.send(sender=Listing, listing_ids=[listing.pk])
     record("case.add_listing" if created else "case.update_listing", actor=viewer.officer, obj=listing,
-           object_agency_id=case.owner_agency_id, details={"case": case.reference}, content={"url": url})
+           object_agency_id=case.owner_agency_id,
+           details={"case": case.reference, **({"facts": changed_facts} if changed_facts else {})},
+           content={"url": url})
     return listing, created
+
+
+def _apply_facts(viewer: Viewer, listing: Listing, facts: dict[str, Any], now: datetime.datetime) -> list[str]:
+    """Set the facts that differ on ``listing`` (and who verified, when the verdict changes); their names.
+
+    A verdict kept across a new claim or reference was given again in this input (``listing_facts`` resets it
+    otherwise), so it is the viewer's, now, and counts as changed.
+    """
+    reclaimed = any(getattr(listing, key) != facts[key] for key in ("claimed_legality", "legality_reference"))
+    judged = facts["legality_verified"] != LegalityVerification.NOT_CHECKED
+    before = LegalityVerification.NOT_CHECKED if reclaimed and judged else listing.legality_verified
+    verification = _verification(viewer, facts, before, now)
+    changed = sorted(key for key in FACT_FIELDS
+                     if getattr(listing, key) != facts[key] or (key == "legality_verified" and verification
+                                                                and judged))
+    for key in changed:
+        setattr(listing, key, facts[key])
+    for key, value in verification.items():
+        setattr(listing, key, value)
+    return changed
+
+
+def _fact_columns(changed: list[str]) -> list[str]:
+    """The columns a change of these facts writes: a verdict carries who gave it and when."""
+    extra = ["legality_verified_by", "legality_verified_at"] if "legality_verified" in changed else []
+    return [*changed, *extra]
+
+
+def update_listing(viewer: Viewer, listing: Listing, changes: dict[str, Any]) -> list[str]:
+    """Record what an officer established about a listing: its specimen, count, claimed legality and reference,
+    and whether the claim was verified (the verdict is the viewer's, timed now). Returns the facts changed.
+
+    Only what ``changes`` names changes; the rules of :func:`listing_facts` hold for the result, so a bad value
+    changes nothing. A verdict is audited on its own (``case.verify_legality``): who found a permit false matters
+    to a prosecution.
+    """
+    policy.check(viewer, "case.contribute", listing.case)
+    unknown = sorted(set(changes) - set(FACT_FIELDS))
+    if unknown:
+        raise ActionError(ErrorCode.INVALID, _("This field cannot be changed here."), unknown[0])
+    current = {key: getattr(listing, key) for key in FACT_FIELDS}
+    facts = listing_facts(current, changes)
+    changed = _apply_facts(viewer, listing, facts, timezone.now())
+    if not changed:
+        return []
+    listing.save(update_fields=_fact_columns(changed))
+    case = listing.case
+    record("case.update_listing", actor=viewer.officer, obj=listing, object_agency_id=case.owner_agency_id,
+           details={"case": case.reference, "facts": changed})
+    if "legality_verified" in changed:
+        record("case.verify_legality", actor=viewer.officer, obj=listing, object_agency_id=case.owner_agency_id,
+               details={"case": case.reference, "claim": listing.claimed_legality,
+                        "verdict": listing.legality_verified})
+    return changed
 
 
 # --- reports ----------------------------------------------------------------------------------------------

@@ -34,7 +34,9 @@ class ListingFilter(django_filters.FilterSet):
 
     class Meta:
         model = Listing
-        fields = ["status", "currency", "language"]
+        # Not the specimen type: its "not stated" is the empty value, which a filter takes as no filter (the
+        # search filters it).
+        fields = ["status", "currency", "language", "claimed_legality", "legality_verified"]
 
 
 class EntityFilter(django_filters.FilterSet):

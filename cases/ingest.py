@@ -14,6 +14,12 @@ Each batch is one transaction: a crash leaves whole batches, and because the imp
 normalised URL in the case is the same listing, entities are unique by kind and key, claims by case, entity
 and role — running the file again completes it and adds nothing twice. The import is audited once, with its
 counts, rather than once per line.
+
+A line may carry the listing facts its source states: ``specimen_type`` (live, part, derivative),
+``specimen_count`` (a whole number, at least 1), ``claimed_legality`` (cites_permit, eu_certificate, captive_bred,
+antique) and ``legality_reference`` (required with the first three), under the rules ``addListing`` applies. A
+monitoring tool cannot verify a claim, so no verdict is imported. Like the seller, a fact only fills what an
+existing listing lacks: an officer's finding is never overwritten by a later sighting.
 """
 
 from __future__ import annotations
@@ -40,7 +46,14 @@ from agencies.models import Agency, AgencyType
 from audit.actions import record
 from officers.models import Officer, Role
 
-from .actions import allocate_reference, include_species, platform_domains, species_suggestions
+from .actions import (
+    NO_FACTS,
+    allocate_reference,
+    include_species,
+    listing_facts,
+    platform_domains,
+    species_suggestions,
+)
 from .identifiers import (
     InvalidIdentifier,
     normalise_entity,
@@ -83,6 +96,7 @@ class Reject:
     INVALID_PHONE = "invalid_phone"
     INVALID_EMAIL = "invalid_email"
     UNKNOWN_SPECIES = "unknown_species"
+    INVALID_FACTS = "invalid_facts"
 
 
 class ListingImportError(Exception):
@@ -154,6 +168,32 @@ class ParsedLine:
     # Every identifier of the line, seller included: key → (value as written, platform id).
     entities: dict[EntityKey, tuple[str, int | None]]
     species_ids: set[int]
+    # The listing facts the line states (``cases.actions.FACT_FIELDS`` but the verdict): only those it states.
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+#: The facts a line may state, and the only ones an import writes (a verdict is an officer's).
+IMPORTED_FACTS = ("specimen_type", "specimen_count", "claimed_legality", "legality_reference")
+
+
+def _facts(data: dict[str, Any]) -> dict[str, Any]:
+    """The facts a line states, checked by the rules of ``addListing``; a bad one rejects the line."""
+    stated: dict[str, Any] = {}
+    for key in IMPORTED_FACTS:
+        value = data.get(key)
+        if value is None or value == "":
+            continue
+        if key == "specimen_count":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise RejectedLine(Reject.INVALID_FACTS, "specimen_count must be a whole number")
+            stated[key] = value
+        else:
+            stated[key] = _text(data, key).strip().lower() if key != "legality_reference" else _text(data, key)
+    try:
+        facts = listing_facts(NO_FACTS, stated)
+    except ActionError as error:
+        raise RejectedLine(Reject.INVALID_FACTS, f"{error.field}: {error.message}") from None
+    return {key: facts[key] for key in stated}
 
 
 class LineParser:
@@ -191,7 +231,7 @@ class LineParser:
             title=_text(data, "title").strip()[:500], text=_text(data, "text"),
             language=_text(data, "language").strip().lower()[:8], price=price, currency=currency,
             seen_at=self._seen_at(data), seller=seller, entities=entities,
-            species_ids={self._species(name) for name in _strings(data, "species")},
+            species_ids={self._species(name) for name in _strings(data, "species")}, facts=_facts(data),
         )
 
     def _url_and_platform(self, data: dict[str, Any]) -> tuple[str, int | None]:
@@ -389,19 +429,23 @@ class BatchWriter:
         """Ids by URL digest: existing listings get their seen times widened and a missing seller filled."""
         found = Listing.objects.filter(case=self.case, url_digest__in=list(merged)).order_by()
         existing = {listing.url_digest: listing
-                    for listing in found.only("pk", "url_digest", "first_seen_at", "last_seen_at", "seller_id")}
+                    for listing in found.only("pk", "url_digest", "first_seen_at", "last_seen_at", "seller_id",
+                                              *IMPORTED_FACTS)}
         changed = []
         for digest, listing in existing.items():
             seen = merged[digest]
             seller_id = listing.seller_id or (entity_ids[seen.seller] if seen.seller else None)
             first_seen_at = min(listing.first_seen_at, seen.first_seen_at)
             last_seen_at = max(listing.last_seen_at, seen.last_seen_at)
-            if (first_seen_at, last_seen_at, seller_id) != (listing.first_seen_at, listing.last_seen_at,
-                                                            listing.seller_id):
+            lacking = _lacking_facts(listing, seen.first.facts)
+            if lacking or (first_seen_at, last_seen_at, seller_id) != (listing.first_seen_at, listing.last_seen_at,
+                                                                       listing.seller_id):
                 listing.first_seen_at, listing.last_seen_at, listing.seller_id = first_seen_at, last_seen_at, seller_id
+                for key, value in lacking.items():
+                    setattr(listing, key, value)
                 changed.append(listing)
         if changed:
-            Listing.objects.bulk_update(changed, ["first_seen_at", "last_seen_at", "seller"])
+            Listing.objects.bulk_update(changed, ["first_seen_at", "last_seen_at", "seller", *IMPORTED_FACTS])
             listings_written.send(sender=Listing, listing_ids=[listing.pk for listing in changed])
         new = [self._new_listing(digest, seen, entity_ids) for digest, seen in merged.items()
                if digest not in existing]
@@ -417,13 +461,14 @@ class BatchWriter:
         return {listing.url_digest: listing.pk for listing in [*existing.values(), *new]}
 
     def _new_listing(self, digest: str, seen: MergedListing, entity_ids: dict[EntityKey, int]) -> Listing:
+        """The listing of the batch's first line with its URL (whose facts it carries)."""
         line = seen.first
         # bulk_create skips Listing.save(), which is what normally sets url_digest.
         return Listing(
             case=self.case, platform_id=line.platform_id, url=line.url, url_digest=digest, title=line.title,
             text=line.text, language=line.language, price=line.price, currency=line.currency,
             first_seen_at=seen.first_seen_at, last_seen_at=seen.last_seen_at,
-            seller_id=entity_ids[seen.seller] if seen.seller else None, created_by=self.officer,
+            seller_id=entity_ids[seen.seller] if seen.seller else None, created_by=self.officer, **line.facts,
         )
 
     def _species(self, merged: dict[str, MergedListing], listing_ids: dict[str, int]) -> None:
@@ -446,6 +491,20 @@ class BatchWriter:
         if new:
             CaseEntity.objects.bulk_create(new, ignore_conflicts=True)
         self.report.claims_created += len(new)
+
+
+def _lacking_facts(listing: Listing, stated: dict[str, Any]) -> dict[str, Any]:
+    """The stated facts an existing listing lacks: a specimen or count not yet recorded, a claim (with its
+    reference) where none is recorded. What the listing already says stays, whatever the line says."""
+    lacking: dict[str, Any] = {}
+    if "specimen_type" in stated and not listing.specimen_type:
+        lacking["specimen_type"] = stated["specimen_type"]
+    if "specimen_count" in stated and listing.specimen_count is None:
+        lacking["specimen_count"] = stated["specimen_count"]
+    if "claimed_legality" in stated and listing.claimed_legality == NO_FACTS["claimed_legality"]:
+        lacking["claimed_legality"] = stated["claimed_legality"]
+        lacking["legality_reference"] = stated.get("legality_reference", "")
+    return lacking
 
 
 def default_officer(agency: Agency) -> Officer:

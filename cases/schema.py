@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from django.db.models import BooleanField, ExpressionWrapper, Value
 from django.urls import reverse
+from graphene.utils.str_converters import to_camel_case
 from graphql_sync_dataloaders import SyncDataLoader
 
 from access import policy
@@ -30,6 +31,7 @@ from .models import (
     Case,
     CaseEntity,
     CaseStatus,
+    ClaimedLegality,
     CustodyAction,
     CustodyEvent,
     Entity,
@@ -38,6 +40,7 @@ from .models import (
     Evidence,
     GradingSystem,
     IntelReport,
+    LegalityVerification,
     Listing,
     ListingStatus,
     Priority,
@@ -45,6 +48,7 @@ from .models import (
     SpeciesGroup,
     SpeciesName,
     SpeciesRank,
+    SpecimenType,
     SuggestedSpecies,
     TermKind,
     WatchAlert,
@@ -67,6 +71,20 @@ CustodyActionEnum = graphene.Enum.from_enum(CustodyAction)
 SpeciesGroupEnum = graphene.Enum.from_enum(SpeciesGroup)
 SpeciesRankEnum = graphene.Enum.from_enum(SpeciesRank)
 TermKindEnum = graphene.Enum.from_enum(TermKind)
+
+
+def labelled_enum(choices: Any, description: str) -> Any:
+    """A GraphQL enum of Django choices whose values are described by their (English) labels."""
+    return graphene.Enum.from_enum(
+        choices, description=lambda member: description if member is None else str(member.label))
+
+
+SpecimenTypeEnum = labelled_enum(
+    SpecimenType, "What a listing offers, in CITES terms; UNKNOWN until someone records it.")
+ClaimedLegalityEnum = labelled_enum(
+    ClaimedLegality, "What the seller claims makes the trade legal (sellers need not prove it).")
+LegalityVerificationEnum = labelled_enum(
+    LegalityVerification, "Whether an officer checked the claimed legality, and what they found.")
 
 NO_ENUMS: list[str] = []
 
@@ -327,6 +345,16 @@ class EntityClaimNode(PolicyObjectType):
 class ListingNode(PolicyObjectType):
     status = ListingStatusEnum(required=True)
     price = graphene.Decimal()
+    specimen_type = SpecimenTypeEnum(required=True)
+    specimen_count = graphene.Int(description="How many specimens are offered; null when not stated.")
+    claimed_legality = ClaimedLegalityEnum(required=True)
+    legality_reference = graphene.String(
+        required=True, description="The permit or certificate number, or the ring or microchip numbers, the "
+                                   "seller quotes; empty when nothing is claimed or an antique claim names none.")
+    legality_verified = LegalityVerificationEnum(required=True)
+    legality_verified_by = related(OfficerNode, Officer, "legality_verified_by_id",
+                                   description="Who gave the verdict; null when not checked (or not visible).")
+    legality_verified_at = graphene.DateTime(description="When the verdict was given; null when not checked.")
     case = related(CaseNode, Case, "case_id", required=True)
     platform = related(AgencyNode, Agency, "platform_id")
     seller = related(EntityNode, Entity, "seller_id")
@@ -340,7 +368,9 @@ class ListingNode(PolicyObjectType):
         name = "Listing"
         model = Listing
         fields = ("id", "url", "external_id", "title", "text", "language", "price", "currency", "first_seen_at",
-                  "last_seen_at", "claimed_location", "status", "created_at")
+                  "last_seen_at", "claimed_location", "status", "specimen_type", "specimen_count",
+                  "claimed_legality", "legality_reference", "legality_verified", "legality_verified_at",
+                  "created_at")
         filterset_class = ListingFilter
         convert_choices_to_enum = NO_ENUMS
 
@@ -604,7 +634,7 @@ class UpdateCase(BaseMutation):
         return {"case": actions.update_case(viewer, case, data["version"], _case_values(data["input"]))}
 
 
-class AddListingInput(graphene.InputObjectType):
+class AddListingFields(graphene.InputObjectType):
     case_id = graphene.ID(required=True)
     url = graphene.String(required=True)
     platform_id = graphene.ID(description="Default: the platform whose domain the URL is on.")
@@ -620,6 +650,24 @@ class AddListingInput(graphene.InputObjectType):
     species_names = graphene.List(graphene.NonNull(graphene.String))
     species_ids = graphene.List(graphene.NonNull(graphene.ID))
     status = ListingStatusEnum()
+
+
+class ListingFactsInput(graphene.InputObjectType):
+    """The facts an officer records about a listing; a field left out is not changed."""
+
+    specimen_type = SpecimenTypeEnum()
+    specimen_count = graphene.Int(description="At least 1.")
+    claimed_legality = ClaimedLegalityEnum()
+    legality_reference = graphene.String(
+        description="Required for a CITES permit, an EU certificate or a captive-bred claim: the number, or the "
+                    "ring or microchip numbers, as the seller gives them.")
+    legality_verified = LegalityVerificationEnum(
+        description="Your verdict on the claim (only when something is claimed); you and now are recorded. "
+                    "Changing the claim or its reference without a verdict sets it back to NOT_CHECKED.")
+
+
+class AddListingInput(ListingFactsInput, AddListingFields):
+    pass
 
 
 class AddListing(BaseMutation):
@@ -644,6 +692,29 @@ class AddListing(BaseMutation):
         values = {k: enum_value(v) for k, v in values.items() if v is not None}
         listing, created = actions.add_listing(viewer, case, actions.ListingInput(**values))
         return {"listing": listing, "created": created}
+
+
+class UpdateListing(BaseMutation):
+    """Record the facts of a listing: specimen, count, claimed legality and its reference, your verdict on the
+    claim. Needs to be able to add to the listing's case; another agency's listing is ``NOT_FOUND``."""
+
+    listing = graphene.Field(ListingNode)
+    changed = graphene.List(graphene.NonNull(graphene.String),
+                            description="The facts that changed (input field names); empty when none did.")
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = ListingFactsInput(required=True)
+
+    class Meta:
+        audit_action = "case.update_listing"
+
+    @classmethod
+    def perform(cls, info: Any, viewer: Any, **data: Any) -> dict[str, Any]:
+        listing = fetch(viewer, Listing.objects.select_related("case"), decode_id(data["id"], "Listing", "id"))
+        changes = {key: enum_value(value) for key, value in data["input"].items() if value is not None}
+        changed = actions.update_listing(viewer, listing, changes)
+        return {"listing": listing, "changed": [to_camel_case(name) for name in changed]}
 
 
 class LinkEntityInput(graphene.InputObjectType):
@@ -773,6 +844,7 @@ class Mutation(graphene.ObjectType):
     create_case = CreateCase.Field()
     update_case = UpdateCase.Field()
     add_listing = AddListing.Field()
+    update_listing = UpdateListing.Field()
     link_entity = LinkEntity.Field()
     add_intel_report = AddIntelReport.Field()
     create_watchlist = CreateWatchlist.Field()

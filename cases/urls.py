@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .pages.editing import case_add, case_create, case_edit
+from .pages.editing import case_add, case_create, case_edit, listing_facts
 from .pages.views import case_detail, case_graph, case_list, entity_graph
 from .views import download_evidence
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:reference>/", case_detail, name="case-detail"),
     path("<str:reference>/edit/", case_edit, name="case-edit"),
     path("<str:reference>/add/<str:what>/", case_add, name="case-add"),
+    path("<str:reference>/listings/<str:listing_id>/facts/", listing_facts, name="listing-facts"),
 ]

@@ -36,6 +36,7 @@ from cases.models import (
     Case,
     CaseEntity,
     CaseStatus,
+    ClaimedLegality,
     EntityKind,
     EntityRole,
     Evidence,
@@ -181,7 +182,7 @@ def _withheld(viewer: Viewer, case: Case) -> set[str]:
 
 def _listings(viewer: Viewer, case: Case) -> Any:
     species = policy.visible(viewer, Species.objects.only("pk", "scientific_name"))
-    platforms = policy.visible(viewer, Agency.objects.only("pk", "code"))
+    platforms = policy.visible(viewer, Agency.objects.only("pk", "code", "platform_kind"))
     return (policy.visible(viewer, Listing.objects.filter(case=case))
             .prefetch_related(Prefetch("species", queryset=species), Prefetch("platform", queryset=platforms)))
 
@@ -220,9 +221,26 @@ def _listing(event: MISPEvent, listing: Listing, case: Case) -> None:
     _tag_handling(url, {case.handling_code}, case.law_enforcement_only)
     for taxon in listing.species.all():
         url.add_tag(f'wildnet:species="{taxon.scientific_name}"')
+    for tag in listing_fact_tags(listing):
+        url.add_tag(tag)
     if listing.title:
         obj.add_attribute("text", value=listing.title, uuid=str(uuid.uuid5(NAMESPACE, f"listing:{listing.pk}:text")))
     event.add_object(obj)
+
+
+def listing_fact_tags(listing: Listing) -> list[str]:
+    """The listing facts recorded, as ``wildnet:`` machine tags (the STIX export's ``x_wildnet_…`` properties)."""
+    tags = []
+    if listing.specimen_type:
+        tags.append(f'wildnet:specimen-type="{listing.specimen_type}"')
+    if listing.specimen_count is not None:
+        tags.append(f'wildnet:specimen-count="{listing.specimen_count}"')
+    if listing.claimed_legality != ClaimedLegality.NONE:
+        tags.append(f'wildnet:claimed-legality="{listing.claimed_legality}"')
+        tags.append(f'wildnet:legality-verified="{listing.legality_verified}"')
+    if listing.platform is not None and listing.platform.platform_kind:
+        tags.append(f'wildnet:platform-kind="{listing.platform.platform_kind}"')
+    return tags
 
 
 def _claim(event: MISPEvent, claim: CaseEntity, case: Case, graded: bool) -> None:

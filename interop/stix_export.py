@@ -12,7 +12,9 @@ WildNet                STIX 2.1
 =====================  =====================================================================================
 case                   ``report`` (``object_refs``: everything below), created by the owning agency
 owning agency          ``identity`` (organization), every object's ``created_by_ref``
-listing                ``url`` observable and an ``indicator`` ``[url:value = '…']``
+listing                ``url`` observable and an ``indicator`` ``[url:value = '…']``; the facts recorded (specimen,
+                       count, claimed legality, its reference and verdict, the platform's kind) as ``x_wildnet_…``
+                       properties of the indicator
 online account         ``user-account`` (``user_id`` the handle, ``account_type`` the platform's code)
 e-mail                 ``email-addr``
 phone, payment,        ``x-wildnet-phone``, ``x-wildnet-payment-account``, ``x-wildnet-cryptocurrency-wallet``,
@@ -48,7 +50,17 @@ from access.errors import NotFound
 from access.policy import NOTHING, Viewer, condition
 from agencies.models import Agency
 from api import reads
-from cases.models import Case, CaseEntity, Entity, EntityKind, Evidence, IntelReport, Listing, Species
+from cases.models import (
+    Case,
+    CaseEntity,
+    ClaimedLegality,
+    Entity,
+    EntityKind,
+    Evidence,
+    IntelReport,
+    Listing,
+    Species,
+)
 from cases.rules import EVIDENCE, PERSONAL_DATA, SOURCES
 from compliance.models import TakedownNotice
 from search.views import ExportRow
@@ -56,7 +68,7 @@ from sharing.models import Share, ShareStatus
 
 from . import markings
 from .markings import stix_id
-from .stix_objects import CUSTOM_OBSERVABLES
+from .stix_objects import CUSTOM_OBSERVABLES, LISTING_FACTS_EXTENSION
 
 GROUPS = (PERSONAL_DATA, SOURCES, EVIDENCE)
 
@@ -151,6 +163,24 @@ class Exported:
     case_id: int | None
     at: datetime.datetime | None
 
+
+
+def listing_facts(listing: Listing) -> dict[str, Any]:
+    """The listing facts as top-level properties of its indicator, under ``LISTING_FACTS_EXTENSION`` (STIX has no
+    vocabulary for them); only what was recorded, so a listing that states nothing carries none."""
+    facts: dict[str, Any] = {}
+    if listing.specimen_type:
+        facts["x_wildnet_specimen_type"] = listing.specimen_type
+    if listing.specimen_count is not None:
+        facts["x_wildnet_specimen_count"] = listing.specimen_count
+    if listing.claimed_legality != ClaimedLegality.NONE:
+        facts["x_wildnet_claimed_legality"] = listing.claimed_legality
+        facts["x_wildnet_legality_verified"] = listing.legality_verified
+        if listing.legality_reference:
+            facts["x_wildnet_legality_reference"] = listing.legality_reference
+    if listing.platform is not None and listing.platform.platform_kind:
+        facts["x_wildnet_platform_kind"] = listing.platform.platform_kind
+    return facts
 
 class StixBuilder:
     """Collects the STIX objects of one export, each once, with the markings and definitions they use.
@@ -284,7 +314,13 @@ class StixBuilder:
         labels = [f"listing-status:{listing.status}"]
         if listing.platform is not None:
             labels.append(f"platform:{listing.platform.code}")
+        facts = listing_facts(listing)
+        if facts:
+            self._add(markings.PLATFORM)
+            self._add(LISTING_FACTS_EXTENSION)
+            facts["extensions"] = {LISTING_FACTS_EXTENSION.id: {"extension_type": "toplevel-property-extension"}}
         refs.append(self._add(stix2.Indicator(
+            **facts, allow_custom=True,
             id=stix_id("indicator", "listing", listing.pk), name=listing.title or listing.url,
             description=f"Online listing seen from {listing.first_seen_at:%Y-%m-%d} "
                         f"to {listing.last_seen_at:%Y-%m-%d}.",

@@ -36,6 +36,29 @@ PAYMENT_EXTENSION = _definition("x-wildnet-payment-account",
 CRYPTO_EXTENSION = _definition("x-wildnet-cryptocurrency-wallet", "A cryptocurrency wallet address.")
 SHIPPING_EXTENSION = _definition("x-wildnet-shipping-reference", "A parcel or shipping tracking reference.")
 
+#: The listing facts an indicator of a listing carries as top-level properties (STIX 2.1 section 7.3.2): what the
+#: advert offers, the legality the seller claims and what an officer found, and the kind of its platform.
+LISTING_FACTS = ("x_wildnet_specimen_type", "x_wildnet_specimen_count", "x_wildnet_claimed_legality",
+                 "x_wildnet_legality_reference", "x_wildnet_legality_verified", "x_wildnet_platform_kind")
+LISTING_FACTS_SCHEMA = (
+    '{"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "x-wildnet-listing-facts", '
+    '"type": "object", "properties": {'
+    '"x_wildnet_specimen_type": {"enum": ["live", "part", "derivative"]}, '
+    '"x_wildnet_specimen_count": {"type": "integer", "minimum": 1}, '
+    '"x_wildnet_claimed_legality": {"enum": ["cites_permit", "eu_certificate", "captive_bred", "antique"]}, '
+    '"x_wildnet_legality_reference": {"type": "string"}, '
+    '"x_wildnet_legality_verified": {"enum": ["not_checked", "genuine", "false"]}, '
+    '"x_wildnet_platform_kind": {"enum": ["marketplace", "social_network", "classified_ads", "auction", '
+    '"messaging"]}}}')
+LISTING_FACTS_EXTENSION = stix2.ExtensionDefinition(
+    id=stix_id("extension-definition", "x-wildnet-listing-facts"), created=EPOCH, modified=EPOCH,
+    created_by_ref=PLATFORM.id, name="x-wildnet-listing-facts",
+    description="What an online listing offers (live animal, part or derivative, and how many), the legality its "
+                "seller claims with the permit, certificate, ring or microchip numbers quoted, an officer's verdict "
+                "on that claim, and the kind of platform it is on.",
+    schema=LISTING_FACTS_SCHEMA, version="1.0", extension_types=["toplevel-property-extension"],
+    extension_properties=list(LISTING_FACTS))
+
 _VALUE = [("value", StringProperty(required=True))]
 
 

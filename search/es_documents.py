@@ -58,13 +58,14 @@ from elasticsearch_dsl import (
 from elasticsearch_dsl.query import Query
 
 from access.markings import HandlingCode
+from agencies.models import Agency
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing, Species, TermKind, WatchTerm
 from search.text import keywords
 from sharing.models import Share, ShareStatus
 
 #: Bumped when a mapping or the analysis settings change (then run ``search_index --rebuild``); every mapping
 #: carries it in ``_meta``, so which definition an index was built with can be read off the cluster.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # --- analysis --------------------------------------------------------------------------------------------------
 
@@ -183,6 +184,7 @@ class WildNetDocument(Document):
     countries = Keyword(multi=True)
     cites_appendices = Keyword(multi=True)
     platform_codes = Keyword(multi=True)
+    platform_kinds = Keyword(multi=True)  # the kinds of those platforms that have one
     species_ids = Long(multi=True)
     species = Keyword(multi=True)  # scientific names, for facets and trends
     species_names = Text(analyzer=folding, multi=True, copy_to="text_all",
@@ -220,6 +222,11 @@ class ListingDocument(WildNetDocument):
     price = ScaledFloat(scaling_factor=100)
     currency = Keyword()
     last_seen_at = Date()
+    #: The listing facts; ``specimen_type`` is "" when not stated (a term like any other, so it filters and counts).
+    specimen_type = Keyword()
+    specimen_count = Integer()
+    claimed_legality = Keyword()
+    legality_verified = Keyword()
     seller = personal()
     #: The distinct words of the title and text that count as top keywords (``search.text.keywords``): a terms
     #: aggregation over them counts listings per word from doc values, exactly as the database backend counts.
@@ -366,6 +373,10 @@ def _species_names(species: Iterable[Species]) -> list[str]:
     return sorted({name for taxon in species for name in [taxon.scientific_name, *(n.name for n in taxon.names.all())]})
 
 
+def _kinds(platforms: Iterable[Agency]) -> list[str]:
+    return sorted({platform.platform_kind for platform in platforms if platform.platform_kind})
+
+
 def _hashtags(*texts: str) -> list[str]:
     return sorted({tag.lower() for text in texts for tag in _HASHTAG.findall(text or "")})
 
@@ -385,7 +396,8 @@ def build_cases(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
             meta={"id": case.pk}, id=case.pk, type="case", date=case.created_at, updated_at=case.updated_at,
             reference=case.reference, title=case.title, summary=case.summary, modus_operandi=case.modus_operandi,
             status=case.status, priority=case.priority, crime_area=case.crime_area,
-            platform_codes=sorted(p.code for p in case.platforms.all()), species_ids=sorted(s.pk for s in species),
+            platform_codes=sorted(p.code for p in case.platforms.all()),
+            platform_kinds=_kinds(case.platforms.all()), species_ids=sorted(s.pk for s in species),
             species=sorted(s.scientific_name for s in species), species_names=_species_names(species),
             hashtags=_hashtags(case.summary, case.modus_operandi),
             **_case_fields(case))
@@ -405,6 +417,9 @@ def build_listings(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
             text=listing.text, language=listing.language, claimed_location=listing.claimed_location,
             price=listing.price, currency=listing.currency, last_seen_at=listing.last_seen_at, seller=seller,
             status=listing.status, platform_codes=[listing.platform.code] if listing.platform else [],
+            platform_kinds=_kinds([listing.platform] if listing.platform else []),
+            specimen_type=listing.specimen_type, specimen_count=listing.specimen_count,
+            claimed_legality=listing.claimed_legality, legality_verified=listing.legality_verified,
             species_ids=sorted(s.pk for s in species), species=sorted(s.scientific_name for s in species),
             species_names=_species_names(species), hashtags=_hashtags(listing.title, listing.text),
             keywords=sorted(keywords(f"{listing.title} {listing.text}")), **_case_fields(case))
@@ -424,7 +439,8 @@ def build_entities(ids: list[int]) -> Iterator[tuple[int, WildNetDocument]]:
             agency_code=sorted({case.owner_agency.code for case in cases}),
             countries=sorted({c for case in cases for c in case.jurisdictions}),
             cites_appendices=sorted({a for case in cases for a in case.cites_appendices}),
-            platform_codes=[entity.platform.code] if entity.platform else [])
+            platform_codes=[entity.platform.code] if entity.platform else [],
+            platform_kinds=_kinds([entity.platform] if entity.platform else []))
         yield entity.pk, document
 
 

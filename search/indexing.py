@@ -10,6 +10,10 @@ Watchlists ride the same outbox under ``search.watch_terms``: saving or deleting
 watchlist (which may deactivate it), enqueue the term ids, delivered through ``SearchBackend.index_watch_terms``
 (Elasticsearch stores each term as a percolator query; the database backend keeps no copy and does nothing).
 Indexing listings then raises the alerts they trigger (``search.alerts.evaluate``).
+
+Documents also carry the kind of their platforms (``platform_kinds``), which lives on the platform's agency row: a
+platform whose kind changes sends ``search.platform_kind`` with its id, and the handler re-indexes the cases,
+listings and entities of that platform as they are when it runs.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 
+from agencies.models import Agency
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing, Watchlist, WatchTerm
 from cases.signals import case_access_changed, listings_written
 from outbox.actions import enqueue, handler
@@ -30,6 +35,9 @@ from .backends.base import DOCUMENT_TYPES
 
 TOPIC = "search.index"
 WATCH_TOPIC = "search.watch_terms"
+PLATFORM_TOPIC = "search.platform_kind"
+#: Rows re-indexed at a time when a platform's kind changes.
+PLATFORM_BATCH = 1000
 
 #: The document type each model change re-indexes, and the id of that document in the changed row.
 TRACKED: dict[type[models.Model], tuple[str, str]] = {
@@ -120,6 +128,33 @@ def _case_changed(sender: Any, case_id: int, **kwargs: Any) -> None:
     enqueue_index("entity", list(CaseEntity.objects.filter(case_id=case_id).values_list("entity_id", flat=True)))
 
 
+def _remember_kind(sender: Any, instance: Agency, **kwargs: Any) -> None:
+    """The kind an agency row was read with, so that saving it can tell whether the kind changed (no query)."""
+    instance._indexed_platform_kind = instance.__dict__.get("platform_kind")  # type: ignore[attr-defined]
+
+
+def _agency_saved(sender: Any, instance: Agency, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    """A platform's kind changed: the documents that carry it follow. A new agency has no documents yet."""
+    before = getattr(instance, "_indexed_platform_kind", None)
+    instance._indexed_platform_kind = instance.platform_kind  # type: ignore[attr-defined]
+    if not raw and not created and before is not None and before != instance.platform_kind:
+        enqueue(PLATFORM_TOPIC, {"agency_id": instance.pk})
+
+
+@handler(PLATFORM_TOPIC)
+def deliver_platform_kind(payload: dict[str, Any]) -> None:
+    """Re-index what names the platform: its listings and accounts, and the cases that list it."""
+    agency_id = int(payload["agency_id"])
+    backend = get_backend()
+    rows = {"listing": Listing.objects.filter(platform_id=agency_id),
+            "entity": Entity.objects.filter(platform_id=agency_id),
+            "case": Case.objects.filter(platforms=agency_id)}
+    for doc_type, queryset in rows.items():
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), PLATFORM_BATCH):
+            backend.index(doc_type, ids[start:start + PLATFORM_BATCH])
+
+
 def _term_changed(sender: Any, instance: WatchTerm, raw: bool = False, **kwargs: Any) -> None:
     """A term saved or deleted (a watchlist's deletion deletes its terms one by one, each sending this)."""
     if not raw:
@@ -144,3 +179,5 @@ def connect() -> None:
     post_save.connect(_term_changed, sender=WatchTerm, dispatch_uid="search-watch-term-save")
     post_delete.connect(_term_changed, sender=WatchTerm, dispatch_uid="search-watch-term-delete")
     post_save.connect(_watchlist_saved, sender=Watchlist, dispatch_uid="search-watchlist-save")
+    post_init.connect(_remember_kind, sender=Agency, dispatch_uid="search-agency-kind-read")
+    post_save.connect(_agency_saved, sender=Agency, dispatch_uid="search-agency-kind-saved")

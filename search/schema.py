@@ -14,11 +14,21 @@ from typing import Any
 import graphene
 
 from access.policy import visible
+from agencies.schema import PlatformKindEnum
 from api.context import get_viewer
+from api.errors import enum_value
 from api.loaders import by_id
 from api.mutations import decode_id
 from cases.models import Case, Entity, IntelReport, Listing
-from cases.schema import CaseNode, EntityNode, IntelReportNode, ListingNode
+from cases.schema import (
+    CaseNode,
+    ClaimedLegalityEnum,
+    EntityNode,
+    IntelReportNode,
+    LegalityVerificationEnum,
+    ListingNode,
+    SpecimenTypeEnum,
+)
 from cases.signals import identifiers_seen
 from sharing.models import Hit, utc_today
 from sharing.schema import HitNode
@@ -41,6 +51,18 @@ class TrendGroupEnum(graphene.Enum):
     PLATFORM = "platform"
     SPECIES = "species"
     COUNTRY = "country"
+    SPECIMEN_TYPE = "specimen_type"
+    CLAIMED_LEGALITY = "claimed_legality"
+    PLATFORM_KIND = "platform_kind"
+
+    @property
+    def description(self) -> str:
+        return {"platform": "The listing's platform (its code).", "species": "The listing's species.",
+                "country": "The case's jurisdictions.",
+                "specimen_type": "Live animal, part or derivative; \"\" when not stated.",
+                "claimed_legality": "The legality the seller claims.",
+                "platform_kind": "The kind of the listing's platform (listings on a platform of no kind are left "
+                                 "out)."}[self.value]
 
 
 class TrendIntervalEnum(graphene.Enum):
@@ -59,6 +81,15 @@ class SearchFiltersInput(graphene.InputObjectType):
     agencies = graphene.List(graphene.NonNull(graphene.String), description="Owning agency codes.")
     date_from = graphene.DateTime()
     date_to = graphene.DateTime(description="Exclusive.")
+    specimen_type = graphene.List(graphene.NonNull(SpecimenTypeEnum),
+                                  description="Listings offering any of these (keeps listings only).")
+    claimed_legality = graphene.List(graphene.NonNull(ClaimedLegalityEnum),
+                                     description="Listings claiming any of these (keeps listings only).")
+    legality_verified = graphene.List(graphene.NonNull(LegalityVerificationEnum),
+                                      description="Listings whose claim has any of these verdicts (keeps listings "
+                                                  "only).")
+    platform_kind = graphene.List(graphene.NonNull(PlatformKindEnum),
+                                  description="On a platform of any of these kinds (a case: among its platforms).")
 
 
 class Highlight(graphene.ObjectType):
@@ -147,12 +178,17 @@ def parse_filters(data: Any) -> SearchFilters:
     def codes(name: str) -> frozenset[str]:
         return frozenset(data.get(name) or [])
 
+    def values(name: str) -> frozenset[str]:
+        return frozenset(enum_value(value) for value in data.get(name) or [])
+
     return SearchFilters(
         types=frozenset(getattr(t, "value", t) for t in data.get("types") or []),
         species_ids=frozenset(decode_id(gid, "Species", "speciesIds") for gid in data.get("species_ids") or []),
         cites_appendices=codes("cites_appendices"), platform_codes=codes("platforms"),
         countries=frozenset(c.upper() for c in codes("countries")), statuses=codes("statuses"),
         agency_codes=codes("agencies"), date_from=data.get("date_from"), date_to=data.get("date_to"),
+        specimen_types=values("specimen_type"), claimed_legalities=values("claimed_legality"),
+        legality_verifications=values("legality_verified"), platform_kinds=values("platform_kind"),
     )
 
 
@@ -167,7 +203,8 @@ class Query(graphene.ObjectType):
     trends = graphene.List(
         graphene.NonNull(TrendBucket), required=True, group_by=TrendGroupEnum(required=True),
         interval=TrendIntervalEnum(default_value="month"), filters=SearchFiltersInput(),
-        description="Listings you may see per period (first seen) and platform, species or country.")
+        description="Listings you may see per period (first seen) and platform, species, country, specimen type, "
+                    "claimed legality or platform kind.")
     top_keywords = graphene.List(
         graphene.NonNull(FacetCount), required=True, filters=SearchFiltersInput(), size=graphene.Int(default_value=20),
         description="The most frequent hashtags and words in the listings you may see.")

@@ -40,14 +40,25 @@ from access import policy
 from access.errors import ActionError, ErrorCode, NotFound
 from access.markings import CitesAppendix, handling_text
 from access.policy import Viewer
-from agencies.models import Agency
+from agencies.models import Agency, PlatformKind
 from api import reads
 from api.context import viewer_for_request
 from api.csvout import csv_lines, safe_text
 from api.nodes import PolicyObjectType
 from api.origin import same_site
 from audit.actions import record
-from cases.models import Case, CaseStatus, Entity, IntelReport, Listing, ListingStatus, Species
+from cases.models import (
+    Case,
+    CaseStatus,
+    ClaimedLegality,
+    Entity,
+    IntelReport,
+    LegalityVerification,
+    Listing,
+    ListingStatus,
+    Species,
+    SpecimenType,
+)
 from cases.schema import CaseNode, EntityNode, IntelReportNode, ListingNode
 from cases.signals import identifiers_seen
 
@@ -59,9 +70,13 @@ from .schema import MAX_FIRST
 #: The GraphQL type of each document type: its name makes the global ids, its ``read_scope`` the audit.
 NODES: dict[str, type[PolicyObjectType]] = {"case": CaseNode, "listing": ListingNode, "entity": EntityNode,
                                             "report": IntelReportNode}
-COLUMNS = ("type", "id", "reference", "title", "url", "platform", "species", "countries", "status", "handling",
-           "date", "score")
-PARAMETERS = ("q", "type", "platform", "country", "appendix", "status", "agency", "species", "from", "to")
+COLUMNS = ("type", "id", "reference", "title", "url", "platform", "platform_kind", "species", "countries", "status",
+           "specimen_type", "specimen_count", "claimed_legality", "legality_reference", "legality_verified",
+           "handling", "date", "score")
+PARAMETERS = ("q", "type", "platform", "country", "appendix", "status", "agency", "species", "from", "to",
+              "specimen_type", "claimed_legality", "legality_verified", "platform_kind")
+#: How the export's parameter names the listing whose specimen is not stated (an empty value is no filter).
+UNKNOWN_SPECIMEN = "unknown"
 #: The longest search text, so that the audit event records the query whole.
 MAX_TEXT = 500
 SEPARATOR = ";"
@@ -107,6 +122,17 @@ def parse_export(params: QueryDict) -> SearchQuery:
         statuses=_values(params, "status", str.lower, lambda v: v in statuses, _("a case or listing status")),
         agency_codes=_values(params, "agency", str, _CODE.fullmatch, _("an agency's code")),
         date_from=date_from, date_to=date_to,
+        specimen_types=frozenset(
+            "" if value == UNKNOWN_SPECIMEN else value for value in _values(
+                params, "specimen_type", str.lower, lambda v: v in {UNKNOWN_SPECIMEN, *SpecimenType.values} - {""},
+                _("unknown, live, part or derivative"))),
+        claimed_legalities=_values(params, "claimed_legality", str.lower, lambda v: v in ClaimedLegality.values,
+                                   ", ".join(ClaimedLegality.values)),
+        legality_verifications=_values(params, "legality_verified", str.lower,
+                                       lambda v: v in LegalityVerification.values,
+                                       ", ".join(LegalityVerification.values)),
+        platform_kinds=_values(params, "platform_kind", str.lower, lambda v: v in PlatformKind.values,
+                               ", ".join(PlatformKind.values)),
     )
     return SearchQuery(text=text, filters=filters, first=MAX_FIRST, facets=False, highlight=False, count=False)
 
@@ -186,7 +212,7 @@ def _queryset(viewer: Viewer, doc_type: str) -> models.QuerySet[Any]:
     but the decision is the policy's to make). Long texts no cell shows are not read at all.
     """
     species = policy.visible(viewer, Species.objects.only("pk", "scientific_name"))
-    platforms = policy.visible(viewer, Agency.objects.only("pk", "code"))
+    platforms = policy.visible(viewer, Agency.objects.only("pk", "code", "platform_kind"))
     if doc_type == "case":
         return Case.objects.defer("summary", "modus_operandi").prefetch_related(
             Prefetch("species", queryset=species), Prefetch("platforms", queryset=platforms))
@@ -258,9 +284,13 @@ def _joined(values: Any) -> str:
     return SEPARATOR.join(sorted(values))
 
 
+def _kinds(platforms: Any) -> str:
+    return _joined({p.platform_kind for p in platforms if p.platform_kind})
+
+
 def _case_fields(case: Case) -> dict[str, Any]:
     return {"reference": case.reference, "title": case.title,
-            "platform": _joined(p.code for p in case.platforms.all()),
+            "platform": _joined(p.code for p in case.platforms.all()), "platform_kind": _kinds(case.platforms.all()),
             "species": _joined(s.scientific_name for s in case.species.all()),
             "countries": _joined(case.jurisdictions), "status": case.status,
             "handling": handling_text(case.handling_code, case.handling_conditions), "date": case.created_at}
@@ -270,6 +300,10 @@ def _listing_fields(listing: Listing) -> dict[str, Any]:
     case = listing.case
     return {"reference": case.reference, "title": listing.title, "url": listing.url,
             "platform": listing.platform.code if listing.platform else "",
+            "platform_kind": listing.platform.platform_kind if listing.platform else "",
+            "specimen_type": listing.specimen_type, "specimen_count": listing.specimen_count or "",
+            "claimed_legality": listing.claimed_legality, "legality_reference": listing.legality_reference,
+            "legality_verified": listing.legality_verified,
             "species": _joined(s.scientific_name for s in listing.species.all()),
             "countries": _joined(case.jurisdictions), "status": listing.status,
             "handling": handling_text(case.handling_code, case.handling_conditions), "date": listing.first_seen_at}
@@ -277,13 +311,14 @@ def _listing_fields(listing: Listing) -> dict[str, Any]:
 
 def _entity_fields(entity: Entity) -> dict[str, Any]:
     return {"title": entity.value, "platform": entity.platform.code if entity.platform else "",
+            "platform_kind": entity.platform.platform_kind if entity.platform else "",
             "date": entity.created_at}
 
 
 def _report_fields(report: IntelReport) -> dict[str, Any]:
     case = report.case
     return {"reference": case.reference, "title": report.text,
-            "platform": _joined(p.code for p in case.platforms.all()),
+            "platform": _joined(p.code for p in case.platforms.all()), "platform_kind": _kinds(case.platforms.all()),
             "species": _joined(s.scientific_name for s in case.species.all()),
             "countries": _joined(case.jurisdictions),
             "handling": handling_text(report.handling_code, report.handling_conditions,

@@ -122,6 +122,38 @@ class ListingStatus(models.TextChoices):
     RELISTED = "relisted", _("Re-listed")
 
 
+class SpecimenType(models.TextChoices):
+    """What a listing offers, in CITES terms: the animal itself, a part of it, or something made from it."""
+
+    UNKNOWN = "", _("Not stated")
+    LIVE = "live", _("Live animal")
+    PART = "part", _("Part (skin, scales, raw tusk, horn, feathers)")
+    DERIVATIVE = "derivative", _("Derivative (carving, leather goods, medicine)")
+
+
+class ClaimedLegality(models.TextChoices):
+    """What the seller says makes the trade legal. Sellers need not prove it, so it is recorded as a claim."""
+
+    NONE = "none", _("None claimed")
+    CITES_PERMIT = "cites_permit", _("CITES permit")
+    EU_CERTIFICATE = "eu_certificate", _("EU certificate (Article 10)")
+    CAPTIVE_BRED = "captive_bred", _("Captive-bred (ring or microchip numbers)")
+    ANTIQUE = "antique", _("Antique / pre-Convention")
+
+
+#: Claims that name a document or marks an officer can check, and so need them recorded.
+REFERENCED_CLAIMS = frozenset({ClaimedLegality.CITES_PERMIT, ClaimedLegality.EU_CERTIFICATE,
+                               ClaimedLegality.CAPTIVE_BRED})
+
+
+class LegalityVerification(models.TextChoices):
+    """Whether an officer checked the claimed legality (with the issuing authority, a ring register, …)."""
+
+    NOT_CHECKED = "not_checked", _("Not checked")
+    VERIFIED_GENUINE = "genuine", _("Verified genuine")
+    VERIFIED_FALSE = "false", _("Verified false")
+
+
 def url_digest(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()
 
@@ -147,12 +179,41 @@ class Listing(models.Model):
     claimed_location = models.CharField(max_length=200, blank=True)
     species = models.ManyToManyField(Species, blank=True, related_name="listings")
     status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
+    specimen_type = models.CharField(max_length=10, blank=True, choices=SpecimenType.choices,
+                                     default=SpecimenType.UNKNOWN)
+    specimen_count = models.PositiveIntegerField(null=True, blank=True,
+                                                 help_text=_("How many specimens are offered; empty: not stated."))
+    claimed_legality = models.CharField(max_length=16, choices=ClaimedLegality.choices,
+                                        default=ClaimedLegality.NONE)
+    legality_reference = models.CharField(
+        max_length=500, blank=True,
+        help_text=_("The permit or certificate number, or the ring or microchip numbers, as the seller gives them."))
+    legality_verified = models.CharField(max_length=12, choices=LegalityVerification.choices,
+                                         default=LegalityVerification.NOT_CHECKED)
+    legality_verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                             on_delete=models.PROTECT, related_name="+")
+    legality_verified_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["case", "url_digest"], name="listing_url_once_per_case")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "url_digest"], name="listing_url_once_per_case"),
+            # The rules cases.actions enforces with typed errors, kept by the database too (imports write in bulk).
+            models.CheckConstraint(condition=Q(specimen_count__isnull=True) | Q(specimen_count__gte=1),
+                                   name="listing_specimen_count_positive"),
+            models.CheckConstraint(
+                condition=~Q(claimed_legality__in=sorted(REFERENCED_CLAIMS)) | ~Q(legality_reference=""),
+                name="listing_claim_has_reference"),
+            models.CheckConstraint(
+                condition=(Q(legality_verified=LegalityVerification.NOT_CHECKED, legality_verified_by__isnull=True,
+                             legality_verified_at__isnull=True)
+                           | (~Q(legality_verified=LegalityVerification.NOT_CHECKED)
+                              & ~Q(claimed_legality=ClaimedLegality.NONE)
+                              & Q(legality_verified_by__isnull=False, legality_verified_at__isnull=False))),
+                name="listing_verification_of_a_claim"),
+        ]
 
     def __str__(self) -> str:
         return self.url

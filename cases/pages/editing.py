@@ -1,4 +1,5 @@
-"""Case forms: create and edit a case, add a listing, an identifier, a report, a piece of evidence.
+"""Case forms: create and edit a case, add a listing, an identifier, a report, a piece of evidence, record what a
+listing offers and the legality its seller claims.
 
 Each view shows its form, and on POST turns the fields into the mutation's input, runs the mutation and either
 goes back to the case page or shows the form again with what was typed and the API's typed errors beside the
@@ -130,11 +131,13 @@ def _addition(what: str, case_id: str, request: HttpRequest) -> tuple[dict[str, 
     """The mutation's variables for an "add" form, or the errors of fields the API cannot even receive."""
     data = request.POST
     if what == "listing":
+        facts, invalid = _facts(data)
         return {"input": compact({"caseId": case_id, "url": text(data, "url"), "title": optional(data, "title"),
                                   "text": optional(data, "text"), "price": optional(data, "price"),
                                   "currency": optional(data, "currency"), "seller": optional(data, "seller"),
                                   "claimedLocation": optional(data, "claimedLocation"),
-                                  "speciesNames": listed(data, "speciesNames")}) | {"url": text(data, "url")}}, {}
+                                  "speciesNames": listed(data, "speciesNames"), **facts})
+                | {"url": text(data, "url")}}, invalid
     if what == "entity":
         return {"input": compact({"caseId": case_id, "kind": text(data, "kind"), "value": text(data, "value"),
                                   "role": text(data, "role"), "note": optional(data, "note"),
@@ -159,6 +162,48 @@ def _addition(what: str, case_id: str, request: HttpRequest) -> tuple[dict[str, 
         errors["capturedAt"] = [_("Give the date and time of the capture.")]
     return {"caseId": case_id, "file": upload, "captureMethod": text(data, "captureMethod") or "SCREENSHOT",
             "capturedAt": captured, "description": optional(data, "description")}, errors
+
+
+def _facts(data: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The listing facts of a form (those filled in), and the error of a count that is no whole number (the API
+    takes an integer, and says itself why 0 is refused)."""
+    values: dict[str, Any] = {name: optional(data, name) for name in ("specimenType", "claimedLegality",
+                                                                      "legalityReference")}
+    count = text(data, "specimenCount")
+    if count and not count.isdigit():
+        return values, {"specimenCount": [_("Give the count as a whole number.")]}
+    values["specimenCount"] = int(count) if count else None
+    return values, {}
+
+
+@require_http_methods(["GET", "POST"])
+def listing_facts(request: HttpRequest, reference: str, listing_id: str) -> HttpResponse:
+    """Record what a listing offers, the legality its seller claims, and the officer's verdict on that claim.
+
+    The listing is read through the API, so one the officer may not see (or of another case than the address
+    says) is the 404 of a missing one. The verdict is sent only when the officer changed it: a new claim posted
+    with the old verdict sets it back to "not checked", as the API does, rather than confirming it unseen.
+    """
+    listing = documents.run(request, "listing_facts", {"id": listing_id}).data.get("node")
+    if not listing or listing["case"]["reference"] != reference:
+        raise Http404
+    values: dict[str, Any] = dict(listing)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        facts, errors = _facts(request.POST)
+        values = {**listing, **{name: text(request.POST, name) for name in request.POST}}
+        verdict = text(request.POST, "legalityVerified")
+        changes = {**compact(facts), "legalityReference": text(request.POST, "legalityReference"),
+                   **({"legalityVerified": verdict} if verdict and verdict != listing["legalityVerified"] else {})}
+        if not errors:
+            _body, problems = _outcome(request, "update_listing", {"id": listing["id"], "input": changes},
+                                       "updateListing")
+            errors = errors_by_field(problems)
+        if not errors:
+            return HttpResponseRedirect(reverse("case-detail", args=[reference]) + "#listings-title")
+    return render(request, "cases/listing_facts_form.html", {"case": listing["case"], "listing": listing,
+                                                             "values": values, "errors": errors},
+                  status=400 if errors else 200)
 
 
 def _moment(value: str) -> str | None:

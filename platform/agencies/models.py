@@ -35,6 +35,16 @@ class AgencyType(models.TextChoices):
     ONLINE_PLATFORM = "online_platform", _("Online platform")
 
 
+class PlatformKind(models.TextChoices):
+    """What kind of service an online platform runs: it shapes how adverts look and how takedowns work."""
+
+    MARKETPLACE = "marketplace", _("Marketplace")
+    SOCIAL_NETWORK = "social_network", _("Social network")
+    CLASSIFIED_ADS = "classified_ads", _("Classified ads")
+    AUCTION = "auction", _("Auction site")
+    MESSAGING = "messaging", _("Messaging service")
+
+
 class Agency(models.Model):
     """A government body, partner organisation or online platform.
 
@@ -47,6 +57,9 @@ class Agency(models.Model):
     country = models.CharField(max_length=2, validators=[validate_country], db_index=True)
     agency_type = models.CharField(max_length=32, choices=AgencyType.choices, db_index=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="units")
+    platform_kind = models.CharField(
+        max_length=16, blank=True, choices=PlatformKind.choices,
+        help_text=_("Online platforms: the kind of service; blank for every other type of agency."))
     domains = models.JSONField(
         default=list, blank=True, help_text=_("Online platforms: the web domains they operate (lower case).")
     )
@@ -67,10 +80,17 @@ class Agency(models.Model):
         verbose_name_plural = "agencies"
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="agency_not_own_parent"),
+            models.CheckConstraint(condition=Q(platform_kind="") | Q(agency_type="online_platform"),
+                                   name="agency_platform_kind_only_for_platforms"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.platform_kind and self.agency_type != AgencyType.ONLINE_PLATFORM:
+            raise ValidationError({"platform_kind": _("Only an online platform has a platform kind.")})
 
     @property
     def is_platform(self) -> bool:

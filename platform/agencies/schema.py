@@ -9,10 +9,13 @@ import graphene
 from api.loaders import related, related_list
 from api.nodes import PolicyConnectionField, PolicyObjectType
 
-from .models import Agency, AgencyType, TaskForce, TaskForceKind, TaskForceMembership
+from .models import Agency, AgencyType, PlatformKind, TaskForce, TaskForceKind, TaskForceMembership
 
 AgencyTypeEnum = graphene.Enum.from_enum(AgencyType, description="What kind of body an agency is.")
 TaskForceKindEnum = graphene.Enum.from_enum(TaskForceKind)
+PlatformKindEnum = graphene.Enum.from_enum(
+    PlatformKind, description=lambda member: ("The kind of service an online platform runs." if member is None
+                                              else str(member.label)))
 
 
 class AgencyNode(PolicyObjectType):
@@ -20,6 +23,8 @@ class AgencyNode(PolicyObjectType):
     domains = graphene.List(graphene.NonNull(graphene.String), required=True)
     parent = related(lambda: AgencyNode, Agency, "parent_id")
     time_zone = graphene.String(required=True, description="The zone its officers read times in by default.")
+    platform_kind = PlatformKindEnum(description="Online platforms: marketplace, social network, classified ads, "
+                                                 "auction or messaging; null for other agencies and when not recorded.")
     trusted_flagger_reference = graphene.String(
         description="Its trusted-flagger status reference under DSA Art. 22 (the Digital Services Coordinator's "
                     "decision); null when the organisation is not a trusted flagger.")
@@ -29,12 +34,16 @@ class AgencyNode(PolicyObjectType):
         model = Agency
         fields = ("id", "name", "code", "country", "agency_type", "parent", "domains", "is_active")
         filter_fields = {"country": ["exact"], "agency_type": ["exact"], "code": ["exact"],
-                         "name": ["icontains"]}
+                         "name": ["icontains"], "platform_kind": ["exact"]}
         convert_choices_to_enum: list[str] = []
 
     @staticmethod
     def resolve_time_zone(agency: Agency, info: Any) -> str:
         return agency.zone_name
+
+    @staticmethod
+    def resolve_platform_kind(agency: Agency, info: Any) -> str | None:
+        return agency.platform_kind or None
 
     @staticmethod
     def resolve_trusted_flagger_reference(agency: Agency, info: Any) -> str | None:

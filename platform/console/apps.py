@@ -9,6 +9,7 @@ class ConsoleConfig(AppConfig):
 
     def ready(self) -> None:
         from access.markings import Classification, Purpose
+        from agencies.models import PlatformKind
         from officers.models import Role
 
         from . import labels, middleware  # noqa: F401  (middleware: the sign-in renews the session)
@@ -16,3 +17,4 @@ class ConsoleConfig(AppConfig):
         labels.register("role", Role)
         labels.register("classification", Classification)
         labels.register("purpose", Purpose)
+        labels.register("platform_kind", PlatformKind)

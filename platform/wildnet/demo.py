@@ -12,7 +12,7 @@ import datetime
 from django.utils import timezone
 
 from access.markings import Classification as C
-from agencies.models import Agency, AgencyType, TaskForce, TaskForceKind, TaskForceMembership
+from agencies.models import Agency, AgencyType, PlatformKind, TaskForce, TaskForceKind, TaskForceMembership
 from mandates.models import Mandate
 from officers.models import Officer, Role
 
@@ -38,6 +38,9 @@ AGENCIES: list[tuple[str, str, str, str, list[str]]] = [
     ("pf-wallapop", "Wallapop", "ES", T.ONLINE_PLATFORM, ["wallapop.com", "es.wallapop.com"]),
     ("pf-facebook", "Meta — Facebook Marketplace", "IE", T.ONLINE_PLATFORM, ["facebook.com", "m.facebook.com"]),
 ]
+#: What kind of service each demo platform runs (leboncoin and Wallapop are classified-ads sites).
+PLATFORM_KINDS = {"pf-leboncoin": PlatformKind.CLASSIFIED_ADS, "pf-wallapop": PlatformKind.CLASSIFIED_ADS,
+                  "pf-facebook": PlatformKind.SOCIAL_NETWORK}
 
 R = Role
 OFFICERS: list[tuple[str, str, str, str, int]] = [
@@ -108,7 +111,8 @@ def load(now: datetime.datetime | None = None) -> dict[str, int]:
     for code, name, country, agency_type, domains in AGENCIES:
         agencies[code], _ = Agency.objects.update_or_create(
             code=code, defaults={"name": name, "country": country, "agency_type": agency_type,
-                                 "domains": domains, "is_active": True},
+                                 "domains": domains, "platform_kind": PLATFORM_KINDS.get(code, ""),
+                                 "is_active": True},
         )
     Agency.objects.filter(code="fr-ofb").update(parent=None)
     officers: dict[str, Officer] = {}

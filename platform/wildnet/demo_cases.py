@@ -13,6 +13,7 @@ import datetime
 import struct
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -37,6 +38,14 @@ class DemoListing:
     species: list[str]
     days_ago: int
     location: str = ""
+    #: The listing facts an investigator recorded (``ListingInput`` names), and their verdict on the claim.
+    facts: dict[str, Any] = field(default_factory=dict)
+    verdict: str = ""
+
+
+def facts(specimen: str, count: int | None = None, claim: str = "none", reference: str = "") -> dict[str, Any]:
+    return {"specimen_type": specimen, "specimen_count": count, "claimed_legality": claim,
+            "legality_reference": reference}
 
 
 @dataclass
@@ -73,25 +82,34 @@ CASES = [
             DemoListing("https://www.leboncoin.fr/ad/antiquites/2456781234?utm_source=share&utm_medium=app",
                         "Statuette ancienne en vieil os sculpté", "Belle statuette en vieil os, matière blanche, "
                         "patine d'époque, 1,2 kg. Pas de certificat, vendue en l'état. Remise en main propre Bordeaux.",
-                        "fr", "1800.00", "EUR", "collection_anciens33", ["Loxodonta africana"], 40, "Bordeaux"),
+                        "fr", "1800.00", "EUR", "collection_anciens33", ["Loxodonta africana"], 40, "Bordeaux",
+                        facts("derivative", 1)),
             DemoListing("https://www.leboncoin.fr/ad/antiquites/2461100987", "Paire de défenses montées",
                         "Paire de défenses ivoire ancien sur socle bois, héritage colonial, 62 cm. Envoi possible.",
-                        "fr", "6500.00", "EUR", "collection_anciens33", ["éléphant d'Afrique"], 12, "Mérignac"),
+                        "fr", "6500.00", "EUR", "collection_anciens33", ["éléphant d'Afrique"], 12, "Mérignac",
+                        facts("part", 2, "antique")),
             DemoListing("https://www.leboncoin.fr/ad/decoration/2470045511#photos", "Netsuké éléphant",
                         "Netsuké japonais en ivoire, signé, petit éclat. Contact par téléphone uniquement.",
-                        "fr", "450", "EUR", "bibelots_sud_ouest", ["Elephas maximus"], 3, "Pessac"),
+                        "fr", "450", "EUR", "bibelots_sud_ouest", ["Elephas maximus"], 3, "Pessac",
+                        facts("derivative", 1)),
             DemoListing("https://www.leboncoin.fr/ad/antiquites/2471002233", "Bracelet ancien matière blanche",
                         "Bracelet jonc ancien, matière blanche veinée, lourd. Vendu sans papiers.",
-                        "fr", "320", "EUR", "collection_anciens33", ["Loxodonta africana"], 2, "Bordeaux"),
+                        "fr", "320", "EUR", "collection_anciens33", ["Loxodonta africana"], 2, "Bordeaux",
+                        facts("derivative", 1)),
             DemoListing("https://www.leboncoin.fr/ad/antiquites/2471554321", "Chapelet os sculpté XIXe",
                         "Chapelet de perles sculptées en vieil os ou ivoire, provenance succession.",
-                        "fr", "280", "EUR", "bibelots_sud_ouest", ["Loxodonta africana"], 4, "Talence"),
+                        "fr", "280", "EUR", "bibelots_sud_ouest", ["Loxodonta africana"], 4, "Talence",
+                        facts("derivative", 1, "antique")),
             DemoListing("https://www.leboncoin.fr/ad/collection/2472209876", "Défense sculptée scène de chasse",
-                        "Défense sculptée 40 cm, scène de chasse africaine, socle ébène. Prix à débattre.",
-                        "fr", "2900", "EUR", "collection_anciens33", ["Loxodonta africana"], 6, "Arcachon"),
+                        "Défense sculptée 40 cm, scène de chasse africaine, socle ébène. Certificat intra-UE "
+                        "FR2403311234-K fourni. Prix à débattre.",
+                        "fr", "2900", "EUR", "collection_anciens33", ["Loxodonta africana"], 6, "Arcachon",
+                        # the certificate number belongs to another specimen: checked with the CITES authority
+                        facts("derivative", 1, "eu_certificate", "FR2403311234-K"), verdict="false"),
             DemoListing("https://www.leboncoin.fr/ad/collection/2473301122", "Statuette Guanyin ivoire",
                         "Statuette Guanyin ancienne en ivoire, 25 cm, quelques fêles. Envoi soigné.",
-                        "fr", "1500", "EUR", "bibelots_sud_ouest", ["Elephas maximus"], 1, "Libourne"),
+                        "fr", "1500", "EUR", "bibelots_sud_ouest", ["Elephas maximus"], 1, "Libourne",
+                        facts("derivative", 1)),
         ],
         identifiers=[(EntityKind.PHONE, "06 12 34 56 78", EntityRole.SELLER),
                      (EntityKind.EMAIL, "Collection.Anciens33@gmail.com", EntityRole.SELLER),
@@ -118,7 +136,8 @@ CASES = [
             DemoListing("https://www.facebook.com/marketplace/item/889912345671234/?ref=search&fbclid=IwAR0x",
                         "Écailles naturelles médecine traditionnelle", "Écailles de pangolin séchées, qualité "
                         "premium, vente au kilo, livraison discrète partout en Europe. Contact WhatsApp.",
-                        "fr", "900", "EUR", "remedes.naturels.afrique", ["pangolin à écailles tricuspides"], 20),
+                        "fr", "900", "EUR", "remedes.naturels.afrique", ["pangolin à écailles tricuspides"], 20,
+                        facts=facts("part")),
         ],
         identifiers=[(EntityKind.PHONE, "+225 07 07 12 34 56", EntityRole.SELLER),
                      (EntityKind.CRYPTO_WALLET, "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", EntityRole.PAYEE),
@@ -141,25 +160,29 @@ CASES = [
             DemoListing("https://es.wallapop.com/item/yaco-cria-a-mano-912345678?utm_campaign=app",
                         "Yaco cría a mano muy manso", "Vendo yaco gris de 4 meses criado a mano, come solo, "
                         "sin papeles. Entrega en mano en Madrid.", "es", "950", "EUR", "aves_exoticas_mad",
-                        ["loro gris africano"], 25, "Madrid"),
+                        ["loro gris africano"], 25, "Madrid", facts("live", 1)),
             DemoListing("https://es.wallapop.com/item/guacamayo-azul-amarillo-913456789",
                         "Guacamayo azul y amarillo", "Guacamayo ararauna joven, sociable, con jaula grande. "
-                        "Sin anilla.", "es", "2200", "EUR", "aves_exoticas_mad", ["Ara ararauna"], 9, "Toledo"),
+                        "Sin anilla.", "es", "2200", "EUR", "aves_exoticas_mad", ["Ara ararauna"], 9, "Toledo",
+                        facts("live", 1)),
             DemoListing("https://es.wallapop.com/item/pareja-yacos-914567890", "Pareja de yacos reproductores",
                         "Pareja de yacos adultos probados, ideal cría. Sin documentación.", "es", "2600", "EUR",
-                        "criadero_loros_centro", ["Psittacus erithacus"], 7, "Getafe"),
+                        "criadero_loros_centro", ["Psittacus erithacus"], 7, "Getafe", facts("live", 2)),
             DemoListing("https://es.wallapop.com/item/yaco-hablador-915678901", "Yaco hablador 2 años",
                         "Yaco de dos años, habla mucho, se vende por mudanza. Sin papeles.", "es", "1100", "EUR",
-                        "aves_exoticas_mad", ["loro gris africano"], 5, "Madrid"),
+                        "aves_exoticas_mad", ["loro gris africano"], 5, "Madrid", facts("live", 1)),
             DemoListing("https://es.wallapop.com/item/guacamayo-cria-916789012", "Cría de guacamayo a mano",
-                        "Cría de guacamayo azul y amarillo a papilla, entrega en junio.", "es", "1800", "EUR",
-                        "criadero_loros_centro", ["Ara ararauna"], 3, "Aranjuez"),
+                        "Cría de guacamayo azul y amarillo a papilla, entrega en junio. Con CITES ES-MAD-2025-00871.",
+                        "es", "1800", "EUR", "criadero_loros_centro", ["Ara ararauna"], 3, "Aranjuez",
+                        facts("live", 1, "cites_permit", "ES-MAD-2025-00871")),
             DemoListing("https://es.wallapop.com/item/loro-gris-jaula-917890123", "Loro gris con jaula",
-                        "Loro gris africano con jaula y accesorios, muy cariñoso.", "es", "900", "EUR",
-                        "aves_exoticas_mad", ["Psittacus erithacus"], 2, "Alcalá de Henares"),
+                        "Loro gris africano con jaula y accesorios, muy cariñoso. Nacido en criadero, anilla cerrada "
+                        "ES-AV-2023-0412.", "es", "900", "EUR", "aves_exoticas_mad", ["Psittacus erithacus"], 2,
+                        "Alcalá de Henares", facts("live", 1, "captive_bred", "anilla ES-AV-2023-0412"),
+                        verdict="genuine"),
             DemoListing("https://es.wallapop.com/item/yacos-bebes-918901234", "Yacos bebés",
                         "Yacos bebés disponibles, reserva con señal por Bizum.", "es", "850", "EUR",
-                        "criadero_loros_centro", ["yaco"], 1, "Leganés"),
+                        "criadero_loros_centro", ["yaco"], 1, "Leganés", facts("live")),
         ],
         identifiers=[(EntityKind.PHONE, "612 345 678", EntityRole.SELLER),
                      (EntityKind.PAYMENT_ACCOUNT, "ES91 2100 0418 4502 0005 1332", EntityRole.PAYEE),
@@ -180,7 +203,7 @@ CASES = [
             DemoListing("https://www.facebook.com/marketplace/item/660012345678901/?mibextid=abc&fbclid=IwAR1",
                         "Bébés pythons royaux livraison Europe", "Pythons regius nés en captivité (sic), "
                         "livraison express dans toute l'Europe sous 72 h, paiement Western Union.",
-                        "fr", "120", "EUR", "exotic.reptiles.lome", ["Python regius"], 30),
+                        "fr", "120", "EUR", "exotic.reptiles.lome", ["Python regius"], 30, facts=facts("live")),
         ],
         identifiers=[(EntityKind.SHIPPING_REFERENCE, "EX 998 877 665 TG", EntityRole.COURIER),
                      (EntityKind.PHONE, "+228 90 12 34 56", EntityRole.SELLER)],
@@ -196,10 +219,12 @@ CASES = [
         listings=[
             DemoListing("https://m.facebook.com/marketplace/item/771234567890123/", "Tortue étoilée bébé",
                         "Bébés tortues étoilées nés chez moi, 5 cm, très beaux motifs. Pas d'envoi.",
-                        "fr", "350", "EUR", "reptiles.bxl.2026", ["tortue étoilée de l'Inde"], 15, "Anderlecht"),
+                        "fr", "350", "EUR", "reptiles.bxl.2026", ["tortue étoilée de l'Inde"], 15, "Anderlecht",
+                        facts("live")),
             DemoListing("https://www.facebook.com/marketplace/item/771234567899999/", "Python royal pastel",
-                        "Python regius pastel femelle 2 ans avec terrarium complet.", "fr", "180", "EUR",
-                        "reptiles.bxl.2026", ["Python regius"], 5, "Schaerbeek"),
+                        "Python regius pastel femelle 2 ans avec terrarium complet, née en captivité, puce "
+                        "967000009876543.", "fr", "180", "EUR", "reptiles.bxl.2026", ["Python regius"], 5,
+                        "Schaerbeek", facts("live", 1, "captive_bred", "puce 967000009876543")),
         ],
         identifiers=[(EntityKind.PHONE, "+32 470 12 34 56", EntityRole.SELLER)],
         reports=[("Signalement d'un « cyber spotter » IFAW : mêmes photos utilisées par trois comptes.", "B", "2")],
@@ -224,11 +249,14 @@ def load_cases(now: datetime.datetime | None = None) -> int:
             status="active",
         ), now=demo.opened_at or now)
         for item in demo.listings:
-            actions.add_listing(viewer, case, actions.ListingInput(
+            listing, _ = actions.add_listing(viewer, case, actions.ListingInput(
                 url=item.url, title=item.title, text=item.text, language=item.language, price=item.price,
                 currency=item.currency, seller=item.seller, species_names=item.species,
                 seen_at=now - datetime.timedelta(days=item.days_ago), claimed_location=item.location,
+                **item.facts,
             ))
+            if item.verdict:
+                actions.update_listing(viewer, listing, {"legality_verified": item.verdict})
         for kind, value, role in demo.identifiers:
             actions.link_entity(viewer, case, actions.ClaimInput(kind=kind, value=value, role=role,
                                                                  source_reliability="B",

@@ -36,6 +36,22 @@ class SearchFilters:
     agency_codes: frozenset[str] = frozenset()  # owning agency
     date_from: datetime.datetime | None = None
     date_to: datetime.datetime | None = None
+    # The listing facts: a filter on any of them keeps listings only (no other type records a specimen).
+    specimen_types: frozenset[str] = frozenset()  # "" is "not stated"
+    claimed_legalities: frozenset[str] = frozenset()
+    legality_verifications: frozenset[str] = frozenset()
+    # The kind of platform, on whatever the platform filter reads (a listing's platform, a case's platforms).
+    platform_kinds: frozenset[str] = frozenset()
+
+    @property
+    def listing_facts(self) -> bool:
+        """Whether a filter on the listing facts is set: then only listings can match."""
+        return bool(self.specimen_types or self.claimed_legalities or self.legality_verifications)
+
+    def types_searched(self, document_types: tuple[str, ...]) -> list[str]:
+        """The document types these filters leave, in ``document_types`` order."""
+        return [t for t in document_types if (not self.types or t in self.types)
+                and (t == "listing" or not self.listing_facts)]
 
 
 @dataclass(frozen=True)
@@ -76,10 +92,15 @@ class SearchResult:
     next_cursor: str | None
 
 
+#: What trends may group listings by. The last three are the listing facts and the platform's kind; a listing
+#: whose specimen is not stated is in the group ``""``, one without a platform kind in none.
+TREND_GROUPS = ("platform", "species", "country", "specimen_type", "claimed_legality", "platform_kind")
+
+
 @dataclass(frozen=True)
 class Bucket:
     key: str  # ISO date of the bucket start
-    group: str  # platform code, species name or country
+    group: str  # platform code, species name, country, or the value of a listing fact or platform kind
     count: int
 
 

@@ -61,6 +61,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 CASE_PATH = {"case": "", "listing": "case__", "report": "case__"}
 
 INTERVALS: dict[str, Callable[[str], Any]] = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+#: The listing column each trend grouping (but the country, split from the case's key) counts by.
+TREND_FIELDS = {"platform": "platform__code", "species": "species__scientific_name", "specimen_type": "specimen_type",
+                "claimed_legality": "claimed_legality", "platform_kind": "platform__platform_kind"}
 CHUNK = 500
 MAX_WORD = 255
 #: How many indexed words a misspelt query word may stand for.
@@ -141,7 +144,8 @@ class DatabaseBackend(SearchBackend):
         )
 
     def trends(self, viewer: Viewer, *, group_by: str, interval: str, filters: SearchFilters) -> list[Bucket]:
-        """Listings per period and platform, species or country, over the listings the viewer may see."""
+        """Listings per period and platform, species, country, listing fact or platform kind, over the listings the
+        viewer may see."""
         listings = Listing.objects.filter(pk__in=self._listings(viewer, filters).values("pk"))
         trunc = INTERVALS[interval]("first_seen_at")
         counts: Counter[tuple[str, str]] = Counter()
@@ -152,10 +156,12 @@ class DatabaseBackend(SearchBackend):
                 for country in filter(None, row["case__jurisdiction_key"].split(",")):
                     counts[(row["period"].date().isoformat(), country)] += row["n"]
         else:
-            field = {"platform": "platform__code", "species": "species__scientific_name"}[group_by]
-            rows = (listings.annotate(period=trunc).exclude(**{f"{field}__isnull": True})
-                    .values("period", field).annotate(n=models.Count("pk", distinct=True)))
-            for row in rows:
+            field = TREND_FIELDS[group_by]
+            # a platform of no kind is no group (a specimen not stated is one: "")
+            grouped = listings.exclude(**{f"{field}__isnull": True}).exclude(
+                **({"platform__platform_kind": ""} if group_by == "platform_kind" else {}))
+            for row in (grouped.annotate(period=trunc).values("period", field)
+                        .annotate(n=models.Count("pk", distinct=True))):
                 counts[(row["period"].date().isoformat(), row[field])] += row["n"]
         return [Bucket(key=k, group=g, count=n) for (k, g), n in sorted(counts.items())]
 
@@ -427,7 +433,7 @@ class DatabaseBackend(SearchBackend):
 
     @staticmethod
     def _types(filters: SearchFilters) -> list[str]:
-        return [t for t in DOCUMENT_TYPES if not filters.types or t in filters.types]
+        return filters.types_searched(DOCUMENT_TYPES)
 
     def _listings(self, viewer: Viewer, filters: SearchFilters) -> models.QuerySet[Listing]:
         """The visible listings the filters keep (what trends and top keywords count)."""
@@ -455,6 +461,14 @@ class DatabaseBackend(SearchBackend):
         if f.platform_codes:
             field = "platform__code__in" if doc_type == "listing" else f"{path}platforms__code__in"
             parts.append(Q(**{field: f.platform_codes}))
+        if f.platform_kinds:
+            field = "platform__platform_kind__in" if doc_type == "listing" else f"{path}platforms__platform_kind__in"
+            parts.append(Q(**{field: f.platform_kinds}))
+        if doc_type == "listing":
+            for values, field in ((f.specimen_types, "specimen_type"), (f.claimed_legalities, "claimed_legality"),
+                                  (f.legality_verifications, "legality_verified")):
+                if values:
+                    parts.append(Q(**{f"{field}__in": values}))
         if f.statuses:
             parts.append(Q(**{f"{own}status__in": f.statuses}))
         if f.agency_codes:

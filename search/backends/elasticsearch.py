@@ -101,7 +101,9 @@ HIGHLIGHT_FIELDS = ["title", "summary", "modus_operandi", "text", "claimed_locat
 FACETS = {"type": "type", "platform": "platform_codes", "country": "countries", "cites_appendix": "cites_appendices",
           "status": "status", "species": "species"}
 FACET_SIZE = 50
-TREND_GROUPS = {"platform": "platform_codes", "species": "species", "country": "countries"}
+TREND_GROUPS = {"platform": "platform_codes", "species": "species", "country": "countries",
+                "specimen_type": "specimen_type", "claimed_legality": "claimed_legality",
+                "platform_kind": "platform_kinds"}
 TREND_INTERVALS = frozenset({"day", "week", "month", "quarter", "year"})
 SORT = [{"_score": {"order": "desc"}}, {"type": {"order": "asc"}}, {"id": {"order": "asc"}}]
 #: Listings percolated per request, and matching terms read per page of its answer.
@@ -294,7 +296,10 @@ def filter_clauses(filters: SearchFilters) -> list[Query]:
     """The user's filters (types are applied by the choice of indices)."""
     terms = [("species_ids", sorted(filters.species_ids)), ("cites_appendices", sorted(filters.cites_appendices)),
              ("platform_codes", sorted(filters.platform_codes)), ("countries", sorted(filters.countries)),
-             ("status", sorted(filters.statuses)), ("agency_code", sorted(filters.agency_codes))]
+             ("status", sorted(filters.statuses)), ("agency_code", sorted(filters.agency_codes)),
+             ("platform_kinds", sorted(filters.platform_kinds)), ("specimen_type", sorted(filters.specimen_types)),
+             ("claimed_legality", sorted(filters.claimed_legalities)),
+             ("legality_verified", sorted(filters.legality_verifications))]
     clauses = [Q("terms", **{name: values}) for name, values in terms if values]
     bounds = {op: moment.isoformat() for op, moment in (("gte", filters.date_from), ("lte", filters.date_to))
               if moment is not None}
@@ -304,7 +309,7 @@ def filter_clauses(filters: SearchFilters) -> list[Query]:
 
 
 def wanted_types(filters: SearchFilters) -> list[str]:
-    return [t for t in DOCUMENT_TYPES if not filters.types or t in filters.types]
+    return filters.types_searched(DOCUMENT_TYPES)
 
 
 def encode_cursor(sort: list[Any]) -> str:

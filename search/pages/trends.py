@@ -1,4 +1,5 @@
-"""Trend pages: listings over time by platform, species and country, the top words and hashtags, and the
+"""Trend pages: listings over time by platform, species and country, by what they offer (live animal, part,
+derivative), the legality their sellers claim and the kind of platform, the top words and hashtags, and the
 printable "cyber alert" that sums up a period.
 
 Both pages run one document (``trends.graphql``) with the filters of a GET form; the figures are the API's, over
@@ -16,6 +17,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import PlatformKind
+from cases.models import ClaimedLegality, SpecimenType
 from console.documents import Documents
 
 from . import charts
@@ -87,6 +90,14 @@ def _figures(request: HttpRequest, filters: dict[str, Any], interval: str) -> di
         "interval": interval,
         "tick_format": "M Y" if interval == "MONTH" else "j M",
         "platform_choices": sorted(platforms.items(), key=lambda item: item[1]),
+        "fact_charts": [
+            {"key": "specimen_type", "title": _("Listings by specimen type"), "group": _("Specimen"),
+             "chart": charts.time_chart(data["specimenTypes"], interval, _named(SpecimenType), TOP)},
+            {"key": "claimed_legality", "title": _("Listings by claimed legality"), "group": _("Claim"),
+             "chart": charts.time_chart(data["claims"], interval, _named(ClaimedLegality), TOP)},
+            {"key": "platform_kind", "title": _("Listings by kind of platform"), "group": _("Kind of platform"),
+             "chart": charts.time_chart(data["platformKinds"], interval, _named(PlatformKind), TOP)},
+        ],
         "charts": [
             {"key": "platform", "title": _("Listings by platform"), "group": _("Platform"),
              "chart": charts.time_chart(data["platforms"], interval, platforms, TOP)},
@@ -100,6 +111,11 @@ def _figures(request: HttpRequest, filters: dict[str, Any], interval: str) -> di
         "listings": data["listings"]["totalCount"],
         "matches": data["matches"]["totalCount"],
     }
+
+
+def _named(choices: Any) -> dict[str, str]:
+    """The labels of a trend's groups, which are the stored values of the choices (``""``: not stated)."""
+    return {str(member.value): str(member.label) for member in choices}
 
 
 def _moment(day: datetime.date | None, next_day: bool = False) -> str | None:

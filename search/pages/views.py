@@ -16,9 +16,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
+from agencies.models import PlatformKind
+from cases.models import ClaimedLegality, LegalityVerification, SpecimenType
 from console.documents import Documents, Problem
+
+from ..views import UNKNOWN_SPECIMEN
 
 documents = Documents(__file__)
 
@@ -31,6 +36,14 @@ FACETS = {
     "cites_appendix": ("appendix", "citesAppendices"),
     "status": ("status", "statuses"),
     "species": ("species", "speciesIds"),
+}
+#: The listing facts and the kind of platform: page parameter → (GraphQL filter, legend, choices). They are not
+#: facets of a search, so every value is offered; the parameter values are the export's (``search.views``).
+FACT_FILTERS: dict[str, tuple[str, Any, Any]] = {
+    "specimen_type": ("specimenType", _lazy("Specimen"), SpecimenType),
+    "claimed_legality": ("claimedLegality", _lazy("Claimed legality"), ClaimedLegality),
+    "legality_verified": ("legalityVerified", _lazy("Verification of the claim"), LegalityVerification),
+    "platform_kind": ("platformKind", _lazy("Kind of platform"), PlatformKind),
 }
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TYPE_ORDER = ("CASE", "LISTING", "ENTITY", "REPORT")
@@ -54,9 +67,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         checked[facet] = set(values)
         if values:
             filters[name] = [value.upper() for value in values] if facet == "type" else values
+    facts, unknown = _facts(request)
+    filters.update(facts)
     days, wrong = _days(request)
+    wrong += unknown
     filters.update(days)
     context: dict[str, Any] = {"q": text, "checked": checked, "searched": bool(text or filters), "asked": asked,
+                               "fact_filters": _fact_filters(request),
                                "problems": [*asked.get("problems", []), *wrong],
                                "period": {name: request.GET.get(name, "") for name in ("from", "to")}}
     if context["searched"] and not wrong:
@@ -72,6 +89,34 @@ def search_page(request: HttpRequest) -> HttpResponse:
     query.pop("after", None)
     context["query_string"] = query.urlencode()
     return render(request, "search/search.html", context, status=400 if asked else 200)
+
+
+def _parameter(member: Any) -> str:
+    """A choice as the page and the export name it: its value, "unknown" for a specimen not stated."""
+    return str(member.value) or UNKNOWN_SPECIMEN
+
+
+def _facts(request: HttpRequest) -> tuple[dict[str, list[str]], list[Problem]]:
+    """The GraphQL filters of the checked listing facts and platform kinds (enum names), and the errors of values
+    that are none of them: an unknown value searches nothing rather than everything."""
+    filters: dict[str, list[str]] = {}
+    wrong: list[Problem] = []
+    for parameter, (name, _legend, choices) in FACT_FILTERS.items():
+        names = {_parameter(member): member.name for member in choices}
+        values = [value for value in request.GET.getlist(parameter) if value]
+        if any(value not in names for value in values):
+            wrong.append(Problem("INVALID", _("Choose among the values offered."), parameter))
+        elif values:
+            filters[name] = [names[value] for value in values]
+    return filters, wrong
+
+
+def _fact_filters(request: HttpRequest) -> list[dict[str, Any]]:
+    """The fieldsets of the listing facts: every value, checked as the query string has it."""
+    return [{"parameter": parameter, "legend": legend,
+             "options": [{"value": _parameter(member), "label": member.label,
+                          "checked": _parameter(member) in request.GET.getlist(parameter)} for member in choices]}
+            for parameter, (_name, legend, choices) in FACT_FILTERS.items()]
 
 
 def _days(request: HttpRequest) -> tuple[dict[str, str], list[Problem]]:

@@ -381,3 +381,43 @@ def test_the_query_count_does_not_grow_with_the_number_of_lines(ofb: Agency, spe
                                         (Listing.species.through, 1)])
     assert len(hundred) == len(ten) + extra, "\n".join(hundred)
 
+
+
+def test_a_line_may_carry_the_listing_facts_its_source_states(ofb: Agency) -> None:
+    report = run(jsonl(advert(specimen_type="Live", specimen_count=2, claimed_legality="captive_bred",
+                              legality_reference="bagues FR-ELV 118 et 119"),
+                       advert(url="https://www.leboncoin.fr/animaux/2469.htm")), ofb)
+
+    assert report.lines_imported == 2
+    stated, silent = Listing.objects.order_by("url")
+    assert (stated.specimen_type, stated.specimen_count, stated.claimed_legality, stated.legality_reference,
+            stated.legality_verified) == ("live", 2, "captive_bred", "bagues FR-ELV 118 et 119", "not_checked")
+    assert (silent.specimen_type, silent.specimen_count, silent.claimed_legality) == ("", None, "none")
+
+
+@pytest.mark.parametrize("facts", [
+    {"specimen_type": "egg"},
+    {"specimen_count": 0},
+    {"specimen_count": "2"},
+    {"claimed_legality": "cites_permit"},  # no permit number
+    {"legality_reference": "FR-2024-1"},  # a reference without a claim
+    {"claimed_legality": "verified"},
+])
+def test_bad_facts_reject_their_line(ofb: Agency, facts: dict[str, Any]) -> None:
+    report = run(jsonl(advert(**facts)), ofb)
+
+    assert [(r.line, r.reason) for r in report.rejections] == [(1, Reject.INVALID_FACTS)]
+    assert not Listing.objects.exists() and not Entity.objects.exists()
+
+
+def test_a_later_line_fills_only_the_facts_a_listing_lacks(ofb: Agency) -> None:
+    run(jsonl(advert(specimen_type="part")), ofb)
+    report = run(jsonl(advert(specimen_type="live", specimen_count=3, claimed_legality="antique")), ofb)
+
+    listing = Listing.objects.get()
+    assert (listing.specimen_type, listing.specimen_count, listing.claimed_legality) == ("part", 3, "antique")
+    assert report.listings_updated == 1
+    again = run(jsonl(advert(specimen_type="live", claimed_legality="cites_permit", legality_reference="X")), ofb)
+    listing.refresh_from_db()
+    assert (listing.specimen_type, listing.claimed_legality, listing.legality_reference) == ("part", "antique", "")
+    assert again.listings_updated == 0

@@ -212,3 +212,22 @@ def test_a_time_chart_has_every_period_between_the_first_and_the_last() -> None:
     assert chart.periods == [date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)]
     assert [(row.label, row.counts, row.total) for row in chart.rows] == [("A", [2, 0, 4], 6)]
     assert chart.hidden_groups == 1 and [bar.count for bar in chart.rows[0].bars] == [2, 4]
+
+
+def test_trends_count_listings_by_their_facts_and_kind_of_platform(alerts: None) -> None:
+    client = signed_in("inv.ofb")
+    page = client.get("/search/trends/", {"interval": "MONTH"}).content.decode()
+    totals = {key: {group: counts[-1] for group, counts in _table(page, key).items()}
+              for key in ("specimen_type", "claimed_legality", "platform_kind")}
+    for key, group_by in (("specimen_type", "SPECIMEN_TYPE"), ("claimed_legality", "CLAIMED_LEGALITY"),
+                          ("platform_kind", "PLATFORM_KIND")):
+        figures = _graphql(client, "query($g: TrendGroupEnum!) { trends(groupBy: $g) { group count } }",
+                           {"g": group_by})["trends"]
+        assert sum(totals[key].values()) == sum(bucket["count"] for bucket in figures), key
+    # the ivory case: six carvings and a pair of tusks; the spotters' listings triaged into cases state nothing
+    assert totals["specimen_type"]["Derivative (carving, leather goods, medicine)"] == 6
+    assert totals["specimen_type"]["Part (skin, scales, raw tusk, horn, feathers)"] == 1
+    assert totals["claimed_legality"]["Antique / pre-Convention"] == 2
+    assert totals["claimed_legality"]["EU certificate (Article 10)"] == 1
+    assert set(totals["platform_kind"]) == {"Classified ads", "Social network"}
+    assert "Captive-bred" not in page  # SEPRONA's parrots are not OFB's to count

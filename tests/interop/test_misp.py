@@ -97,6 +97,19 @@ def test_a_case_exports_as_a_misp_event_pymisp_reads(client: Any, demo: Any) -> 
             'wildnet:grading="B2"'} <= tags(phone)
 
 
+def test_listing_facts_travel_as_machine_tags(demo: Any) -> None:
+    case = ofb_case()
+    listing = case.listings.get()
+    case_actions.update_listing(viewer("inv.ofb"), listing, {
+        "specimen_type": "derivative", "specimen_count": 1, "claimed_legality": "antique"})
+    exported = case_event(viewer("inv.ofb"), case.reference)
+    assert exported is not None
+    event = exported[1]
+    url = next(a for o in event.objects if o.name == "url" for a in o.attributes if a.object_relation == "url")
+    assert {'wildnet:specimen-type="derivative"', 'wildnet:specimen-count="1"', 'wildnet:claimed-legality="antique"',
+            'wildnet:legality-verified="not_checked"', 'wildnet:platform-kind="classified_ads"'} <= tags(url)
+
+
 def test_re_exporting_keeps_the_uuids(demo: Any) -> None:
     case = ofb_case()
     first = case_event(viewer("inv.ofb"), case.reference)

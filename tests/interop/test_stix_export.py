@@ -93,6 +93,25 @@ def test_own_case_bundle_passes_the_validator_and_maps_every_kind(world: Any) ->
     assert "x-wildnet-phone" in extensions
 
 
+def test_listing_facts_travel_as_custom_indicator_properties(world: Any) -> None:
+    """The validator accepts them; a listing that states nothing carries none of them."""
+    bundle = valid(as_json(case_bundle(viewer("inv.ofb"), ivory().reference, "https://wildnet.example/")[0]))
+    indicators = {i["name"]: i for i in by_type(bundle)["indicator"]}
+    carved = indicators["Défense sculptée scène de chasse"]
+    assert {k: v for k, v in carved.items() if k.startswith("x_wildnet_")} == {
+        "x_wildnet_specimen_type": "derivative", "x_wildnet_specimen_count": 1,
+        "x_wildnet_claimed_legality": "eu_certificate", "x_wildnet_legality_reference": "FR2403311234-K",
+        "x_wildnet_legality_verified": "false", "x_wildnet_platform_kind": "classified_ads"}
+    tusks = indicators["Paire de défenses montées"]
+    assert (tusks["x_wildnet_claimed_legality"], tusks["x_wildnet_legality_verified"]) == ("antique", "not_checked")
+    assert "x_wildnet_legality_reference" not in tusks
+    Listing.objects.filter(url__contains="2473301122").update(specimen_type="", specimen_count=None)
+    Agency.objects.filter(code="pf-leboncoin").update(platform_kind="")
+    bundle = valid(as_json(case_bundle(viewer("inv.ofb"), ivory().reference, "https://wildnet.example/")[0]))
+    plain = next(i for i in by_type(bundle)["indicator"] if i["name"] == "Statuette Guanyin ivoire")
+    assert not [key for key in plain if key.startswith("x_wildnet_")]
+
+
 def test_re_export_gives_the_same_ids(world: Any) -> None:
     first = {o["id"] for o in export("inv.ofb", ivory().reference)["objects"]}
     second = {o["id"] for o in export("inv.ofb", ivory().reference)["objects"]}

@@ -5,6 +5,8 @@ A backend's test class mixes in :class:`SearchContract`, provides a ``backend`` 
 
 The world: OFB (inv.ofb) holds a French ivory case with listings in French, Spanish and English, a phone claim and
 an informant report; OCLAESP (inv.oclaesp) holds its own pangolin case that OFB cannot see, with the same words.
+The listings record their facts: the French tusks are a part claimed antique, the Spanish ones a part under a CITES
+permit found false, the English advert states nothing; OCLAESP's listing is a part claimed antique too.
 """
 
 from __future__ import annotations
@@ -63,9 +65,11 @@ def build_world() -> World:
         return case_actions.add_listing(inv, case, data)[0]
 
     fr = listing("https://www.leboncoin.fr/ad/1", "Défenses d'éléphant", "Belles défenses en ivoire #ivoire",
-                 leboncoin, species_ids=[elephant.pk])
+                 leboncoin, species_ids=[elephant.pk], specimen_type="part", specimen_count=2,
+                 claimed_legality="antique")
     es = listing("https://es.wallapop.com/item/2", "Colmillos de elefante", "Marfil auténtico #marfil",
-                 wallapop)
+                 wallapop, specimen_type="part", claimed_legality="cites_permit", legality_reference="ES-23-00123")
+    case_actions.update_listing(inv, es, {"legality_verified": "false"})
     en = listing("https://www.leboncoin.fr/ad/3", "Ivory tusks for sale", "Genuine ivory, removed listing",
                  leboncoin, status="removed")
     case_actions.link_entity(inv, case, case_actions.ClaimInput(kind="phone", value=PHONE, role="seller"))
@@ -76,7 +80,8 @@ def build_world() -> World:
     hidden = case_actions.create_case(other, case_actions.CaseInput(title="Ivoire et pangolins",
                                                                      jurisdictions=["FR"]))
     case_actions.add_listing(other, hidden, case_actions.ListingInput(
-        url="https://www.leboncoin.fr/ad/9", title="Ivoire brut", text="#ivoire #pangolin", platform_id=leboncoin))
+        url="https://www.leboncoin.fr/ad/9", title="Ivoire brut", text="#ivoire #pangolin", platform_id=leboncoin,
+        specimen_type="part", claimed_legality="antique"))
     case_actions.link_entity(other, hidden, case_actions.ClaimInput(kind="phone", value="+33698765432"))
     return World(case=case, hidden=hidden, fr=fr, es=es, en=en, elephant=elephant)
 
@@ -256,6 +261,49 @@ class SearchContract:
             url="https://www.leboncoin.fr/ad/4", title="Défense de 4500 grammes"))[0]
         self.reindex()
         assert self.found(backend, "inv.ofb", "4500") == {("listing", heavy.pk)}
+
+    # --- listing facts and platform kinds --------------------------------------------------------------------
+
+    def test_listing_facts_filter_listings_only(self, backend: SearchBackend, world: World) -> None:
+        """A filter on a listing fact keeps the visible listings that have it, and nothing of another type."""
+        fr, es, en = ("listing", world.fr.pk), ("listing", world.es.pk), ("listing", world.en.pk)
+        assert self.found(backend, "inv.ofb", filters=SearchFilters(specimen_types=frozenset({"part"}))) == {fr, es}
+        assert self.found(backend, "inv.ofb", filters=SearchFilters(specimen_types=frozenset({""}))) == {en}
+        antique = SearchFilters(claimed_legalities=frozenset({"antique"}))
+        assert self.found(backend, "inv.ofb", "ivoire", filters=antique) == {fr}  # not OCLAESP's antique ivory
+        claimed = SearchFilters(claimed_legalities=frozenset({"antique", "cites_permit"}))
+        assert self.found(backend, "inv.ofb", filters=claimed) == {fr, es}
+        false = SearchFilters(legality_verifications=frozenset({"false"}))
+        assert self.found(backend, "inv.ofb", filters=false) == {es}
+        assert self.search(backend, "inv.ofb", filters=false).total == 1
+        unchecked = SearchFilters(types=frozenset({"case", "listing"}),
+                                  legality_verifications=frozenset({"not_checked"}))
+        assert self.found(backend, "inv.ofb", filters=unchecked) == {fr, en}
+
+    def test_platform_kind_filters_and_follows_a_change_of_kind(self, backend: SearchBackend, world: World) -> None:
+        fr, es, en = ("listing", world.fr.pk), ("listing", world.es.pk), ("listing", world.en.pk)
+        classified = SearchFilters(types=frozenset({"listing"}), platform_kinds=frozenset({"classified_ads"}))
+        assert self.found(backend, "inv.ofb", filters=classified) == {fr, es, en}
+        wallapop = Agency.objects.get(code="pf-wallapop")
+        wallapop.platform_kind = "marketplace"
+        wallapop.save()
+        self.reindex()
+        marketplace = SearchFilters(platform_kinds=frozenset({"marketplace"}))
+        assert self.found(backend, "inv.ofb", filters=marketplace) == {es}
+        assert self.found(backend, "inv.ofb", filters=classified) == {fr, en}
+
+    def test_trends_by_listing_facts_and_platform_kind(self, backend: SearchBackend, world: World) -> None:
+        def groups(group_by: str, filters: SearchFilters | None = None) -> dict[str, int]:
+            buckets = backend.trends(viewer("inv.ofb"), group_by=group_by, interval="month",
+                                     filters=filters or SearchFilters())
+            return {b.group: b.count for b in buckets}
+
+        assert groups("specimen_type") == {"part": 2, "": 1}
+        assert groups("claimed_legality") == {"antique": 1, "cites_permit": 1, "none": 1}  # not OCLAESP's
+        assert groups("platform_kind") == {"classified_ads": 3}
+        assert groups("specimen_type", SearchFilters(legality_verifications=frozenset({"false"}))) == {"part": 1}
+        assert backend.trends(viewer("pf.leboncoin"), group_by="claimed_legality", interval="month",
+                              filters=SearchFilters()) == []
 
     # --- trends and keywords -------------------------------------------------------------------------------
 

@@ -310,6 +310,10 @@ def test_without_facets_or_highlight(demo: Any) -> None:
     ("agency", SearchFilters(agency_codes=frozenset({"fr-ofb"}))),
     ("dates", SearchFilters(date_from=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
                             date_to=datetime.datetime(2025, 12, 31, tzinfo=datetime.UTC))),
+    ("specimen_type", SearchFilters(specimen_types=frozenset({"live", ""}))),  # listings only
+    ("claimed_legality", SearchFilters(claimed_legalities=frozenset({"captive_bred", "cites_permit"}))),
+    ("legality_verified", SearchFilters(legality_verifications=frozenset({"false"}))),
+    ("platform_kind", SearchFilters(platform_kinds=frozenset({"classified_ads"}))),
 ])
 def test_each_filter(demo: Any, name: str, filters: SearchFilters) -> None:
     assert_golden(f"search_filter_{name}", body("ana.ofb", purpose=None, text="ivoire", filters=filters))
@@ -335,6 +339,12 @@ def test_a_foreign_cursor_starts_again(demo: Any) -> None:
 def test_trends(demo: Any) -> None:
     request = build_trends(viewer("inv.ofb"), group_by="platform", interval="week", filters=SearchFilters())
     assert_golden("trends_platform_week", request.to_dict())
+
+
+def test_trends_by_a_listing_fact(demo: Any) -> None:
+    request = build_trends(viewer("inv.ofb"), group_by="claimed_legality", interval="month",
+                           filters=SearchFilters(platform_kinds=frozenset({"social_network"})))
+    assert_golden("trends_claimed_legality_month", request.to_dict())
 
 
 def test_top_keywords(demo: Any) -> None:

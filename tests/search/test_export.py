@@ -82,8 +82,9 @@ def test_own_agency_rows_are_exported_with_every_column(client: Client, indexed:
     assert {k: v for k, v in row.items() if k != "score"} == {
         "type": "listing", "id": gid(indexed.fr), "reference": indexed.case.reference,
         "title": "Défenses d'éléphant", "url": indexed.fr.url, "platform": "pf-leboncoin",
-        "species": "Loxodonta africana", "countries": "FR", "status": "active", "handling": "H0",
-        "date": first_seen}
+        "platform_kind": "classified_ads", "species": "Loxodonta africana", "countries": "FR", "status": "active",
+        "specimen_type": "part", "specimen_count": "2", "claimed_legality": "antique", "legality_reference": "",
+        "legality_verified": "not_checked", "handling": "H0", "date": first_seen}
     assert float(row["score"]) > 0
 
 
@@ -113,6 +114,12 @@ def test_every_type_is_exported_in_the_search_order(client: Client, indexed: Wor
     ({"type": "listing", "agency": "fr-ofb", "q": "ivory"}, ["en"]),
     ({"type": "listing", "from": "2000-01-01", "to": "2000-01-02"}, []),
     ({"type": "listing", "platform": "", "country": ""}, ["fr", "es", "en"]),  # an empty form field: no filter
+    ({"specimen_type": "part"}, ["fr", "es"]),  # a listing fact keeps listings only
+    ({"specimen_type": ["unknown", "live"]}, ["en"]),
+    ({"claimed_legality": "CITES_PERMIT", "legality_verified": "false"}, ["es"]),
+    ({"legality_verified": "not_checked", "q": "ivoire"}, ["fr"]),
+    ({"type": "listing", "platform_kind": "classified_ads", "q": "ivory"}, ["en"]),
+    ({"platform_kind": "auction"}, []),
 ])
 def test_filters_are_those_of_the_graphql_search(client: Client, indexed: World, params: dict[str, Any],
                                                  expected: list[str]) -> None:
@@ -264,6 +271,10 @@ def test_a_formula_start_is_quoted_in_every_column(start: str) -> None:
     ({"platfrom": "pf-leboncoin"}, "platfrom"),  # a misspelt filter would export too much
     ({"q": "ivoire\x00"}, "q"),  # PostgreSQL cannot take it as a parameter
     ({"country": "F\x00"}, "country"),
+    ({"specimen_type": "egg"}, "specimen_type"),
+    ({"claimed_legality": "permit"}, "claimed_legality"),
+    ({"legality_verified": "yes"}, "legality_verified"),
+    ({"platform_kind": "forum"}, "platform_kind"),
 ])
 def test_bad_input_is_a_typed_400_and_nothing_is_audited(client: Client, indexed: World, params: dict[str, str],
                                                          field: str) -> None:

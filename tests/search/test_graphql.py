@@ -168,6 +168,29 @@ def test_trends_and_top_keywords(gql: Any, indexed: World) -> None:
     assert {"value": "ivory", "count": 1} in data["topKeywords"]  # listings, not occurrences
 
 
+def test_listing_facts_and_platform_kinds_filter_through_the_api(gql: Any, indexed: World) -> None:
+    def urls(filters: dict[str, Any], username: str = "inv.ofb") -> set[str]:
+        return {hit["listing"]["url"] for hit in search(gql, username, filters=filters, first=100)["hits"]}
+
+    assert urls({"specimenType": ["PART"]}) == {indexed.fr.url, indexed.es.url}
+    assert urls({"specimenType": "UNKNOWN"}) == {indexed.en.url}  # one value stands for a list of one
+    assert urls({"claimedLegality": ["CITES_PERMIT"], "legalityVerified": ["VERIFIED_FALSE"]}) == {indexed.es.url}
+    assert urls({"types": ["LISTING"], "platformKind": ["CLASSIFIED_ADS"]}) == {
+        indexed.fr.url, indexed.es.url, indexed.en.url}
+    antique = {"claimedLegality": ["ANTIQUE"]}
+    assert urls(antique) == {indexed.fr.url}  # not OCLAESP's antique ivory
+    assert urls(antique, "inv.oclaesp") == {"https://www.leboncoin.fr/ad/9"}  # nor OFB's, the other way round
+
+
+def test_trends_by_the_listing_facts(gql: Any, indexed: World) -> None:
+    data = gql.login("inv.ofb")("""{ specimen: trends(groupBy: SPECIMEN_TYPE) { group count }
+      claims: trends(groupBy: CLAIMED_LEGALITY, filters: {platformKind: [CLASSIFIED_ADS]}) { group count }
+      kinds: trends(groupBy: PLATFORM_KIND) { group count } }""", **INVESTIGATION)
+    assert {b["group"]: b["count"] for b in data["specimen"]} == {"part": 2, "": 1}
+    assert {b["group"]: b["count"] for b in data["claims"]} == {"antique": 1, "cites_permit": 1, "none": 1}
+    assert {b["group"]: b["count"] for b in data["kinds"]} == {"classified_ads": 3}
+
+
 def test_anonymous_search_is_refused_or_empty(client: Any, indexed: World) -> None:
     response = client.post("/graphql/", data={"query": '{ search(query: "ivoire") { totalCount } }'},
                            content_type="application/json")

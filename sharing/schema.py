@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from graphql_relay import to_global_id
 
 from access.errors import ActionError, ErrorCode, NotFound
-from access.markings import Purpose
+from access.markings import HandlingCode, Purpose
 from access.policy import allowed, fetch, visible
 from agencies.models import Agency, TaskForce
 from agencies.schema import AgencyNode, TaskForceNode
@@ -23,7 +23,7 @@ from api.nodes import PolicyConnectionField, PolicyObjectType
 from audit.actions import record
 from audit.models import AuditEvent
 from audit.schema import AuditEventNode
-from cases.models import Case
+from cases.models import Case, CaseEntity, IntelReport
 from cases.schema import CaseNode, EntityClaimNode, IntelReportNode
 from mandates.models import Mandate
 from mandates.schema import MandateNode
@@ -31,7 +31,16 @@ from officers.models import Officer
 from officers.schema import OfficerNode
 
 from . import actions
-from .models import AccessRequest, AccessRequestStatus, Hit, RedactedGroup, Share, ShareObstacle, ShareStatus
+from .models import (
+    AccessRequest,
+    AccessRequestStatus,
+    Hit,
+    RedactedGroup,
+    Release,
+    Share,
+    ShareObstacle,
+    ShareStatus,
+)
 from .rules import in_force_mandates
 
 ShareStatusEnum = graphene.Enum.from_enum(ShareStatus)
@@ -67,6 +76,34 @@ class HeldItem(graphene.ObjectType):
     released = graphene.Boolean(required=True, description="Whether the recipient may read it now.")
 
 
+def _held_items(info: Any) -> Any:
+    """The held items of each share of a page, in four statements whatever the number of shares: the cases (through
+    the policy; only the owning agency's count), their H2 reports and claims, and the shares' releases."""
+    viewer = get_viewer(info)
+
+    def load(keys: list[tuple[int, int]]) -> list[list[HeldItem]]:
+        cases = visible(viewer, Case.objects.filter(pk__in={case_id for _, case_id in keys},
+                                                    owner_agency_id=viewer.agency_id)
+                        .exclude(handling_code=HandlingCode.H2)).values_list("pk", flat=True)
+        owned = set(cases)
+        reports = list(visible(viewer, IntelReport.objects.filter(case_id__in=owned, handling_code=HandlingCode.H2))
+                       .order_by("pk"))
+        claims = list(visible(viewer, CaseEntity.objects.filter(case_id__in=owned, handling_code=HandlingCode.H2))
+                      .select_related("entity").order_by("pk"))
+        released = set(Release.objects.filter(share_id__in={share_id for share_id, _ in keys})
+                       .values_list("share_id", "report_id", "claim_id"))
+        found = []
+        for share_id, case_id in keys:
+            items = [HeldItem(report=r, released=(share_id, r.pk, None) in released) for r in reports
+                     if r.case_id == case_id]
+            items += [HeldItem(claim=c, released=(share_id, None, c.pk) in released) for c in claims
+                      if c.case_id == case_id]
+            found.append(items)
+        return found
+
+    return batched(info, ("held-items",), load)
+
+
 class ShareNode(PolicyObjectType):
     status = ShareStatusEnum(required=True)
     case = related(CaseNode, Case, "case_id", description="Null once the share no longer grants you access.")
@@ -84,7 +121,7 @@ class ShareNode(PolicyObjectType):
     held_items = graphene.List(
         graphene.NonNull(HeldItem), required=True,
         description="For the owning agency: the H2 items this share's recipient needs your release to read. Empty "
-                    "for anyone else. Meant for one share: it reads that share's items.")
+                    "for anyone else.")
     can_release = graphene.Boolean(required=True, description="Whether you may release or withhold held items.")
 
     class Meta:
@@ -112,16 +149,7 @@ class ShareNode(PolicyObjectType):
 
     @staticmethod
     def resolve_held_items(share: Share, info: Any) -> Any:
-        viewer = get_viewer(info)
-
-        def held(case: Case) -> list[HeldItem]:
-            if case.owner_agency_id != viewer.agency_id:
-                return []
-            reports, claims = actions.held_items(_with_case(share, case))
-            return ([HeldItem(report=r, released=r.released) for r in reports]
-                    + [HeldItem(claim=c, released=c.released) for c in claims])
-
-        return then(by_id(info, Case).load(share.case_id), lambda case: [] if case is None else held(case))
+        return _held_items(info).load((share.pk, share.case_id))
 
     @staticmethod
     def resolve_can_release(share: Share, info: Any) -> Any:

@@ -40,7 +40,13 @@ def _case(request: HttpRequest, reference: str) -> dict[str, Any]:
 def _case_input(data: Any) -> dict[str, Any]:
     values: dict[str, Any] = {name: optional(data, name) for name in CASE_FIELDS}
     values["jurisdictions"] = [code.upper() for code in listed(data, "jurisdictions")]
+    values["lawEnforcementOnly"] = checked(data, "lawEnforcementOnly")
     return values
+
+
+def checked(data: Any, name: str) -> bool:
+    """A checkbox: sent ("on") when ticked, absent when not — so an unticked box says ``False``."""
+    return data.get(name) == "on"
 
 
 def _outcome(request: HttpRequest, name: str, variables: dict[str, Any], payload: str) -> tuple[Any, list[Any]]:
@@ -53,7 +59,7 @@ def _outcome(request: HttpRequest, name: str, variables: dict[str, Any], payload
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
     values: dict[str, Any] = {"priority": "MEDIUM", "crimeArea": "ONLINE_TRADE", "classification": "RESTRICTED",
-                              "handlingCode": "H1", "status": "OPEN"}
+                              "handlingCode": "H0", "lawEnforcementOnly": True, "status": "OPEN"}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = _case_input(request.POST)
@@ -127,6 +133,12 @@ def case_add(request: HttpRequest, reference: str, what: str) -> HttpResponse:
                   status=400 if errors else 200)
 
 
+def _marking(data: Any) -> dict[str, Any]:
+    """An item's own marking from an "add" form: code, conditions, and whether it is kept among law enforcement."""
+    return {"handlingCode": optional(data, "handlingCode"), "handlingConditions": optional(data, "handlingConditions"),
+            "lawEnforcementOnly": checked(data, "lawEnforcementOnly")}
+
+
 def _addition(what: str, case_id: str, request: HttpRequest) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The mutation's variables for an "add" form, or the errors of fields the API cannot even receive."""
     data = request.POST
@@ -143,14 +155,13 @@ def _addition(what: str, case_id: str, request: HttpRequest) -> tuple[dict[str, 
                                   "role": text(data, "role"), "note": optional(data, "note"),
                                   "sourceReliability": optional(data, "sourceReliability"),
                                   "informationCredibility": optional(data, "informationCredibility"),
-                                  "handlingCode": optional(data, "handlingCode")})
+                                  **_marking(data)})
                 | {"value": text(data, "value")}}, {}
     if what == "report":
         return {"input": compact({"caseId": case_id, "text": text(data, "text"),
                                   "sourceEvaluation": text(data, "sourceEvaluation"),
                                   "informationAssessment": text(data, "informationAssessment"),
-                                  "handlingCode": optional(data, "handlingCode"),
-                                  "reportedOn": optional(data, "reportedOn")})
+                                  "reportedOn": optional(data, "reportedOn"), **_marking(data)})
                 | {"text": text(data, "text"), "sourceEvaluation": text(data, "sourceEvaluation"),
                    "informationAssessment": text(data, "informationAssessment")}}, {}
     upload = request.FILES.get("file")

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -118,12 +119,16 @@ ACTIONS = {
     "approve": ("approve_share", "approveShare", ()),
     "refuse": ("revoke_share", "revokeShare", ("reason",)),  # a share waiting for approval, turned down
     "decide": ("decide_access_request", "decideAccessRequest", ("reason", "approve")),
+    "release": ("release_items", "releaseItems", ("reportIds", "claimIds")),
+    "withhold": ("release_items", "releaseItems", ("reportIds", "claimIds")),
 }
 DONE = {
     "revoke": gettext_lazy("Share revoked: the recipient has lost access."),
     "approve": gettext_lazy("Share approved: the recipient can now see the case."),
     "refuse": gettext_lazy("Share refused: the recipient never saw the case."),
     "decide": gettext_lazy("Decision recorded; the requester is told."),
+    "release": gettext_lazy("Released: the recipient reads these items at their next request."),
+    "withhold": gettext_lazy("Withheld: the recipient no longer reads these items."),
 }
 
 
@@ -134,7 +139,20 @@ def _action_variables(action: str, form: QueryDict) -> dict[str, Any]:
     if action == "decide":
         variables["approve"] = form.get("decision") == "approve"
         variables["redact"] = [group for group in form.getlist("redact") if group in REDACTIONS]
+    if action in ("release", "withhold"):
+        chosen = [item.partition(":") for item in form.getlist("item")]
+        variables["reportIds"] = [gid for kind, _, gid in chosen if kind == "report"]
+        variables["claimIds"] = [gid for kind, _, gid in chosen if kind == "claim"]
+        variables["withhold"] = action == "withhold"
     return variables
+
+
+def _live(share: dict[str, Any]) -> bool:
+    """A share that grants (or will, once approved) access now: releasing items to any other is pointless."""
+    if share["status"] not in ("ACTIVE", "PENDING_APPROVAL"):
+        return False
+    ends = parse_datetime(share["expiresAt"]) if share["expiresAt"] else None
+    return ends is None or ends > timezone.now()
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,6 +175,7 @@ def sharing_page(request: HttpRequest) -> HttpResponse:
     variables: dict[str, Any] = {"first": size}
     variables.update({f"{section}After": request.GET.get(section) or None for section in SECTIONS})
     page = documents.run(request, "sharing_page", variables).data
+    held = [edge["node"] for edge in page["given"]["edges"] if edge["node"]["heldItems"] and _live(edge["node"])]
     return render(request, "sharing/sharing.html", {"page": page, "failed": failed, "size": size,
-                                                    "redactions": REDACTIONS},
+                                                    "redactions": REDACTIONS, "held": held},
                   status=400 if failed else 200)

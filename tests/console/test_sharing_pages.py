@@ -49,7 +49,7 @@ def test_the_share_form_lists_a_covering_agency_with_its_mandate_and_why_not_for
     uncovered = page[page.index('id="uncovered-title"'):]
     assert "Tracfin" in uncovered and "Its mandate does not cover this kind of crime" in uncovered
     assert "Its mandate does not cover the case&#x27;s jurisdictions" in uncovered  # SEPRONA, Spain
-    assert "handling code keeps it among law-enforcement" in uncovered  # leboncoin: H1
+    assert "The case is kept among law-enforcement and regulatory bodies" in uncovered  # leboncoin
     assert "It has no mandate" in uncovered  # INTERPOL
     assert "CRIME_AREA_NOT_COVERED" not in page and "NO_MANDATE" not in page  # words, never codes
 

@@ -282,6 +282,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from graphql_relay import to_global_id
 
+    import wildnet.wsgi  # noqa: F401  (the process as gunicorn runs it: everything loaded, the heap frozen)
     from cases.models import Case
     from officers.models import Officer
 

@@ -19,6 +19,7 @@ from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 from access.policy import visible
 
 from .context import get_viewer
+from .selection import reads_columns, selected_columns
 
 
 def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
@@ -57,9 +58,11 @@ def children(
     model: type[models.Model],
     fk: str,
     narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> SyncDataLoader:
-    """Load the visible ``model`` rows whose ``fk`` points at each key (a reverse relation)."""
-    key = ("children", model, fk, narrow)
+    """Load the visible ``model`` rows whose ``fk`` points at each key (a reverse relation); only ``columns``
+    of them when given (what the selection reads, :func:`api.selection.selected_columns`)."""
+    key = ("children", model, fk, narrow, columns)
     cache = _cache(info)
     if key not in cache:
         viewer = get_viewer(info)
@@ -68,6 +71,8 @@ def children(
             qs = model._default_manager.filter(**{f"{fk}__in": set(parent_ids)})
             if narrow is not None:
                 qs = narrow(qs)
+            if columns is not None and not qs.query.select_related:
+                qs = qs.only(*columns)
             grouped: dict[Any, list[Any]] = defaultdict(list)
             for row in visible(viewer, qs):
                 grouped[getattr(row, f"{fk}_id")].append(row)
@@ -84,7 +89,7 @@ def related(type_: Any, model: type[models.Model], attname: str, **kwargs: Any) 
         pk = getattr(parent, attname)
         return None if pk is None else by_id(info, model).load(pk)
 
-    return graphene.Field(type_, resolver=resolve, **kwargs)
+    return graphene.Field(type_, resolver=reads_columns(resolve, attname), **kwargs)
 
 
 def related_list(
@@ -94,9 +99,9 @@ def related_list(
     """A list field for a reverse foreign key, loaded through :func:`children`."""
 
     def resolve(parent: Any, info: Any) -> Any:
-        return children(info, model, fk, narrow).load(parent.pk)
+        return children(info, model, fk, narrow, selected_columns(info, model)).load(parent.pk)
 
-    return graphene.List(graphene.NonNull(type_), required=True, resolver=resolve, **kwargs)
+    return graphene.List(graphene.NonNull(type_), required=True, resolver=reads_columns(resolve), **kwargs)
 
 
 def prime(info: Any, objects: Iterable[models.Model]) -> None:
@@ -137,7 +142,7 @@ def related_many(type_: Any, model: type[models.Model], field_name: str, **kwarg
     def resolve(parent: Any, info: Any) -> Any:
         return many(info, model, field_name).load(parent.pk)
 
-    return graphene.List(graphene.NonNull(type_), required=True, resolver=resolve, **kwargs)
+    return graphene.List(graphene.NonNull(type_), required=True, resolver=reads_columns(resolve), **kwargs)
 
 
 def then(future: SyncFuture, transform: Callable[[Any], Any]) -> Any:

@@ -22,6 +22,7 @@ from access.policy import visible
 
 from . import reads
 from .context import get_viewer
+from .selection import selected_columns
 
 
 class CountableConnection(relay.Connection):
@@ -126,11 +127,19 @@ class PolicyConnectionField(DjangoFilterConnectionField):
     errors, not faults."""
 
     @classmethod
-    def resolve_queryset(cls, *args: Any, **kwargs: Any) -> Any:
+    def resolve_queryset(cls, connection: Any, iterable: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        """The type's visible rows, filtered; only the columns the page's selection reads (``api.selection``)."""
         try:
-            return super().resolve_queryset(*args, **kwargs)
+            queryset = super().resolve_queryset(connection, iterable, info, *args, **kwargs)
         except ValidationError as error:  # django-filter's form refused a filter or an ``orderBy``
             raise invalid(_filter_message(error)) from None
+        # Rows (not ``values()``) without ``select_related``, whose related rows ``only`` would narrow as well.
+        if isinstance(queryset, models.QuerySet) and getattr(queryset, "_fields", None) is None \
+                and not queryset.query.select_related:
+            columns = selected_columns(info, queryset.model, ("edges", "node"))
+            if columns is not None:
+                queryset = queryset.only(*columns)
+        return queryset
 
     @classmethod
     def connection_resolver(cls, resolver: Any, connection: Any, default_manager: Any, queryset_resolver: Any,

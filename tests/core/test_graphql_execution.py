@@ -6,6 +6,7 @@ from typing import Any
 
 import graphene
 from graphql import execute, parse
+from graphql_sync_dataloaders import SyncDataLoader
 
 from api.execution import BatchingExecutionContext, PlainField, plain_field
 
@@ -15,6 +16,12 @@ class Item(graphene.ObjectType):
     note = graphene.String()
     count = graphene.Int()
     shout = graphene.String()
+    later = graphene.String(description="Through a batched loader: a future, answered after the first pass.")
+
+    @staticmethod
+    def resolve_later(root: Any, info: Any) -> Any:
+        loader = info.context.setdefault("loader", SyncDataLoader(lambda keys: [f"later {k}" for k in keys]))
+        return loader.load(root["name"] if isinstance(root, dict) else root.name)
 
     @staticmethod
     def resolve_shout(root: Any, info: Any) -> str:
@@ -81,3 +88,10 @@ def test_middleware_still_sees_every_field() -> None:
     assert run("{ items { name note } }", [Row("a")], middleware=[spy]).data == {
         "items": [{"name": "a", "note": None}]}
     assert seen == ["items", "name", "note"]
+
+
+def test_fields_keep_the_selection_s_order_when_some_wait_for_a_batch() -> None:
+    result = run("{ items { name later count } }", [Row("a", count=1), Row("b", count=2)])
+    assert result.errors is None
+    assert [list(item.items()) for item in result.data["items"]] == [  # type: ignore[index]
+        [("name", "a"), ("later", "later a"), ("count", 1)], [("name", "b"), ("later", "later b"), ("count", 2)]]

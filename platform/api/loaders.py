@@ -2,8 +2,8 @@
 
 A nested field (``mandate.agency``, ``taskForce.members``) must neither issue one query per parent (the N+1
 problem) nor bypass the policy. Each loader collects the keys asked for during one execution pass and loads
-them in one query narrowed by :func:`access.policy.visible`; an object the viewer may not see resolves to
-``null`` (or is left out of a list), exactly as if it did not exist.
+them in one query narrowed by :func:`access.policy.visible`, the keys as one array (``api.lookups``); an object
+the viewer may not see resolves to ``null`` (or is left out of a list), exactly as if it did not exist.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access.policy import visible
 
+from . import lookups  # noqa: F401  (registers ``__any``)
 from .context import get_viewer
 from .selection import reads_columns, selected_columns
 
@@ -46,7 +47,7 @@ def by_id(info: Any, model: type[models.Model]) -> SyncDataLoader:
         viewer = get_viewer(info)
 
         def load(ids: list[Any]) -> list[Any]:
-            found = visible(viewer, model._default_manager.filter(pk__in=set(ids))).in_bulk()
+            found = visible(viewer, model._default_manager.filter(pk__any=list(set(ids)))).in_bulk()
             return [found.get(i) for i in ids]
 
         cache[key] = SyncDataLoader(load)
@@ -68,7 +69,7 @@ def children(
         viewer = get_viewer(info)
 
         def load(parent_ids: list[Any]) -> list[list[Any]]:
-            qs = model._default_manager.filter(**{f"{fk}__in": set(parent_ids)})
+            qs = model._default_manager.filter(**{f"{fk}__any": list(set(parent_ids))})
             if narrow is not None:
                 qs = narrow(qs)
             if columns is not None and not qs.query.select_related:
@@ -122,10 +123,10 @@ def many(info: Any, model: type[models.Model], field_name: str) -> SyncDataLoade
         target_model = m2m.related_model
 
         def load(parent_ids: list[Any]) -> list[list[Any]]:
-            pairs = list(through.objects.filter(**{f"{source}__in": set(parent_ids)})
+            pairs = list(through.objects.filter(**{f"{source}__any": list(set(parent_ids))})
                          .values_list(f"{source}_id", f"{target}_id"))
             found = visible(viewer, target_model._default_manager.filter(  # type: ignore[union-attr]
-                pk__in={t for _, t in pairs})).in_bulk()
+                pk__any=list({t for _, t in pairs}))).in_bulk()
             grouped: dict[Any, list[Any]] = defaultdict(list)
             for parent, target_id in pairs:
                 if target_id in found:

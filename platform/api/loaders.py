@@ -20,7 +20,7 @@ from access.policy import visible
 
 from . import lookups  # noqa: F401  (registers ``__any``)
 from .context import get_viewer
-from .selection import reads_columns, selected_columns
+from .selection import narrowable, reads_columns, selected_columns
 
 
 def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
@@ -72,7 +72,7 @@ def children(
             qs = model._default_manager.filter(**{f"{fk}__any": list(set(parent_ids))})
             if narrow is not None:
                 qs = narrow(qs)
-            if columns is not None and not qs.query.select_related:
+            if columns is not None and narrowable(qs):
                 qs = qs.only(*columns)
             grouped: dict[Any, list[Any]] = defaultdict(list)
             for row in visible(viewer, qs):

@@ -22,7 +22,7 @@ from access.policy import visible
 
 from . import reads
 from .context import get_viewer
-from .selection import selected_columns
+from .selection import narrowable, selected_columns
 
 
 class CountableConnection(relay.Connection):
@@ -137,9 +137,7 @@ class PolicyConnectionField(DjangoFilterConnectionField):
             queryset = super().resolve_queryset(connection, iterable, info, *args, **kwargs)
         except ValidationError as error:  # django-filter's form refused a filter or an ``orderBy``
             raise invalid(_filter_message(error)) from None
-        # Rows (not ``values()``) without ``select_related``, whose related rows ``only`` would narrow as well.
-        if isinstance(queryset, models.QuerySet) and getattr(queryset, "_fields", None) is None \
-                and not queryset.query.select_related:
+        if narrowable(queryset):
             columns = selected_columns(info, queryset.model, ("edges", "node"))
             if columns is not None:
                 queryset = queryset.only(*columns)

@@ -32,6 +32,13 @@ def reads_columns(resolve: Callable[..., Any], *columns: str) -> Callable[..., A
     return resolve
 
 
+def narrowable(queryset: Any) -> bool:
+    """Whether ``only`` may narrow ``queryset``: rows (not ``values()``), no ``union``, no ``select_related``
+    (whose related rows ``only`` would narrow too)."""
+    return (isinstance(queryset, models.QuerySet) and getattr(queryset, "_fields", None) is None
+            and not queryset.query.combinator and not queryset.query.select_related)
+
+
 def selected_columns(info: Any, model: type[models.Model], path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
     """The columns of ``model`` that the selection of the field being resolved reads, or None for all of them.
 

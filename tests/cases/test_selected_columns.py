@@ -68,3 +68,13 @@ def test_fields_in_fragments_and_conditional_fields_are_loaded(gql: Any, three_c
     _, queries = run(gql, query, {"withText": False})
     [listings] = statements_on(queries, Listing._meta.db_table)
     assert '"title"' in listings and '"text"' not in listings
+
+
+def test_only_rows_without_union_or_select_related_are_narrowed() -> None:
+    from api.selection import narrowable
+
+    assert narrowable(Case.objects.filter(year=2026))
+    assert not narrowable(Case.objects.values("pk"))
+    assert not narrowable(Case.objects.filter(year=2026).union(Case.objects.filter(year=2025)))
+    assert not narrowable(Case.objects.select_related("owner_agency"))
+    assert not narrowable([])

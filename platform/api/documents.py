@@ -7,10 +7,12 @@ same cache of prepared documents.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from threading import Lock
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from graphene_django.settings import graphene_settings
@@ -149,9 +151,56 @@ class Prepared:
     bindings: tuple[Binding, ...]
 
 
-@lru_cache(maxsize=512)
-def prepare(schema: GraphQLSchema, query: str, limits: tuple[Any, ...]) -> Prepared:
-    """Parse and validate ``query`` once per text and set of limits (``limits`` is only the cache key).
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+class DocumentCache:
+    """Prepared documents by content: the SHA-256 of the text, the schema and the limits (a bounded LRU).
+
+    The key is the text's digest, not the text, so the cache holds at most ``maxsize`` prepared documents and no
+    copy of up to ``GRAPHQL_MAX_QUERY_BYTES`` of text each. A document's validation errors are kept too: the same
+    text under the same schema and limits is refused again without being validated again, and any other text
+    (a single character apart) is parsed and validated in full.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[tuple[Any, ...], Prepared] = OrderedDict()
+        self._lock = Lock()
+        self.hits = self.misses = 0
+
+    def __call__(self, schema: GraphQLSchema, query: str, limits: tuple[Any, ...]) -> Prepared:
+        key = (schema, hashlib.sha256(query.encode("utf-8", "surrogatepass")).digest(), limits)
+        with self._lock:
+            prepared = self._entries.get(key)
+            if prepared is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return prepared
+            self.misses += 1
+        prepared = _prepare(schema, query)
+        with self._lock:
+            self._entries[key] = prepared
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return prepared
+
+    def cache_info(self) -> CacheInfo:
+        return CacheInfo(self.hits, self.misses, self.maxsize, len(self._entries))
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+
+def _prepare(schema: GraphQLSchema, query: str) -> Prepared:
+    """Parse and validate ``query``: the standard rules, the limits (``validation_rules``), the argument checks.
 
     A client sends the same few documents over and over; parsing and validating one costs milliseconds, more
     than many resolvers. What depends on the request (its variables) is checked apart, from the bindings.
@@ -164,6 +213,11 @@ def prepare(schema: GraphQLSchema, query: str, limits: tuple[Any, ...]) -> Prepa
     errors = validate(schema, document, (*validation_rules(), argument_rule(bindings)),
                       graphene_settings.MAX_VALIDATION_ERRORS)
     return Prepared(document, tuple(errors), tuple(bindings))
+
+
+#: ``prepare(schema, query, limits_key())``: the prepared document, from the cache when the same text was
+#: prepared under the same schema and limits. ``limits`` is only part of the key: the rules read the settings.
+prepare = DocumentCache(maxsize=512)
 
 
 def validation_rules() -> tuple[Any, ...]:

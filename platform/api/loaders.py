@@ -2,8 +2,8 @@
 
 A nested field (``mandate.agency``, ``taskForce.members``) must neither issue one query per parent (the N+1
 problem) nor bypass the policy. Each loader collects the keys asked for during one execution pass and loads
-them in one query narrowed by :func:`access.policy.visible`; an object the viewer may not see resolves to
-``null`` (or is left out of a list), exactly as if it did not exist.
+them in one query narrowed by :func:`access.policy.visible`, the keys as one array (``api.lookups``); an object
+the viewer may not see resolves to ``null`` (or is left out of a list), exactly as if it did not exist.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access.policy import visible
 
+from . import lookups  # noqa: F401  (registers ``__any``)
 from .context import get_viewer
+from .selection import narrowable, reads_columns, selected_columns
 
 
 def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
@@ -45,7 +47,7 @@ def by_id(info: Any, model: type[models.Model]) -> SyncDataLoader:
         viewer = get_viewer(info)
 
         def load(ids: list[Any]) -> list[Any]:
-            found = visible(viewer, model._default_manager.filter(pk__in=set(ids))).in_bulk()
+            found = visible(viewer, model._default_manager.filter(pk__any=list(set(ids)))).in_bulk()
             return [found.get(i) for i in ids]
 
         cache[key] = SyncDataLoader(load)
@@ -57,17 +59,21 @@ def children(
     model: type[models.Model],
     fk: str,
     narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> SyncDataLoader:
-    """Load the visible ``model`` rows whose ``fk`` points at each key (a reverse relation)."""
-    key = ("children", model, fk, narrow)
+    """Load the visible ``model`` rows whose ``fk`` points at each key (a reverse relation); only ``columns``
+    of them when given (what the selection reads, :func:`api.selection.selected_columns`)."""
+    key = ("children", model, fk, narrow, columns)
     cache = _cache(info)
     if key not in cache:
         viewer = get_viewer(info)
 
         def load(parent_ids: list[Any]) -> list[list[Any]]:
-            qs = model._default_manager.filter(**{f"{fk}__in": set(parent_ids)})
+            qs = model._default_manager.filter(**{f"{fk}__any": list(set(parent_ids))})
             if narrow is not None:
                 qs = narrow(qs)
+            if columns is not None and narrowable(qs):
+                qs = qs.only(*columns)
             grouped: dict[Any, list[Any]] = defaultdict(list)
             for row in visible(viewer, qs):
                 grouped[getattr(row, f"{fk}_id")].append(row)
@@ -84,7 +90,7 @@ def related(type_: Any, model: type[models.Model], attname: str, **kwargs: Any) 
         pk = getattr(parent, attname)
         return None if pk is None else by_id(info, model).load(pk)
 
-    return graphene.Field(type_, resolver=resolve, **kwargs)
+    return graphene.Field(type_, resolver=reads_columns(resolve, attname), **kwargs)
 
 
 def related_list(
@@ -94,9 +100,9 @@ def related_list(
     """A list field for a reverse foreign key, loaded through :func:`children`."""
 
     def resolve(parent: Any, info: Any) -> Any:
-        return children(info, model, fk, narrow).load(parent.pk)
+        return children(info, model, fk, narrow, selected_columns(info, model)).load(parent.pk)
 
-    return graphene.List(graphene.NonNull(type_), required=True, resolver=resolve, **kwargs)
+    return graphene.List(graphene.NonNull(type_), required=True, resolver=reads_columns(resolve), **kwargs)
 
 
 def prime(info: Any, objects: Iterable[models.Model]) -> None:
@@ -117,10 +123,10 @@ def many(info: Any, model: type[models.Model], field_name: str) -> SyncDataLoade
         target_model = m2m.related_model
 
         def load(parent_ids: list[Any]) -> list[list[Any]]:
-            pairs = list(through.objects.filter(**{f"{source}__in": set(parent_ids)})
+            pairs = list(through.objects.filter(**{f"{source}__any": list(set(parent_ids))})
                          .values_list(f"{source}_id", f"{target}_id"))
             found = visible(viewer, target_model._default_manager.filter(  # type: ignore[union-attr]
-                pk__in={t for _, t in pairs})).in_bulk()
+                pk__any=list({t for _, t in pairs}))).in_bulk()
             grouped: dict[Any, list[Any]] = defaultdict(list)
             for parent, target_id in pairs:
                 if target_id in found:
@@ -137,7 +143,7 @@ def related_many(type_: Any, model: type[models.Model], field_name: str, **kwarg
     def resolve(parent: Any, info: Any) -> Any:
         return many(info, model, field_name).load(parent.pk)
 
-    return graphene.List(graphene.NonNull(type_), required=True, resolver=resolve, **kwargs)
+    return graphene.List(graphene.NonNull(type_), required=True, resolver=reads_columns(resolve), **kwargs)
 
 
 def then(future: SyncFuture, transform: Callable[[Any], Any]) -> Any:

@@ -22,6 +22,7 @@ from access.policy import visible
 
 from . import reads
 from .context import get_viewer
+from .selection import narrowable, selected_columns
 
 
 class CountableConnection(relay.Connection):
@@ -92,11 +93,15 @@ class PolicyObjectType(DjangoObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
-        """Called by graphql-core for every object it completes: the one place every read passes through."""
-        matches = super().is_type_of(root, info)
-        if matches:
-            reads.note(info.context, cls.read_scope(root), cls._meta.name, root.pk, owner=cls.read_owner(root))
-        return bool(matches)
+        """Called by graphql-core for every object it completes: the one place every read passes through.
+
+        A row of the type's own model is the common case, answered without graphene-django's checks; the read
+        is only appended to the request's log (``api.reads``), sorted once when the response is ready.
+        """
+        if type(root) is not cls._meta.model and not super().is_type_of(root, info):
+            return False
+        reads.note(info.context, cls.read_scope(root), cls._meta.name, root.pk, owner=cls.read_owner(root))
+        return True
 
     @classmethod
     def get_node(cls, info: Any, id: Any) -> Any:  # noqa: A002  (graphene's signature)
@@ -126,11 +131,17 @@ class PolicyConnectionField(DjangoFilterConnectionField):
     errors, not faults."""
 
     @classmethod
-    def resolve_queryset(cls, *args: Any, **kwargs: Any) -> Any:
+    def resolve_queryset(cls, connection: Any, iterable: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        """The type's visible rows, filtered; only the columns the page's selection reads (``api.selection``)."""
         try:
-            return super().resolve_queryset(*args, **kwargs)
+            queryset = super().resolve_queryset(connection, iterable, info, *args, **kwargs)
         except ValidationError as error:  # django-filter's form refused a filter or an ``orderBy``
             raise invalid(_filter_message(error)) from None
+        if narrowable(queryset):
+            columns = selected_columns(info, queryset.model, ("edges", "node"))
+            if columns is not None:
+                queryset = queryset.only(*columns)
+        return queryset
 
     @classmethod
     def connection_resolver(cls, resolver: Any, connection: Any, default_manager: Any, queryset_resolver: Any,

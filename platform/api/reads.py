@@ -29,15 +29,28 @@ def register_recorder(recorder: Recorder) -> Recorder:
 
 
 def note(request: Any, case_id: int | None, label: str, pk: Any, owner: int | None = None) -> None:
-    """Remember that ``request`` read an object of case ``case_id`` (owned by agency ``owner``, when known)."""
+    """Remember that ``request`` read an object of case ``case_id`` (owned by agency ``owner``, when known).
+
+    Called for every object a response holds (thousands for a page), so it only appends to the request's log;
+    :func:`flush` sorts the log into reads per case, once.
+    """
     if case_id is None:
         return
-    reads = getattr(request, "_wildnet_reads", None)
-    if reads is None:
-        reads = request._wildnet_reads = defaultdict(lambda: defaultdict(set))
-    reads[case_id][label].add(str(pk))
-    if owner is not None:
-        request.__dict__.setdefault("_wildnet_read_owners", {})[case_id] = owner
+    log = request.__dict__.get("_wildnet_read_log")
+    if log is None:
+        log = request.__dict__["_wildnet_read_log"] = []
+    log.append((case_id, label, pk, owner))
+
+
+def _collect(request: Any) -> Reads:
+    """The reads noted since the last flush, by case, type and id; the owners they said go to ``known_owners``."""
+    reads: Reads = defaultdict(lambda: defaultdict(set))
+    owners = request.__dict__.setdefault("_wildnet_read_owners", {})
+    for case_id, label, pk, owner in request.__dict__.pop("_wildnet_read_log", None) or ():
+        reads[case_id][label].add(str(pk))
+        if owner is not None:
+            owners[case_id] = owner
+    return reads
 
 
 def known_owners(request: Any) -> dict[int, int]:
@@ -53,10 +66,9 @@ def flush(request: Any) -> None:
     writing them fails the caller fails too, so intelligence never leaves unaudited. A request that read only
     its own agency's intelligence has nothing to write and opens no transaction.
     """
-    reads = getattr(request, "_wildnet_reads", None)
+    reads = _collect(request)
     if not reads:
         return
-    request._wildnet_reads = None
     writers = [writer for writer in (recorder(request, reads) for recorder in _recorders) if writer is not None]
     if writers:
         with transaction.atomic(savepoint=False):  # inside a caller's transaction, that transaction is the unit

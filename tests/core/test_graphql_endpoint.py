@@ -174,6 +174,54 @@ def test_nesting_scan_ignores_strings_and_comments() -> None:
     assert nesting_depth('{ a(x: """ {{{ """) }') == 2
 
 
+def test_a_too_deep_document_is_refused_again_from_the_cache_and_a_changed_one_validated_anew(
+        gql: Any, demo: Any) -> None:
+    from api.documents import prepare
+
+    prepare.cache_clear()
+    deep = "{ agencies { edges { node { " + "parent { " * 14 + "code" + " }" * 14 + " } } } }"
+    gql.login("inv.ofb")
+    for _ in range(2):
+        response = gql.post(deep)
+        assert response.status_code == 400
+        assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]
+    assert prepare.cache_info()[:2] == (1, 1)  # hits, misses: refused the second time without validating again
+    assert "exceeds maximum operation depth" in gql.post(deep + " ").json()["errors"][0]["message"]
+    assert prepare.cache_info()[:2] == (1, 2)
+
+
+def test_introspection_refused_in_production_stays_refused_from_the_cache(gql: Any, demo: Any) -> None:
+    from api.documents import prepare
+
+    prepare.cache_clear()
+    query = "{ __schema { queryType { name } } }"
+    gql.login("inv.ofb")
+    with override_settings(GRAPHQL_INTROSPECTION=False):
+        for _ in range(2):
+            assert "introspection is disabled" in gql.post(query).json()["errors"][0]["message"]
+    assert prepare.cache_info()[:2] == (1, 1)
+    with override_settings(GRAPHQL_INTROSPECTION=True):  # other settings: another key, validated again
+        assert gql(query)["__schema"]["queryType"]["name"] == "Query"
+    assert prepare.cache_info()[:2] == (1, 2)
+
+
+def test_the_document_cache_is_bounded_and_keeps_the_most_recently_used() -> None:
+    from api.documents import DocumentCache, limits_key
+    from wildnet.schema import schema
+
+    cache = DocumentCache(maxsize=3)
+    documents = [f"{{ viewer {{ a{i}: id }} }}" for i in range(5)]
+    for text in documents:
+        assert not cache(schema.graphql_schema, text, limits_key()).errors
+    cache(schema.graphql_schema, documents[2], limits_key())  # used again: the most recent
+    cache(schema.graphql_schema, "{ viewer { b: id } }", limits_key())
+    assert cache.cache_info().currsize == 3
+    assert cache.cache_info()[:2] == (1, 6)
+    cache(schema.graphql_schema, documents[2], limits_key())  # kept
+    cache(schema.graphql_schema, documents[0], limits_key())  # evicted long ago: prepared again
+    assert cache.cache_info()[:2] == (2, 7) and cache.cache_info().currsize == 3
+
+
 def test_a_document_is_parsed_and_validated_once_and_its_variables_checked_every_time(gql: Any,
                                                                                     demo: Any) -> None:
     from api.documents import prepare

@@ -1,0 +1,87 @@
+"""The columns a GraphQL selection reads, so that a list loads those and not whole rows.
+
+A page of 100 cases with their 1,000 listings read every column of every listing (the advert's text, half a
+dozen timestamps) to answer ``url title status``: most of the rows' decoding and of the model instances' cost.
+A selection says which fields it wants; a field read by graphene's default resolver reads one column, and the
+loaders' fields (``related``, ``related_list``, ``related_many``) say which columns they read. Any other
+resolver may read anything, so a selection holding one loads whole rows, as before: a deferred column read later
+would cost a statement per object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.db import models
+from graphene.relay.node import GlobalID
+from graphene_django import DjangoObjectType
+from graphql import GraphQLObjectType, get_named_type
+from graphql.execution.collect_fields import collect_sub_fields
+
+from .execution import DEFAULT_RESOLVERS
+
+#: Resolvers that read only the columns listed (the loaders' fields), beyond the key and the foreign keys.
+_COLUMNS: dict[Callable[..., Any], tuple[str, ...]] = {}
+
+
+def reads_columns(resolve: Callable[..., Any], *columns: str) -> Callable[..., Any]:
+    """Declare that ``resolve`` reads only ``columns`` of its parent's row (with its key and foreign keys)."""
+    _COLUMNS[resolve] = columns
+    return resolve
+
+
+def narrowable(queryset: Any) -> bool:
+    """Whether ``only`` may narrow ``queryset``: rows (not ``values()``), no ``union``, no ``select_related``
+    (whose related rows ``only`` would narrow too)."""
+    return (isinstance(queryset, models.QuerySet) and getattr(queryset, "_fields", None) is None
+            and not queryset.query.combinator and not queryset.query.select_related)
+
+
+def selected_columns(info: Any, model: type[models.Model], path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The columns of ``model`` that the selection of the field being resolved reads, or None for all of them.
+
+    ``path`` leads from the field to the objects (``("edges", "node")`` for a connection). The key and every
+    foreign key are always loaded: the read audit asks objects for their case, the loaders group by them.
+    Worked out once per request and place in the document.
+    """
+    cache = info.context.__dict__.setdefault("_wildnet_columns", {})
+    key = (id(info.field_nodes[0]), model, path)
+    if key not in cache:
+        cache[key] = _columns(info, model, path)
+    return cache[key]
+
+
+def _columns(info: Any, model: type[models.Model], path: tuple[str, ...]) -> tuple[str, ...] | None:
+    current, nodes = get_named_type(info.return_type), list(info.field_nodes)
+    for step in path:
+        if not isinstance(current, GraphQLObjectType) or step not in current.fields:
+            return None
+        fields = collect_sub_fields(info.schema, info.fragments, info.variable_values, current, nodes)
+        nodes = [node for found in fields.values() for node in found if node.name.value == step]
+        current = get_named_type(current.fields[step].type)
+    if not isinstance(current, GraphQLObjectType):
+        return None
+    concrete = {field.attname for field in model._meta.concrete_fields}
+    wanted = {model._meta.pk.attname} | {field.attname for field in model._meta.concrete_fields if field.is_relation}
+    fields = collect_sub_fields(info.schema, info.fragments, info.variable_values, current, nodes) if nodes else {}
+    for found in fields.values():
+        name = found[0].name.value
+        if name == "__typename":
+            continue
+        field = current.fields.get(name)
+        if field is None:
+            return None
+        resolve = field.resolve
+        if isinstance(resolve, partial) and resolve.func in DEFAULT_RESOLVERS and resolve.args[:1] and \
+                resolve.args[0] in concrete:
+            wanted.add(resolve.args[0])
+        elif isinstance(resolve, partial) and resolve.func is GlobalID.id_resolver and \
+                resolve.args[:1] == (DjangoObjectType.resolve_id,):
+            continue  # the key
+        elif resolve in _COLUMNS:
+            wanted.update(_COLUMNS[resolve])
+        else:
+            return None
+    return tuple(sorted(wanted))

@@ -130,17 +130,26 @@ def test_a_re_export_after_a_change_is_a_newer_version_of_the_report(world: Any)
 
 
 def test_every_object_is_marked_with_its_handling_code_and_tlp(world: Any) -> None:
-    bundle = export("inv.ofb", ivory().reference)  # an H1 case
-    h1 = {markings.TLP_AMBER.id, markings.HANDLING["H1"].id}
+    """The demo's ivory case is H0 and kept among law enforcement; its informant's report is H1, its human
+    source's H2: each object carries the case's markings, one TLP, and its own code where it has one."""
+    bundle = export("inv.ofb", ivory().reference)
+    case_marks = {markings.HANDLING["H0"].id, markings.LAW_ENFORCEMENT_ONLY.id}
+    tlps = {tlp.id for tlp in markings.TLP_ORDER}
+    notes = {}
     for obj in bundle["objects"]:
         if obj["type"] in ("marking-definition", "extension-definition") or obj["id"] == markings.PLATFORM.id:
             continue
         if obj["type"] == "identity" and obj["identity_class"] == "organization" and "created_by_ref" not in obj:
             continue  # the owning agency itself
-        assert h1 <= set(obj["object_marking_refs"]), obj
+        refs = set(obj["object_marking_refs"])
+        assert case_marks <= refs and len(refs & tlps) == 1, obj
+        if obj["type"] == "note" and obj.get("content", "").startswith(("Informateur", "Source humaine")):
+            notes[obj["content"][:6]] = refs
+    assert markings.HANDLING["H1"].id in notes["Inform"] and markings.TLP_AMBER.id in notes["Inform"]
+    assert markings.HANDLING["H2"].id in notes["Source"] and markings.TLP_AMBER_STRICT.id in notes["Source"]
     definitions = {o["id"]: o for o in bundle["objects"] if o["type"] == "marking-definition"}
     assert definitions[markings.TLP_AMBER.id]["extensions"][markings.TLP_EXTENSION]["tlp_2_0"] == "amber"
-    assert "H1" in definitions[markings.HANDLING["H1"].id]["definition"]["statement"]
+    assert "judicial proceedings" in definitions[markings.HANDLING["H1"].id]["definition"]["statement"]
 
 
 def test_a_stricter_claim_wins_over_its_case(world: Any) -> None:
@@ -385,4 +394,4 @@ def test_a_bundle_reimported_by_another_agency_gives_the_same_identifiers_claims
     assert claims(run.case) == claims(case)
     assert set(Listing.objects.filter(case=run.case).values_list("url", flat=True)) == set(
         Listing.objects.filter(case=case).values_list("url", flat=True))
-    assert run.case.handling_code == case.handling_code
+    assert run.case.handling_code == "H2"  # the source's H2 report: a new case is never wider than what it holds

@@ -65,7 +65,7 @@ def record(
         content=content or {},
     )
     event.content_hash = chain.content_hash(event)
-    event.save()  # the database adds its PendingSeal row (a trigger, migration 0005)
+    event.save()  # one INSERT; the database stamps the transaction id that places the event in the chain
     connection = transaction.get_connection()
     if not any(func is _seal_quietly for _, func, _ in connection.run_on_commit):  # once per transaction
         transaction.on_commit(_seal_quietly, robust=True)  # a failed seal must not fail a committed change

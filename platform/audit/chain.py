@@ -18,34 +18,42 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from .models import AuditEvent, ChainHead, ChainLink
 
 GENESIS = "0" * 64
 SEAL_BATCH = 1000
 
-#: The exclusive upper bound of the transaction ids the sealer may chain (PostgreSQL only), read after the head
-#: lock gave the sealer's transaction an id ("own") and before the pending events are read. Every transaction of
-#: this database with a smaller id has ended by then, unless it is still running (a session's ``backend_xid``,
-#: or a prepared transaction) — those bound it. So every event of a smaller id that ever commits is visible to
-#: the next statement, and any event still to commit has an id at least the bound: it will come after the mark,
-#: never behind it. Transactions that start later get ids above "own". A sealer called inside a transaction
-#: chains that transaction's own events too (they commit or roll back with their links). Other databases'
-#: transactions do not hold sealing back; a long transaction in this one delays it until it ends. Running ids
-#: are 32-bit: each is widened to 64 bits as the running id nearest to "own" (running ids are never 2^31 apart).
-#: Read again in the same transaction, ``pg_stat_activity`` repeats its first answer: it may then name ended
-#: transactions, which only holds sealing back, never one that started before "own" and is not named.
+#: Sealers take turns through this transaction-level advisory lock (PostgreSQL; SQLite's IMMEDIATE transactions
+#: already let one writer in at a time). Unlike a row lock it gives the sealer no transaction id, so a pass that
+#: finds nothing to seal writes nothing and its commit waits for no disk flush.
+ADVISORY_LOCK = 0x77_6E_61_75_64_69_74  # "wnaudit": a key no other code uses
+
+#: The exclusive upper bound of the transaction ids the sealer may chain (PostgreSQL only), read with the head
+#: once the lock is held, before the pending events are read. Every transaction of this database below the bound
+#: has ended by then, unless it is still running (a session's ``backend_xid``, or a prepared transaction) — those
+#: lower the bound. So every event below it that ever commits is visible to the next statement, and any event still
+#: to commit is at or above it: it will come after the mark, never behind it. The bound starts from the lowest id
+#: a transaction can be given after this statement's snapshot (``pg_snapshot_xmax``) or, for a sealer called inside
+#: a transaction that already has an id, one past that id ("own"), whichever is higher: such a sealer chains its
+#: own transaction's events too, which then commit or roll back with their links. Other databases' transactions
+#: do not hold sealing back; a long transaction in this one delays it until it ends. Running ids are 32-bit: each
+#: is widened to 64 bits as the id nearest to the starting bound (running ids are never 2^31 apart). Read again
+#: in the same transaction, ``pg_stat_activity`` repeats its first answer: it may then name ended transactions,
+#: which only holds sealing back, never miss one that was running.
 HORIZON = """
-    SELECT LEAST(me.own + 1, min(me.own + (running.xid - me.own % 4294967296 + 6442450944) % 4294967296
-                                 - 2147483648))
-    FROM (SELECT pg_current_xact_id()::text::bigint AS own) AS me
+    SELECT LEAST(me.bound, min(me.bound + mod(running.xid - mod(me.bound, 4294967296) + 6442450944, 4294967296)
+                               - 2147483648))
+    FROM (SELECT GREATEST(pg_current_xact_id_if_assigned()::text::bigint + 1,
+                          pg_snapshot_xmax(pg_current_snapshot())::text::bigint) AS bound) AS me
     LEFT JOIN (
         SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
         UNION ALL
         SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database = current_database()
     ) AS running ON true
-    GROUP BY me.own"""
+    GROUP BY me.bound"""
 #: SQLite lets one writer in at a time: every committed event is already behind the next one to commit.
 NO_HORIZON = 2**63 - 1
 
@@ -97,18 +105,32 @@ def _authentic(head: ChainHead) -> bool:
     return hmac.compare_digest(head.mac, head_mac(head.last_seq, head.last_hash, head.last_txid, head.last_event_id))
 
 
-def _lock_head(wait: bool) -> ChainHead | None:
-    """The head, locked for this transaction; None when another sealer holds it and ``wait`` is false."""
-    head = ChainHead.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
+def _locked(wait: bool) -> bool:
+    """Take the sealers' lock for this transaction; False when another sealer holds it and ``wait`` is false."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        return bool(cursor.fetchone()[0])
+
+
+def _head() -> tuple[ChainHead, int]:
+    """The authenticated head and the horizon, read in one statement once the sealers' lock is held."""
+    heads = ChainHead.objects.filter(pk=1)
+    if connection.vendor == "postgresql":
+        heads = heads.annotate(horizon=RawSQL(HORIZON, []))  # noqa: S611 (a constant)
+    head = heads.first()
     if head is None:
-        if ChainHead.objects.filter(pk=1).exists():
-            return None  # another sealer holds the head
         if ChainLink.objects.exists():
             raise ChainHeadAltered("the chain has links but no head")
-        head, _ = ChainHead.objects.get_or_create(pk=1, defaults={"mac": head_mac(0, "", 0, 0)})
+        head = ChainHead.objects.create(pk=1, mac=head_mac(0, "", 0, 0))
+        return _head()
     if not _authentic(head):
         raise ChainHeadAltered(f"the chain head at sequence {head.last_seq} does not match its HMAC")
-    return head
+    return head, getattr(head, "horizon", NO_HORIZON)
 
 
 def _append(head: ChainHead, pending: list[tuple[int, str, int]]) -> None:
@@ -133,12 +155,12 @@ def _append(head: ChainHead, pending: list[tuple[int, str, int]]) -> None:
 def seal(batch: int = SEAL_BATCH, wait: bool = False) -> int:
     """Chain every committed, unsealed event; returns how many were sealed.
 
-    A batch is one transaction of four statements whatever its size. On PostgreSQL: lock and read the head, read
-    the horizon (``HORIZON``), read the pending events between the head's mark and the horizon, and append their
-    links and move the head in one statement. SQLite needs no horizon but cannot change two tables in one
-    statement: it appends the links in one and moves the head in another. Nothing is updated in the events
-    themselves, and the pending events are found by an index range scan from the mark, so finding them costs the
-    same after a million events as after ten. An event whose transaction commits late simply lands in a later
+    A batch is one transaction of four statements whatever its size. On PostgreSQL: take the sealers' lock, read
+    the head and the horizon (``HORIZON``), read the pending events between the head's mark and the horizon, and
+    append their links and move the head in one statement. SQLite needs neither lock nor horizon but cannot change
+    two tables in one statement: it appends the links in one and moves the head in another. Nothing is updated in
+    the events themselves, and the pending events are found by an index range scan from the mark, so finding them
+    costs the same after a million events as after ten. An event whose transaction commits late simply lands in a later
     batch with a higher sequence number, so the chain never needs to be rewritten. With ``wait=False`` a caller
     that finds another sealer at work returns at once: that sealer, or the periodic task, will seal what is left.
 
@@ -147,14 +169,10 @@ def seal(batch: int = SEAL_BATCH, wait: bool = False) -> int:
     total = 0
     while True:
         with transaction.atomic(savepoint=False):
-            head = _lock_head(wait)
-            if head is None:
+            if not _locked(wait):
                 return total
+            head, horizon = _head()
             with connection.cursor() as cursor:
-                horizon = NO_HORIZON
-                if connection.vendor == "postgresql":
-                    cursor.execute(HORIZON)
-                    horizon = cursor.fetchone()[0]
                 cursor.execute(PENDING, [head.last_txid, head.last_event_id, horizon, batch])
                 pending = [(int(pk), digest, int(txid)) for pk, digest, txid in cursor.fetchall()]
             if not pending:

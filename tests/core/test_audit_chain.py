@@ -259,7 +259,9 @@ def test_verify_audit_command(capsys: pytest.CaptureFixture[str]) -> None:
     events = make_events(2)
     record("test.unsealed", actor_username="x")
     call_command("verify_audit")
-    assert "Audit chain intact: 3 events (1 newly sealed)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Audit chain intact: 3 events (1 newly sealed)" in out
+    assert f"Chain head: sequence 3, HMAC {ChainHead.objects.get(pk=1).mac}" in out
     drop_guards()
     AuditEvent.objects.filter(pk=events[0].pk).update(object_id="42")
     with pytest.raises(CommandError, match="broken"):

@@ -15,8 +15,8 @@ names (PostgreSQL; SQLite serialises writers, so it runs one), after migrating i
 * times one sealing pass with nothing pending, on a small history and again after all of the above (the
   "pending events" query must not slow as history grows);
 * verifies the chain (every event sealed, in order, none lost) and reports the verification speed;
-* prints the load average (1 minute) before and after each part: the figures are only as good as the machine
-  was quiet.
+* prints the load average (1 minute) and the time an empty transaction takes to commit (the disk's flush) before
+  and after each part: the figures are only as good as the machine was quiet and its disk quick.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wildnet_bench_audit \
         .venv/bin/python tests/benchmarks/bench_audit.py 5000 1 4
@@ -110,7 +110,20 @@ def idle_seal_ms(runs: int = 50) -> float:
 
 
 def load() -> str:
-    return f"load {os.getloadavg()[0]:.2f}"
+    """The 1-minute load average and, on PostgreSQL, the median time of an empty transaction that must flush its
+    commit to disk: with one transaction per event, N writers cannot go faster than N events per flush."""
+    from django.db import connection, transaction
+
+    text = f"load {os.getloadavg()[0]:.2f}"
+    if connection.vendor == "postgresql":
+        timings = []
+        for _ in range(20):
+            started = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_current_xact_id()")  # an id: the commit is written and flushed
+            timings.append((time.perf_counter() - started) * 1000)
+        text += f", commit {statistics.median(timings):.2f} ms"
+    return text
 
 
 def main() -> None:

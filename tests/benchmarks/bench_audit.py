@@ -9,7 +9,9 @@ names (PostgreSQL; SQLite serialises writers, so it runs one), after migrating i
   ``audit.actions.record``, one transaction each, sealing after commit as requests do (the production interval);
   it reports events per second from the first start to the last finish, the statements per event (every
   statement the writers sent through Django, sealing included; BEGIN and COMMIT are not statements Django
-  sends, and come on top), and the writers' CPU per event;
+  sends, and come on top), and the CPU per event of the writers and of their database server processes (when
+  PostgreSQL runs on the same machine): with the machine to itself, two cores cannot record more events a second
+  than 2 s divided by their sum;
 * records batches of 100 events in one transaction and reports the statements per batch (recording and
   sealing) and events per second;
 * times one sealing pass with nothing pending, on a small history and again after all of the above (the
@@ -48,6 +50,16 @@ def setup() -> None:
     django.setup()
 
 
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds of the database server process ``pid`` so far, when it runs on this machine (Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def writer(index: int, events: int) -> None:
     """One writer process: ready, then ``events`` events, one transaction each, as requests record them; prints
     its start and end times, the statements it sent and its CPU time as one JSON line."""
@@ -64,17 +76,20 @@ def writer(index: int, events: int) -> None:
         return execute(sql, params, many, context)
 
     connection.ensure_connection()
+    pid = connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
     print("ready", flush=True)
     sys.stdin.readline()  # the common start
     with connection.execute_wrapper(count):
-        started, cpu = time.time(), time.process_time()
+        started, cpu, server = time.time(), time.process_time(), backend_cpu(pid) if pid else None
         for i in range(events):
             with transaction.atomic():
                 record("bench.event", actor_username=f"writer{index}", object_type="cases.case",
                        object_id=str(i), details={"writer": index, "i": i})
         finished, cpu = time.time(), time.process_time() - cpu
-    print(json.dumps({"started": started, "finished": finished, "statements": statements, "cpu": cpu}),
-          flush=True)
+        if server is not None and pid:
+            server = (backend_cpu(pid) or server) - server
+    print(json.dumps({"started": started, "finished": finished, "statements": statements, "cpu": cpu,
+                      "server": server}), flush=True)
 
 
 def concurrent(workers: int, events: int) -> dict[str, float]:
@@ -94,8 +109,10 @@ def concurrent(workers: int, events: int) -> dict[str, float]:
         reports.append(json.loads(out.strip().splitlines()[-1]))
     elapsed = max(r["finished"] for r in reports) - min(r["started"] for r in reports)
     total = workers * events
+    servers = [r["server"] for r in reports]
     return {"rate": total / elapsed, "seconds": elapsed, "statements": sum(r["statements"] for r in reports) / total,
-            "cpu_ms": 1000 * sum(r["cpu"] for r in reports) / total}
+            "cpu_ms": 1000 * sum(r["cpu"] for r in reports) / total,
+            "server_ms": 1000 * sum(servers) / total if None not in servers else math.nan}
 
 
 def idle_seal_ms(runs: int = 50) -> float:
@@ -158,8 +175,8 @@ def main() -> None:
         chain.seal(wait=True)
         print(f"{workers} writer{'s' if workers > 1 else ''} × {events:,} events, one transaction each, sealed "
               f"after commit: {result['rate']:,.0f} events/s ({result['seconds']:.1f} s); "
-              f"{result['statements']:.3f} statements an event; writers' CPU {result['cpu_ms']:.2f} ms an event "
-              f"({before} before, {load()} after)")
+              f"{result['statements']:.3f} statements an event; CPU an event: writer {result['cpu_ms']:.2f} ms, "
+              f"its database server process {result['server_ms']:.2f} ms ({before} before, {load()} after)")
 
     actions._next_seal = math.inf  # each batch is sealed by the call below, as the periodic task would
     before = load()

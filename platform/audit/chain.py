@@ -57,9 +57,19 @@ HORIZON = """
 #: SQLite lets one writer in at a time: every committed event is already behind the next one to commit.
 NO_HORIZON = 2**63 - 1
 
-#: The next events to chain, in position order, from the ``(txid, id)`` index.
-PENDING = ("SELECT id, content_hash, txid FROM audit_auditevent WHERE (txid, id) > (%s, %s) AND txid < %s "
-           "ORDER BY txid, id LIMIT %s")
+#: The next events to chain, in position order, by a range scan of the ``(txid, id)`` index from the mark. SQLite
+#: cannot start a range scan at a row value (it would read every event of the mark's txid, i.e. the whole
+#: history): it reads the rest of the mark's transaction and the later transactions apart.
+PENDING = {
+    "postgresql": """
+        SELECT id, content_hash, txid FROM audit_auditevent WHERE (txid, id) > (%(txid)s, %(id)s)
+        AND txid < %(horizon)s ORDER BY txid, id LIMIT %(batch)s""",
+    "sqlite": """
+        SELECT id, content_hash, txid FROM audit_auditevent WHERE txid = %(txid)s AND id > %(id)s
+        UNION ALL
+        SELECT id, content_hash, txid FROM audit_auditevent WHERE txid > %(txid)s AND txid < %(horizon)s
+        ORDER BY txid, id LIMIT %(batch)s""",
+}
 
 #: Appending a batch's links: one INSERT of the whole batch (arrays on PostgreSQL, a JSON array on SQLite, so the
 #: statement is the same whatever the batch's size), and on PostgreSQL, in the same statement, moving the head.
@@ -173,7 +183,8 @@ def seal(batch: int = SEAL_BATCH, wait: bool = False) -> int:
                 return total
             head, horizon = _head()
             with connection.cursor() as cursor:
-                cursor.execute(PENDING, [head.last_txid, head.last_event_id, horizon, batch])
+                cursor.execute(PENDING[connection.vendor], {"txid": head.last_txid, "id": head.last_event_id,
+                                                            "horizon": horizon, "batch": batch})
                 pending = [(int(pk), digest, int(txid)) for pk, digest, txid in cursor.fetchall()]
             if not pending:
                 return total

@@ -72,7 +72,7 @@ def writer(index: int, events: int) -> None:
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         nonlocal statements
-        statements += 1
+        statements += not sql.startswith("BEGIN")  # SQLite's; psycopg sends PostgreSQL's by itself
         return execute(sql, params, many, context)
 
     connection.ensure_connection()

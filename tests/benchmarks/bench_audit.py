@@ -175,8 +175,9 @@ def main() -> None:
         chain.seal(wait=True)
         print(f"{workers} writer{'s' if workers > 1 else ''} × {events:,} events, one transaction each, sealed "
               f"after commit: {result['rate']:,.0f} events/s ({result['seconds']:.1f} s); "
-              f"{result['statements']:.3f} statements an event; CPU an event: writer {result['cpu_ms']:.2f} ms, "
-              f"its database server process {result['server_ms']:.2f} ms ({before} before, {load()} after)")
+              f"{result['statements']:.3f} statements an event; CPU an event: writer {result['cpu_ms']:.2f} ms"
+              + (f", its database server process {result['server_ms']:.2f} ms" if result["server_ms"] >= 0 else "")
+              + f" ({before} before, {load()} after)")
 
     actions._next_seal = math.inf  # each batch is sealed by the call below, as the periodic task would
     before = load()
@@ -190,8 +191,10 @@ def main() -> None:
             assert chain.seal(wait=True) == BATCH
     batched = time.perf_counter() - started
     written = [q["sql"].split()[0] for q in recording.captured_queries]
+    written = [verb for verb in written if verb not in ("BEGIN", "COMMIT")]
+    sealed = [q for q in sealing.captured_queries if q["sql"].split()[0] not in ("BEGIN", "COMMIT")]
     print(f"batches of {BATCH}: {len(written)} statements to record one ({written.count('INSERT')} inserts, "
-          f"{written.count('UPDATE')} updates), {len(sealing.captured_queries)} to seal it; "
+          f"{written.count('UPDATE')} updates), {len(sealed)} to seal it (BEGIN and COMMIT apart); "
           f"{BATCHES * BATCH / batched:,.0f} events/s ({before} before, {load()} after)")
 
     idle_large = idle_seal_ms()

@@ -80,8 +80,8 @@ _COLUMNS = [field for field in AuditEvent._meta.concrete_fields if not field.pri
 def _insert(event: AuditEvent) -> None:
     """Insert ``event`` with one statement whose text never changes, and take back its id and transaction id.
 
-    Every request writes at least one event, and ``Model.save`` compiles its INSERT again each time: a third of a
-    writer's CPU per event, on a machine where the writers and the database share the cores. The values are
+    Every request writes at least one event, and ``Model.save`` compiles its INSERT again each time: about a fifth
+    of a writer's CPU per event, on a machine where the writers and the database share the cores. The values are
     prepared by the fields themselves, exactly as ``save`` would; the instance then counts as saved (``save`` and
     ``delete`` refuse it). Nothing listens to the audit model's save signals.
     """

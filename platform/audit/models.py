@@ -19,8 +19,8 @@ size of the history. Why the position is not simply the id: on PostgreSQL ids ar
 row is inserted, but become visible when its transaction commits, so a sealer that chained "every id above the
 last one" would skip an event whose transaction took a smaller id and committed later. Transaction ids order
 transactions instead: the sealer takes only events of transactions older than every transaction still running in
-this database (see ``chain.HORIZON``), so nothing can later appear behind the mark. SQLite lets one writer in at a time, so ids
-are committed in order there and ``txid`` is always 0.
+this database (see ``chain.HORIZON``), so nothing can later appear behind the mark. SQLite lets one writer in at a
+time, so ids are committed in order there and ``txid`` is always 0.
 """
 
 from __future__ import annotations

@@ -39,9 +39,9 @@ ADVISORY_LOCK = 0x77_6E_61_75_64_69_74  # "wnaudit": a key no other code uses
 #: a transaction that already has an id, one past that id ("own"), whichever is higher: such a sealer chains its
 #: own transaction's events too, which then commit or roll back with their links. Other databases' transactions
 #: do not hold sealing back; a long transaction in this one delays it until it ends. Running ids are 32-bit: each
-#: is widened to 64 bits as the id nearest to the starting bound (running ids are never 2^31 apart). Read again
-#: in the same transaction, ``pg_stat_activity`` repeats its first answer: it may then name ended transactions,
-#: which only holds sealing back, never miss one that was running.
+#: is widened to 64 bits as the id nearest to the starting bound (running ids are never 2^31 apart). Within a
+#: transaction ``pg_stat_activity`` repeats its first answer, which could miss a transaction started since: the
+#: lock's statement clears that snapshot (``pg_stat_clear_snapshot``), so each batch reads the sessions afresh.
 HORIZON = """
     SELECT LEAST(me.bound, min(me.bound + mod(running.xid - mod(me.bound, 4294967296) + 6442450944, 4294967296)
                                - 2147483648))
@@ -121,9 +121,9 @@ def _locked(wait: bool) -> bool:
         return True
     with connection.cursor() as cursor:
         if wait:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s), pg_stat_clear_snapshot()", [ADVISORY_LOCK])
             return True
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s), pg_stat_clear_snapshot()", [ADVISORY_LOCK])
         return bool(cursor.fetchone()[0])
 
 
@@ -216,6 +216,8 @@ def verify(chunk: int = 5000) -> Break | None:
     sealer would never take it (neither chained nor pending).
     """
     head = ChainHead.objects.filter(pk=1).first()
+    if head is None and ChainLink.objects.exists():
+        return Break(None, None, "the chain head is missing")
     if head is not None and not _authentic(head):
         return Break(None, head.last_seq, "the chain head does not match its HMAC (altered)")
     mark = (head.last_txid, head.last_event_id) if head is not None else (0, 0)
@@ -240,15 +242,10 @@ def verify(chunk: int = 5000) -> Break | None:
         if len(page) < chunk:
             break
         last_seen = page[-1].seq
-    if head is None:
-        if expected_seq > 1:
-            return Break(None, None, "the chain head is missing")
-    else:
-        if head.last_seq != expected_seq - 1:
-            return Break(None, head.last_seq,
-                         f"chain ends at {expected_seq - 1} but was sealed up to {head.last_seq}")
-        if head.last_seq and head.last_hash != previous:
-            return Break(None, head.last_seq, "the last chained event does not match the chain head")
+    if head is not None and head.last_seq != expected_seq - 1:
+        return Break(None, head.last_seq, f"chain ends at {expected_seq - 1} but was sealed up to {head.last_seq}")
+    if head is not None and head.last_seq and head.last_hash != previous:
+        return Break(None, head.last_seq, "the last chained event does not match the chain head")
     for event in AuditEvent.objects.exclude(_up_to(*mark)).order_by("txid", "id").iterator():
         if content_hash(event) != event.content_hash:
             return Break(event.id, None, "content does not match its hash (unsealed event altered)")

@@ -177,6 +177,15 @@ def test_altered_chain_hash_is_detected() -> None:
     assert broken is not None and broken.seq == 2 and "does not link" in broken.reason
 
 
+def test_removed_head_is_detected_and_not_recreated() -> None:
+    make_events(2)
+    ChainHead.objects.all().delete()
+    broken = chain.verify()
+    assert broken is not None and "head is missing" in broken.reason
+    with pytest.raises(chain.ChainHeadAltered):
+        chain.seal(wait=True)
+
+
 def test_altered_head_is_detected() -> None:
     make_events(2)
     ChainHead.objects.filter(pk=1).update(last_seq=5)
@@ -234,6 +243,7 @@ def test_a_batch_is_its_inserts_and_seals_in_constant_statements(events: int, dj
     """Recording is one INSERT per event and nothing else; sealing a batch is the same four statements for 1 or
     1,000 events: on PostgreSQL lock the head, read the horizon, read the pending events, then append the links
     and move the head in one statement; SQLite needs no horizon, but appends and moves the head in two."""
+    chain.seal(wait=True)  # the head exists (a flushed database has none until the first seal)
     with transaction.atomic(), django_assert_num_queries(events):  # the savepoint is the test's own
         for i in range(events):
             record("test.event", actor_username=f"user{i}")

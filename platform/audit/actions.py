@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -65,11 +66,41 @@ def record(
         content=content or {},
     )
     event.content_hash = chain.content_hash(event)
-    event.save()  # the database adds its PendingSeal row (a trigger, migration 0005)
+    _insert(event)
     connection = transaction.get_connection()
     if not any(func is _seal_quietly for _, func, _ in connection.run_on_commit):  # once per transaction
         transaction.on_commit(_seal_quietly, robust=True)  # a failed seal must not fail a committed change
     return event
+
+
+#: The columns ``record`` writes: every one but the id and the transaction id, which the database sets.
+_COLUMNS = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key and not field.has_db_default()]
+
+
+def _insert(event: AuditEvent) -> None:
+    """Insert ``event`` with one statement whose text never changes, and take back its id and transaction id.
+
+    Every request writes at least one event, and ``Model.save`` compiles its INSERT again each time: about a fifth
+    of a writer's CPU per event, on a machine where the writers and the database share the cores. The values are
+    prepared by the fields themselves, exactly as ``save`` would; the instance then counts as saved (``save`` and
+    ``delete`` refuse it). Nothing listens to the audit model's save signals.
+    """
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor),
+                       [field.get_db_prep_save(field.pre_save(event, True), connection) for field in _COLUMNS])
+        event.pk, event.txid = cursor.fetchone()
+    event._state.adding, event._state.db = False, connection.alias
+
+
+@functools.cache
+def _insert_sql(vendor: str) -> str:
+    """The INSERT of ``_insert``, built once from the model."""
+    quote = transaction.get_connection().ops.quote_name
+    table = quote(AuditEvent._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in _COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_COLUMNS))
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING id, txid"  # noqa: S608 (model names)
 
 
 _next_seal = 0.0

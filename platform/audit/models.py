@@ -6,14 +6,21 @@ the GraphQL layer shows only to readers the policy lets see the object: an audit
 intelligence itself.
 
 Each event stores the HMAC of its own canonical content (``content_hash``) when it is written, inside the
-transaction of the change it records, so an event exists exactly when its change does; with it the database
-(a trigger) writes a one-column ``PendingSeal`` row. Events are written once and never updated. Chaining
-happens in a separate short step, :func:`audit.chain.seal`, which takes committed pending events in id order,
-appends one ``ChainLink`` per event (``chain_hash = HMAC(previous chain_hash, seq, content_hash)``) and removes
-their pending rows — six statements per batch, whatever its size. Requests therefore never wait on one another
-for the chain: the only lock is the chain head row, held by one sealer for the length of a sealing batch; and
-the pending rows are the only thing the sealer looks for, so finding them costs the same after a million events
-as after ten.
+transaction of the change it records, so an event exists exactly when its change does. It is one INSERT, and
+the row is never updated: nothing else is written with it, not even a "pending" row. The database stamps it with
+the id of the inserting transaction (``txid``); ``(txid, id)`` is the event's *position*, the order in which the
+chain takes events.
+
+Chaining happens in a separate short step, :func:`audit.chain.seal`, which appends one ``ChainLink`` per event
+(``chain_hash = HMAC(previous chain_hash, seq, content_hash)``) to the chain, an append-only table of its own,
+and moves the ``ChainHead``: the position of the last chained event (the high-water mark) and an HMAC of the
+whole head. Pending events are the events after the mark, found through the ``(txid, id)`` index whatever the
+size of the history. Why the position is not simply the id: on PostgreSQL ids are taken from a sequence when a
+row is inserted, but become visible when its transaction commits, so a sealer that chained "every id above the
+last one" would skip an event whose transaction took a smaller id and committed later. Transaction ids order
+transactions instead: the sealer takes only events of transactions older than every transaction still running in
+this database (see ``chain.HORIZON``), so nothing can later appear behind the mark. SQLite lets one writer in at a
+time, so ids are committed in order there and ``txid`` is always 0.
 """
 
 from __future__ import annotations
@@ -23,6 +30,20 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class CurrentTransaction(models.Func):
+    """The column default that stamps an event with the id of the transaction inserting it.
+
+    On PostgreSQL ``pg_current_xact_id()`` (a 64-bit id that never wraps, cast to ``bigint``); elsewhere 0, because
+    SQLite serialises writers and the event id alone orders events as they commit.
+    """
+
+    template = "0"
+    output_field = models.BigIntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="pg_current_xact_id()::text::bigint", **extra_context)
 
 
 class Outcome(models.TextChoices):
@@ -66,10 +87,15 @@ class AuditEvent(models.Model):
                     "the object, or to the actor when there is none."),
     )
     content_hash = models.CharField(max_length=64, editable=False)
+    txid = models.BigIntegerField(
+        db_default=CurrentTransaction(), editable=False,
+        help_text=_("The inserting transaction, set by the database: with the id, the order in which events are "
+                    "chained."))
 
     class Meta:
         ordering = ["-id"]
         indexes = [
+            models.Index(fields=["txid", "id"], name="audit_chain_position"),
             models.Index(fields=["object_agency", "-occurred_at"], name="audit_owner_recent"),
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_recent"),
         ]
@@ -113,17 +139,6 @@ class AuditEvent(models.Model):
         return canonical
 
 
-class PendingSeal(models.Model):
-    """An event committed but not yet chained: inserted with the event by a database trigger, deleted by the
-    sealer that links it."""
-
-    event = models.OneToOneField(AuditEvent, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False,
-                                 related_name="+")
-
-    def __str__(self) -> str:
-        return f"event #{self.event_id} waiting to be sealed"
-
-
 class ChainLink(models.Model):
     """The chain, one append-only row per sealed event: its place and the HMAC that ties it to the previous one."""
 
@@ -136,10 +151,19 @@ class ChainLink(models.Model):
 
 
 class ChainHead(models.Model):
-    """The single row that holds the end of the chain; its row lock serialises sealers, nothing else."""
+    """The single row that holds the end of the chain; its row lock serialises sealers, nothing else.
+
+    It says where the chain ends (``last_seq``, ``last_hash``) and where sealing resumes (the position
+    ``last_txid``, ``last_event_id`` of the last chained event), and carries an HMAC of all four (``mac``). Without
+    the key nobody can wind it back to an earlier link after cutting off the end of the chain: the links are
+    append-only, so any earlier head could be rebuilt from them, but not its HMAC, which only this row ever held.
+    """
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
+    last_txid = models.BigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return f"audit chain at {self.last_seq}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from audit import chain
 from audit.actions import record
-from audit.models import AppendOnlyError, AuditEvent, ChainHead, ChainLink, PendingSeal
+from audit.models import AppendOnlyError, AuditEvent, ChainHead, ChainLink
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +34,29 @@ def drop_guards() -> None:
             cursor.execute("DROP TRIGGER IF EXISTS audit_link_append_only ON audit_chainlink")
 
 
+def chained() -> list[int]:
+    """The ids of the chained events, in chain order."""
+    return list(ChainLink.objects.order_by("seq").values_list("event_id", flat=True))
+
+
 def test_sealed_chain_verifies() -> None:
-    make_events(5)
+    events = make_events(5)
     assert chain.verify() is None
     head = ChainHead.objects.get(pk=1)
-    assert head.last_seq == 5
+    last = AuditEvent.objects.get(pk=events[-1].pk)
+    assert (head.last_seq, head.last_txid, head.last_event_id) == (5, last.txid, last.pk)
+    assert ChainLink.objects.order_by("seq").last().chain_hash == head.last_hash  # type: ignore[union-attr]
     assert list(ChainLink.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
-    assert not PendingSeal.objects.exists()
+    assert chained() == [event.pk for event in events]
+
+
+def test_an_event_is_written_once_and_stamped_with_its_transaction() -> None:
+    """Nothing else is written with an event, and the database gives it the position the sealer reads."""
+    with CaptureQueriesContext(connection) as written:
+        event = record("test.event", actor_username="x")
+    assert [q["sql"].split()[0] for q in written.captured_queries] == ["INSERT"]
+    assert event.txid == AuditEvent.objects.get(pk=event.pk).txid
+    assert event.txid > 0 if connection.vendor == "postgresql" else event.txid == 0
 
 
 def test_model_refuses_update_and_delete() -> None:
@@ -118,6 +137,62 @@ def test_truncated_end_is_detected() -> None:
     assert "sealed up to 3" in broken.reason
 
 
+def test_truncated_end_with_the_head_wound_back_is_detected_and_not_extended() -> None:
+    """Cutting off the end and setting the head to the new last link's values needs the head's HMAC: without
+    the key it does not match, verification says so, and the sealer refuses to sign the wound-back head anew."""
+    events = make_events(3)
+    drop_guards()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_chainlink WHERE event_id = %s", [events[-1].pk])
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[-1].pk])
+    link = ChainLink.objects.get(seq=2)
+    event = AuditEvent.objects.get(pk=link.event_id)
+    ChainHead.objects.filter(pk=1).update(last_seq=2, last_hash=link.chain_hash, last_txid=event.txid,
+                                          last_event_id=event.pk)
+    broken = chain.verify()
+    assert broken is not None and broken.event_id is None and "head" in broken.reason
+    record("test.later", actor_username="x")
+    with pytest.raises(chain.ChainHeadAltered):
+        chain.seal(wait=True)
+
+
+def test_reordered_events_are_detected() -> None:
+    """Swapping two events' places in the chain: each link's hash covers the content it was made for."""
+    events = make_events(4)
+    drop_guards()
+    first, second = ChainLink.objects.get(seq=2), ChainLink.objects.get(seq=3)
+    ChainLink.objects.filter(seq=2).update(event_id=-1)
+    ChainLink.objects.filter(seq=3).update(event_id=first.event_id)
+    ChainLink.objects.filter(seq=2).update(event_id=second.event_id)
+    assert chained() == [events[0].pk, events[2].pk, events[1].pk, events[3].pk]
+    broken = chain.verify()
+    assert broken is not None and broken.seq == 2 and "does not link" in broken.reason
+
+
+def test_altered_chain_hash_is_detected() -> None:
+    make_events(3)
+    drop_guards()
+    ChainLink.objects.filter(seq=2).update(chain_hash="f" * 64)
+    broken = chain.verify()
+    assert broken is not None and broken.seq == 2 and "does not link" in broken.reason
+
+
+def test_removed_head_is_detected_and_not_recreated() -> None:
+    make_events(2)
+    ChainHead.objects.all().delete()
+    broken = chain.verify()
+    assert broken is not None and "head is missing" in broken.reason
+    with pytest.raises(chain.ChainHeadAltered):
+        chain.seal(wait=True)
+
+
+def test_altered_head_is_detected() -> None:
+    make_events(2)
+    ChainHead.objects.filter(pk=1).update(last_seq=5)
+    broken = chain.verify()
+    assert broken is not None and "HMAC" in broken.reason
+
+
 def test_altered_unsealed_event_is_detected() -> None:
     make_events(2)
     pending = record("test.pending", actor_username="late")
@@ -136,13 +211,25 @@ def test_removed_link_is_detected() -> None:
     assert broken is not None and "sequence 2 is missing" in broken.reason
 
 
-def test_event_kept_out_of_the_chain_is_detected() -> None:
-    """Deleting an event's pending row would keep it from ever being sealed: verification notices."""
+def test_event_moved_behind_the_mark_is_detected() -> None:
+    """Moving an unsealed event behind the head's mark would keep the sealer from ever taking it: verification
+    notices."""
     make_events(2)
     hidden = record("test.hidden", actor_username="x")
-    PendingSeal.objects.filter(event_id=hidden.pk).delete()
+    drop_guards()
+    AuditEvent.objects.filter(pk=hidden.pk).update(txid=-1)
     broken = chain.verify()
     assert broken is not None and broken.event_id == hidden.pk and "neither chained" in broken.reason
+    assert chain.seal(wait=True) == 0
+
+
+def test_chained_event_moved_after_the_mark_is_detected() -> None:
+    """Moving a chained event after the mark would have the sealer take it again: verification notices."""
+    events = make_events(2)
+    drop_guards()
+    AuditEvent.objects.filter(pk=events[0].pk).update(txid=2**62)
+    broken = chain.verify()
+    assert broken is not None and broken.event_id == events[0].pk and "position" in broken.reason
 
 
 def test_database_refuses_to_change_a_link() -> None:
@@ -151,18 +238,30 @@ def test_database_refuses_to_change_a_link() -> None:
         ChainLink.objects.update(chain_hash="0" * 64)
 
 
-@pytest.mark.parametrize("events", [1, 100])
-def test_events_are_written_once_and_a_batch_seals_in_six_statements(events: int) -> None:
-    """Recording is one insert per event (the database adds its pending row); sealing costs the same for 1 or
-    100 events."""
-    with CaptureQueriesContext(connection) as written, transaction.atomic():
+@pytest.mark.parametrize("events", [1, 100, chain.SEAL_BATCH - 1])  # a full batch looks for more
+def test_a_batch_is_its_inserts_and_seals_in_constant_statements(events: int, django_assert_num_queries: Any) -> None:
+    """Recording is one INSERT per event and nothing else; sealing a batch is the same four statements for 1 or
+    1,000 events: on PostgreSQL lock the head, read the horizon, read the pending events, then append the links
+    and move the head in one statement; SQLite needs no horizon, but appends and moves the head in two."""
+    chain.seal(wait=True)  # the head exists (a flushed database has none until the first seal)
+    with transaction.atomic(), django_assert_num_queries(events):  # the savepoint is the test's own
         for i in range(events):
             record("test.event", actor_username=f"user{i}")
-    assert [q["sql"].split()[0] for q in written.captured_queries if "audit_" in q["sql"]] == ["INSERT"] * events
-    with CaptureQueriesContext(connection) as sealing:
+    with django_assert_num_queries(4):
         assert chain.seal(wait=True) == events
-    statements = [q["sql"] for q in sealing.captured_queries if "SAVEPOINT" not in q["sql"]]  # the test's own
-    assert len(statements) == 6, statements
+    assert chain.verify() is None
+
+
+def test_sealing_with_nothing_pending_only_reads(django_assert_num_queries: Any) -> None:
+    make_events(3)
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 2):
+        assert chain.seal(wait=True) == 0
+
+
+def test_a_backlog_is_sealed_in_batches_in_order() -> None:
+    events = [record("test.event", actor_username=f"user{i}") for i in range(25)]
+    assert chain.seal(batch=10, wait=True) == 25
+    assert chained() == [event.pk for event in events]
     assert chain.verify() is None
 
 
@@ -170,11 +269,23 @@ def test_verify_audit_command(capsys: pytest.CaptureFixture[str]) -> None:
     events = make_events(2)
     record("test.unsealed", actor_username="x")
     call_command("verify_audit")
-    assert "Audit chain intact: 3 events (1 newly sealed)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Audit chain intact: 3 events (1 newly sealed)" in out
+    assert f"Chain head: sequence 3, HMAC {ChainHead.objects.get(pk=1).mac}" in out
     drop_guards()
     AuditEvent.objects.filter(pk=events[0].pk).update(object_id="42")
     with pytest.raises(CommandError, match="broken"):
         call_command("verify_audit")
+
+
+def test_a_sealer_inside_a_transaction_that_rolls_back_leaves_no_link() -> None:
+    make_events(1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record("test.rolled_back", actor_username="x")
+        assert chain.seal(wait=True) == 1
+        raise RuntimeError
+    assert ChainLink.objects.count() == 1
+    assert chain.verify() is None
 
 
 def test_event_rolls_back_with_its_change() -> None:
@@ -182,3 +293,68 @@ def test_event_rolls_back_with_its_change() -> None:
         record("test.rolled_back", actor_username="x")
         raise RuntimeError
     assert not AuditEvent.objects.filter(action="test.rolled_back").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_committed_after_a_later_one_is_chained_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a transaction can take an event id, then commit after another transaction took a higher id
+    and committed. The sealer chains nothing of a transaction younger than one still running, so the slow
+    event is never left behind the mark: once it commits, it and the events around it are chained in the order
+    of their transactions. (SQLite lets one writer in at a time: ids commit in order there.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers")
+    from audit import actions
+
+    monkeypatch.setattr(actions, "_next_seal", float("inf"))  # this test seals by hand, not after each commit
+    recorded, release = threading.Event(), threading.Event()
+    slow: list[int] = []
+    failures: list[BaseException] = []
+
+    def slow_writer() -> None:
+        try:
+            with transaction.atomic():
+                slow.append(record("test.slow", actor_username="slow").pk)
+                recorded.set()
+                assert release.wait(30)
+                slow.append(record("test.slow", actor_username="slow").pk)
+        except BaseException as failure:  # handed to the test's thread, which asserts there is none
+            failures.append(failure)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert recorded.wait(30)
+        fast = record("test.fast", actor_username="fast")  # committed at once
+        assert fast.pk > slow[0]
+        assert chain.seal(wait=True) == 0  # the slow transaction is running: nothing after it may be chained
+        assert chain.verify() is None
+    finally:
+        release.set()
+        writer.join(30)
+    assert not failures
+    assert slow[1] > fast.pk
+    assert chain.seal(wait=True) == 3
+    assert chained() == [slow[0], slow[1], fast.pk]
+    assert chain.verify() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_in_another_database_does_not_hold_sealing_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only this database's transactions can add events; one running elsewhere on the server is not waited for."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one database per SQLite file")
+    import psycopg
+
+    from audit import actions
+
+    monkeypatch.setattr(actions, "_next_seal", float("inf"))
+    settings = connection.settings_dict
+    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+                         password=settings["PASSWORD"], dbname="postgres") as elsewhere:
+        elsewhere.execute("SELECT pg_current_xact_id()")  # a transaction with an id, left open
+        event = record("test.event", actor_username="x")
+        assert chain.seal(wait=True) == 1
+        assert chained() == [event.pk]
+        elsewhere.rollback()

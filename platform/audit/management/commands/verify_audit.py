@@ -1,11 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from audit import chain
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChainHead
 
 
 class Command(BaseCommand):
-    help = "Seal pending audit events, then verify the whole hash chain; exits non-zero at the first break."
+    help = ("Seal pending audit events, then verify the whole hash chain; exits non-zero at the first break. Prints "
+            "the chain head: kept outside the database (a log, a ticket), it also shows a later restore of an older, "
+            "genuine state of the whole log, which nothing inside the database can.")
 
     def handle(self, *args, **options):
         broken = chain.verify()
@@ -19,4 +21,7 @@ class Command(BaseCommand):
             raise CommandError(f"Audit chain broken at event {broken.event_id}: {broken.reason}")
 
         count = AuditEvent.objects.count()
+        head = ChainHead.objects.filter(pk=1).first()
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {count} events ({sealed} newly sealed)."))
+        if head is not None:
+            self.stdout.write(f"Chain head: sequence {head.last_seq}, HMAC {head.mac}")

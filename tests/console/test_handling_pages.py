@@ -101,3 +101,9 @@ def test_a_case_opened_in_the_console_can_be_opened_to_ngos(world: None) -> None
                                            "handlingCode": "H0", "status": "OPEN"})
     assert response.status_code == 302
     assert Case.objects.get(title="Open to NGOs").law_enforcement_only is False
+
+
+def test_a_search_result_says_not_for_judicial_use(world: None) -> None:
+    page = with_purpose("inv.ofb").get("/search/", {"q": "informateur rémunéré"}).content.decode()
+    results = page[page.index('class="items results"'):]
+    assert "Informateur" in page and "Not for judicial use" in results

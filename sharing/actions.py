@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -254,18 +254,28 @@ def revoke_share(viewer: Viewer, share: Share, reason: str) -> Share:
     return share
 
 
-def held_items(share: Share) -> tuple[list[Any], list[Any]]:
-    """The H2 reports and claims of the share's case that its recipient cannot see until they are released (none
-    in an H2 case, whose share's approval is the permission), each annotated with ``released`` for this share."""
-    if share.case.handling_code == HandlingCode.H2:
-        return [], []
-    released = Release.objects.filter(share=share)
-    reports = list(IntelReport.objects.filter(case_id=share.case_id, handling_code=HandlingCode.H2)
-                   .annotate(released=Exists(released.filter(report_id=OuterRef("pk")))).order_by("pk"))
-    claims = list(CaseEntity.objects.filter(case_id=share.case_id, handling_code=HandlingCode.H2)
-                  .select_related("entity").annotate(released=Exists(released.filter(claim_id=OuterRef("pk"))))
-                  .order_by("pk"))
-    return reports, claims
+def held_items(viewer: Viewer, shares: list[tuple[int, int]]) -> list[list[tuple[Any, bool]]]:
+    """For each (share id, case id): the H2 reports and claims its recipient cannot read until they are released,
+    each with whether it is released to that share, reports first.
+
+    Only the owning agency learns of them: its own cases, read through the policy (so within the viewer's
+    clearance). None for an H2 case, whose share's approval is the permission. Four statements whatever the number
+    of shares (the API's ``Share.heldItems`` asks for a page of them at once)."""
+    cases = set(policy.visible(viewer, Case.objects.filter(pk__in={case_id for _, case_id in shares},
+                                                           owner_agency_id=viewer.agency_id)
+                               .exclude(handling_code=HandlingCode.H2)).values_list("pk", flat=True))
+    items: list[Any] = list(policy.visible(viewer, IntelReport.objects.filter(
+        case_id__in=cases, handling_code=HandlingCode.H2)).order_by("pk"))
+    items += policy.visible(viewer, CaseEntity.objects.filter(case_id__in=cases, handling_code=HandlingCode.H2)
+                            ).select_related("entity").order_by("pk")
+    released = set(Release.objects.filter(share_id__in={share_id for share_id, _ in shares})
+                   .values_list("share_id", "report_id", "claim_id"))
+
+    def key(share_id: int, item: Any) -> tuple[int, int | None, int | None]:
+        return (share_id, item.pk, None) if isinstance(item, IntelReport) else (share_id, None, item.pk)
+
+    return [[(item, key(share_id, item) in released) for item in items if item.case_id == case_id]
+            for share_id, case_id in shares]
 
 
 def release_items(viewer: Viewer, share: Share, report_ids: Iterable[int], claim_ids: Iterable[int], *,
@@ -274,34 +284,35 @@ def release_items(viewer: Viewer, share: Share, report_ids: Iterable[int], claim
     share's recipient. Only items held from this share qualify; anything else is ``NOT_FOUND`` for the field
     that names it and nothing changes. Taking back applies at the recipient's next request."""
     policy.check(viewer, "share.release", share)
-    held_reports, held_claims = held_items(share)
-    reports = _held(held_reports, report_ids, "report_ids")
-    claims = _held(held_claims, claim_ids, "claim_ids")
+    [held] = held_items(viewer, [(share.pk, share.case_id)])
+    reports = _held([pair for pair in held if isinstance(pair[0], IntelReport)], report_ids, "report_ids")
+    claims = _held([pair for pair in held if isinstance(pair[0], CaseEntity)], claim_ids, "claim_ids")
     if not reports and not claims:
         raise ActionError(ErrorCode.REQUIRED, _("Choose the items to release or withhold."), "report_ids")
     if release:
-        made = [Release(share=share, report=report, released_by=viewer.officer) for report in reports
-                if not report.released]
-        made += [Release(share=share, claim=claim, released_by=viewer.officer) for claim in claims
-                 if not claim.released]
+        made = [Release(share=share, report=report, released_by=viewer.officer) for report, released in reports
+                if not released]
+        made += [Release(share=share, claim=claim, released_by=viewer.officer) for claim, released in claims
+                 if not released]
         for item in made:  # one by one: each release re-indexes its item
             item.save()
     else:
         made = []
-        for item in Release.objects.filter(Q(report__in=reports) | Q(claim__in=claims), share=share):
+        for item in Release.objects.filter(Q(report__in=[r for r, _ in reports]) | Q(claim__in=[c for c, _ in claims]),
+                                           share=share):
             item.delete()
     record("share.release" if release else "share.withhold", actor=viewer.officer, obj=share,
            object_agency_id=share.case.owner_agency_id,
-           details={"case": share.case.reference, "reports": [r.pk for r in reports],
-                    "claims": [c.pk for c in claims]})
+           details={"case": share.case.reference, "reports": [r.pk for r, _ in reports],
+                    "claims": [c.pk for c, _ in claims]})
     if release and made:
         _notify_recipients(share, f"{share.case.owner_agency.code} released further intelligence of case "
                                   f"{share.case.reference} to you.")
     return made
 
 
-def _held(held: list[Any], wanted: Iterable[int], field: str) -> list[Any]:
-    by_pk = {item.pk: item for item in held}
+def _held(held: list[tuple[Any, bool]], wanted: Iterable[int], field: str) -> list[tuple[Any, bool]]:
+    by_pk = {item.pk: (item, released) for item, released in held}
     chosen = []
     for pk in dict.fromkeys(wanted):
         if pk not in by_pk:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from graphql_relay import to_global_id
 
 from access.errors import ActionError, ErrorCode, NotFound
-from access.markings import HandlingCode, Purpose
+from access.markings import Purpose
 from access.policy import allowed, fetch, visible
 from agencies.models import Agency, TaskForce
 from agencies.schema import AgencyNode, TaskForceNode
@@ -23,7 +23,7 @@ from api.nodes import PolicyConnectionField, PolicyObjectType
 from audit.actions import record
 from audit.models import AuditEvent
 from audit.schema import AuditEventNode
-from cases.models import Case, CaseEntity, IntelReport
+from cases.models import Case, IntelReport
 from cases.schema import CaseNode, EntityClaimNode, IntelReportNode
 from mandates.models import Mandate
 from mandates.schema import MandateNode
@@ -36,7 +36,6 @@ from .models import (
     AccessRequestStatus,
     Hit,
     RedactedGroup,
-    Release,
     Share,
     ShareObstacle,
     ShareStatus,
@@ -77,29 +76,13 @@ class HeldItem(graphene.ObjectType):
 
 
 def _held_items(info: Any) -> Any:
-    """The held items of each share of a page, in four statements whatever the number of shares: the cases (through
-    the policy; only the owning agency's count), their H2 reports and claims, and the shares' releases."""
+    """The held items of each share of a page, batched (``sharing.actions.held_items``)."""
     viewer = get_viewer(info)
 
     def load(keys: list[tuple[int, int]]) -> list[list[HeldItem]]:
-        cases = visible(viewer, Case.objects.filter(pk__in={case_id for _, case_id in keys},
-                                                    owner_agency_id=viewer.agency_id)
-                        .exclude(handling_code=HandlingCode.H2)).values_list("pk", flat=True)
-        owned = set(cases)
-        reports = list(visible(viewer, IntelReport.objects.filter(case_id__in=owned, handling_code=HandlingCode.H2))
-                       .order_by("pk"))
-        claims = list(visible(viewer, CaseEntity.objects.filter(case_id__in=owned, handling_code=HandlingCode.H2))
-                      .select_related("entity").order_by("pk"))
-        released = set(Release.objects.filter(share_id__in={share_id for share_id, _ in keys})
-                       .values_list("share_id", "report_id", "claim_id"))
-        found = []
-        for share_id, case_id in keys:
-            items = [HeldItem(report=r, released=(share_id, r.pk, None) in released) for r in reports
-                     if r.case_id == case_id]
-            items += [HeldItem(claim=c, released=(share_id, None, c.pk) in released) for c in claims
-                      if c.case_id == case_id]
-            found.append(items)
-        return found
+        return [[HeldItem(report=item, released=released) if isinstance(item, IntelReport)
+                 else HeldItem(claim=item, released=released) for item, released in held]
+                for held in actions.held_items(viewer, keys)]
 
     return batched(info, ("held-items",), load)
 

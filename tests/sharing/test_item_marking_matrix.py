@@ -27,6 +27,7 @@ import pytest
 from django.utils import timezone
 
 from access.markings import Classification
+from access.policy import visible
 from agencies.models import Agency
 from cases import actions as case_actions
 from cases.models import Case
@@ -91,9 +92,13 @@ def mark_h2(world: World) -> None:
 
 
 def mark_h2_released(world: World) -> None:
+    """H2 items released by OFB's supervisor, where they may: a supervisor cleared below the case sees neither it
+    nor its shares (``owner_supervisor_below``), and that world stays held (``test_item_markings`` pins the
+    refusal)."""
     mark_h2(world)
-    if world.share is not None:
-        actions.release_items(viewer("sup.ofb"), Share.objects.get(pk=world.share.pk), [world.report.pk],
+    supervisor = viewer("sup.ofb")
+    if world.share is not None and visible(supervisor, Share.objects.filter(pk=world.share.pk)).exists():
+        actions.release_items(supervisor, Share.objects.get(pk=world.share.pk), [world.report.pk],
                               [world.claim.pk])
 
 

@@ -175,6 +175,16 @@ def test_only_a_supervisor_of_the_owning_agency_releases(demo: Any) -> None:
     assert not Release.objects.exists()
 
 
+def test_a_supervisor_cleared_below_the_case_cannot_release_its_items(demo: Any) -> None:
+    case = ofb_case(classification=Classification.CONFIDENTIAL)
+    share = share_with_oclaesp(case)
+    Officer.objects.filter(username="sup.ofb").update(clearance=Classification.RESTRICTED)
+    with pytest.raises(ActionError) as error:
+        actions.release_items(viewer("sup.ofb"), share, [IntelReport.objects.get(text="Informant").pk], [])
+    assert (error.value.code, error.value.field) == ("NOT_FOUND", "report_ids")
+    assert not Release.objects.exists()
+
+
 def test_only_items_held_from_the_share_can_be_released(demo: Any) -> None:
     case = ofb_case()
     share = share_with_oclaesp(case)
@@ -193,7 +203,7 @@ def test_the_approval_of_an_h2_case_share_is_the_permission_for_what_it_holds(de
     assert reports_seen("inv.oclaesp", case) == set()  # waiting for approval
     actions.approve_share(viewer("sup.ofb"), share)
     assert reports_seen("inv.oclaesp", case) == {"Open report", "Informant"}
-    assert actions.held_items(Share.objects.get(pk=share.pk)) == ([], [])
+    assert actions.held_items(viewer("sup.ofb"), [(share.pk, case.pk)]) == [[]]
 
 
 def test_a_held_claim_is_held_elsewhere_for_the_recipient(demo: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from access import prepared
 from access.errors import ActionError, ErrorCode, PermissionDenied
 from access.policy import (
     NOTHING,
@@ -182,6 +183,11 @@ def watch_alerts(viewer: Viewer) -> Q:
         return NOTHING
     return Q(watchlist__owner_agency_id=viewer.agency_id,
              listing_id__in=Listing.objects.filter(listing).values("pk"))
+
+
+# Their rules read the officer, the purpose and (through sharing) the mandates in force: the signature.
+prepared.cacheable(Case, Listing, SuggestedSpecies, CaseEntity, IntelReport, Evidence, CustodyEvent, Entity,
+                   Species, SpeciesName)
 
 
 @register_action("case.create")

@@ -10,9 +10,9 @@ from django.urls import reverse
 from graphene.utils.str_converters import to_camel_case
 from graphql_sync_dataloaders import SyncDataLoader
 
-from access import policy
+from access import policy, prepared
 from access.markings import not_for_judicial_use
-from access.policy import NOTHING, condition, fetch
+from access.policy import NOTHING, Viewer, condition, fetch
 from agencies.models import Agency
 from agencies.schema import AgencyNode
 from api.context import get_viewer
@@ -100,15 +100,18 @@ def redactions(info: Any) -> SyncDataLoader:
         viewer = get_viewer(info)
         groups = (PERSONAL_DATA, SOURCES, EVIDENCE)
 
-        def readable(group: str) -> Any:
-            rule = condition("case.visible", viewer, redaction=group)
+        def readable(who: Viewer, group: str) -> Any:
+            rule = condition("case.visible", who, redaction=group)
             return Value(False) if rule is NOTHING else ExpressionWrapper(rule, output_field=BooleanField())
 
+        def build(who: Viewer, keys: list[int]) -> Any:
+            return (Case.objects.filter(pk__any=keys)
+                    .annotate(**{f"readable_{g}": readable(who, g) for g in groups})
+                    .values_list("pk", *(f"readable_{g}" for g in groups)))
+
         def load(case_ids: list[int]) -> list[list[str]]:
-            flags = {pk: dict(zip(groups, row, strict=True)) for pk, *row in
-                     Case.objects.filter(pk__in=set(case_ids))
-                     .annotate(**{f"readable_{g}": readable(g) for g in groups})
-                     .values_list("pk", *(f"readable_{g}" for g in groups))}
+            rows = prepared.rows(viewer, Case, "redactions", list(set(case_ids)), build)
+            flags = {pk: dict(zip(groups, row, strict=True)) for pk, *row in rows}
             return [[g for g in groups if not flags.get(pk, {}).get(g)] for pk in case_ids]
 
         cache["loader"] = SyncDataLoader(load)

@@ -23,13 +23,21 @@ import re
 from functools import reduce
 from itertools import combinations
 from operator import or_
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from access.errors import PermissionDenied
 from access.markings import CitesAppendix, HandlingCode
-from access.policy import NOTHING, Viewer, register_action, register_condition, register_visibility
+from access.policy import (
+    NOTHING,
+    Viewer,
+    register_action,
+    register_condition,
+    register_signature,
+    register_visibility,
+)
 from agencies.models import AgencyType, TaskForceMembership
 from cases import rules as case_rules
 from cases.models import Case
@@ -52,6 +60,15 @@ def in_force_mandates(viewer: Viewer) -> list[Mandate]:
         cache = list(Mandate.objects.in_force(viewer.at).filter(agency_id=viewer.agency_id))
         viewer.cache["mandates"] = cache
     return cache
+
+
+@register_signature
+def mandates_signature(viewer: Viewer) -> tuple[Any, ...]:
+    """The mandates in force, every field of them, as the rules below read them in Python."""
+    if not viewer.active or not case_rules.reads_intelligence(viewer) or viewer.purpose is None:
+        return ()  # as ``shared_cases``: no mandate is read then
+    fields = Mandate._meta.concrete_fields
+    return tuple(tuple(repr(getattr(m, f.attname)) for f in fields) for m in in_force_mandates(viewer))
 
 
 #: Up to this many values, "every item of the case's list is among the mandate's" is tested as membership of

@@ -19,7 +19,7 @@ that does not exist and for one the viewer may not see.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -82,6 +82,23 @@ class Viewer:
     def may_write(self) -> bool:
         return self.token_scopes is None or "write" in self.token_scopes
 
+    def signature(self) -> tuple[Any, ...]:
+        """Everything the rules read in Python to build their SQL, but the instant ``at``: two viewers with
+        the same signature get the same statements, with the instant as a parameter (``access.prepared``).
+
+        The officer's own fields, agency, purpose and scopes here; apps add what their rules read besides
+        (``register_signature``: the mandates in force). Read once per request.
+        """
+        cached = self.cache.get("signature")
+        if cached is None:
+            officer = self.officer
+            own = (None if officer is None else
+                   (officer.pk, officer.is_active, officer.role, officer.clearance, officer.agency_id,
+                    officer.agency.agency_type, officer.agency.country),
+                   self.purpose, None if self.token_scopes is None else tuple(sorted(self.token_scopes)))
+            cached = self.cache["signature"] = (own, *(part(self) for part in _signature_parts))
+        return cached
+
 
 VisibilityRule = Callable[[Viewer], Q]
 ActionRule = Callable[[Viewer, Any], None]
@@ -90,6 +107,20 @@ Condition = Callable[..., Q]
 _visibility: dict[type[models.Model], VisibilityRule] = {}
 _actions: dict[str, ActionRule] = {}
 _conditions: dict[str, Condition] = {}
+_signature_parts: list[Callable[[Viewer], Hashable]] = []
+#: Bumped whenever a rule is registered, so statements compiled under the previous rules are not reused.
+_generation = [0]
+
+
+def rules_generation() -> int:
+    return _generation[0]
+
+
+def register_signature(part: Callable[[Viewer], Hashable]) -> Callable[[Viewer], Hashable]:
+    """Declare something a rule reads in Python besides the officer (``Viewer.signature``)."""
+    _signature_parts.append(part)
+    _generation[0] += 1
+    return part
 
 
 def register_condition(name: str) -> Callable[[Condition], Condition]:
@@ -102,6 +133,7 @@ def register_condition(name: str) -> Callable[[Condition], Condition]:
 
     def decorator(builder: Condition) -> Condition:
         _conditions[name] = builder
+        _generation[0] += 1
         return builder
 
     return decorator
@@ -125,6 +157,7 @@ def register_visibility(model: type[models.Model]) -> Callable[[VisibilityRule],
 
     def decorator(rule: VisibilityRule) -> VisibilityRule:
         _visibility[model] = rule
+        _generation[0] += 1
         return rule
 
     return decorator

@@ -142,8 +142,13 @@ class TaskForce(models.Model):
 
 class TaskForceMembershipQuerySet(models.QuerySet["TaskForceMembership"]):
     def current(self, at: datetime.datetime | None = None) -> TaskForceMembershipQuerySet:
-        """Memberships in force at ``at`` (default: now), in a task force that is itself in force."""
-        today = (at or timezone.now()).date()
+        """Memberships in force at ``at`` (default: now), in a task force that is itself in force.
+
+        Their dates are calendar days as officers type them, in the time zone in force (the officer's, during a
+        request), as ``sharing.actions`` checks them: the UTC date said "still a member" for the hours around
+        midnight after a membership ended.
+        """
+        today = timezone.localdate(at or timezone.now())
         return self.filter(
             Q(joined_on__lte=today),
             Q(left_on__isnull=True) | Q(left_on__gt=today),

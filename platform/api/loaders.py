@@ -16,7 +16,8 @@ import graphene
 from django.db import models
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
-from access.policy import visible
+from access import prepared
+from access.policy import Viewer, visible
 
 from . import lookups  # noqa: F401  (registers ``__any``)
 from .context import get_viewer
@@ -46,8 +47,11 @@ def by_id(info: Any, model: type[models.Model]) -> SyncDataLoader:
     if key not in cache:
         viewer = get_viewer(info)
 
+        def build(who: Viewer, keys: list[Any]) -> models.QuerySet[Any]:
+            return visible(who, model._default_manager.filter(pk__any=keys))
+
         def load(ids: list[Any]) -> list[Any]:
-            found = visible(viewer, model._default_manager.filter(pk__any=list(set(ids)))).in_bulk()
+            found = {row.pk: row for row in prepared.rows(viewer, model, key, list(set(ids)), build)}
             return [found.get(i) for i in ids]
 
         cache[key] = SyncDataLoader(load)
@@ -68,14 +72,17 @@ def children(
     if key not in cache:
         viewer = get_viewer(info)
 
-        def load(parent_ids: list[Any]) -> list[list[Any]]:
-            qs = model._default_manager.filter(**{f"{fk}__any": list(set(parent_ids))})
+        def build(who: Viewer, keys: list[Any]) -> models.QuerySet[Any]:
+            qs = model._default_manager.filter(**{f"{fk}__any": keys})
             if narrow is not None:
                 qs = narrow(qs)
             if columns is not None and narrowable(qs):
                 qs = qs.only(*columns)
+            return visible(who, qs)
+
+        def load(parent_ids: list[Any]) -> list[list[Any]]:
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            for row in visible(viewer, qs):
+            for row in prepared.rows(viewer, model, key, list(set(parent_ids)), build):
                 grouped[getattr(row, f"{fk}_id")].append(row)
             return [grouped.get(pid, []) for pid in parent_ids]
 

@@ -18,7 +18,8 @@ from graphene_django.utils import maybe_queryset
 from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode
 from graphql_relay import connection_from_array_slice, cursor_to_offset, offset_to_cursor
 
-from access.policy import visible
+from access import prepared
+from access.policy import Viewer, visible
 
 from . import reads
 from .context import get_viewer
@@ -112,11 +113,22 @@ class PolicyObjectType(DjangoObjectType):
         does (an audit event of a refused read would itself tell the reader, through their own log, that the
         object exists).
         """
-        manager = cls._meta.model._default_manager
+        model = cls._meta.model
+
+        def build(viewer: Viewer, pk: Any) -> models.QuerySet[Any]:
+            return visible(viewer, model._default_manager.filter(pk=pk))
+
         try:
-            return cls.get_queryset(manager.all(), info).get(pk=id)
-        except (cls._meta.model.DoesNotExist, ValueError, TypeError):
+            pk = model._meta.pk.get_prep_value(id)
+        except (ValueError, TypeError):
             return None
+        if cls.get_queryset.__func__ is not PolicyObjectType.get_queryset.__func__:  # type: ignore[attr-defined]
+            try:
+                return cls.get_queryset(model._default_manager.all(), info).get(pk=pk)
+            except model.DoesNotExist:
+                return None
+        found = prepared.rows(get_viewer(info), model, ("node", model), pk, build)
+        return found[0] if found else None
 
 
 def invalid(message: str, argument: str | None = None) -> GraphQLError:

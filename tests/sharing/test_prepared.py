@@ -1,0 +1,163 @@
+"""Statements narrowed by the policy, compiled once per process (``access.prepared``): a kept statement must
+answer exactly what building it again would — for another instant, other keys, another officer, changed
+mandates — and anything it cannot vouch for is built every time."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from access import prepared
+from access.policy import Viewer, register_visibility, visible
+from api import lookups  # noqa: F401  (``__any``)
+from cases import actions as case_actions
+from cases.models import Case, Listing
+from cases.rules import cases as case_rule
+from mandates.models import Mandate
+from officers.models import Officer
+
+from .conftest import viewer
+
+
+@pytest.fixture(autouse=True)
+def empty() -> Iterator[None]:
+    prepared.forget()
+    yield
+    prepared.forget()
+
+
+def case_by_pk(who: Viewer, pk: Any) -> QuerySet[Case]:
+    return visible(who, Case.objects.filter(pk=pk))
+
+
+def listings_of(who: Viewer, case_ids: list[int]) -> QuerySet[Listing]:
+    return visible(who, Listing.objects.filter(case_id__any=case_ids))
+
+
+def at(who: Viewer, delta: datetime.timedelta) -> Viewer:
+    """The same officer and purpose at another instant (a later request)."""
+    return dataclasses.replace(who, at=who.at + delta, cache={})
+
+
+def test_a_kept_statement_takes_each_request_instant(ofb_case: Any, share: Any,
+                                                     django_assert_num_queries: Any) -> None:
+    share(ofb_case, expires_at=timezone.now() + datetime.timedelta(hours=1))
+    now = viewer("inv.oclaesp")
+    assert prepared.rows(now, Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    assert [s is not None and len(s.slots) >= 2 for s in prepared.kept()] == [True]
+    later = at(now, datetime.timedelta(hours=2))
+    with django_assert_num_queries(2):  # the mandates in force (the signature), then the kept statement
+        assert prepared.rows(later, Case, "case", ofb_case.pk, case_by_pk) == []
+    assert list(case_by_pk(later, ofb_case.pk)) == []  # what building it again says
+    assert prepared.rows(at(now, datetime.timedelta(minutes=30)), Case, "case", ofb_case.pk, case_by_pk) == [
+        ofb_case]
+    assert len(prepared.kept()) == 1
+
+
+def unshared_case() -> Case:
+    """Another OFB case with a listing, not shared."""
+    inv = viewer("inv.ofb")
+    case = case_actions.create_case(inv, case_actions.CaseInput(title="Other", jurisdictions=["FR"]))
+    case_actions.add_listing(inv, case, case_actions.ListingInput(url="https://www.leboncoin.fr/ad/2"))
+    return case
+
+
+def test_a_kept_statement_takes_each_request_keys(ofb_case: Any, share: Any) -> None:
+    other = unshared_case()
+    share(ofb_case)
+    assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    assert prepared.rows(viewer("inv.oclaesp"), Case, "case", other.pk, case_by_pk) == []
+    assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    assert len(prepared.kept()) == 1
+
+
+def test_listings_of_many_cases_are_kept_where_the_keys_travel_as_one_array(ofb_case: Any, share: Any) -> None:
+    hidden = Listing.objects.get(case=unshared_case())
+    share(ofb_case)
+    found = prepared.rows(viewer("inv.oclaesp"), Listing, "listings", [ofb_case.pk, hidden.case_id], listings_of)
+    assert {row.case_id for row in found} == {ofb_case.pk}
+    again = prepared.rows(viewer("inv.oclaesp"), Listing, "listings", [hidden.case_id], listings_of)
+    assert again == []
+    # PostgreSQL gets ``= ANY(array)``, the same text for any number of keys; SQLite an ``IN`` list whose text
+    # changes with their number, which is never kept.
+    assert [s is not None for s in prepared.kept()] == [connection.vendor == "postgresql"]
+
+
+def test_another_officer_or_changed_mandates_get_their_own_statement(ofb_case: Any, share: Any) -> None:
+    share(ofb_case)
+    assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    # The same officer, now an agency administrator (who reads no case intelligence): refused.
+    Officer.objects.filter(username="inv.oclaesp").update(role="agency_admin")
+    assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == []
+    Officer.objects.filter(username="inv.oclaesp").update(role="investigator")
+    assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    # The mandate no longer allows the purpose: the same officer is refused at the next request.
+    for mandate in Mandate.objects.filter(agency__code="fr-oclaesp"):
+        mandate.purposes = [p for p in mandate.purposes if p != "investigation"]
+        mandate.save(update_fields=["purposes"])
+    assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == []
+    assert prepared.rows(viewer("inv.oclaesp", purpose=None), Case, "case", ofb_case.pk, case_by_pk) == []
+    # Kept, least recently used first: the administrator's, who sees nothing (no statement to keep); the
+    # investigator's, used twice; the changed mandates'; no purpose's.
+    assert [s is None for s in prepared.kept()] == [True, False, False, False]
+
+
+def test_a_parameter_derived_otherwise_from_the_instant_is_never_kept(ofb_case: Any) -> None:
+    def since_yesterday(who: Viewer, pk: Any) -> QuerySet[Case]:
+        return case_by_pk(who, pk).filter(created_at__gte=who.at - datetime.timedelta(days=1))
+
+    inv = viewer("inv.ofb")
+    assert prepared.rows(inv, Case, "recent", ofb_case.pk, since_yesterday) == [ofb_case]
+    assert prepared.kept() == [None]
+    assert prepared.rows(at(inv, datetime.timedelta(days=2)), Case, "recent", ofb_case.pk, since_yesterday) == []
+
+
+def test_models_not_declared_are_built_every_time(ofb_case: Any) -> None:
+    def mandates(who: Viewer, pk: Any) -> QuerySet[Mandate]:
+        return visible(who, Mandate.objects.filter(pk=pk))
+
+    mandate = Mandate.objects.filter(agency__code="fr-ofb").first()
+    assert mandate is not None
+    sup = viewer("sup.ofb")
+    assert prepared.rows(sup, Mandate, "mandate", mandate.pk, mandates) == list(mandates(sup, mandate.pk))
+    assert prepared.kept() == []
+
+
+def test_registering_a_rule_again_retires_kept_statements(ofb_case: Any) -> None:
+    inv = viewer("inv.ofb")
+    assert prepared.rows(inv, Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    try:
+        register_visibility(Case)(lambda who: case_rule(who) & Q(title="never"))
+        assert prepared.rows(viewer("inv.ofb"), Case, "case", ofb_case.pk, case_by_pk) == []
+    finally:
+        register_visibility(Case)(case_rule)
+    assert prepared.rows(viewer("inv.ofb"), Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+
+
+def test_the_local_date_is_filled_in_the_time_zone_in_force(ofb_case: Any, share: Any) -> None:
+    """Task force memberships end on a local calendar day: just before midnight UTC it is already the next
+    day in Paris, and a membership ending that day no longer counts there."""
+    from agencies.models import TaskForce, TaskForceMembership
+
+    operation = TaskForce.objects.get(name="Operation Thunder (demo)")
+    share(ofb_case, recipient_task_force=operation)
+    late = datetime.datetime.combine(timezone.now().date(), datetime.time(23, 30), tzinfo=datetime.UTC)
+    paris_day = late.date() + datetime.timedelta(days=1)
+    TaskForceMembership.objects.filter(task_force=operation, agency__code="fr-oclaesp").update(left_on=paris_day)
+    member = dataclasses.replace(viewer("inv.oclaesp"), at=late)
+    with timezone.override("UTC"):
+        assert prepared.rows(member, Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+        assert prepared.rows(at(member, datetime.timedelta(hours=1)), Case, "case", ofb_case.pk,
+                             case_by_pk) == []
+    with timezone.override("Europe/Paris"):
+        assert prepared.rows(at(member, datetime.timedelta(0)), Case, "case", ofb_case.pk, case_by_pk) == []
+        assert prepared.rows(at(member, -datetime.timedelta(hours=1)), Case, "case", ofb_case.pk,
+                             case_by_pk) == [ofb_case]
+    assert len(prepared.kept()) == 2 and None not in prepared.kept()

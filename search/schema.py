@@ -37,6 +37,7 @@ from sharing.schema import HitNode
 
 from .backends import get_backend
 from .backends.base import SearchFilters, SearchQuery
+from .backends.statement import FACET_SAMPLE
 from .identifiers import identifier_entities
 
 MAX_FIRST = 100
@@ -146,6 +147,11 @@ class FacetCount(graphene.ObjectType):
 class Facet(graphene.ObjectType):
     name = graphene.String(required=True, description="type, platform, country, cites_appendix, status or species.")
     values = graphene.List(graphene.NonNull(FacetCount), required=True)
+    complete = graphene.Boolean(
+        required=True, description="False when the counts are over the best-ranked matches only (the database "
+                                   f"backend counts the facets of at most {FACET_SAMPLE:,} matches of each type): "
+                                   "each count is then at least that. The type facet and totalCount always count "
+                                   "every match.")
 
 
 class SearchResults(graphene.ObjectType):
@@ -233,7 +239,8 @@ class Query(graphene.ObjectType):
         return SearchResults(
             entity_ids=entity_ids, since=since,
             total_count=result.total, next_cursor=result.next_cursor, hits=result.hits,
-            facets=[Facet(name=name, values=[FacetCount(value=v.value, count=v.count) for v in values])
+            facets=[Facet(name=name, values=[FacetCount(value=v.value, count=v.count) for v in values],
+                          complete=name not in result.partial_facets)
                     for name, values in result.facets.items()],
         )
 

@@ -99,6 +99,9 @@ class SearchResult:
     #: The entities the text is an identifier of, whoever holds them (never shown: what the caller records hits
     #: for), when the backend read them with the search; ``None`` when it did not.
     identified: list[int] | None = None
+    #: Facets counted over the best-ranked matches only, not every one: each of their counts is then at least
+    #: that (the database backend, above ``statement.FACET_SAMPLE`` matches of a type). Never ``type``.
+    partial_facets: frozenset[str] = frozenset()
 
 
 #: What trends may group listings by. The last three are the listing facts and the platform's kind; a listing

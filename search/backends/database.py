@@ -44,7 +44,7 @@ from .base import (
     SearchQuery,
     SearchResult,
 )
-from .statement import Found, Page, Statement
+from .statement import Found, Page, Statement, partial_facets
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ class DatabaseBackend(SearchBackend):
                     for name, c in found.facets.items()} if query.facets else {},
             next_cursor=encode_cursor(page[-1]) if len(found.keys) > first and page else None,
             identified=identified.ids if identified.ids is not None else found.identified if found.ran else None,
+            partial_facets=partial_facets(found.sampled) if query.facets else frozenset(),
         )
 
     def trends(self, viewer: Viewer, *, group_by: str, interval: str, filters: SearchFilters) -> list[Bucket]:

@@ -16,6 +16,7 @@ from cases.models import Listing
 from officers.models import Officer
 from outbox.actions import deliver_due
 from outbox.models import MessageStatus, OutboxMessage
+from search.backends import statement
 from search.backends.base import SearchBackend, SearchQuery
 from search.backends.database import MODELS, DatabaseBackend
 from search.models import SearchWord
@@ -173,3 +174,27 @@ def test_a_species_named_after_the_matcher_was_built_is_found_by_the_next_search
     assert found == {("case", world.case.pk), ("listing", world.fr.pk)}
     world.elephant.names.filter(name="Olifant").delete()
     assert backend.search(viewer, SearchQuery(text="olifant")).total == 0
+
+
+def test_facets_count_the_best_ranked_matches_and_say_so_above_the_sample(
+        world_with_listings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``FACET_SAMPLE`` visible matches of a type, its facets count its best-ranked ones only and say so
+    (``partial_facets``: each count is then a lower bound); the total and the type facet still count every
+    match, and only visible ones are ever counted (OCLAESP's leboncoin listing of "ivoire" is in no count)."""
+    world_with_listings(10)
+    viewer = viewer_for(Officer.objects.select_related("agency").get(username="inv.ofb"), purpose="investigation")
+    query = SearchQuery(text="ivoire", first=3)
+    full = DatabaseBackend().search(viewer, query)
+    assert full.partial_facets == frozenset()
+    counts = {name: {v.value: v.count for v in values} for name, values in full.facets.items()}
+    assert counts["type"] == {"case": 1, "listing": 11} and counts["platform"] == {"pf-leboncoin": 11}
+    monkeypatch.setattr(statement, "FACET_SAMPLE", 4)
+    sampled = DatabaseBackend().search(viewer, query)
+    assert sampled.total == full.total == 12 and sampled.hits == full.hits
+    assert sampled.partial_facets == {"country", "cites_appendix", "status", "platform", "species"}
+    counted = {name: {v.value: v.count for v in values} for name, values in sampled.facets.items()}
+    assert counted["type"] == counts["type"]  # every match
+    assert counted["platform"] == {"pf-leboncoin": 4}  # the 4 best listings
+    assert sum(counted["status"].values()) == sum(counts["status"].values()) - (11 - 4)  # the case's and theirs
+    for name, values in counted.items():
+        assert all(n <= counts[name][value] for value, n in values.items()), name

@@ -249,3 +249,22 @@ def test_a_search_request_is_four_statements_on_the_database_backend(gql: Any, i
         result = client(SEARCH, {"q": "", "first": 100}, **INVESTIGATION)["search"]
     assert {h["type"] for h in result["hits"]} == {"CASE", "LISTING", "ENTITY", "REPORT"}
     assert all(h["case"] or h["listing"] or h["entity"] or h["report"] for h in result["hits"])
+
+
+@pytest.mark.usefixtures("database_search")
+def test_a_facet_counted_over_the_best_matches_only_says_it_is_incomplete(
+        gql: Any, indexed: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``complete`` is false for the facets counted over the best-ranked matches only (each count a minimum),
+    never for ``type``, and true for every facet when every match was counted."""
+    from search.backends import statement
+
+    def completeness() -> dict[str, bool]:
+        facets = gql.login("inv.ofb")("{ search(filters: {types: [LISTING]}) { facets { name complete } } }",
+                                      **INVESTIGATION)["search"]["facets"]
+        return {facet["name"]: facet["complete"] for facet in facets}
+
+    assert completeness() == dict.fromkeys(["type", "platform", "country", "cites_appendix", "status", "species"],
+                                           True)
+    monkeypatch.setattr(statement, "FACET_SAMPLE", 1)  # 3 visible listings: their facets count the best one
+    assert completeness() == {"type": True, "platform": False, "country": False, "cites_appendix": False,
+                              "status": False, "species": False}

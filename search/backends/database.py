@@ -132,9 +132,12 @@ class DatabaseBackend(SearchBackend):
         species the text names (misspelt names included), or when it is the entity the text is an identifier of.
         The database does the work in one statement (``statement.Statement``): each type's visible matches are
         computed once and the page, the texts to highlight, the total and the facets are all read from them, so
-        the cost follows the matches' count in SQL, never a Python loop. Before it, only the species matcher's
-        freshness check and, once per request, the viewer's mandates; a misspelt word that matches nothing
-        visible costs its corrections and the statement once more.
+        the cost follows the matches' count in SQL, never a Python loop. The same statement returns the page's
+        rows when the caller shows them (``SearchQuery.objects``), the entities the text is an identifier of and
+        the species tables' fingerprint (the species matcher's freshness check: a stale matcher costs the
+        statement once more when the current one names another species). Before it, only the viewer's mandates,
+        once per request; a misspelt word that matches nothing visible costs its corrections and the statement
+        once more.
         """
         parsed = parse(query.text)
         species = self._species(query.text)
@@ -160,6 +163,7 @@ class DatabaseBackend(SearchBackend):
             current = self._species(query.text, found.fingerprint)
             if current.ids != species.ids:
                 found = run(parsed, current)
+            species = current
         # Approximate matching is tried only when nothing visible matches, whatever the cursor: whether it is
         # tried depends on visible documents alone (an exact match in another agency's case changes nothing),
         # and is the same for every page of one search.

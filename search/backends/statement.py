@@ -7,8 +7,9 @@ viewer's visible cases again. A CTE read more than once is computed once, by Pos
 SQLite (3.35 and later).
 
 The parts of the statement return rows of one shape, so that they are one ``UNION ALL``: what the row is, the
-type, a document id and score (page rows), a count, and a few texts (a page row's fields to highlight, a facet
-row's values). Only the page's ordering is redone in Python, on at most 101 rows.
+type, a document id and score (page rows), a count, and a few texts (a page row's fields to highlight and its
+whole row as JSON, a facet row's values). Only the page's ordering is redone in Python, on at most 101 rows. The
+facets of a type count its best-ranked ``FACET_SAMPLE`` matches at most, and say when they did.
 """
 
 from __future__ import annotations

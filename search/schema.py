@@ -1,8 +1,10 @@
 """GraphQL: ``search``, ``trends`` and ``topKeywords``.
 
 Resolvers are thin: they parse the input into a :class:`SearchQuery`, ask the configured backend (which applies
-the policy), and shape the result. Each hit's object is loaded again through the policy (``api.loaders.by_id``),
-so an index that lags behind a revoked share or a deleted row shows ``null``, never the object.
+the policy), and shape the result. Each hit's object comes through the policy: read by the search statement
+itself on the database backend (its matches are the policy's visible rows, in the same snapshot), loaded again
+with ``api.loaders.by_id`` otherwise, so that an index that lags behind a revoked share or a deleted row shows
+``null``, never the object.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sharing.schema import HitNode
 
 from .backends import get_backend
 from .backends.base import SearchFilters, SearchQuery
+from .backends.statement import FACET_SAMPLE
 from .identifiers import identifier_entities
 
 MAX_FIRST = 100
@@ -98,6 +101,14 @@ class Highlight(graphene.ObjectType):
                               description="HTML-escaped snippets with the matched words in <mark>.")
 
 
+def loaded(info: Any, hit: Any, doc_type: str, model: type[Any]) -> Any:
+    """The hit's object when it is of ``doc_type``: the one the backend read through the policy with the search
+    (the database backend), else loaded again through the policy (``api.loaders.by_id``, one statement per type)."""
+    if hit.type != doc_type:
+        return None
+    return hit.object if hit.object is not None else by_id(info, model).load(hit.id)
+
+
 class SearchHit(graphene.ObjectType):
     type = SearchTypeEnum(required=True)
     score = graphene.Float(required=True)
@@ -113,19 +124,19 @@ class SearchHit(graphene.ObjectType):
 
     @staticmethod
     def resolve_case(hit: Any, info: Any) -> Any:
-        return by_id(info, Case).load(hit.id) if hit.type == "case" else None
+        return loaded(info, hit, "case", Case)
 
     @staticmethod
     def resolve_listing(hit: Any, info: Any) -> Any:
-        return by_id(info, Listing).load(hit.id) if hit.type == "listing" else None
+        return loaded(info, hit, "listing", Listing)
 
     @staticmethod
     def resolve_entity(hit: Any, info: Any) -> Any:
-        return by_id(info, Entity).load(hit.id) if hit.type == "entity" else None
+        return loaded(info, hit, "entity", Entity)
 
     @staticmethod
     def resolve_report(hit: Any, info: Any) -> Any:
-        return by_id(info, IntelReport).load(hit.id) if hit.type == "report" else None
+        return loaded(info, hit, "report", IntelReport)
 
 
 class FacetCount(graphene.ObjectType):
@@ -136,6 +147,11 @@ class FacetCount(graphene.ObjectType):
 class Facet(graphene.ObjectType):
     name = graphene.String(required=True, description="type, platform, country, cites_appendix, status or species.")
     values = graphene.List(graphene.NonNull(FacetCount), required=True)
+    complete = graphene.Boolean(
+        required=True, description="False when the counts are over the best-ranked matches only (the database "
+                                   f"backend counts the facets of at most {FACET_SAMPLE:,} matches of each type): "
+                                   "each count is then at least that. The type facet and totalCount always count "
+                                   "every match.")
 
 
 class SearchResults(graphene.ObjectType):
@@ -214,16 +230,17 @@ class Query(graphene.ObjectType):
                        filters: Any = None) -> SearchResults:
         viewer = get_viewer(info)
         request = SearchQuery(text=query, filters=parse_filters(filters), first=max(0, min(first, MAX_FIRST)),
-                              after=after)
+                              after=after, objects=True)
         result = get_backend().search(viewer, request)
-        entity_ids = identifier_entities(viewer, query)
+        entity_ids = result.identified if result.identified is not None else identifier_entities(viewer, query)
         since = utc_today()
         if entity_ids:
             identifiers_seen.send(sender=SearchQuery, viewer=viewer, entity_ids=entity_ids, trigger="search")
         return SearchResults(
             entity_ids=entity_ids, since=since,
             total_count=result.total, next_cursor=result.next_cursor, hits=result.hits,
-            facets=[Facet(name=name, values=[FacetCount(value=v.value, count=v.count) for v in values])
+            facets=[Facet(name=name, values=[FacetCount(value=v.value, count=v.count) for v in values],
+                          complete=name not in result.partial_facets)
                     for name, values in result.facets.items()],
         )
 

@@ -25,16 +25,12 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db import connection
 from rapidfuzz import fuzz, process
 
 from cases.models import Species, SpeciesName
 from cases.species.normalise import normalise_name, phonetic_key
-
-if TYPE_CHECKING:
-    import datetime
 
 SCIENTIFIC = "scientific"
 EXACT_SCORE = 100.0
@@ -68,7 +64,8 @@ class SpeciesMatch:
     language: str
 
 
-Fingerprint = tuple[int, "datetime.datetime | None", int, "datetime.datetime | None"]
+#: The row counts and latest ``updated_at`` of the species tables, as one text (``fingerprint_sql``).
+Fingerprint = str
 
 
 class SpeciesIndex:
@@ -128,26 +125,42 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[Fingerprint, SpeciesIndex]] = {}
 
 
-def _fingerprint() -> Fingerprint:
-    """Row counts and latest ``updated_at`` of both tables, in one statement (it runs with every match)."""
+def fingerprint_sql() -> str:
+    """An SQL expression (no parameters) whose text is the fingerprint of the species tables: the row counts and
+    latest ``updated_at`` of both. A search reads it in its own statement (``fresh_index``)."""
     quote = connection.ops.quote_name
     species, names, stamp = quote(Species._meta.db_table), quote(SpeciesName._meta.db_table), quote("updated_at")
+    parts = [f"(SELECT CAST(COUNT(*) AS text) FROM {table})" for table in (species, names)]  # noqa: S608
+    parts += [f"(SELECT COALESCE(CAST(MAX({stamp}) AS text), '') FROM {table})"  # noqa: S608 (names quoted)
+              for table in (species, names)]
+    return " || ',' || ".join(parts)
+
+
+def _fingerprint() -> Fingerprint:
+    """The fingerprint of the species tables, in one statement (it runs with every match)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT COUNT(*) FROM {species}), (SELECT MAX({stamp}) FROM {species}), "  # noqa: S608
-                       f"(SELECT COUNT(*) FROM {names}), (SELECT MAX({stamp}) FROM {names})")  # (names quoted)
-        count, latest, name_count, name_latest = cursor.fetchone()
-    return count, latest, name_count, name_latest
+        cursor.execute(f"SELECT {fingerprint_sql()}")
+        (fingerprint,) = cursor.fetchone()
+    return str(fingerprint)
 
 
-def get_index() -> SpeciesIndex:
-    """The current index, rebuilt only when the fingerprint of the species tables has changed."""
-    fingerprint = _fingerprint()
+def get_index(fingerprint: Fingerprint | None = None) -> SpeciesIndex:
+    """The current index, rebuilt only when the fingerprint of the species tables has changed; ``fingerprint``:
+    one just read (in a statement of the caller's), else it is read here."""
+    fingerprint = _fingerprint() if fingerprint is None else fingerprint
     with _lock:
         cached = _cache.get("index")
         if cached is None or cached[0] != fingerprint:
             cached = (fingerprint, SpeciesIndex.from_database())
             _cache["index"] = cached
         return cached[1]
+
+
+def cached_index() -> tuple[Fingerprint, SpeciesIndex] | None:
+    """The index built last and the fingerprint it was built at, without reading the database (``None`` before
+    the first build): for a caller that checks the fingerprint afterwards, in a statement it runs anyway."""
+    with _lock:
+        return _cache.get("index")
 
 
 def ranked_species(text: str, limit: int = 5) -> list[tuple[int, float, IndexEntry]]:

@@ -251,9 +251,10 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[SpeciesIndex, TextIndex]] = {}
 
 
-def get_text_index() -> TextIndex:
-    """The text index of the current species index, built once per version of the species tables."""
-    index = get_index()
+def get_text_index(index: SpeciesIndex | None = None) -> TextIndex:
+    """The text index of the current species index (or of ``index``), built once per version of the species
+    tables."""
+    index = get_index() if index is None else index
     with _lock:
         cached = _cache.get("text")
         if cached is None or cached[0] is not index:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Any
 
 from access.policy import Viewer
 
@@ -64,6 +65,9 @@ class SearchQuery:
     highlight: bool = True
     #: False when the caller walks every page and needs no total (an export): then no page costs a count.
     count: bool = True
+    #: True when the caller shows the hits' objects: a backend that reads them with the search, through the
+    #: policy, returns them on the hits (``SearchHit.object``); the others leave them to the caller's loaders.
+    objects: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class SearchHit:
     id: int  # primary key of the model row
     score: float
     highlights: dict[str, list[str]] = field(default_factory=dict)
+    #: The hit's model instance, read through the policy in the search itself (``SearchQuery.objects``), or None.
+    object: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,12 @@ class SearchResult:
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]]  # by FACET_NAMES, in that order
     next_cursor: str | None
+    #: The entities the text is an identifier of, whoever holds them (never shown: what the caller records hits
+    #: for), when the backend read them with the search; ``None`` when it did not.
+    identified: list[int] | None = None
+    #: Facets counted over the best-ranked matches only, not every one: each of their counts is then at least
+    #: that (the database backend, above ``statement.FACET_SAMPLE`` matches of a type). Never ``type``.
+    partial_facets: frozenset[str] = frozenset()
 
 
 #: What trends may group listings by. The last three are the listing facts and the platform's kind; a listing

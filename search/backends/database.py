@@ -17,7 +17,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -28,7 +28,8 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from access.policy import Viewer, visible
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
-from cases.species.text import species_named_by
+from cases.species.matching import cached_index, fingerprint_sql, get_index
+from cases.species.text import get_text_index, species_named_by
 
 from ..identifiers import identifier_query
 from ..models import SearchEntry
@@ -43,7 +44,7 @@ from .base import (
     SearchQuery,
     SearchResult,
 )
-from .statement import Found, Page, Statement
+from .statement import Found, Page, Statement, partial_facets
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,32 @@ def decode_cursor(cursor: str) -> tuple[float, str, int] | None:
     return key if key[1] in MODELS and 0 <= key[2] < 2**63 else None
 
 
+@dataclass(frozen=True)
+class Species:
+    """The species a query names (``ids``), and the fingerprint of the species tables the matcher that found them
+    was built at, with the SQL the search statement reads the current one with (``None``: known current)."""
+
+    ids: list[int]
+    fingerprint: str | None = None
+    fingerprint_sql: str | None = None
+
+
+@dataclass(frozen=True)
+class Identified:
+    """The entities a query is an identifier of: as a subquery (``None``: it is none) and their ids when they
+    were read already (``None``: the search statement reads them)."""
+
+    query: models.QuerySet[Entity] | None
+    ids: list[int] | None
+
+    def sql(self) -> tuple[str, list[Any]] | None:
+        """``SELECT doc_id`` of the entities, for the search statement to return, when not read already."""
+        if self.query is None or self.ids is not None:
+            return None
+        sql, params = self.query.order_by().values(doc_id=F("pk")).query.sql_with_params()
+        return sql, list(params)
+
+
 class DatabaseBackend(SearchBackend):
     """Search without a search server: the index lives in the application database."""
 
@@ -105,26 +132,38 @@ class DatabaseBackend(SearchBackend):
         species the text names (misspelt names included), or when it is the entity the text is an identifier of.
         The database does the work in one statement (``statement.Statement``): each type's visible matches are
         computed once and the page, the texts to highlight, the total and the facets are all read from them, so
-        the cost follows the matches' count in SQL, never a Python loop. Before it, only the species matcher's
-        freshness check and, once per request, the viewer's mandates; a misspelt word that matches nothing
-        visible costs its corrections and the statement once more.
+        the cost follows the matches' count in SQL, never a Python loop. The same statement returns the page's
+        rows when the caller shows them (``SearchQuery.objects``), the entities the text is an identifier of and
+        the species tables' fingerprint (the species matcher's freshness check: a stale matcher costs the
+        statement once more when the current one names another species). Before it, only the viewer's mandates,
+        once per request; a misspelt word that matches nothing visible costs its corrections and the statement
+        once more.
         """
         parsed = parse(query.text)
-        species_ids = self._species(query.text)
+        species = self._species(query.text)
         identified = self._identified(viewer, query.text, parsed)
         first = max(0, min(query.first, 100))
         after = decode_cursor(query.after) if query.after else None
 
-        def run(parsed: ParsedQuery) -> Found:
+        def run(parsed: ParsedQuery, species: Species) -> Found:
             matches = {t: part for t in self._types(query.filters)
-                       if (part := self._ranked(viewer, t, parsed, query.filters, species_ids, identified))}
+                       if (part := self._ranked(viewer, t, parsed, query.filters, species.ids, identified.query))}
             if not matches:
                 return Found()
-            page = Page(after, first + 1, query.highlight and not parsed.empty) if first else None
-            return Statement(matches, FIELDS, MODELS).run(page, count=query.count, facets=query.facets,
-                                                          probe=self._correctable(parsed))
+            page = Page(after, first + 1, query.highlight and not parsed.empty, query.objects) if first else None
+            return Statement(matches, FIELDS, MODELS).run(
+                page, count=query.count, facets=query.facets, probe=self._correctable(parsed),
+                identified=identified.sql(), fingerprint=species.fingerprint_sql)
 
-        found = run(parsed)
+        found = run(parsed, species)
+        if species.fingerprint_sql is not None and found.fingerprint is not None \
+                and found.fingerprint != species.fingerprint:
+            # The species tables changed since the matcher was built: match again on the current tables, and
+            # search again if that changes what the text names (once, however often the tables change).
+            current = self._species(query.text, found.fingerprint)
+            if current.ids != species.ids:
+                found = run(parsed, current)
+            species = current
         # Approximate matching is tried only when nothing visible matches, whatever the cursor: whether it is
         # tried depends on visible documents alone (an exact match in another agency's case changes nothing),
         # and is the same for every page of one search.
@@ -132,15 +171,17 @@ class DatabaseBackend(SearchBackend):
             corrected = self._corrected(parsed)
             if corrected is not None:
                 parsed = corrected
-                found = run(parsed)
+                found = run(parsed, replace(species, fingerprint_sql=None))
         page = found.keys[:first]
         counted = query.count or query.facets
         return SearchResult(
             total=sum(found.counts.values()) if counted else None,
-            hits=self._hits(page, found.texts, parsed if query.highlight else None),
+            hits=self._hits(page, found, parsed if query.highlight else None),
             facets={name: [FacetValue(v, n) for v, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if n]
                     for name, c in found.facets.items()} if query.facets else {},
             next_cursor=encode_cursor(page[-1]) if len(found.keys) > first and page else None,
+            identified=identified.ids if identified.ids is not None else found.identified if found.ran else None,
+            partial_facets=partial_facets(found.sampled) if query.facets else frozenset(),
         )
 
     def trends(self, viewer: Viewer, *, group_by: str, interval: str, filters: SearchFilters) -> list[Bucket]:
@@ -407,29 +448,41 @@ class DatabaseBackend(SearchBackend):
                           + ["(" + " <-> ".join(f"'{w}'" for w in p) + ")" for p in parsed.phrases])
 
     @staticmethod
-    def _species(text: str) -> list[int]:
+    def _species(text: str, fingerprint: str | None = None) -> Species:
         """The species whose listings and cases the query adds: the one its words name as a whole (misspelt
-        or not), never one that merely resembles a word of it ("south", "feather")."""
+        or not), never one that merely resembles a word of it ("south", "feather").
+
+        The matcher built last is used as it is, and the search statement reads the species tables' fingerprint
+        to tell whether it was current (``search``): no statement of its own. Before the first build, or with
+        the ``fingerprint`` the statement read, the matcher is made current here.
+        """
         if not text.strip():
-            return []
-        species_id = species_named_by(text)
-        return [] if species_id is None else [species_id]
+            return Species(ids=[])
+        cached = cached_index() if fingerprint is None else None
+        if cached is None:
+            species_id = species_named_by(text, get_text_index(get_index(fingerprint)))
+            return Species(ids=[] if species_id is None else [species_id])
+        species_id = species_named_by(text, get_text_index(cached[1]))
+        return Species(ids=[] if species_id is None else [species_id], fingerprint=cached[0],
+                       fingerprint_sql=fingerprint_sql())
 
     @staticmethod
-    def _identified(viewer: Viewer, text: str, parsed: ParsedQuery) -> models.QuerySet[Entity] | None:
+    def _identified(viewer: Viewer, text: str, parsed: ParsedQuery) -> Identified:
         """The entities the text is an identifier of (read as ``viewer`` types it, ``search.identifiers``), as a
-        subquery of the search statement.
+        subquery of the search statement, which also returns their ids (for the hits the caller records).
 
         A text without a word matches by what it names alone, and names nothing when no entity has its key (it is
         then an empty query, which every visible document matches): only then are they read before the search.
         """
         if not text.strip():
-            return None
+            return Identified(None, [])
         found = identifier_query(viewer, text)
-        if found is None or not parsed.empty:
-            return found
+        if found is None:
+            return Identified(None, [])
+        if not parsed.empty:
+            return Identified(found, None)
         ids = list(found.values_list("pk", flat=True))
-        return Entity.objects.filter(pk__in=ids) if ids else None
+        return Identified(Entity.objects.filter(pk__in=ids) if ids else None, ids)
 
     @staticmethod
     def _types(filters: SearchFilters) -> list[str]:
@@ -496,16 +549,17 @@ class DatabaseBackend(SearchBackend):
     # --- shaping -------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _hits(page: list[tuple[float, str, int]], texts: dict[tuple[str, int], dict[str, str | None]],
-              parsed: ParsedQuery | None) -> list[SearchHit]:
-        """The page as hits, each field of a hit that contains a term highlighted (``parsed``: ``None`` for none)."""
+    def _hits(page: list[tuple[float, str, int]], found: Found, parsed: ParsedQuery | None) -> list[SearchHit]:
+        """The page as hits, each field of a hit that contains a term highlighted (``parsed``: ``None`` for none),
+        with its object when the statement read it (the matches it was among are the policy's)."""
         hits = []
         terms = parsed.terms if parsed is not None else set()
         for score, doc_type, pk in page:
             marks: dict[str, list[str]] = {}
-            for name, value in texts.get((doc_type, pk), {}).items() if terms else ():
+            for name, value in found.texts.get((doc_type, pk), {}).items() if terms else ():
                 snippet = highlight(value or "", terms)
                 if snippet:
                     marks[name] = [snippet]
-            hits.append(SearchHit(type=doc_type, id=pk, score=score, highlights=marks))
+            hits.append(SearchHit(type=doc_type, id=pk, score=score, highlights=marks,
+                                  object=found.objects.get((doc_type, pk))))
         return hits

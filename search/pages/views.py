@@ -161,7 +161,7 @@ def _grouped(hits: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]
 
 
 def _facets(facets: list[dict[str, Any]], checked: dict[str, set[str]]) -> list[dict[str, Any]]:
-    return [{"name": facet["name"], "parameter": FACETS[facet["name"]][0],
+    return [{"name": facet["name"], "parameter": FACETS[facet["name"]][0], "complete": facet["complete"],
              "values": [{**value, "checked": value["value"] in checked.get(facet["name"], set())}
                         for value in facet["values"]]}
             for facet in facets if facet["name"] in FACETS and facet["values"]]

@@ -222,13 +222,49 @@ def test_the_number_of_queries_does_not_grow_with_the_page(gql: Any, indexed: Wo
 
 
 @pytest.mark.usefixtures("database_search")
-def test_a_search_request_is_eight_statements_on_the_database_backend(gql: Any, indexed: World,
-                                                                        django_assert_num_queries: Any) -> None:
-    """The whole request, on the database backend: the session and the officer, the species matcher's freshness
-    check, the viewer's mandates, the search (page, texts to highlight, total and facets in one statement), the
-    look-up of the identifier the text may be (for hits), and one policy-checked load per type of hit."""
+@pytest.mark.parametrize("extra", [0, 40])
+def test_a_search_request_is_four_statements_on_the_database_backend(gql: Any, indexed: World, extra: int,
+                                                                       django_assert_num_queries: Any) -> None:
+    """The whole request, on the database backend, few matches or many: the session and the officer, the
+    viewer's mandates, and the search — page, texts to highlight, total, facets, the hits' objects, the
+    identifiers the text may be (for hits) and the species tables' fingerprint (the matcher's freshness check),
+    in one statement. The hits' objects are the rows the policy let the statement read: none is loaded again."""
+    from cases import actions as case_actions
+    from outbox.actions import deliver_due
+
+    from .contract import viewer
+
+    for n in range(extra):
+        case_actions.add_listing(viewer("inv.ofb"), indexed.case, case_actions.ListingInput(
+            url=f"https://www.leboncoin.fr/ad/lot-{n}", title=f"Ivoire lot {n}"))
+    deliver_due(limit=1000)
     client = gql.login("inv.ofb")
     search(gql, "inv.ofb", q="ivoire")  # warms the per-process caches (species names, pg_trgm)
-    with django_assert_num_queries(2 + 1 + 1 + 1 + 1 + 2):
-        result = client(SEARCH, {"q": "ivoire"}, **INVESTIGATION)["search"]
-    assert result["totalCount"] == 2 and {h["type"] for h in result["hits"]} == {"CASE", "LISTING"}
+    with django_assert_num_queries(2 + 1 + 1):
+        result = client(SEARCH, {"q": "ivoire", "first": 100}, **INVESTIGATION)["search"]
+    assert result["totalCount"] == 2 + extra and len(result["hits"]) == 2 + extra
+    assert {h["type"] for h in result["hits"]} == {"CASE", "LISTING"}
+    assert all((h["case"] or h["listing"]) for h in result["hits"])
+    with django_assert_num_queries(2 + 1 + 1):  # every type of hit, an empty text matching every visible document
+        result = client(SEARCH, {"q": "", "first": 100}, **INVESTIGATION)["search"]
+    assert {h["type"] for h in result["hits"]} == {"CASE", "LISTING", "ENTITY", "REPORT"}
+    assert all(h["case"] or h["listing"] or h["entity"] or h["report"] for h in result["hits"])
+
+
+@pytest.mark.usefixtures("database_search")
+def test_a_facet_counted_over_the_best_matches_only_says_it_is_incomplete(
+        gql: Any, indexed: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``complete`` is false for the facets counted over the best-ranked matches only (each count a minimum),
+    never for ``type``, and true for every facet when every match was counted."""
+    from search.backends import statement
+
+    def completeness() -> dict[str, bool]:
+        facets = gql.login("inv.ofb")("{ search(filters: {types: [LISTING]}) { facets { name complete } } }",
+                                      **INVESTIGATION)["search"]["facets"]
+        return {facet["name"]: facet["complete"] for facet in facets}
+
+    assert completeness() == dict.fromkeys(["type", "platform", "country", "cites_appendix", "status", "species"],
+                                           True)
+    monkeypatch.setattr(statement, "FACET_SAMPLE", 1)  # 3 visible listings: their facets count the best one
+    assert completeness() == {"type": True, "platform": False, "country": False, "cites_appendix": False,
+                              "status": False, "species": False}

@@ -82,10 +82,9 @@ def rows(viewer: Viewer, model: type[models.Model], shape: Hashable, keys: Any, 
     nothing but the viewer and ``keys``; ``shape`` names it (the same shape always builds the same statement).
     Models not declared ``cacheable`` are built every time.
     """
-    signature = _cacheable.get(model)
-    if signature is None or not viewer.active:
+    key = _key(viewer, model, shape)
+    if key is None:
         return list(build(viewer, keys))
-    key = (shape, signature(viewer), timezone.get_current_timezone_name(), rules_generation())
     if key in _statements:
         _statements.move_to_end(key)
         statement = _statements[key]
@@ -93,8 +92,34 @@ def rows(viewer: Viewer, model: type[models.Model], shape: Hashable, keys: Any, 
             return list(build(viewer, keys))
         return _run(statement, keys, viewer.at)
     queryset = build(viewer, keys)
-    _remember(key, _prepare(viewer, keys, build, queryset))
+    _remember(key, _prepare(viewer, keys, build, queryset, _compiled))
     return list(queryset)
+
+
+def sql(viewer: Viewer, model: type[models.Model], shape: Hashable,
+        build: Callable[[Viewer], models.QuerySet[Any]]) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters of ``build(viewer)``, to be embedded in a larger statement (a search's visible
+    matches); raises ``EmptyResultSet`` as compiling it would, when nothing can match."""
+    key = _key(viewer, model, ("sql", shape))
+    statement = None if key is None else _statements.get(key, False)
+    if statement is False:
+        queryset = build(viewer)
+        assert key is not None
+        _remember(key, _prepare(viewer, None, lambda who, _: build(who), queryset, _text))
+        return _text_or_empty(queryset)
+    if key is not None:
+        _statements.move_to_end(key)
+    if statement is None:
+        return _text_or_empty(build(viewer))
+    assert isinstance(statement, Statement)
+    return statement.sql, tuple(statement.parameters(None, viewer.at))
+
+
+def _key(viewer: Viewer, model: type[models.Model], shape: Hashable) -> Hashable | None:
+    signature = _cacheable.get(model)
+    if signature is None or not viewer.active:
+        return None
+    return (shape, signature(viewer), timezone.get_current_timezone_name(), rules_generation())
 
 
 def forget() -> None:
@@ -115,6 +140,20 @@ def _run(statement: Statement, keys: Any, at: datetime.datetime) -> list[Any]:
             cursor.execute(statement.sql, params)
             return [tuple(row) for row in cursor.fetchall()]
     return list(statement.model._default_manager.db_manager(statement.database).raw(statement.sql, params))
+
+
+def _text(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """The text of ``queryset``'s statement, whatever rows it gives (the caller embeds it)."""
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
+
+
+def _text_or_empty(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    return sql, tuple(params)
 
 
 def _compiled(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
@@ -155,20 +194,23 @@ def _probe_instant(at: datetime.datetime) -> datetime.datetime:
 
 def _probe_keys(keys: Any) -> Any:
     """Other keys of the same kind (a list of two where ``keys`` is a list, so an ``IN`` list shows)."""
+    if keys is None:
+        return None
     if isinstance(keys, list):
         return [-1, -2] if len(keys) == 1 else [-1]
     return -1 if keys != -1 else -2
 
 
-def _prepare(viewer: Viewer, keys: Any, build: Build, queryset: models.QuerySet[Any]) -> Statement | None:
-    first = _compiled(queryset)
+def _prepare(viewer: Viewer, keys: Any, build: Build, queryset: models.QuerySet[Any],
+             compile_: Callable[[models.QuerySet[Any]], tuple[str, tuple[Any, ...]] | None]) -> Statement | None:
+    first = compile_(queryset)
     if first is None:
         return None
     later = dataclasses.replace(viewer, at=_probe_instant(viewer.at),
                                 cache={k: v for k, v in viewer.cache.items() if isinstance(k, str)})
     other_keys = _probe_keys(keys)
     try:
-        second = _compiled(build(later, other_keys))
+        second = compile_(build(later, other_keys))
     except (ValueError, TypeError):
         return None
     if second is None or first[0] != second[0] or len(first[1]) != len(second[1]):
@@ -185,7 +227,7 @@ def _prepare(viewer: Viewer, keys: Any, build: Build, queryset: models.QuerySet[
     for position, (one, two) in enumerate(zip(first[1], second[1], strict=True)):
         if one == two:
             continue
-        if _holds(one, keys) and _holds(two, other_keys):
+        if keys is not None and _holds(one, keys) and _holds(two, other_keys):
             slots.append((position, _keys_filler(keys)))
             continue
         for adapt, fill in fillers:
@@ -217,4 +259,4 @@ def kept() -> list[Statement | None]:
     return list(_statements.values())
 
 
-__all__: Sequence[str] = ("cacheable", "forget", "kept", "rows")
+__all__: Sequence[str] = ("cacheable", "forget", "kept", "rows", "sql")

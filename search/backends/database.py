@@ -26,6 +26,7 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
+from access import prepared
 from access.policy import Viewer, visible
 from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
 from cases.species.matching import cached_index, fingerprint_sql, get_index
@@ -392,11 +393,12 @@ class DatabaseBackend(SearchBackend):
         when the policy or the filters leave nothing to match.
         """
         model = MODELS[doc_type]
-        base = model._default_manager.order_by()
         filtered = self._filter(viewer, doc_type, filters)
-        if filtered is not None:
-            base = base.filter(filtered)
-        base = visible(viewer, base)
+
+        def build(who: Viewer) -> models.QuerySet[Any]:
+            base = model._default_manager.order_by()
+            return visible(who, base if filtered is None else base.filter(filtered))
+
         extra = self._extra(doc_type, species_ids, identified)
         real = "double precision" if connection.vendor == "postgresql" else "REAL"
         try:
@@ -404,12 +406,17 @@ class DatabaseBackend(SearchBackend):
                 if species_ids or identified is not None:  # the text names a species or an identifier, nothing else
                     if extra is None:
                         return None
-                    base = base.filter(extra)
-                sql, params = base.values(doc_id=F("pk")).query.sql_with_params()
+                    sql, params = build(viewer).filter(extra).values(doc_id=F("pk")).query.sql_with_params()
+                else:
+                    sql, params = build(viewer).values(doc_id=F("pk")).query.sql_with_params()
                 score = "1.0" if extra is not None else "0.0"
                 return (f"SELECT %s AS doc_type, v.doc_id AS doc_id, CAST({score} AS {real}) AS score "  # noqa: S608
                         f"FROM ({sql}) v", [doc_type, *params])
-            sql, params = base.values(doc_id=F("pk")).query.sql_with_params()
+            if filtered is None:  # the viewer's visible rows alone: kept compiled per process (``access.prepared``)
+                sql, params = prepared.sql(viewer, model, ("search", doc_type),
+                                           lambda who: build(who).values(doc_id=F("pk")))
+            else:
+                sql, params = build(viewer).values(doc_id=F("pk")).query.sql_with_params()
             scored, scored_params = self._scored(doc_type, parsed)
             if extra is not None:
                 extra_sql, extra_params = model._default_manager.order_by().filter(extra).values(

@@ -161,3 +161,24 @@ def test_the_local_date_is_filled_in_the_time_zone_in_force(ofb_case: Any, share
         assert prepared.rows(at(member, -datetime.timedelta(hours=1)), Case, "case", ofb_case.pk,
                              case_by_pk) == [ofb_case]
     assert len(prepared.kept()) == 2 and None not in prepared.kept()
+
+
+def test_a_search_fills_the_request_instant_into_the_kept_visible_rows(ofb_case: Any, share: Any) -> None:
+    """The database backend embeds each type's visible rows, kept compiled (``prepared.sql``): a share that
+    expired between two searches by the same officer takes its case out of the second one's hits and total."""
+    from search.backends import get_backend
+    from search.backends.base import SearchQuery
+
+    backend = get_backend()
+    backend.index("case", [ofb_case.pk])
+    share(ofb_case, expires_at=timezone.now() + datetime.timedelta(hours=1))
+    now = viewer("inv.oclaesp")
+
+    def found(who: Viewer) -> tuple[int, list[Any]]:
+        result = backend.search(who, SearchQuery(text="Ivoire"))
+        return result.total, [(hit.type, hit.id) for hit in result.hits]
+
+    assert found(now) == (1, [("case", ofb_case.pk)])
+    assert any(s is not None for s in prepared.kept())
+    assert found(at(now, datetime.timedelta(hours=2))) == (0, [])
+    assert found(at(now, datetime.timedelta(minutes=30))) == (1, [("case", ofb_case.pk)])

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import prepared
 from .errors import ActionError, ErrorCode, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
@@ -108,18 +109,12 @@ _visibility: dict[type[models.Model], VisibilityRule] = {}
 _actions: dict[str, ActionRule] = {}
 _conditions: dict[str, Condition] = {}
 _signature_parts: list[Callable[[Viewer], Hashable]] = []
-#: Bumped whenever a rule is registered, so statements compiled under the previous rules are not reused.
-_generation = [0]
-
-
-def rules_generation() -> int:
-    return _generation[0]
 
 
 def register_signature(part: Callable[[Viewer], Hashable]) -> Callable[[Viewer], Hashable]:
     """Declare something a rule reads in Python besides the officer (``Viewer.signature``)."""
     _signature_parts.append(part)
-    _generation[0] += 1
+    prepared.forget()  # statements kept under the previous rules are not reused
     return part
 
 
@@ -133,7 +128,7 @@ def register_condition(name: str) -> Callable[[Condition], Condition]:
 
     def decorator(builder: Condition) -> Condition:
         _conditions[name] = builder
-        _generation[0] += 1
+        prepared.forget()
         return builder
 
     return decorator
@@ -157,7 +152,7 @@ def register_visibility(model: type[models.Model]) -> Callable[[VisibilityRule],
 
     def decorator(rule: VisibilityRule) -> VisibilityRule:
         _visibility[model] = rule
-        _generation[0] += 1
+        prepared.forget()
         return rule
 
     return decorator
@@ -197,8 +192,16 @@ def _once(viewer: Viewer, key: tuple[Any, ...], build: Callable[[], Q]) -> Q:
 
 
 def visible(viewer: Viewer, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
-    """Narrow ``queryset`` to what ``viewer`` may see. Every read of a model goes through here."""
-    condition = visibility_filter(viewer, queryset.model)
+    """Narrow ``queryset`` to what ``viewer`` may see. Every read of a model goes through here.
+
+    The rule's condition is compiled once per process and viewer signature where it can be (``access.prepared``:
+    the same SQL, with this request's instant), else built and added as a ``Q``.
+    """
+    model = queryset.model
+    kept = prepared.where(viewer, model, lambda who: visibility_filter(who, model))
+    if kept is not None:
+        return prepared.narrowed(queryset, kept)
+    condition = visibility_filter(viewer, model)
     if condition is NOTHING:
         return queryset.none()
     return queryset.filter(condition)

@@ -11,8 +11,12 @@ request. Yet that SQL is a function of three things only:
 * its *values*: the keys asked for and the request's instant ``viewer.at`` (and its date in the time zone in
   force, which is part of the key).
 
+Three uses: ``where`` keeps the condition ``policy.visible`` adds for a model (every narrowed read — lists,
+counts, exports, pages — then skips building the rule's ``Q`` and compiling it); ``rows`` keeps whole
+statements of the loaders and ``node(id)``, keys included; ``sql`` keeps the visible rows a search embeds.
+
 So the first request of a shape and signature builds the statement through the policy as any other, and also a
-second time with other keys and another instant (400 days and an hour later). If the two texts are the same and
+second time with other keys and a later instant (``_probe_instant``). If the two texts are the same and
 their parameters differ only where the keys and the instant (or its date) went, the text is kept with those
 slots; later requests fill the slots with their own keys and instant and run it as it is. Anything else — a
 parameter derived from the keys or the instant in another way, a text that changes with the number of keys (an
@@ -27,21 +31,25 @@ import dataclasses
 import datetime
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, models
 from django.db.models.query import ModelIterable, ValuesListIterable
+from django.db.models.sql.where import AND
 from django.utils import timezone
 
-from .policy import Viewer, rules_generation
+if TYPE_CHECKING:
+    from django.db.models import Q
+
+    from .policy import Viewer
 
 #: Statements kept per process (each a few kilobytes of SQL text).
 CAPACITY = 4096
 #: How much later the second build's instant is (``_probe_instant``).
 PROBE_SHIFT = datetime.timedelta(days=400, hours=1, microseconds=1)
 
-Build = Callable[[Viewer, Any], "models.QuerySet[Any]"]
+Build = Callable[["Viewer", Any], "models.QuerySet[Any]"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,11 +76,15 @@ _statements: OrderedDict[Hashable, Statement | None] = OrderedDict()
 _cacheable: dict[type[models.Model], Callable[[Viewer], Hashable]] = {}
 
 
-def cacheable(*models_: type[models.Model], signature: Callable[[Viewer], Hashable] = Viewer.signature) -> None:
+def cacheable(*models_: type[models.Model], signature: Callable[[Viewer], Hashable] | None = None) -> None:
     """Declare, next to their rules, models whose rules read nothing in Python beyond ``signature``
     (by default everything ``Viewer.signature`` gathers; a rule that reads less says so, and saves reading it)."""
     for model in models_:
-        _cacheable[model] = signature
+        _cacheable[model] = signature or _full_signature
+
+
+def _full_signature(viewer: Viewer) -> Hashable:
+    return viewer.signature()
 
 
 def rows(viewer: Viewer, model: type[models.Model], shape: Hashable, keys: Any, build: Build) -> list[Any]:
@@ -115,11 +127,84 @@ def sql(viewer: Viewer, model: type[models.Model], shape: Hashable,
     return statement.sql, tuple(statement.parameters(None, viewer.at))
 
 
+def where(viewer: Viewer, model: type[models.Model], rule: Callable[[Viewer], Q]) -> Fragment | None:
+    """The condition ``rule(viewer)`` puts on ``model``'s rows, compiled, for ``policy.visible``; None when it is
+    not kept (the caller then adds the rule's ``Q`` as usual): a model not declared, a rule that needs a join or
+    matches all or nothing."""
+    key = _key(viewer, model, ("where", model))
+    if key is None:
+        return None
+    statement = _statements.get(key, False)
+    if statement is False:
+        statement = _prepare(viewer, None, lambda who, _: model._default_manager.filter(rule(who)),
+                             model._default_manager.filter(rule(viewer)), _where_text)
+        _remember(key, statement)
+    else:
+        _statements.move_to_end(key)
+    if statement is None:
+        return None
+    assert isinstance(statement, Statement)
+    return Fragment(model._meta.db_table, model._meta.db_table, statement.sql,
+                    tuple(statement.parameters(None, viewer.at)))
+
+
+def narrowed(queryset: models.QuerySet[Any], fragment: Fragment) -> models.QuerySet[Any]:
+    """``queryset`` with ``fragment`` added to its ``WHERE``, as ``filter`` adds a condition."""
+    clone = queryset._chain()  # type: ignore[attr-defined]
+    clone.query.where.add(fragment, AND)
+    return clone
+
+
+class Fragment:
+    """A compiled condition on a model's rows, in its table's ``WHERE`` (as Django's ``ExtraWhere``).
+
+    Compiled against the table's own name; where the rows are read under another alias (the query nested as a
+    subquery, or combined), Django relabels it like any condition (``relabeled_clone``) and the table's name is
+    replaced by the alias where it qualifies a column (``"table".``): the fragment's own subqueries use aliases of
+    their own (``U0``, ``V0``…), never the table's name.
+    """
+
+    contains_aggregate = False
+    contains_over_clause = False
+
+    def __init__(self, table: str, alias: str, sql: str, params: tuple[Any, ...]) -> None:
+        self.table, self.alias, self.sql, self.params = table, alias, sql, params
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sql = self.sql
+        if self.alias != self.table:
+            qualified = connection.ops.quote_name(self.table) + "."
+            sql = sql.replace(qualified, compiler.quote_name_unless_alias(self.alias) + ".")
+        return f"({sql})", list(self.params)
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> Fragment:
+        return Fragment(self.table, change_map.get(self.alias, self.alias), self.sql, self.params)
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+    def get_refs(self) -> set[Any]:
+        return set()
+
+
+def _where_text(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """The ``WHERE`` of ``queryset`` alone, if it reads nothing but the model's table (no join to carry)."""
+    query = queryset.query
+    base = query.base_table
+    if any(query.alias_refcount[alias] for alias in query.alias_map if alias != base):
+        return None
+    try:
+        sql, params = query.get_compiler(queryset.db).compile(query.where)
+    except (EmptyResultSet, FullResultSet):
+        return None
+    return sql, tuple(params)
+
+
 def _key(viewer: Viewer, model: type[models.Model], shape: Hashable) -> Hashable | None:
     signature = _cacheable.get(model)
     if signature is None or not viewer.active:
         return None
-    return (shape, signature(viewer), timezone.get_current_timezone_name(), rules_generation())
+    return (shape, signature(viewer), timezone.get_current_timezone_name())
 
 
 def forget() -> None:
@@ -254,9 +339,10 @@ def _keys_filler(keys: Any) -> Callable[[Any, datetime.datetime], Any]:
     return lambda k, at: k
 
 
-def kept() -> list[Statement | None]:
-    """What is kept, oldest first (None: built every time): for tests and benchmarks."""
-    return list(_statements.values())
+def kept(shape: Hashable) -> list[Statement | None]:
+    """What is kept for ``shape`` (``("where", model)`` for ``visible``'s conditions), least recently used
+    first (None: built every time): for tests and benchmarks."""
+    return [statement for key, statement in _statements.items() if isinstance(key, tuple) and key[0] == shape]
 
 
-__all__: Sequence[str] = ("cacheable", "forget", "kept", "rows", "sql")
+__all__: Sequence[str] = ("Fragment", "cacheable", "forget", "kept", "narrowed", "rows", "sql", "where")

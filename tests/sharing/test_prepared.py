@@ -51,14 +51,14 @@ def test_a_kept_statement_takes_each_request_instant(ofb_case: Any, share: Any,
     share(ofb_case, expires_at=timezone.now() + datetime.timedelta(hours=1))
     now = viewer("inv.oclaesp")
     assert prepared.rows(now, Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
-    assert [s is not None and len(s.slots) >= 2 for s in prepared.kept()] == [True]
+    assert [s is not None and len(s.slots) >= 2 for s in prepared.kept("case")] == [True]
     later = at(now, datetime.timedelta(hours=2))
     with django_assert_num_queries(2):  # the mandates in force (the signature), then the kept statement
         assert prepared.rows(later, Case, "case", ofb_case.pk, case_by_pk) == []
     assert list(case_by_pk(later, ofb_case.pk)) == []  # what building it again says
     assert prepared.rows(at(now, datetime.timedelta(minutes=30)), Case, "case", ofb_case.pk, case_by_pk) == [
         ofb_case]
-    assert len(prepared.kept()) == 1
+    assert len(prepared.kept("case")) == 1
 
 
 def unshared_case() -> Case:
@@ -75,7 +75,7 @@ def test_a_kept_statement_takes_each_request_keys(ofb_case: Any, share: Any) -> 
     assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
     assert prepared.rows(viewer("inv.oclaesp"), Case, "case", other.pk, case_by_pk) == []
     assert prepared.rows(viewer("inv.oclaesp"), Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
-    assert len(prepared.kept()) == 1
+    assert len(prepared.kept("case")) == 1
 
 
 def test_listings_of_many_cases_are_kept_where_the_keys_travel_as_one_array(ofb_case: Any, share: Any) -> None:
@@ -87,7 +87,7 @@ def test_listings_of_many_cases_are_kept_where_the_keys_travel_as_one_array(ofb_
     assert again == []
     # PostgreSQL gets ``= ANY(array)``, the same text for any number of keys; SQLite an ``IN`` list whose text
     # changes with their number, which is never kept.
-    assert [s is not None for s in prepared.kept()] == [connection.vendor == "postgresql"]
+    assert [s is not None for s in prepared.kept("listings")] == [connection.vendor == "postgresql"]
 
 
 def test_another_officer_or_changed_mandates_get_their_own_statement(ofb_case: Any, share: Any) -> None:
@@ -106,7 +106,7 @@ def test_another_officer_or_changed_mandates_get_their_own_statement(ofb_case: A
     assert prepared.rows(viewer("inv.oclaesp", purpose=None), Case, "case", ofb_case.pk, case_by_pk) == []
     # Kept, least recently used first: the administrator's, who sees nothing (no statement to keep); the
     # investigator's, used twice; the changed mandates'; no purpose's.
-    assert [s is None for s in prepared.kept()] == [True, False, False, False]
+    assert [s is None for s in prepared.kept("case")] == [True, False, False, False]
 
 
 def test_a_parameter_derived_otherwise_from_the_instant_is_never_kept(ofb_case: Any) -> None:
@@ -115,7 +115,7 @@ def test_a_parameter_derived_otherwise_from_the_instant_is_never_kept(ofb_case: 
 
     inv = viewer("inv.ofb")
     assert prepared.rows(inv, Case, "recent", ofb_case.pk, since_yesterday) == [ofb_case]
-    assert prepared.kept() == [None]
+    assert prepared.kept("recent") == [None]
     assert prepared.rows(at(inv, datetime.timedelta(days=2)), Case, "recent", ofb_case.pk, since_yesterday) == []
 
 
@@ -127,7 +127,7 @@ def test_models_not_declared_are_built_every_time(ofb_case: Any) -> None:
     assert mandate is not None
     sup = viewer("sup.ofb")
     assert prepared.rows(sup, Mandate, "mandate", mandate.pk, mandates) == list(mandates(sup, mandate.pk))
-    assert prepared.kept() == []
+    assert prepared.kept("mandate") == []
 
 
 def test_registering_a_rule_again_retires_kept_statements(ofb_case: Any) -> None:
@@ -160,7 +160,7 @@ def test_the_local_date_is_filled_in_the_time_zone_in_force(ofb_case: Any, share
         assert prepared.rows(at(member, datetime.timedelta(0)), Case, "case", ofb_case.pk, case_by_pk) == []
         assert prepared.rows(at(member, -datetime.timedelta(hours=1)), Case, "case", ofb_case.pk,
                              case_by_pk) == [ofb_case]
-    assert len(prepared.kept()) == 2 and None not in prepared.kept()
+    assert len(prepared.kept("case")) == 2 and None not in prepared.kept("case")
 
 
 def test_a_search_fills_the_request_instant_into_the_kept_visible_rows(ofb_case: Any, share: Any) -> None:
@@ -179,6 +179,41 @@ def test_a_search_fills_the_request_instant_into_the_kept_visible_rows(ofb_case:
         return result.total, [(hit.type, hit.id) for hit in result.hits]
 
     assert found(now) == (1, [("case", ofb_case.pk)])
-    assert any(s is not None for s in prepared.kept())
+    assert any(s is not None for s in prepared.kept(("sql", ("search", "case"))))
     assert found(at(now, datetime.timedelta(hours=2))) == (0, [])
     assert found(at(now, datetime.timedelta(minutes=30))) == (1, [("case", ofb_case.pk)])
+
+
+def test_every_narrowed_read_takes_the_kept_condition_with_the_request_instant(ofb_case: Any, share: Any) -> None:
+    """``policy.visible`` adds the rule's condition compiled once (``prepared.where``): counts, lists and
+    subqueries see the instant of their own request."""
+    share(ofb_case, expires_at=timezone.now() + datetime.timedelta(hours=1))
+    now = viewer("inv.oclaesp")
+    assert visible(now, Case.objects.all()).count() == 1
+    assert any(s is not None for s in prepared.kept(("where", Case)))
+    later = at(now, datetime.timedelta(hours=2))
+    assert visible(later, Case.objects.all()).count() == 0
+    assert list(visible(later, Listing.objects.all())) == []
+    assert visible(at(now, datetime.timedelta(minutes=30)), Listing.objects.all()).count() == 1
+
+
+def test_a_kept_condition_follows_its_rows_into_subqueries_and_combined_queries(ofb_case: Any, share: Any) -> None:
+    """Nested as a subquery (its table then read under an alias such as ``U0``) or combined with ``|``, the
+    compiled condition selects what the rule's ``Q`` selects."""
+    from cases.models import Entity
+
+    unshared_case()
+    share(ofb_case)
+    who = viewer("inv.oclaesp")
+    visible(who, Case.objects.all()).count()  # keeps Case's condition
+    visible(who, Listing.objects.all()).count()  # and Listing's
+    nested = set(Entity.objects.filter(
+        pk__in=Listing.objects.filter(pk__in=visible(who, Listing.objects.all()).values("pk")).values(
+            "seller_id")))
+    assert nested == {listing.seller for listing in Listing.objects.filter(case=ofb_case)} and None not in nested
+    cases = visible(who, Case.objects.filter(title="Ivoire")) | visible(who, Case.objects.filter(title="Other"))
+    assert list(cases) == [ofb_case]
+    inside = Case.objects.filter(pk__in=visible(who, Case.objects.all()).values("pk"))
+    assert list(inside) == [ofb_case]
+    conditions = prepared.kept(("where", Case)) + prepared.kept(("where", Listing))
+    assert len(conditions) == 2 and None not in conditions

@@ -84,10 +84,10 @@ _PREPARED = tuple((field.attname, field if isinstance(field, (models.DateTimeFie
 class _PreparedCursor(psycopg.Cursor[Any]):
     """A psycopg cursor that binds parameters on the server and prepares every statement it runs.
 
-    The INSERT of an event never changes, so PostgreSQL parses and plans it once per connection, and psycopg sends
-    the values apart instead of quoting them into the text. Django's own cursors bind on the client and never
-    prepare, for connection poolers in transaction mode (a pooler needs PgBouncer 1.21's ``max_prepared_statements``
-    to carry prepared statements).
+    The INSERT of an event never changes, so PostgreSQL parses and plans it once per connection (when the
+    connection allows prepared statements at all: see DATABASE_PREPARED_STATEMENTS in the settings), and psycopg
+    sends the values apart instead of quoting them into the text. Django's own cursors bind on the client and never
+    prepare.
     """
 
     def execute(self, query: Any, params: Any = None, *, prepare: bool | None = True,
@@ -101,17 +101,17 @@ def _insert(connection: Any, event: AuditEvent) -> None:
     Every request writes at least one event, and ``Model.save`` compiles its INSERT again each time, prepares every
     value through its field and, with Django's client-side binding, quotes each into the statement's text: most of
     a writer's CPU for an event, on a machine where the writers and the database share the cores. The statement still
-    goes through Django's cursor wrapper, so it is logged, counted and wrapped like any other. The instance then
+    goes through Django's cursor wrapper and its execute wrappers; while Django logs queries (DEBUG, tests counting
+    statements) it goes through Django's own cursor, so that the log shows its text. The instance then
     counts as saved (``save`` and ``delete`` refuse it). Nothing listens to the audit model's save signals.
     """
     values = [getattr(event, name) if field is None else field.get_db_prep_save(getattr(event, name), connection)
               for name, field in _PREPARED]
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.queries_logged:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
-        raw = _PreparedCursor(connection.connection)
-        cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    else:
+        cursor = connection.make_cursor(_PreparedCursor(connection.connection))
+    else:  # Django's query log shows a statement's text only for cursors that bind on the client
         cursor = connection.cursor()
     with cursor:
         cursor.execute(_insert_sql(connection.vendor), values)

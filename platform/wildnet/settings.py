@@ -160,6 +160,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # PostgreSQL's JIT compiles the policy-filtered queries (an OR of per-mandate branches looks expensive to the
     # planner) for longer than they run: 300 ms of JIT for a 70 ms query in tests/benchmarks/bench_policy.py.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # psycopg prepares only the statements a cursor asks it to, never after a number of runs: Django's cursors bind
+    # on the client and never prepare; the audit log's INSERT asks (``audit.actions``), and PostgreSQL then plans it
+    # once per connection instead of once per event. Behind a pooler in transaction mode, prepared statements need
+    # PgBouncer 1.21 or later with ``max_prepared_statements``; otherwise set DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "officers.Officer"

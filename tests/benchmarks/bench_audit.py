@@ -12,6 +12,8 @@ names (PostgreSQL; SQLite serialises writers, so it runs one), after migrating i
   sends, and come on top), and the CPU per event of the writers and of their database server processes (when
   PostgreSQL runs on the same machine): with the machine to itself, two cores cannot record more events a second
   than 2 s divided by their sum;
+* in its own process, measures the CPU an event costs the writer and its database server process (median of five
+  runs): one transaction an event, and the events alone (in one transaction);
 * records batches of 100 events in one transaction and reports the statements per batch (recording and
   sealing) and events per second;
 * times one sealing pass with nothing pending, on a small history and again after all of the above (the
@@ -115,6 +117,47 @@ def concurrent(workers: int, events: int) -> dict[str, float]:
             "server_ms": 1000 * sum(servers) / total if None not in servers else math.nan}
 
 
+def in_process(runs: int = 5, events: int = 2_000) -> str:
+    """CPU an event in this process and its database server process, median of ``runs`` runs: one transaction an
+    event (sealed after commit as requests are), and the events alone (all in one transaction, without BEGIN,
+    COMMIT or sealing). Steadier than events a second
+    on a shared machine: another process's load slows a run down but adds little to its CPU time."""
+    from django.db import connection, transaction
+
+    from audit import actions
+    from audit.actions import record
+
+    pid = connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
+
+    def event(i: int) -> None:
+        record("bench.cpu", actor_username="cpu", object_type="cases.case", object_id=str(i), details={"i": i})
+
+    def each(n: int) -> None:
+        for i in range(n):
+            with transaction.atomic():
+                event(i)
+
+    def together(n: int) -> None:
+        actions._next_seal = math.inf  # the events alone: the sealing pass at commit is left to the caller
+        with transaction.atomic():
+            for i in range(n):
+                event(i)
+        actions._next_seal = 0.0
+
+    parts = []
+    for label, run in (("one transaction an event", each), ("events alone", together)):
+        writer, server = [], []
+        for _ in range(runs):
+            cpu, before = time.process_time(), backend_cpu(pid) if pid else None
+            run(events)
+            writer.append(1000 * (time.process_time() - cpu) / events)
+            if before is not None and pid:
+                server.append(1000 * ((backend_cpu(pid) or before) - before) / events)
+        parts.append(f"{label}: writer {statistics.median(writer):.3f} ms"
+                     + (f", server {statistics.median(server):.3f} ms" if server else ""))
+    return "; ".join(parts)
+
+
 def idle_seal_ms(runs: int = 50) -> float:
     from audit import chain
 
@@ -179,6 +222,10 @@ def main() -> None:
               + (f", its database server process {result['server_ms']:.2f} ms" if result["server_ms"] >= 0 else "")
               + f" ({before} before, {load()} after)")
 
+    before = load()
+    print(f"in one process, CPU an event (median of 5 × 2,000): {in_process()} ({before} before, {load()} after)")
+    chain.seal(wait=True)
+
     actions._next_seal = math.inf  # each batch is sealed by the call below, as the periodic task would
     before = load()
     started = time.perf_counter()
@@ -203,7 +250,7 @@ def main() -> None:
     broken = chain.verify()
     verified = time.perf_counter() - started
     assert broken is None, broken
-    expected = WARMUP + sum(counts) * events + BATCHES * BATCH
+    expected = WARMUP + sum(counts) * events + 5 * 2_000 * 2 + BATCHES * BATCH
     assert total == expected, (total, expected)
     print(f"sealing with nothing pending: {idle_small:.2f} ms at {WARMUP} events, {idle_large:.2f} ms at {total:,}")
     print(f"verification: {total:,} events in {verified:.2f} s ({total / verified:,.0f} events/s), intact; "

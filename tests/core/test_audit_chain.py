@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from audit import chain
 from audit.actions import record
-from audit.models import AppendOnlyError, AuditEvent, ChainHead, ChainLink
+from audit.context import RequestContext, current
+from audit.models import AppendOnlyError, AuditEvent, ChainHead, ChainLink, Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,30 @@ def test_an_event_is_written_once_and_stamped_with_its_transaction() -> None:
     assert [q["sql"].split()[0] for q in written.captured_queries] == ["INSERT"]
     assert event.txid == AuditEvent.objects.get(pk=event.pk).txid
     assert event.txid > 0 if connection.vendor == "postgresql" else event.txid == 0
+
+
+def test_an_event_is_stored_as_recorded_and_its_insert_planned_once_per_connection() -> None:
+    """``record`` writes values without the model's ``save``: each column must hold what the event says (a choice
+    as its value, JSON as JSON, the address and request from the context), and on PostgreSQL the INSERT is one
+    prepared statement, whatever the number of events."""
+    token = current.set(RequestContext(request_id="req-1", ip_address="192.0.2.7"))
+    try:
+        events = [record("test.stored", actor_username="x", object_type="cases.case", object_id=7,
+                         outcome=Outcome.DENIED, mandate_id=3, purpose="investigation",
+                         details={"n": [1, 2]}, content={"url": "https://www.example.org/ad/1"}) for _ in range(2)]
+    finally:
+        current.reset(token)
+    stored = AuditEvent.objects.get(pk=events[0].pk)
+    assert chain.content_hash(stored) == stored.content_hash == events[0].content_hash
+    assert (stored.outcome, stored.object_id, stored.mandate_id, stored.purpose) == ("denied", "7", 3, "investigation")
+    assert (stored.request_id, stored.ip_address, stored.details, stored.content) == (
+        "req-1", "192.0.2.7", {"n": [1, 2]}, {"url": "https://www.example.org/ad/1"})
+    assert stored.occurred_at == events[0].occurred_at
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                           ['INSERT INTO "audit_auditevent"%'])
+            assert cursor.fetchone()[0] == 1
 
 
 def test_model_refuses_update_and_delete() -> None:

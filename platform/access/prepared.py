@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,10 @@ class Statement:
 
 
 _statements: OrderedDict[Hashable, Statement | None] = OrderedDict()
+#: gunicorn's threaded workers share the cache: reads that mark an entry used and writes that evict hold this.
+_lock = threading.Lock()
+#: What ``_lookup`` answers for a key never seen (None means "seen: build it every time").
+MISSING = object()
 #: Models whose rules (and the conditions they use) read nothing in Python beyond their signature.
 _cacheable: dict[type[models.Model], Callable[[Viewer], Hashable]] = {}
 
@@ -97,11 +102,11 @@ def rows(viewer: Viewer, model: type[models.Model], shape: Hashable, keys: Any, 
     key = _key(viewer, model, shape)
     if key is None:
         return list(build(viewer, keys))
-    if key in _statements:
-        _statements.move_to_end(key)
-        statement = _statements[key]
-        if statement is None:
-            return list(build(viewer, keys))
+    statement = _lookup(key)
+    if statement is None:
+        return list(build(viewer, keys))
+    if statement is not MISSING:
+        assert isinstance(statement, Statement)
         return _run(statement, keys, viewer.at)
     queryset = build(viewer, keys)
     _remember(key, _prepare(viewer, keys, build, queryset, _compiled))
@@ -113,14 +118,12 @@ def sql(viewer: Viewer, model: type[models.Model], shape: Hashable,
     """The SQL and parameters of ``build(viewer)``, to be embedded in a larger statement (a search's visible
     matches); raises ``EmptyResultSet`` as compiling it would, when nothing can match."""
     key = _key(viewer, model, ("sql", shape))
-    statement = None if key is None else _statements.get(key, False)
-    if statement is False:
+    statement = None if key is None else _lookup(key)
+    if statement is MISSING:
         queryset = build(viewer)
         assert key is not None
         _remember(key, _prepare(viewer, None, lambda who, _: build(who), queryset, _text))
         return _text_or_empty(queryset)
-    if key is not None:
-        _statements.move_to_end(key)
     if statement is None:
         return _text_or_empty(build(viewer))
     assert isinstance(statement, Statement)
@@ -134,13 +137,11 @@ def where(viewer: Viewer, model: type[models.Model], rule: Callable[[Viewer], Q]
     key = _key(viewer, model, ("where", model))
     if key is None:
         return None
-    statement = _statements.get(key, False)
-    if statement is False:
+    statement = _lookup(key)
+    if statement is MISSING:
         statement = _prepare(viewer, None, lambda who, _: model._default_manager.filter(rule(who)),
                              model._default_manager.filter(rule(viewer)), _where_text)
         _remember(key, statement)
-    else:
-        _statements.move_to_end(key)
     if statement is None:
         return None
     assert isinstance(statement, Statement)
@@ -209,13 +210,24 @@ def _key(viewer: Viewer, model: type[models.Model], shape: Hashable) -> Hashable
 
 def forget() -> None:
     """Drop every kept statement (a rule was registered again; tests that swap rules)."""
-    _statements.clear()
+    with _lock:
+        _statements.clear()
+
+
+def _lookup(key: Hashable) -> Statement | object | None:
+    """The statement kept under ``key`` (None: built every time), or ``MISSING``; marks it recently used."""
+    with _lock:
+        statement = _statements.get(key, MISSING)
+        if statement is not MISSING:
+            _statements.move_to_end(key)
+        return statement
 
 
 def _remember(key: Hashable, statement: Statement | None) -> None:
-    _statements[key] = statement
-    if len(_statements) > CAPACITY:
-        _statements.popitem(last=False)
+    with _lock:
+        _statements[key] = statement
+        if len(_statements) > CAPACITY:
+            _statements.popitem(last=False)
 
 
 def _run(statement: Statement, keys: Any, at: datetime.datetime) -> list[Any]:
@@ -342,7 +354,8 @@ def _keys_filler(keys: Any) -> Callable[[Any, datetime.datetime], Any]:
 def kept(shape: Hashable) -> list[Statement | None]:
     """What is kept for ``shape`` (``("where", model)`` for ``visible``'s conditions), least recently used
     first (None: built every time): for tests and benchmarks."""
-    return [statement for key, statement in _statements.items() if isinstance(key, tuple) and key[0] == shape]
+    with _lock:
+        return [statement for key, statement in _statements.items() if isinstance(key, tuple) and key[0] == shape]
 
 
 __all__: Sequence[str] = ("Fragment", "cacheable", "forget", "kept", "narrowed", "rows", "sql", "where")

@@ -111,3 +111,20 @@ def _gid(obj: Any) -> str:
     from graphql_relay import to_global_id
 
     return to_global_id("Hit", obj.pk)
+
+
+def test_facets_counted_over_the_best_ranked_results_say_each_count_is_a_minimum(
+        world: None, monkeypatch: Any) -> None:
+    """The search page writes "at least N" and a note under a facet the database backend counted over its
+    best-ranked matches only, and plain counts when every match was counted (the type facet always is)."""
+    from search.backends import statement
+
+    client = searcher("inv.ofb")
+    note = "Counted in the best-ranked results only: each count is a minimum."
+    complete = client.get("/search/", {"q": "ivoire"}).content.decode()
+    assert note not in complete and "at least" not in complete
+    monkeypatch.setattr(statement, "FACET_SAMPLE", 1)
+    sampled = client.get("/search/", {"q": "ivoire"}).content.decode()
+    assert note in sampled and re.search(r'<span class="total">\(at least \d+\)</span>', sampled)
+    type_facet = re.search(r"<fieldset>\s*<legend>[^<]*</legend>.*?</fieldset>", sampled, re.S)
+    assert type_facet is not None and note not in type_facet.group(0) and "at least" not in type_facet.group(0)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, models
+from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable, ValuesListIterable
 from django.db.models.sql.where import AND
 from django.utils import timezone
@@ -62,7 +63,8 @@ class Statement:
     #: (position, filler) pairs; a filler makes the parameter from (keys, instant).
     slots: tuple[tuple[int, Callable[[Any, datetime.datetime], Any]], ...]
     model: type[models.Model]
-    values: bool
+    #: Builds the result from the fetched rows: tuples for ``values_list``, else instances (``_reader``).
+    read: Callable[[list[tuple[Any, ...]]], list[Any]]
     database: str
 
     def parameters(self, keys: Any, at: datetime.datetime) -> list[Any]:
@@ -231,12 +233,65 @@ def _remember(key: Hashable, statement: Statement | None) -> None:
 
 
 def _run(statement: Statement, keys: Any, at: datetime.datetime) -> list[Any]:
-    params = statement.parameters(keys, at)
-    if statement.values:
-        with connections[statement.database].cursor() as cursor:
-            cursor.execute(statement.sql, params)
-            return [tuple(row) for row in cursor.fetchall()]
-    return list(statement.model._default_manager.db_manager(statement.database).raw(statement.sql, params))
+    with connections[statement.database].cursor() as cursor:
+        cursor.execute(statement.sql, statement.parameters(keys, at))
+        return statement.read(cursor.fetchall())
+
+
+def _tuples(rows: list[tuple[Any, ...]]) -> list[Any]:
+    return [tuple(row) for row in rows]
+
+
+def _reader(queryset: models.QuerySet[Any]) -> Callable[[list[tuple[Any, ...]]], list[Any]]:
+    """How the rows of ``queryset``'s statement become what iterating the queryset gives.
+
+    ``values_list`` rows are tuples as they come (``_compiled`` keeps only those that need no converter). Model
+    rows go through their columns' converters, as Django's ``ModelIterable`` does, and become instances without
+    ``Model.__init__``: a loader builds a thousand instances per page, and ``__init__`` (a ``setattr`` through
+    each field's descriptor, the init signals) cost more than reading them. The instance is what ``from_db``
+    makes — the loaded columns in ``__dict__`` (the others deferred), ``_state`` saying which database and not
+    adding — so a model with init signal receivers (which would expect ``__init__``) goes through ``from_db``.
+    """
+    if queryset._iterable_class is ValuesListIterable:
+        return _tuples
+    compiler = queryset.query.get_compiler(queryset.db)
+    compiler.setup_query()
+    select, positions = compiler.select, compiler.klass_info["select_fields"]
+    start, end = positions[0], positions[-1] + 1
+    names = tuple(column.target.attname for column, _, _ in select[start:end])
+    annotations = tuple(compiler.annotation_col_map.items())
+    converters = tuple((index, functions, expression) for index, (functions, expression)
+                       in compiler.get_converters([column for column, _, _ in select]).items())
+    model, database = queryset.model, queryset.db
+    connection = connections[database]
+    signals = models.signals.pre_init.has_listeners(model) or models.signals.post_init.has_listeners(model)
+
+    def instance(row: list[Any]) -> models.Model:
+        if signals:
+            built = model.from_db(database, names, row[start:end])
+        else:
+            built = object.__new__(model)
+            state = ModelState()
+            state.adding, state.db = False, database
+            built.__dict__ = dict(zip(names, row[start:end], strict=True))
+            built._state = state
+        for name, index in annotations:
+            setattr(built, name, row[index])
+        return built
+
+    def instances(rows: list[tuple[Any, ...]]) -> list[Any]:
+        built = []
+        for fetched in rows:
+            row = list(fetched)
+            for index, functions, expression in converters:
+                value = row[index]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[index] = value
+            built.append(instance(row))
+        return built
+
+    return instances
 
 
 def _text(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
@@ -334,8 +389,7 @@ def _prepare(viewer: Viewer, keys: Any, build: Build, queryset: models.QuerySet[
         else:
             return None
     return Statement(sql=first[0], params=first[1], slots=tuple(slots), model=queryset.model,
-                     values=queryset._iterable_class is ValuesListIterable,
-                     database=queryset.db)
+                     read=_reader(queryset) if compile_ is _compiled else _tuples, database=queryset.db)
 
 
 def _holds(param: Any, keys: Any) -> bool:

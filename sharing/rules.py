@@ -19,15 +19,17 @@ H2 is hidden from a recipient until the owning agency releases it for a share re
 
 from __future__ import annotations
 
+import datetime
 import re
 from functools import reduce
 from itertools import combinations
 from operator import or_
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from access import prepared
 from access.errors import PermissionDenied
 from access.markings import CitesAppendix, HandlingCode
 from access.policy import (
@@ -53,11 +55,15 @@ REDACTION_FIELD = {case_rules.PERSONAL_DATA: "redact_personal_data", case_rules.
                    case_rules.EVIDENCE: "redact_evidence"}
 
 
+def _mandates_in_force(agency_id: int, at: datetime.datetime) -> QuerySet[Mandate]:
+    return Mandate.objects.in_force(at).filter(agency_id=agency_id)
+
+
 def in_force_mandates(viewer: Viewer) -> list[Mandate]:
     """The viewer's agency's mandates in force now, cached on the viewer for the request."""
     cache = viewer.cache.get("mandates")
     if cache is None:
-        cache = list(Mandate.objects.in_force(viewer.at).filter(agency_id=viewer.agency_id))
+        cache = prepared.unnarrowed("mandates.in_force", viewer.agency_id, viewer.at, _mandates_in_force)
         viewer.cache["mandates"] = cache
     return cache
 
@@ -164,12 +170,18 @@ def item_gate(viewer: Viewer, item: str) -> Q:
 
 @register_condition("item.visible")
 def visible_item_condition(viewer: Viewer, item: str, redaction: str | None = None) -> Q:
-    """The agency's own items within clearance, and the items of shared cases that pass their ``item_gate``."""
+    """The agency's own items within clearance, and the items of shared cases that pass their ``item_gate``.
+
+    The own part reads the item's case through the join ``item_gate`` needs anyway, not as ``case_id IN (the
+    agency's cases)``: PostgreSQL counts such a hashed subquery's set-up again for every probe of a nested loop,
+    so an entity's claims (``Entity``'s rule) were checked by hashing every visible claim (5.9 ms for the four
+    identifiers of a case) instead of reading the claims of those four (0.5 ms).
+    """
     own = case_rules.own_agency_cases(viewer)
     shared = shared_cases(viewer, redaction)
     parts = []
     if own is not NOTHING:
-        parts.append(Q(case_id__in=Case.objects.filter(own).values("pk")))
+        parts.append(own_cases_within_clearance(viewer))
     if shared is not NOTHING:
         parts.append(Q(case_id__in=Case.objects.filter(shared).values("pk")) & item_gate(viewer, item))
     return reduce(or_, parts) if parts else NOTHING

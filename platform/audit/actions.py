@@ -6,11 +6,12 @@ import functools
 import time
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils import timezone
+
+from access import prepared
 
 from . import chain
 from .context import current
@@ -85,20 +86,6 @@ _TO_PREPARE = tuple((index, field) for index, field in enumerate(_COLUMNS)
                     if isinstance(field, (models.DateTimeField, models.GenericIPAddressField, models.JSONField)))
 
 
-class _PreparedCursor(psycopg.Cursor[Any]):
-    """A psycopg cursor that binds parameters on the server and prepares every statement it runs.
-
-    The INSERT of an event never changes, so PostgreSQL parses and plans it once per connection (when the
-    connection allows prepared statements at all: see DATABASE_PREPARED_STATEMENTS in the settings), and psycopg
-    sends the values apart instead of quoting them into the text. Django's own cursors bind on the client and never
-    prepare.
-    """
-
-    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = True,
-                binary: bool | None = None) -> Any:
-        return super().execute(query, params, prepare=prepare, binary=binary)
-
-
 def _insert(connection: Any, event: AuditEvent, values: list[Any]) -> None:
     """Insert ``event``, whose column values are ``values`` (in ``_COLUMNS`` order), with one prepared statement
     whose text never changes, and take back its id and transaction id.
@@ -112,13 +99,7 @@ def _insert(connection: Any, event: AuditEvent, values: list[Any]) -> None:
     """
     for index, field in _TO_PREPARE:
         values[index] = field.get_db_prep_save(values[index], connection)
-    if connection.vendor == "postgresql" and not connection.queries_logged:
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        cursor = connection.make_cursor(_PreparedCursor(connection.connection))
-    else:  # Django's query log shows a statement's text only for cursors that bind on the client
-        cursor = connection.cursor()
-    with cursor:
+    with prepared.server_cursor(connection) as cursor:
         cursor.execute(_insert_sql(connection.vendor), values)
         event.pk, event.txid = cursor.fetchone()
     event._state.adding, event._state.db = False, connection.alias

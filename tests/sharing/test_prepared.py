@@ -217,3 +217,73 @@ def test_a_kept_condition_follows_its_rows_into_subqueries_and_combined_queries(
     assert list(inside) == [ofb_case]
     conditions = prepared.kept(("where", Case)) + prepared.kept(("where", Listing))
     assert len(conditions) == 2 and None not in conditions
+
+
+def test_kept_rows_are_the_instances_the_orm_builds(ofb_case: Any) -> None:
+    """Rows of a kept statement are built without ``Model.__init__`` (``prepared._reader``): the same values,
+    deferred columns still deferred, saved state, and init signal receivers still called."""
+    from django.db.models.signals import post_init
+
+    def listing_by_pk(who: Viewer, pk: Any) -> QuerySet[Listing]:
+        return visible(who, Listing.objects.filter(pk=pk)).only("url", "case_id", "first_seen_at")
+
+    inv = viewer("inv.ofb")
+    listing = Listing.objects.get(case=ofb_case)
+    prepared.rows(inv, Case, "case", ofb_case.pk, case_by_pk)
+    prepared.rows(inv, Listing, "listing", listing.pk, listing_by_pk)
+    assert None not in prepared.kept("case") + prepared.kept("listing")
+    [kept_case] = prepared.rows(inv, Case, "case", ofb_case.pk, case_by_pk)
+    fresh = Case.objects.get(pk=ofb_case.pk)
+    assert {f.attname: getattr(kept_case, f.attname) for f in Case._meta.concrete_fields} == {
+        f.attname: getattr(fresh, f.attname) for f in Case._meta.concrete_fields}
+    assert (kept_case._state.adding, kept_case._state.db, kept_case.get_deferred_fields()) == (False, "default", set())
+    [kept_listing] = prepared.rows(inv, Listing, "listing", listing.pk, listing_by_pk)
+    assert kept_listing.get_deferred_fields() == listing_by_pk(inv, listing.pk).get().get_deferred_fields() != set()
+    assert (kept_listing.url, kept_listing.first_seen_at) == (listing.url, listing.first_seen_at)
+    assert kept_listing.title == listing.title  # a deferred column loads on access, as Django's own rows do
+    kept_listing.url = "https://www.leboncoin.fr/ad/kept"
+    kept_listing.save(update_fields=["url"])
+    assert Listing.objects.get(pk=listing.pk).url == "https://www.leboncoin.fr/ad/kept"
+
+    seen: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance.pk)
+
+    post_init.connect(receiver, sender=Case)
+    try:
+        prepared.forget()
+        prepared.rows(inv, Case, "case", ofb_case.pk, case_by_pk)
+        seen.clear()
+        assert prepared.rows(inv, Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+        assert seen == [ofb_case.pk]
+    finally:
+        post_init.disconnect(receiver, sender=Case)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_kept_statements_are_prepared_on_the_server(ofb_case: Any) -> None:
+    """PostgreSQL parses and plans a kept statement once per connection: its values travel apart from its text."""
+    inv = viewer("inv.ofb")
+    for _ in range(2):
+        assert prepared.rows(inv, Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    [statement] = prepared.kept("case")
+    assert statement is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        texts = [row[0] for row in cursor.fetchall()]
+    assert any(text.startswith(statement.sql.split("%s")[0]) and "$1" in text for text in texts)
+
+
+def test_the_mandates_in_force_are_read_at_each_request_instant(ofb_case: Any, share: Any) -> None:
+    """The mandates a rule reads (``sharing.rules.in_force_mandates``) come from a kept statement too: a mandate
+    that lapses between two requests no longer lets its agency see what was shared under it."""
+    share(ofb_case)
+    lapse = timezone.now() + datetime.timedelta(hours=1)
+    Mandate.objects.filter(agency__code="fr-oclaesp").update(valid_until=lapse)
+    now = viewer("inv.oclaesp")
+    assert prepared.rows(now, Case, "case", ofb_case.pk, case_by_pk) == [ofb_case]
+    assert [s is not None for s in prepared.kept("unnarrowed")] == [True]
+    assert prepared.rows(at(now, datetime.timedelta(hours=2)), Case, "case", ofb_case.pk, case_by_pk) == []
+    assert prepared.rows(at(now, datetime.timedelta(minutes=30)), Case, "case", ofb_case.pk, case_by_pk) == [
+        ofb_case]

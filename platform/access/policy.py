@@ -176,6 +176,16 @@ def visibility_filter(viewer: Viewer, model: type[models.Model]) -> Q:
     return _once(viewer, ("visibility", model), lambda: rule(viewer))
 
 
+def sees_every(viewer: Viewer, model: type[models.Model]) -> bool:
+    """Whether ``viewer`` may see every row of ``model``: its rule puts no condition (the agency directory).
+
+    A row of such a model already in hand (the officer's own agency, loaded with the officer) needs no statement
+    to be checked before it is shown.
+    """
+    rule = visibility_filter(viewer, model)
+    return rule is not NOTHING and not rule.children
+
+
 def _once(viewer: Viewer, key: tuple[Any, ...], build: Callable[[], Q]) -> Q:
     """A rule's ``Q`` for ``viewer``, built once per viewer (that is, per request).
 

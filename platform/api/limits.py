@@ -180,3 +180,15 @@ def nesting_depth(query: str) -> int:
             depth -= 1
         i += 1
     return deepest
+
+
+def nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether ``text`` nests deeper than ``limit`` (:func:`nesting_depth`), scanning it only when it could.
+
+    A text with no more than ``limit`` opening brackets in all cannot nest deeper than that; counting them is
+    done in C, where the scan walks the text character by character in Python, twice per request (the JSON body,
+    then the document).
+    """
+    if text.count("{") + text.count("(") + text.count("[") <= limit:
+        return False
+    return nesting_depth(text) > limit

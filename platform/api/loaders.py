@@ -9,7 +9,7 @@ the viewer may not see resolves to ``null`` (or is left out of a list), exactly 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import graphene
@@ -17,7 +17,7 @@ from django.db import models
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access import prepared
-from access.policy import Viewer, visible
+from access.policy import Viewer, sees_every, visible
 
 from . import lookups  # noqa: F401  (registers ``__any``)
 from .context import get_viewer
@@ -30,6 +30,16 @@ def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
     if cache is None:
         cache = request._wildnet_loaders = {}
     return cache
+
+
+class Loader(SyncDataLoader):
+    """graphql-sync-dataloaders' loader, told of objects in hand so that it does not read them again."""
+
+    def prime(self, key: Any, value: Any) -> None:
+        if key not in self._cache:
+            future = SyncFuture()
+            future.set_result(value)
+            self._cache[key] = future
 
 
 def batched(info: Any, key: tuple[Any, ...], load: Callable[[list[Any]], list[Any]]) -> SyncDataLoader:
@@ -54,8 +64,20 @@ def by_id(info: Any, model: type[models.Model]) -> SyncDataLoader:
             found = {row.pk: row for row in prepared.rows(viewer, model, key, list(set(ids)), build)}
             return [found.get(i) for i in ids]
 
-        cache[key] = SyncDataLoader(load)
+        loader = cache[key] = Loader(load)
+        agency = _own_agency(viewer)
+        if isinstance(agency, model) and sees_every(viewer, model):
+            loader.prime(agency.pk, agency)
     return cache[key]
+
+
+def _own_agency(viewer: Viewer) -> Any:
+    """The viewer's agency if it was loaded with the officer (by the token or session middleware), else None:
+    most cases an officer reads are their agency's, and their ``ownerAgency`` then costs no statement."""
+    officer = viewer.officer
+    if officer is None or not officer.__class__.agency.is_cached(officer):  # the class through a lazy user
+        return None
+    return officer.agency
 
 
 def children(
@@ -110,12 +132,6 @@ def related_list(
         return children(info, model, fk, narrow, selected_columns(info, model)).load(parent.pk)
 
     return graphene.List(graphene.NonNull(type_), required=True, resolver=reads_columns(resolve), **kwargs)
-
-
-def prime(info: Any, objects: Iterable[models.Model]) -> None:
-    """Tell the ``by_id`` loader about objects already loaded (and checked) so it does not fetch them again."""
-    for obj in objects:
-        by_id(info, type(obj)).prime(obj.pk, obj)
 
 
 def many(info: Any, model: type[models.Model], field_name: str) -> SyncDataLoader:

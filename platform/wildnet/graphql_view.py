@@ -25,7 +25,7 @@ from api import reads
 from api.context import PURPOSE_HEADER
 from api.documents import limits_key, prepare, variable_errors
 from api.execution import BatchingExecutionContext
-from api.limits import nesting_depth
+from api.limits import nested_deeper_than
 from api.origin import cross_site, refusal
 from api.upload import multipart_operations
 
@@ -71,7 +71,7 @@ def _json_operation(body: bytes) -> dict[str, Any]:
         raise RequestError(400, "BAD_REQUEST", "The body is not UTF-8.") from None
     if not text.strip():
         raise RequestError(400, "BAD_REQUEST", "The body is empty: send {\"query\": \"…\"}.")
-    if nesting_depth(text) > MAX_NESTING:
+    if nested_deeper_than(text, MAX_NESTING):
         raise RequestError(400, "BAD_REQUEST", f"The JSON body is nested more than {MAX_NESTING} levels.")
     try:
         data = json.loads(text)
@@ -226,7 +226,7 @@ class WildnetGraphQLView(GraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseBadRequest("Must provide query string."))
-        if len(query) > settings.GRAPHQL_MAX_QUERY_BYTES or nesting_depth(query) > MAX_NESTING:
+        if len(query) > settings.GRAPHQL_MAX_QUERY_BYTES or nested_deeper_than(query, MAX_NESTING):
             return ExecutionResult(errors=[GraphQLError(
                 f"Query too large or too deeply nested (at most {settings.GRAPHQL_MAX_QUERY_BYTES} characters "
                 f"and {MAX_NESTING} levels).")])

@@ -43,10 +43,11 @@ def test_case_list_with_nested_listings_and_entities(gql: Any, demo: Any, django
       listings { url platform { code } seller { normalised } species { scientificName } }
       entityLinks { role entity { kind normalised } } } } } }"""
     gql.login("inv.ofb")
-    # count, page; then, per execution round, one batched query per loader: owner agencies, team (through +
-    # officers), species (through + rows), platforms (through; no rows), listings, claims; agencies (listing
-    # platforms), entities (sellers and claimed entities share one loader), listing species (through + rows).
-    with django_assert_num_queries(READ_AUDIT + AUTH + 2 + 12):
+    # count, page; then, per execution round, one batched query per loader: team (through + officers), species
+    # (through + rows), platforms (through; no rows), listings, claims; agencies (listing platforms), entities
+    # (sellers and claimed entities share one loader), listing species (through + rows). The owner agency is the
+    # officer's own, loaded with them: the agency loader has it in hand.
+    with django_assert_num_queries(READ_AUDIT + AUTH + 2 + 11):
         data = gql(query)
     assert data["cases"]["totalCount"] == n
     assert all(len(e["node"]["listings"]) == 1 and len(e["node"]["entityLinks"]) == 2

@@ -174,6 +174,16 @@ def test_nesting_scan_ignores_strings_and_comments() -> None:
     assert nesting_depth('{ a(x: """ {{{ """) }') == 2
 
 
+def test_only_a_text_with_more_brackets_than_the_limit_is_scanned() -> None:
+    from api.limits import nested_deeper_than
+
+    wide = "{ " + " ".join(f"f{i} {{ a }}" for i in range(100)) + " }"  # 101 braces, two levels deep
+    assert not nested_deeper_than(wide, 64)
+    assert nested_deeper_than("{" * 65 + "}" * 65, 64)
+    assert not nested_deeper_than("{" * 64 + "}" * 64, 64)
+    assert not nested_deeper_than('{ a(x: "' + "{" * 100 + '") }', 64)  # brackets in a string do not nest
+
+
 def test_a_too_deep_document_is_refused_again_from_the_cache_and_a_changed_one_validated_anew(
         gql: Any, demo: Any) -> None:
     from api.documents import prepare

@@ -8,6 +8,7 @@ one batched query per nested loader.
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -54,9 +55,48 @@ def test_officers(gql: Any, coordinator: Officer, django_assert_num_queries: Any
     for i in range(n - 1):
         Officer.objects.create(username=f"colleague{i}", role=Role.ANALYST, agency=coordinator.agency)
     gql.login(coordinator)
-    with django_assert_num_queries(AUTH + 2 + 1):  # count, page, agencies
+    with django_assert_num_queries(AUTH + 2):  # count, page; their agency is the coordinator's own, in hand
         data = gql("{ officers(first: 100) { totalCount edges { node { username agency { code } } } } }")
     assert data["officers"]["totalCount"] == n
+
+
+def test_the_officers_own_agency_is_read_from_the_agency_loader_only_while_the_directory_shows_every_agency(
+        gql: Any, coordinator: Officer, django_assert_num_queries: Any) -> None:
+    """The signed-in officer's agency, loaded with them, answers ``agency`` without a statement; another agency
+    is read; and were the directory narrowed, the agency in hand would be checked like any other."""
+    from django.db.models import Q
+
+    from access.policy import register_visibility
+    from agencies.rules import directory
+    from api.loaders import by_id
+
+    now = timezone.now()
+    for agency in [coordinator.agency, *make_agencies(1, coordinator)]:
+        Mandate.objects.create(agency=agency, legal_basis="b", legal_reference="r", jurisdictions=["FR"],
+                               crime_areas=["online_trade"], cites_appendices=["I"], purposes=["investigation"],
+                               max_classification=1, valid_from=now, valid_until=now + datetime.timedelta(days=9),
+                               granted_by=coordinator)
+    gql.login(coordinator)
+    query = "{ mandates(first: 10) { edges { node { agency { code } } } } }"
+    with django_assert_num_queries(AUTH + 1 + 1):  # the page (short: no count), the other agency
+        data = gql(query)
+    assert sorted(e["node"]["agency"]["code"] for e in data["mandates"]["edges"]) == ["fr-home", "fr-unit-0"]
+    officer = Officer.objects.select_related("agency").get(pk=coordinator.pk)
+
+    def request() -> SimpleNamespace:
+        return SimpleNamespace(context=SimpleNamespace(user=officer, headers={}))
+
+    with django_assert_num_queries(0):
+        assert by_id(request(), Agency).load(coordinator.agency_id).result() == coordinator.agency
+    try:
+        register_visibility(Agency)(lambda who: Q(code="fr-unit-0"))
+        info = request()
+        with django_assert_num_queries(1):
+            home = by_id(info, Agency).load(coordinator.agency_id)
+            by_id(info, Agency).dispatch_queue()
+        assert home.result() is None
+    finally:
+        register_visibility(Agency)(directory)
 
 
 @pytest.mark.parametrize("n", SIZES)

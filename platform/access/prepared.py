@@ -38,7 +38,7 @@ import psycopg
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, models
 from django.db.models.base import ModelState
-from django.db.models.query import ModelIterable, ValuesListIterable
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.where import AND
 from django.utils import timezone
 
@@ -312,6 +312,8 @@ def _reader(queryset: models.QuerySet[Any]) -> Callable[[list[tuple[Any, ...]]],
     model, database = queryset.model, queryset.db
     connection = connections[database]
     signals = models.signals.pre_init.has_listeners(model) or models.signals.post_init.has_listeners(model)
+    related = (get_related_populators(compiler.klass_info, select, database)  # type: ignore[call-arg]  # 5.2
+               if queryset.query.select_related else [])
 
     def instance(row: list[Any]) -> models.Model:
         if signals:
@@ -322,6 +324,8 @@ def _reader(queryset: models.QuerySet[Any]) -> Callable[[list[tuple[Any, ...]]],
             state.adding, state.db = False, database
             built.__dict__ = dict(zip(names, row[start:end], strict=True))
             built._state = state
+        for populator in related:  # ``select_related`` rows, as Django's ``ModelIterable`` fills them in
+            populator.populate(row, built)
         for name, index in annotations:
             setattr(built, name, row[index])
         return built
@@ -356,12 +360,12 @@ def _text_or_empty(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]
 
 
 def _compiled(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
-    """The one statement ``queryset`` runs, if its rows can be rebuilt from it as Django would: model rows
-    without ``select_related`` or prefetching (``raw`` rebuilds them, with their fields' converters), or
-    ``values_list`` tuples in the statement's column order whose columns need no converter."""
+    """The one statement ``queryset`` runs, if its rows can be rebuilt from it as Django would (``_reader``):
+    model rows, with their ``select_related`` rows but without prefetching, or ``values_list`` tuples in the
+    statement's column order whose columns need no converter."""
     query = queryset.query
     iterable = queryset._iterable_class
-    if query.select_related or queryset._prefetch_related_lookups or query.extra:  # type: ignore[attr-defined]
+    if queryset._prefetch_related_lookups or query.extra:  # type: ignore[attr-defined]
         return None
     if iterable is not ModelIterable and iterable is not ValuesListIterable:
         return None
@@ -397,6 +401,8 @@ def _probe_keys(keys: Any) -> Any:
         return None
     if isinstance(keys, list):
         return [-1, -2] if len(keys) == 1 else [-1]
+    if isinstance(keys, str):
+        return "probe" if keys != "probe" else "probe-2"
     return -1 if keys != -1 else -2
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from graphene import relay
 from graphene.relay.connection import connection_adapter, page_info_adapter
-from graphene_django import DjangoObjectType
+from graphene_django import DjangoConnectionField, DjangoObjectType
 from graphene_django.filter import DjangoFilterConnectionField
 from graphene_django.utils import maybe_queryset
 from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode
@@ -143,12 +143,21 @@ class PolicyConnectionField(DjangoFilterConnectionField):
     errors, not faults."""
 
     @classmethod
-    def resolve_queryset(cls, connection: Any, iterable: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-        """The type's visible rows, filtered; only the columns the page's selection reads (``api.selection``)."""
-        try:
-            queryset = super().resolve_queryset(connection, iterable, info, *args, **kwargs)
-        except ValidationError as error:  # django-filter's form refused a filter or an ``orderBy``
-            raise invalid(_filter_message(error)) from None
+    def resolve_queryset(cls, connection: Any, iterable: Any, info: Any, args: dict[str, Any],
+                         filtering_args: dict[str, Any], filterset_class: Any) -> Any:
+        """The type's visible rows, filtered; only the columns the page's selection reads (``api.selection``).
+
+        Without any filter argument the filterset is not built: it would bind and validate a form of empty
+        fields, every one of which (ours included) leaves the rows as they are, for about a millisecond.
+        """
+        if all(args.get(name) is None for name in filtering_args):
+            queryset = DjangoConnectionField.resolve_queryset(connection, iterable, info, args)
+        else:
+            try:
+                queryset = super().resolve_queryset(connection, iterable, info, args, filtering_args,
+                                                    filterset_class)
+            except ValidationError as error:  # django-filter's form refused a filter or an ``orderBy``
+                raise invalid(_filter_message(error)) from None
         if narrowable(queryset):
             columns = selected_columns(info, queryset.model, ("edges", "node"))
             if columns is not None:

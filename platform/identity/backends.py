@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 
+from officers import sessions
 from officers.models import Officer
 
 PATH = "identity.backends.SingleSignOnBackend"
@@ -18,5 +19,5 @@ PATH = "identity.backends.SingleSignOnBackend"
 
 class SingleSignOnBackend(BaseBackend):
     def get_user(self, user_id: Any) -> Officer | None:
-        officer = Officer.objects.filter(pk=user_id).first()
+        officer = sessions.officer(user_id)
         return officer if officer is not None and officer.is_active else None

@@ -19,6 +19,7 @@ from audit.actions import record
 
 from . import second_factor
 from .models import ApiToken, Officer, hash_token
+from .sessions import usable_token
 
 
 class BearerTokenMiddleware:
@@ -41,12 +42,7 @@ class BearerTokenMiddleware:
         raw = _raw_token(request, header)
         if not raw:
             return _unauthorized()
-        token = (
-            ApiToken.objects.usable()
-            .select_related("officer__agency")
-            .filter(digest=hash_token(raw))
-            .first()
-        )
+        token = usable_token(hash_token(raw))
         if token is None:
             return _unauthorized()
         self._touch(token)

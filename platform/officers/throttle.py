@@ -29,6 +29,7 @@ from audit.actions import record
 from audit.models import Outcome
 from outbox.actions import send_mail
 
+from . import sessions
 from .models import Officer, SignInFailure
 
 
@@ -68,6 +69,11 @@ class ThrottledModelBackend(ModelBackend):
             Officer().set_password(password)  # the time a wrong password takes: a lock-out does not show
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id: Any) -> Any:
+        """Django's, with the officer read by a kept statement (``officers.sessions``): every request asks."""
+        user = sessions.officer(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 @receiver(user_login_failed)

@@ -131,3 +131,18 @@ def test_listing_list_with_suggested_species(gql: Any, demo: Any, species: Any, 
     with django_assert_num_queries(READ_AUDIT + AUTH + 2 + 3):
         data = gql(query)
     assert all(len(e["node"]["suggestedSpecies"]) == 2 for e in data["listings"]["edges"])
+
+
+def test_a_list_without_filter_arguments_answers_as_the_filterset_would(gql: Any, demo: Any, species: Any) -> None:
+    """No filter argument: the filterset is not built (``PolicyConnectionField.resolve_queryset``); an empty one
+    still goes through it, and every empty filter leaves the rows as they are. A filter still filters."""
+    populate(3, species)
+    gql.login("inv.ofb")
+    page = "edges { node { reference } }"
+    plain = gql(f"{{ cases(first: 50) {{ totalCount {page} }} }}")
+    assert plain["cases"]["totalCount"] > 1
+    assert gql(f'{{ cases(first: 50, search: "", orderBy: "") {{ totalCount {page} }} }}') == plain
+    assert gql(f"{{ cases(first: 50, search: null, status: null) {{ totalCount {page} }} }}") == plain
+    first = plain["cases"]["edges"][0]["node"]["reference"]
+    assert gql(f'{{ cases(first: 50, search: "{first}") {{ totalCount {page} }} }}')["cases"] == {
+        "totalCount": 1, "edges": [{"node": {"reference": first}}]}

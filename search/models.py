@@ -3,7 +3,8 @@
 The body is stored lower-cased and without accents (``éléphant`` → ``elephant``) so that SQLite FTS5 and
 PostgreSQL full-text search match the same words whatever the accents of the query, with no ``unaccent``
 extension needed. The full-text structures themselves (an FTS5 table on SQLite, a generated ``tsvector`` column
-with a GIN index on PostgreSQL) are created by the migration for the database in use.
+on PostgreSQL, with one GIN index over the listings' entries and one over the other types': a search reads each
+type's matches apart, migration 0003) are created by the migrations for the database in use.
 
 On PostgreSQL the distinct words of every body are kept in ``SearchWord`` with a trigram index: a misspelt
 query word is corrected against these few hundred thousand words (a nearest-neighbour index scan) and the

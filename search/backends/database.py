@@ -373,7 +373,9 @@ class DatabaseBackend(SearchBackend):
     def _scored(self, doc_type: str, parsed: ParsedQuery) -> tuple[str, list[Any]]:
         """``SELECT doc_id, score`` of the entries of ``doc_type`` matching ``parsed``: BM25 on SQLite (FTS5's
         auxiliary function, only valid in a query on the FTS table itself), ts_rank (+ trigram similarity for an
-        approximate query) on PostgreSQL."""
+        approximate query) on PostgreSQL. The type reaches PostgreSQL as a value in the statement (Django binds
+        parameters on the client), which is what lets the planner read the text index of that type's entries
+        alone (migration search/0003); a generic plan of a prepared statement could not."""
         if connection.vendor == "sqlite":
             return ("SELECT e.doc_id AS doc_id, -bm25(search_fts) AS score FROM search_fts "
                     "JOIN search_searchentry e ON e.id = search_fts.rowid "

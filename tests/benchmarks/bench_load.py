@@ -79,7 +79,8 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subproce
 
 
 def process_tree_cpu(pid: int) -> float:
-    """CPU seconds used so far by ``pid`` and its living children (gunicorn's master and workers)."""
+    """CPU seconds used so far by ``pid`` and its children (gunicorn's master and workers): the living ones', and
+    those of workers gunicorn has replaced (``--max-requests``), which the master's ``cutime``/``cstime`` keep."""
     total = 0.0
     pids = [pid]
     with contextlib.suppress(OSError):  # the server has exited: its own figure is all there is
@@ -90,6 +91,8 @@ def process_tree_cpu(pid: int) -> float:
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+        if each == pid:
+            total += (int(fields[13]) + int(fields[14])) / CLOCK_TICKS  # cutime, cstime: children reaped
     return total
 
 
@@ -107,6 +110,7 @@ def generate(port: int, token: str, body: bytes, expected: dict[str, Any], clien
                "X-WildNet-Purpose": PURPOSE}
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures: list[str] = []
+    reconnections: list[int] = []
     start_line = threading.Barrier(clients + 1)
     deadline = 0.0
 
@@ -116,9 +120,16 @@ def generate(port: int, token: str, body: bytes, expected: dict[str, Any], clien
         start_line.wait()
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            connection.request("POST", "/graphql/", body, headers)
-            response = connection.getresponse()
-            payload = response.read()
+            try:
+                connection.request("POST", "/graphql/", body, headers)
+                response = connection.getresponse()
+                payload = response.read()
+            except (ConnectionError, http.client.RemoteDisconnected):
+                # A worker replaced after its --max-requests closes its keep-alive connections between two
+                # requests: the client connects again and asks again, as HTTP clients do; counted apart.
+                connection.close()
+                reconnections.append(index)
+                continue
             mine.append(time.perf_counter() - started)
             problem = check(response.status, payload, expected)
             if problem:
@@ -138,6 +149,7 @@ def generate(port: int, token: str, body: bytes, expected: dict[str, Any], clien
         thread.join()
     elapsed = time.perf_counter() - started
     results.put({"latencies": [value for mine in latencies for value in mine], "failures": failures,
+                 "reconnections": len(reconnections),
                  "elapsed": elapsed, "cpu": time.process_time() - cpu_started})
 
 
@@ -218,16 +230,17 @@ def report(outcomes: list[dict[str, Any]], args: argparse.Namespace, log: Path) 
     print(f"request: case detail (node(id) + 10 listings, claims, reports) as {VIEWER}, API token, purpose "
           f"{PURPOSE}; {args.duration:.0f} s per level after {args.warm_up:.0f} s of warm-up")
     print()
-    print("| clients | requests | req/s | p50 | p95 | p99 | max | failed | generator CPU | gunicorn CPU | "
-          "machine busy |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| clients | requests | req/s | p50 | p95 | p99 | max | failed | reconnected | generator CPU | "
+          "gunicorn CPU | machine busy |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for outcome in outcomes:
         ordered = sorted(outcome["latencies"])
         elapsed = outcome["elapsed"]
         print(f"| {outcome['clients']} | {len(ordered):,} | {len(ordered) / elapsed:.1f} | "
               f"{percentile(ordered, 0.50):.1f} ms | {percentile(ordered, 0.95):.1f} ms | "
               f"{percentile(ordered, 0.99):.1f} ms | {ordered[-1] * 1000:.1f} ms | {len(outcome['failures'])} | "
-              f"{outcome['cpu'] / elapsed:.0%} of a core | {outcome['server_cpu'] / elapsed:.0%} of a core | "
+              f"{outcome['reconnections']} | {outcome['cpu'] / elapsed:.0%} of a core | "
+              f"{outcome['server_cpu'] / elapsed:.0%} of a core | "
               f"{outcome['machine_busy']:.0%} |")
         if ordered:
             outcome["rate"], outcome["p99"] = len(ordered) / elapsed, percentile(ordered, 0.99)

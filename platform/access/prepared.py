@@ -63,7 +63,6 @@ class Statement:
     params: tuple[Any, ...]
     #: (position, filler) pairs; a filler makes the parameter from (keys, instant).
     slots: tuple[tuple[int, Callable[[Any, datetime.datetime], Any]], ...]
-    model: type[models.Model]
     #: Builds the result from the fetched rows: tuples for ``values_list``, else instances (``_reader``).
     read: Callable[[list[tuple[Any, ...]]], list[Any]]
     database: str
@@ -452,7 +451,7 @@ def _probed(at: datetime.datetime, keys: Any, rebuild: Callable[[datetime.dateti
                 break
         else:
             return None
-    return Statement(sql=first[0], params=first[1], slots=tuple(slots), model=queryset.model,
+    return Statement(sql=first[0], params=first[1], slots=tuple(slots),
                      read=_reader(queryset) if compile_ is _compiled else _tuples, database=queryset.db)
 
 

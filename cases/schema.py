@@ -8,7 +8,6 @@ import graphene
 from django.db.models import BooleanField, ExpressionWrapper, Value
 from django.urls import reverse
 from graphene.utils.str_converters import to_camel_case
-from graphql_sync_dataloaders import SyncDataLoader
 
 from access import policy, prepared
 from access.markings import not_for_judicial_use
@@ -18,7 +17,7 @@ from agencies.schema import AgencyNode
 from api.context import get_viewer
 from api.enums import ClassificationEnum, CrimeAreaEnum, HandlingCodeEnum
 from api.errors import enum_value
-from api.loaders import batched, by_id, related, related_list, related_many, then
+from api.loaders import Loader, batched, by_id, related, related_list, related_many, then
 from api.mutations import BaseMutation, decode_id
 from api.nodes import PolicyConnectionField, PolicyObjectType
 from officers.models import Officer
@@ -89,7 +88,7 @@ LegalityVerificationEnum = labelled_enum(
 NO_ENUMS: list[str] = []
 
 
-def redactions(info: Any) -> SyncDataLoader:
+def redactions(info: Any) -> Loader:
     """Which groups are withheld from the viewer, per case: one batched query per round, a flag per group.
 
     A group is withheld when the case is visible but not through any share that leaves that group in (the
@@ -114,7 +113,7 @@ def redactions(info: Any) -> SyncDataLoader:
             flags = {pk: dict(zip(groups, row, strict=True)) for pk, *row in rows}
             return [[g for g in groups if not flags.get(pk, {}).get(g)] for pk in case_ids]
 
-        cache["loader"] = SyncDataLoader(load)
+        cache["loader"] = Loader(load)
     return cache["loader"]
 
 
@@ -258,7 +257,7 @@ class CaseNode(PolicyObjectType):
         return policy.allowed(get_viewer(info), "case.share", case)
 
 
-def held_elsewhere(info: Any) -> SyncDataLoader:
+def held_elsewhere(info: Any) -> Loader:
     """Which identifiers another agency also holds in cases the viewer may not see: one statement per round.
 
     The answer tells the viewer what searching the identifier would, so it is recorded as a search is: a hit for

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from graphene.types.resolver import attr_resolver, dict_or_attr_resolver, dict_resolver
 from graphql import (
+    ExecutionContext,
     FieldNode,
     GraphQLEnumType,
     GraphQLError,
@@ -14,15 +15,17 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    OperationDefinitionNode,
     is_non_null_type,
+    located_error,
 )
 from graphql.execution.execute import get_field_def
 from graphql.pyutils import Path, Undefined
 from graphql_sync_dataloaders import DeferredExecutionContext, SyncFuture
 from graphql_sync_dataloaders.execution_context import PENDING_FUTURE
 
-#: graphene's resolvers of a field without a ``resolve_…`` method: an attribute (or key) of the parent.
-DEFAULT_RESOLVERS = frozenset({dict_or_attr_resolver, attr_resolver, dict_resolver})
+from .loaders import Loader, by_id, request_loaders
+from .selection import DEFAULT_RESOLVERS, FOREIGN
 
 
 class PlainField:
@@ -51,6 +54,38 @@ class PlainField:
         return Undefined if serialised is None else serialised
 
 
+class ForeignField:
+    """How to complete a field that answers the object a foreign key of its parent points at (``related``).
+
+    When a list loaded that object ahead (``api.loaders.children``), its loader's future is already done: the
+    field is completed in line, the object's own fields run at once, and no resolve-info, argument dict or
+    future is made for it. Otherwise (not loaded yet, an error, a null for a non-null field) the full path runs,
+    through the same loader and its cached future, and answers as it always did.
+    """
+
+    __slots__ = ("attname", "field_def", "info", "model", "non_null", "object_type")
+
+    def __init__(self, attname: str, model: type, object_type: GraphQLObjectType, non_null: bool,
+                 field_def: Any) -> None:
+        self.attname, self.model, self.object_type, self.non_null = attname, model, object_type, non_null
+        self.field_def = field_def
+        #: The resolve-info handed to the loader and to ``is_type_of``: they read only its context and schema.
+        self.info: Any = None
+
+
+def foreign_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema: Any) -> ForeignField | None:
+    """The :class:`ForeignField` of ``parent_type.field``, or None when it is not a foreign key's field."""
+    field_def = get_field_def(schema, parent_type, field_node)
+    if field_def is None or field_def.args or field_def.resolve not in FOREIGN:
+        return None
+    non_null = is_non_null_type(field_def.type)
+    object_type = field_def.type.of_type if non_null else field_def.type  # type: ignore[union-attr]
+    if not isinstance(object_type, GraphQLObjectType):
+        return None
+    attname, model = FOREIGN[field_def.resolve]
+    return ForeignField(attname, model, object_type, non_null, field_def)
+
+
 def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema: Any) -> PlainField | None:
     """The :class:`PlainField` of ``parent_type.field``, or None when the field needs graphql-core's full path."""
     field_def = get_field_def(schema, parent_type, field_node)
@@ -68,7 +103,7 @@ def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema: A
 
 
 class BatchingExecutionContext(DeferredExecutionContext):
-    """graphql-sync-dataloaders' deferred execution, compatible with current graphql-core 3.2.
+    """graphql-sync-dataloaders' deferred execution, compatible with current graphql-core 3.2, in rounds.
 
     The library calls ``handle_field_error(error, return_type)``, the signature of graphql-core before 3.2.4;
     later releases added ``path``, so without this a resolver error would crash the request instead of
@@ -76,8 +111,14 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
     Plain scalar fields (:class:`PlainField`) are completed in line, in ``execute_fields_serially``; anything
     unusual about one (a null for a non-null field, a value the scalar refuses) goes through graphql-core's full
-    path, which reports it exactly as it always did.
+    path, which reports it exactly as it always did. So are foreign keys loaded ahead (:class:`ForeignField`).
+
+    The library dispatches the pending batches one by one, each completing its fields at once. Here the batches
+    pending together form a round (:meth:`run_round`): all are fetched, then the batches their rows load ahead,
+    and only then are fields completed.
     """
+
+    _deferred_callbacks: list[Callable[[], None]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,34 +127,124 @@ class BatchingExecutionContext(DeferredExecutionContext):
         # graphene-django hands over its (usually empty) list of middleware as a manager even when it is empty.
         self._wrapped = bool(self.middleware_manager and self.middleware_manager.middlewares)
 
+    def execute_operation(self, operation: OperationDefinitionNode, root_value: Any) -> Any:
+        self._deferred_callbacks = []
+        result = ExecutionContext.execute_operation(self, operation, root_value)
+        while self._deferred_callbacks:
+            callbacks, self._deferred_callbacks = self._deferred_callbacks, []
+            self.run_round(callbacks)
+        if isinstance(result, SyncFuture):
+            if not result.done():
+                raise RuntimeError("GraphQL deferred execution failed to complete.")
+            return result.result()
+        return result
+
+    def run_round(self, callbacks: list[Callable[[], None]]) -> None:
+        """Dispatch the batches pending together, in three steps.
+
+        1. Fetch every pending batch, those that load ahead first, so the keys they queue in other loaders
+           (a listing's platform) join those loaders' batches of this round rather than make a new one.
+        2. Fetch what is queued now: the batches loaded ahead, one per loader.
+        3. Settle: the loaders without look-ahead first, so that completing the rows of the others finds their
+           related objects loaded; then any other callback, in its order.
+        """
+        loaders: list[Loader] = []
+        for callback in callbacks:
+            owner = getattr(callback, "__self__", None)
+            if isinstance(owner, Loader) and owner not in loaders:
+                loaders.append(owner)
+        for loader in sorted(loaders, key=lambda each: not each.ahead):
+            loader.fetch()
+        ahead = [loader for loader in request_loaders(self.context_value) if loader.pending()]
+        while ahead:
+            for loader in ahead:
+                loader.fetch()
+                if loader not in loaders:
+                    loaders.append(loader)
+            ahead = [loader for loader in request_loaders(self.context_value) if loader.pending()]
+        for loader in sorted(loaders, key=lambda each: each.ahead):
+            loader.settle()
+        for callback in callbacks:
+            if not isinstance(getattr(callback, "__self__", None), Loader):
+                callback()
+
     def handle_field_error(self, error: GraphQLError, return_type: GraphQLOutputType, path: Any = None) -> None:
         if is_non_null_type(return_type):
             raise error
         self.collected_errors.add(error, path)
 
     def _plan(self, parent_type: GraphQLObjectType,
-              fields: dict[str, list[FieldNode]]) -> list[tuple[str, list[FieldNode], PlainField | None]]:
-        """Each field of a selection with its :class:`PlainField` (or None), once per selection and request.
+              fields: dict[str, list[FieldNode]]) -> list[tuple[str, list[FieldNode], Any]]:
+        """Each field of a selection with its :class:`PlainField` or :class:`ForeignField` (or None), once per
+        selection and request.
 
         ``fields`` comes from graphql-core's cache of collected fields, so the same selection (each listing's)
         is the same dict; it is kept with its plan, so that its id cannot be reused by another.
         """
         entry = self._plans.get(id(fields))
         if entry is None or entry[0] is not fields:
-            plan = []
+            plan: list[tuple[str, list[FieldNode], Any]] = []
             for name, nodes in fields.items():
                 key = (parent_type, nodes[0].name.value)
                 if key not in self._plain:
                     self._plain[key] = plain_field(parent_type, nodes[0], self.schema)
-                plan.append((name, nodes, self._plain[key]))
+                handler: Any = self._plain[key]
+                if handler is None:
+                    handler = foreign_field(parent_type, nodes[0], self.schema)
+                plan.append((name, nodes, handler))
             entry = self._plans[id(fields)] = (fields, plan)
         return entry[1]
 
+    def complete_foreign(self, foreign: ForeignField, parent_type: GraphQLObjectType, source: Any,
+                         field_nodes: list[FieldNode], path: Path) -> Any:
+        """The completed object of a :class:`ForeignField` loaded ahead, or ``Undefined`` for the full path.
+
+        A row of the target type is checked by ``is_type_of`` as graphql-core does (which notes the read for
+        the audit); an error in the object's own fields is reported at this field, as ``execute_field`` would.
+        """
+        pk = getattr(source, foreign.attname, None)
+        if pk is None:
+            return Undefined
+        if foreign.info is None:
+            foreign.info = self.build_resolve_info(foreign.field_def, field_nodes, parent_type, path)
+        future = by_id(foreign.info, foreign.model).load(pk)
+        if not future.done() or future.exception() is not None:
+            return Undefined
+        row = future.result()
+        if row is None:
+            return Undefined
+        object_type = foreign.object_type
+        if object_type.is_type_of is not None and object_type.is_type_of(row, foreign.info) is not True:
+            return Undefined
+        try:
+            completed = self.execute_fields(object_type, row, path,
+                                            self.collect_subfields(object_type, field_nodes))
+            if isinstance(completed, SyncFuture) and completed.done():
+                return completed.result()
+        except Exception as raw_error:
+            self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), foreign.field_def.type,
+                                    path)
+            return None
+        if not isinstance(completed, SyncFuture):
+            return completed
+        settled = SyncFuture()
+
+        def finish() -> None:
+            try:
+                settled.set_result(completed.result())
+            except Exception as raw_error:
+                self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()),
+                                        foreign.field_def.type, path)
+                settled.set_result(None)
+
+        completed.add_done_callback(finish)
+        return settled
+
     def execute_fields_serially(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
                                 fields: dict[str, list[FieldNode]]) -> Any:
-        """The library's, with plain fields answered in line: no path, no call, no future for them.
+        """The library's, with plain fields and foreign keys loaded ahead answered in line.
 
-        A plain field whose value needs graphql-core's full path (to report an error) takes it, like any other.
+        A field whose value needs graphql-core's full path (to report an error) takes it, like any other.
         """
         if self._wrapped:
             return super().execute_fields_serially(parent_type, source_value, path, fields)
@@ -133,17 +264,19 @@ class BatchingExecutionContext(DeferredExecutionContext):
                 assert future is not None
                 future.set_result(results)
 
-        for response_name, field_nodes, plain in self._plan(parent_type, fields):
-            if plain is not None:
+        for response_name, field_nodes, handler in self._plan(parent_type, fields):
+            result: Any = Undefined
+            if handler.__class__ is PlainField:
                 try:
-                    value = plain.complete(source_value)
+                    result = handler.complete(source_value)
                 except Exception:  # the full path below raises it again and reports it as it should
-                    value = Undefined
-                if value is not Undefined:
-                    results[response_name] = value
-                    continue
-            result = self.execute_field(parent_type, source_value, field_nodes, Path(path, response_name,
-                                                                                     parent_type.name))
+                    result = Undefined
+            elif handler.__class__ is ForeignField:
+                result = self.complete_foreign(handler, parent_type, source_value, field_nodes,
+                                               Path(path, response_name, parent_type.name))
+            if result is Undefined:
+                result = self.execute_field(parent_type, source_value, field_nodes,
+                                            Path(path, response_name, parent_type.name))
             if isinstance(result, SyncFuture):
                 if result.done():
                     result = result.result()

@@ -14,6 +14,7 @@ from typing import Any
 
 import graphene
 from django.db import models
+from graphql.pyutils import is_collection
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access import prepared
@@ -21,10 +22,10 @@ from access.policy import Viewer, sees_every, visible
 
 from . import lookups  # noqa: F401  (registers ``__any``)
 from .context import get_viewer
-from .selection import narrowable, reads_columns, selected_columns
+from .selection import narrowable, reads_columns, reads_foreign, selected_columns, selected_foreign
 
 
-def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
+def _cache(info: Any) -> dict[tuple[Any, ...], Loader]:
     request = info.context
     cache = getattr(request, "_wildnet_loaders", None)
     if cache is None:
@@ -33,7 +34,20 @@ def _cache(info: Any) -> dict[tuple[Any, ...], SyncDataLoader]:
 
 
 class Loader(SyncDataLoader):
-    """graphql-sync-dataloaders' loader, told of objects in hand so that it does not read them again."""
+    """graphql-sync-dataloaders' loader, told of objects in hand so that it does not read them again, and
+    dispatched in two steps: :meth:`fetch` runs the batch, :meth:`settle` hands the rows to the waiting fields.
+
+    Between the two, the execution context fetches the batches that the fetched rows' selection will ask for
+    next (see :func:`children`), so that completing those rows finds their related objects loaded.
+    """
+
+    _queue: list[tuple[Any, SyncFuture]]
+
+    def __init__(self, batch_load_fn: Callable[[list[Any]], list[Any]], ahead: bool = False) -> None:
+        super().__init__(batch_load_fn)
+        #: Whether a batch of this loader loads ahead (queues keys in other loaders): fetched first in a round.
+        self.ahead = ahead
+        self._fetched: list[tuple[list[tuple[Any, SyncFuture]], list[Any]]] = []
 
     def prime(self, key: Any, value: Any) -> None:
         if key not in self._cache:
@@ -41,16 +55,54 @@ class Loader(SyncDataLoader):
             future.set_result(value)
             self._cache[key] = future
 
+    def pending(self) -> bool:
+        return bool(self._queue)
 
-def batched(info: Any, key: tuple[Any, ...], load: Callable[[list[Any]], list[Any]]) -> SyncDataLoader:
+    def fetch(self) -> None:
+        """Run the batch of the keys queued so far; their futures stay pending until :meth:`settle`."""
+        queue, self._queue = self._queue, []
+        if not queue:
+            return
+        values = self._batch_load_fn([key for key, _ in queue])
+        if not is_collection(values) or len(queue) != len(values):
+            raise ValueError("The batch loader does not return an expected result")
+        self._fetched.append((queue, values))
+
+    def settle(self) -> None:
+        """Resolve the futures of the fetched batches, which completes the fields waiting on them."""
+        fetched, self._fetched = self._fetched, []
+        for queue, values in fetched:
+            try:
+                for (_, future), value in zip(queue, values, strict=True):
+                    if isinstance(value, Exception):
+                        future.set_exception(value)
+                    else:
+                        future.set_result(value)
+            except Exception as error:
+                for key, future in queue:
+                    self.clear(key)
+                    if not future.done():
+                        future.set_exception(error)
+
+    def dispatch_queue(self) -> None:
+        self.fetch()
+        self.settle()
+
+
+def request_loaders(context: Any) -> list[Loader]:
+    """The loaders made so far for the request ``context``."""
+    return list(getattr(context, "_wildnet_loaders", {}).values())
+
+
+def batched(info: Any, key: tuple[Any, ...], load: Callable[[list[Any]], list[Any]]) -> Loader:
     """The request's loader under ``key``, made from ``load`` the first time it is asked for."""
     cache = _cache(info)
     if key not in cache:
-        cache[key] = SyncDataLoader(load)
+        cache[key] = Loader(load)
     return cache[key]
 
 
-def by_id(info: Any, model: type[models.Model]) -> SyncDataLoader:
+def by_id(info: Any, model: type[models.Model]) -> Loader:
     """Load ``model`` instances by primary key; invisible or missing ones load as ``None``."""
     key = ("id", model)
     cache = _cache(info)
@@ -86,10 +138,17 @@ def children(
     fk: str,
     narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None,
     columns: tuple[str, ...] | None = None,
-) -> SyncDataLoader:
+    ahead: tuple[tuple[str, type[models.Model]], ...] = (),
+) -> Loader:
     """Load the visible ``model`` rows whose ``fk`` points at each key (a reverse relation); only ``columns``
-    of them when given (what the selection reads, :func:`api.selection.selected_columns`)."""
-    key = ("children", model, fk, narrow, columns)
+    of them when given (what the selection reads, :func:`api.selection.selected_columns`).
+
+    ``ahead`` names the rows' foreign keys that the selection reads through :func:`related` (a listing's
+    ``platform``): each batch queues their targets in those loaders, which the execution context fetches in the
+    same round, in one batch per loader, before the rows are completed. Without it every row's field waited for
+    the next round, through a future per row and field; the statements are the same batches, fetched earlier.
+    """
+    key = ("children", model, fk, narrow, columns, ahead)
     cache = _cache(info)
     if key not in cache:
         viewer = get_viewer(info)
@@ -104,11 +163,18 @@ def children(
 
         def load(parent_ids: list[Any]) -> list[list[Any]]:
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            for row in prepared.rows(viewer, model, key, list(set(parent_ids)), build):
+            rows = prepared.rows(viewer, model, key, list(set(parent_ids)), build)
+            for row in rows:
                 grouped[getattr(row, f"{fk}_id")].append(row)
+            for attname, target in ahead:
+                targets = by_id(info, target)
+                for row in rows:
+                    pk = getattr(row, attname)
+                    if pk is not None:
+                        targets.load(pk)
             return [grouped.get(pid, []) for pid in parent_ids]
 
-        cache[key] = SyncDataLoader(load)
+        cache[key] = Loader(load, ahead=bool(ahead))
     return cache[key]
 
 
@@ -119,7 +185,7 @@ def related(type_: Any, model: type[models.Model], attname: str, **kwargs: Any) 
         pk = getattr(parent, attname)
         return None if pk is None else by_id(info, model).load(pk)
 
-    return graphene.Field(type_, resolver=reads_columns(resolve, attname), **kwargs)
+    return graphene.Field(type_, resolver=reads_foreign(resolve, attname, model), **kwargs)
 
 
 def related_list(
@@ -129,12 +195,12 @@ def related_list(
     """A list field for a reverse foreign key, loaded through :func:`children`."""
 
     def resolve(parent: Any, info: Any) -> Any:
-        return children(info, model, fk, narrow, selected_columns(info, model)).load(parent.pk)
+        return children(info, model, fk, narrow, selected_columns(info, model), selected_foreign(info)).load(parent.pk)
 
     return graphene.List(graphene.NonNull(type_), required=True, resolver=reads_columns(resolve), **kwargs)
 
 
-def many(info: Any, model: type[models.Model], field_name: str) -> SyncDataLoader:
+def many(info: Any, model: type[models.Model], field_name: str) -> Loader:
     """Load the visible targets of a many-to-many field for each parent key: two queries per batch."""
     key = ("m2m", model, field_name)
     cache = _cache(info)
@@ -156,7 +222,7 @@ def many(info: Any, model: type[models.Model], field_name: str) -> SyncDataLoade
                     grouped[parent].append(found[target_id])
             return [grouped.get(pid, []) for pid in parent_ids]
 
-        cache[key] = SyncDataLoader(load)
+        cache[key] = Loader(load)
     return cache[key]
 
 

@@ -16,12 +16,16 @@ from typing import Any
 
 from django.db import models
 from graphene.relay.node import GlobalID
+from graphene.types.resolver import attr_resolver, dict_or_attr_resolver, dict_resolver
 from graphene_django import DjangoObjectType
 from graphql import GraphQLObjectType, get_named_type
 from graphql.execution.collect_fields import collect_sub_fields
 
-from .execution import DEFAULT_RESOLVERS
-
+#: graphene's resolvers of a field without a ``resolve_…`` method: an attribute (or key) of the parent.
+DEFAULT_RESOLVERS = frozenset({dict_or_attr_resolver, attr_resolver, dict_resolver})
+#: Resolvers of a foreign key loaded by key (``api.loaders.related``, declared by :func:`reads_foreign`): the
+#: parent's column holding the key, and the target model.
+FOREIGN: dict[Callable[..., Any], tuple[str, type[models.Model]]] = {}
 #: Resolvers that read only the columns listed (the loaders' fields), beyond the key and the foreign keys.
 _COLUMNS: dict[Callable[..., Any], tuple[str, ...]] = {}
 
@@ -30,6 +34,32 @@ def reads_columns(resolve: Callable[..., Any], *columns: str) -> Callable[..., A
     """Declare that ``resolve`` reads only ``columns`` of its parent's row (with its key and foreign keys)."""
     _COLUMNS[resolve] = columns
     return resolve
+
+
+def reads_foreign(resolve: Callable[..., Any], attname: str, model: type[models.Model]) -> Callable[..., Any]:
+    """Declare that ``resolve`` answers the ``model`` row that its parent's column ``attname`` points at,
+    loaded by key through the policy: a list may then load those rows ahead, the execution context answer the
+    field in line (``api.execution.ForeignField``)."""
+    FOREIGN[resolve] = (attname, model)
+    return reads_columns(resolve, attname)
+
+
+def selected_foreign(info: Any) -> tuple[tuple[str, type[models.Model]], ...]:
+    """The foreign keys that the objects of the field being resolved read through :func:`reads_foreign` fields
+    (a listing's ``platform``), as ``(attname, model)`` pairs; worked out once per request and place."""
+    cache = info.context.__dict__.setdefault("_wildnet_foreign", {})
+    key = id(info.field_nodes[0])
+    if key not in cache:
+        current, found = get_named_type(info.return_type), set()
+        if isinstance(current, GraphQLObjectType):
+            fields = collect_sub_fields(info.schema, info.fragments, info.variable_values, current,
+                                        list(info.field_nodes))
+            for nodes in fields.values():
+                field = current.fields.get(nodes[0].name.value)
+                if field is not None and field.resolve in FOREIGN:
+                    found.add(FOREIGN[field.resolve])
+        cache[key] = tuple(sorted(found, key=lambda pair: (pair[0], pair[1]._meta.label)))
+    return cache[key]
 
 
 def narrowable(queryset: Any) -> bool:

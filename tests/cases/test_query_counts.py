@@ -146,3 +146,78 @@ def test_a_list_without_filter_arguments_answers_as_the_filterset_would(gql: Any
     first = plain["cases"]["edges"][0]["node"]["reference"]
     assert gql(f'{{ cases(first: 50, search: "{first}") {{ totalCount {page} }} }}')["cases"] == {
         "totalCount": 1, "edges": [{"node": {"reference": first}}]}
+
+
+AHEAD = """{ cases(first: 100) { edges { node { reference
+  listings { url platform { code } seller { normalised } } entityLinks { role entity { normalised } } } } } }"""
+
+
+def _fields_through_the_full_path(monkeypatch: Any) -> list[tuple[str, str]]:
+    """The ``(type, field)`` of every field that goes through graphql-core's ``execute_field`` from now on."""
+    from api.execution import BatchingExecutionContext
+
+    executed: list[tuple[str, str]] = []
+    full_path = BatchingExecutionContext.execute_field
+
+    def spy(self: Any, parent_type: Any, source: Any, field_nodes: Any, path: Any) -> Any:
+        executed.append((parent_type.name, field_nodes[0].name.value))
+        return full_path(self, parent_type, source, field_nodes, path)
+
+    monkeypatch.setattr(BatchingExecutionContext, "execute_field", spy)
+    return executed
+
+
+def test_the_foreign_keys_a_list_reads_are_loaded_ahead_and_answered_in_line(
+        gql: Any, demo: Any, species: Any, django_assert_num_queries: Any, monkeypatch: Any) -> None:
+    """A listing's platform and seller, a claim's entity: loaded in the round that loads the listings and
+    claims (one batch per loader, sellers and claimed entities together), then completed without a resolver
+    call, a resolve-info or a future each (``api.execution.ForeignField``); the answer is the rows'."""
+    from cases.models import CaseEntity, Listing
+
+    populate(10, species)
+    gql.login("inv.ofb")
+    executed = _fields_through_the_full_path(monkeypatch)
+    with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 4):  # the page; listings, claims; agencies, entities
+        data = gql(AHEAD)
+    assert not {("Listing", "platform"), ("Listing", "seller"), ("CaseEntity", "entity")} & set(executed)
+    assert ("Case", "listings") in executed  # the lists themselves still go through their resolvers
+    listings = {row.url: row for row in Listing.objects.select_related("platform", "seller")}
+    claims = {(row.case.reference, row.entity.normalised) for row in CaseEntity.objects.select_related("case",
+                                                                                                        "entity")}
+    read = [e["node"] for e in data["cases"]["edges"]]
+    assert sum(len(node["listings"]) for node in read) >= 10
+    for node in read:
+        for listing in node["listings"]:
+            row = listings[listing["url"]]
+            assert listing["platform"] == ({"code": row.platform.code} if row.platform else None)
+            assert listing["seller"] == ({"normalised": row.seller.normalised} if row.seller else None)
+        assert all((node["reference"], link["entity"]["normalised"]) in claims for link in node["entityLinks"])
+
+
+def test_a_foreign_key_loaded_ahead_that_the_policy_hides_answers_null_as_before(
+        gql: Any, demo: Any, species: Any, django_assert_num_queries: Any) -> None:
+    """Loading ahead goes through the same policy-checked loader: with the directory narrowed to the officer's
+    own agency, every listing's platform is null, with the same statements, and the rest is unchanged."""
+    from django.db.models import Q
+
+    from access.policy import register_visibility
+    from agencies.models import Agency
+    from agencies.rules import directory
+
+    populate(10, species)
+    gql.login("inv.ofb")
+    visible = gql(AHEAD)
+    platforms = {listing["platform"]["code"] for e in visible["cases"]["edges"] for listing in e["node"]["listings"]
+                 if listing["platform"]}
+    assert "pf-leboncoin" in platforms
+    try:
+        register_visibility(Agency)(lambda who: Q(code="fr-ofb"))
+        with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 4):
+            hidden = gql(AHEAD)
+    finally:
+        register_visibility(Agency)(directory)
+    listings = [listing for e in hidden["cases"]["edges"] for listing in e["node"]["listings"]]
+    assert listings and all(listing["platform"] is None for listing in listings)
+    for shown, refused in zip(visible["cases"]["edges"], hidden["cases"]["edges"], strict=True):
+        assert [{**listing, "platform": None} for listing in shown["node"]["listings"]] == \
+            refused["node"]["listings"]

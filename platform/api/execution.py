@@ -6,14 +6,19 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from graphene.relay.node import GlobalID
+from graphene_django import DjangoObjectType
 from graphql import (
     ExecutionContext,
     FieldNode,
     GraphQLEnumType,
     GraphQLError,
+    GraphQLID,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     OperationDefinitionNode,
     is_non_null_type,
@@ -37,10 +42,12 @@ class PlainField:
     no arguments, no resolver of our own, no middleware.
     """
 
-    __slots__ = ("attname", "default", "leaf", "non_null")
+    __slots__ = ("attname", "default", "leaf", "names", "non_null")
 
     def __init__(self, attname: str, default: Any, leaf: GraphQLLeafType, non_null: bool) -> None:
         self.attname, self.default, self.leaf, self.non_null = attname, default, leaf, non_null
+        #: An enum's names by value, as its ``serialize`` gave them (graphene's builds an enum member each time).
+        self.names: dict[Any, Any] | None = {} if isinstance(leaf, GraphQLEnumType) else None
 
     def complete(self, source: Any) -> Any:
         """The serialised value, or ``Undefined`` when the full path must run (to raise its own error)."""
@@ -50,8 +57,28 @@ class PlainField:
             return Undefined if self.non_null else None
         if isinstance(value, Exception):
             return Undefined
+        names = self.names
+        if names is not None and value.__class__ in (str, int):
+            name = names.get(value)
+            if name is None:
+                name = names[value] = self.leaf.serialize(value)
+            return name
         serialised = self.leaf.serialize(value)
         return Undefined if serialised is None else serialised
+
+
+class GlobalIdField:
+    """How to complete a Relay ``id``: the type's name and the row's key, in base 64 (graphene's ``GlobalID``
+    over ``DjangoObjectType.resolve_id``), without a resolver call."""
+
+    __slots__ = ("node", "type_name")
+
+    def __init__(self, node: Any, type_name: str) -> None:
+        self.node, self.type_name = node, type_name
+
+    def complete(self, source: Any) -> Any:
+        pk = getattr(source, "pk", None)
+        return Undefined if pk is None else self.node.to_global_id(self.type_name, pk)
 
 
 class ForeignField:
@@ -86,12 +113,19 @@ def foreign_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema:
     return ForeignField(attname, model, object_type, non_null, field_def)
 
 
-def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema: Any) -> PlainField | None:
-    """The :class:`PlainField` of ``parent_type.field``, or None when the field needs graphql-core's full path."""
+def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode,
+                schema: Any) -> PlainField | GlobalIdField | None:
+    """The :class:`PlainField` (or :class:`GlobalIdField`) of ``parent_type.field``, or None when the field
+    needs graphql-core's full path."""
     field_def = get_field_def(schema, parent_type, field_node)
     if field_def is None or field_def.args:
         return None
     resolve = field_def.resolve
+    if (isinstance(resolve, partial) and resolve.func is GlobalID.id_resolver
+            and resolve.args[:1] == (DjangoObjectType.resolve_id,) and len(resolve.args) == 2
+            and set(resolve.keywords) <= {"parent_type_name"} and is_non_null_type(field_def.type)
+            and field_def.type.of_type.name == GraphQLID.name):  # type: ignore[union-attr]
+        return GlobalIdField(resolve.args[1], resolve.keywords.get("parent_type_name") or parent_type.name)
     if not (isinstance(resolve, partial) and resolve.func in DEFAULT_RESOLVERS and len(resolve.args) == 2
             and not resolve.keywords):
         return None
@@ -122,7 +156,7 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain: dict[tuple[GraphQLObjectType, str], PlainField | None] = {}
+        self._plain: dict[tuple[GraphQLObjectType, str], PlainField | GlobalIdField | None] = {}
         self._plans: dict[int, tuple[dict[str, list[FieldNode]], list[Any]]] = {}
         # graphene-django hands over its (usually empty) list of middleware as a manager even when it is empty.
         self._wrapped = bool(self.middleware_manager and self.middleware_manager.middlewares)
@@ -240,6 +274,59 @@ class BatchingExecutionContext(DeferredExecutionContext):
         completed.add_done_callback(finish)
         return settled
 
+    def complete_list_value(self, return_type: GraphQLList[GraphQLOutputType], field_nodes: list[FieldNode],
+                            info: GraphQLResolveInfo, path: Path, result: Any) -> Any:
+        """The library's, with a list of objects (rows, not futures) completed in one loop.
+
+        graphql-core completes each item through ``complete_value`` twice (non-null, then object), checks it
+        with ``is_type_of``, collects its sub-fields and executes them; here the sub-fields are collected once
+        for the list and each item is checked (which notes the read) and executed directly. A null, a future or
+        an object of another type sends the whole list through the library's path, which reports it.
+        """
+        item_type = return_type.of_type
+        object_type = item_type.of_type if is_non_null_type(item_type) else item_type  # type: ignore[union-attr]
+        if (self._wrapped or not isinstance(object_type, GraphQLObjectType) or not isinstance(result, list)
+                or any(item is None or isinstance(item, SyncFuture | Exception) for item in result)):
+            return super().complete_list_value(return_type, field_nodes, info, path, result)
+        is_type_of = object_type.is_type_of
+        if is_type_of is not None and not all(is_type_of(item, info) is True for item in result):
+            return super().complete_list_value(return_type, field_nodes, info, path, result)
+        sub_fields = self.collect_subfields(object_type, field_nodes)
+        completed: list[Any] = [None] * len(result)
+        unresolved = 0
+        future: SyncFuture | None = None
+
+        def process_completed(index: int, item: SyncFuture, item_path: Path) -> None:
+            nonlocal unresolved
+            try:
+                completed[index] = item.result()
+            except Exception as raw_error:
+                self.handle_field_error(located_error(raw_error, field_nodes, item_path.as_list()), item_type)
+            unresolved -= 1
+            if not unresolved:
+                assert future is not None
+                future.set_result(completed)
+
+        for index, item in enumerate(result):
+            item_path = path.add_key(index, None)
+            try:
+                value = self.execute_fields(object_type, item, item_path, sub_fields)
+            except Exception as raw_error:
+                self.handle_field_error(located_error(raw_error, field_nodes, item_path.as_list()), item_type)
+                continue
+            if isinstance(value, SyncFuture):
+                if value.done():
+                    completed[index] = value.result()
+                    continue
+                if value.deferred_callback:
+                    self._deferred_callbacks.append(value.deferred_callback)
+                future = future or SyncFuture()
+                unresolved += 1
+                value.add_done_callback(partial(process_completed, index, value, item_path))
+            else:
+                completed[index] = value
+        return future if future is not None else completed
+
     def execute_fields_serially(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
                                 fields: dict[str, list[FieldNode]]) -> Any:
         """The library's, with plain fields and foreign keys loaded ahead answered in line.
@@ -266,14 +353,14 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
         for response_name, field_nodes, handler in self._plan(parent_type, fields):
             result: Any = Undefined
-            if handler.__class__ is PlainField:
+            if handler.__class__ is ForeignField:
+                result = self.complete_foreign(handler, parent_type, source_value, field_nodes,
+                                               Path(path, response_name, parent_type.name))
+            elif handler is not None:
                 try:
                     result = handler.complete(source_value)
                 except Exception:  # the full path below raises it again and reports it as it should
                     result = Undefined
-            elif handler.__class__ is ForeignField:
-                result = self.complete_foreign(handler, parent_type, source_value, field_nodes,
-                                               Path(path, response_name, parent_type.name))
             if result is Undefined:
                 result = self.execute_field(parent_type, source_value, field_nodes,
                                             Path(path, response_name, parent_type.name))

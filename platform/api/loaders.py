@@ -43,10 +43,11 @@ class Loader(SyncDataLoader):
 
     _queue: list[tuple[Any, SyncFuture]]
 
-    def __init__(self, batch_load_fn: Callable[[list[Any]], list[Any]], ahead: bool = False) -> None:
+    def __init__(self, batch_load_fn: Callable[[list[Any]], list[Any]]) -> None:
         super().__init__(batch_load_fn)
-        #: Whether a batch of this loader loads ahead (queues keys in other loaders): fetched first in a round.
-        self.ahead = ahead
+        #: The foreign keys its batches load ahead (``(attname, model)``, see :func:`children`): such a loader
+        #: is fetched first in a round.
+        self.ahead: set[tuple[str, type[models.Model]]] = set()
         self._fetched: list[tuple[list[tuple[Any, SyncFuture]], list[Any]]] = []
 
     def prime(self, key: Any, value: Any) -> None:
@@ -147,8 +148,10 @@ def children(
     ``platform``): each batch queues their targets in those loaders, which the execution context fetches in the
     same round, in one batch per loader, before the rows are completed. Without it every row's field waited for
     the next round, through a future per row and field; the statements are the same batches, fetched earlier.
+    Selections of the same rows (an assessment's ``entries`` and its ``summary``) share one loader, which loads
+    ahead what any of them reads.
     """
-    key = ("children", model, fk, narrow, columns, ahead)
+    key = ("children", model, fk, narrow, columns)
     cache = _cache(info)
     if key not in cache:
         viewer = get_viewer(info)
@@ -166,7 +169,7 @@ def children(
             rows = prepared.rows(viewer, model, key, list(set(parent_ids)), build)
             for row in rows:
                 grouped[getattr(row, f"{fk}_id")].append(row)
-            for attname, target in ahead:
+            for attname, target in sorted(loader.ahead, key=lambda pair: (pair[0], pair[1]._meta.label)):
                 targets = by_id(info, target)
                 for row in rows:
                     pk = getattr(row, attname)
@@ -174,8 +177,11 @@ def children(
                         targets.load(pk)
             return [grouped.get(pid, []) for pid in parent_ids]
 
-        cache[key] = Loader(load, ahead=bool(ahead))
-    return cache[key]
+        cache[key] = Loader(load)
+    loader = cache[key]
+    if not loader.ahead.issuperset(ahead):
+        loader.ahead.update(ahead)
+    return loader
 
 
 def related(type_: Any, model: type[models.Model], attname: str, **kwargs: Any) -> graphene.Field:

@@ -25,7 +25,8 @@ from graphql import (
     located_error,
 )
 from graphql.execution.execute import get_field_def
-from graphql.pyutils import Path, Undefined
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, Undefined, is_iterable
 from graphql_sync_dataloaders import DeferredExecutionContext, SyncFuture
 from graphql_sync_dataloaders.execution_context import PENDING_FUTURE
 
@@ -90,7 +91,7 @@ class ForeignField:
     through the same loader and its cached future, and answers as it always did.
     """
 
-    __slots__ = ("attname", "field_def", "info", "model", "non_null", "object_type")
+    __slots__ = ("attname", "field_def", "info", "loader", "model", "non_null", "object_type")
 
     def __init__(self, attname: str, model: type, object_type: GraphQLObjectType, non_null: bool,
                  field_def: Any) -> None:
@@ -98,6 +99,8 @@ class ForeignField:
         self.field_def = field_def
         #: The resolve-info handed to the loader and to ``is_type_of``: they read only its context and schema.
         self.info: Any = None
+        #: The request's loader of the target model, once asked for.
+        self.loader: Loader | None = None
 
 
 def foreign_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema: Any) -> ForeignField | None:
@@ -239,9 +242,11 @@ class BatchingExecutionContext(DeferredExecutionContext):
         pk = getattr(source, foreign.attname, None)
         if pk is None:
             return Undefined
-        if foreign.info is None:
+        loader = foreign.loader
+        if loader is None:
             foreign.info = self.build_resolve_info(foreign.field_def, field_nodes, parent_type, path)
-        future = by_id(foreign.info, foreign.model).load(pk)
+            loader = foreign.loader = by_id(foreign.info, foreign.model)
+        future = loader.load(pk)
         if not future.done() or future.exception() is not None:
             return Undefined
         row = future.result()
@@ -262,70 +267,157 @@ class BatchingExecutionContext(DeferredExecutionContext):
         if not isinstance(completed, SyncFuture):
             return completed
         settled = SyncFuture()
-
-        def finish() -> None:
-            try:
-                settled.set_result(completed.result())
-            except Exception as raw_error:
-                self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()),
-                                        foreign.field_def.type, path)
-                settled.set_result(None)
-
-        completed.add_done_callback(finish)
+        completed.add_done_callback(partial(self._settle_field, settled, completed, foreign.field_def.type,
+                                            field_nodes, path))
         return settled
 
     def complete_list_value(self, return_type: GraphQLList[GraphQLOutputType], field_nodes: list[FieldNode],
                             info: GraphQLResolveInfo, path: Path, result: Any) -> Any:
-        """The library's, with a list of objects (rows, not futures) completed in one loop.
+        """The library's, with rows completed in one loop and errors in batches propagated as graphql-core does.
 
         graphql-core completes each item through ``complete_value`` twice (non-null, then object), checks it
         with ``is_type_of``, collects its sub-fields and executes them; here the sub-fields are collected once
-        for the list and each item is checked (which notes the read) and executed directly. A null, a future or
-        an object of another type sends the whole list through the library's path, which reports it.
+        for the list and a row of the item type is checked (which notes the read) and executed directly.
+        Anything else (a null, a future, another type) takes ``complete_value``, which reports it.
         """
+        if isinstance(result, SyncFuture) or not is_iterable(result):
+            return super().complete_list_value(return_type, field_nodes, info, path, result)
+        items = result if isinstance(result, list) else list(result)
         item_type = return_type.of_type
         object_type = item_type.of_type if is_non_null_type(item_type) else item_type  # type: ignore[union-attr]
-        if (self._wrapped or not isinstance(object_type, GraphQLObjectType) or not isinstance(result, list)
-                or any(item is None or isinstance(item, SyncFuture | Exception) for item in result)):
-            return super().complete_list_value(return_type, field_nodes, info, path, result)
-        is_type_of = object_type.is_type_of
-        if is_type_of is not None and not all(is_type_of(item, info) is True for item in result):
-            return super().complete_list_value(return_type, field_nodes, info, path, result)
-        sub_fields = self.collect_subfields(object_type, field_nodes)
-        completed: list[Any] = [None] * len(result)
-        unresolved = 0
-        future: SyncFuture | None = None
-
-        def process_completed(index: int, item: SyncFuture, item_path: Path) -> None:
-            nonlocal unresolved
-            try:
-                completed[index] = item.result()
-            except Exception as raw_error:
-                self.handle_field_error(located_error(raw_error, field_nodes, item_path.as_list()), item_type)
-            unresolved -= 1
-            if not unresolved:
-                assert future is not None
-                future.set_result(completed)
-
-        for index, item in enumerate(result):
+        plan = is_type_of = None
+        if isinstance(object_type, GraphQLObjectType) and not self._wrapped:
+            plan = self._plan(object_type, self.collect_subfields(object_type, field_nodes))
+            is_type_of = object_type.is_type_of
+        completed: list[Any] = [None] * len(items)
+        waiting: list[tuple[int, SyncFuture, Path]] = []
+        for index, item in enumerate(items):
             item_path = path.add_key(index, None)
             try:
-                value = self.execute_fields(object_type, item, item_path, sub_fields)
+                if isinstance(item, SyncFuture) and not item.done():
+                    if item.deferred_callback:
+                        self._deferred_callbacks.append(item.deferred_callback)
+                    value: Any = SyncFuture()
+                    item.add_done_callback(partial(self._complete_later, value, item, item_type, field_nodes, info,
+                                                   item_path))
+                else:
+                    if isinstance(item, SyncFuture):
+                        item = item.result()
+                    if plan is not None and item is not None and not isinstance(item, Exception) and (
+                            is_type_of is None or is_type_of(item, info) is True):
+                        value = self.execute_plan(object_type, item, item_path, plan)  # type: ignore[arg-type]
+                    else:
+                        value = self.complete_value(item_type, field_nodes, info, item_path, item)
+                    if isinstance(value, SyncFuture) and value.done():
+                        value = value.result()
             except Exception as raw_error:
-                self.handle_field_error(located_error(raw_error, field_nodes, item_path.as_list()), item_type)
+                self.handle_field_error(located_error(raw_error, field_nodes, item_path.as_list()), item_type,
+                                        item_path)
                 continue
             if isinstance(value, SyncFuture):
-                if value.done():
-                    completed[index] = value.result()
-                    continue
                 if value.deferred_callback:
                     self._deferred_callbacks.append(value.deferred_callback)
-                future = future or SyncFuture()
-                unresolved += 1
-                value.add_done_callback(partial(process_completed, index, value, item_path))
+                waiting.append((index, value, item_path))
             else:
                 completed[index] = value
-        return future if future is not None else completed
+        if not waiting:
+            return completed
+        future = SyncFuture()
+        unresolved = len(waiting)
+
+        def settle_item(index: int, value: SyncFuture, item_path: Path) -> None:
+            nonlocal unresolved
+            try:
+                completed[index] = value.result()
+            except Exception as raw_error:
+                if not self._collect(raw_error, field_nodes, item_path, item_type):
+                    if not future.done():
+                        future.set_exception(located_error(raw_error, field_nodes, item_path.as_list()))
+                    return
+            unresolved -= 1
+            if not unresolved and not future.done():
+                future.set_result(completed)
+
+        for index, value, item_path in waiting:
+            value.add_done_callback(partial(settle_item, index, value, item_path))
+        return future
+
+    def _collect(self, raw_error: Exception, field_nodes: list[FieldNode], path: Path,
+                 return_type: GraphQLOutputType) -> bool:
+        """Record an error raised while completing a field later, in a callback: True if the field is nullable
+        (it is then null), False if the error must fail the parent instead, as graphql-core propagates it."""
+        if is_non_null_type(return_type):
+            return False
+        self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), return_type, path)
+        return True
+
+    def _complete_later(self, future: SyncFuture, resolved: SyncFuture, return_type: GraphQLOutputType,
+                        field_nodes: list[FieldNode], info: GraphQLResolveInfo, path: Path) -> None:
+        """Complete a value that a batch has just resolved into ``future``; a failure fails ``future`` if the
+        field is non-null, else nulls it (a callback must never raise: the batch's other fields would lose their
+        rows)."""
+        try:
+            completed = self.complete_value(return_type, field_nodes, info, path, resolved.result())
+            if isinstance(completed, SyncFuture):
+                if not completed.done():
+                    completed.add_done_callback(partial(self._settle_field, future, completed, return_type,
+                                                        field_nodes, path))
+                    return
+                completed = completed.result()
+        except Exception as raw_error:
+            if not self._collect(raw_error, field_nodes, path, return_type):
+                future.set_exception(located_error(raw_error, field_nodes, path.as_list()))
+                return
+            completed = None
+        future.set_result(completed)
+
+    def _settle_field(self, future: SyncFuture, completed: SyncFuture, return_type: GraphQLOutputType,
+                      field_nodes: list[FieldNode], path: Path) -> None:
+        """Hand a field's completed value (an object whose own fields waited for a batch) to ``future``."""
+        try:
+            value = completed.result()
+        except Exception as raw_error:
+            if not self._collect(raw_error, field_nodes, path, return_type):
+                future.set_exception(located_error(raw_error, field_nodes, path.as_list()))
+                return
+            value = None
+        future.set_result(value)
+
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_nodes: list[FieldNode],
+                      path: Path) -> Any:
+        """The library's, with a failure in a later completion propagated to the parent (:meth:`_collect`)."""
+        field_def = get_field_def(self.schema, parent_type, field_nodes[0])
+        if not field_def:
+            return Undefined
+        return_type = field_def.type
+        resolve_fn = field_def.resolve or self.field_resolver
+        if self.middleware_manager:
+            resolve_fn = self.middleware_manager.get_field_resolver(resolve_fn)
+        info = self.build_resolve_info(field_def, field_nodes, parent_type, path)
+        try:
+            args = get_argument_values(field_def, field_nodes[0], self.variable_values)
+            result = resolve_fn(source, info, **args)
+            if isinstance(result, SyncFuture):
+                if not result.done():
+                    if result.deferred_callback:
+                        self._deferred_callbacks.append(result.deferred_callback)
+                    future = SyncFuture()
+                    result.add_done_callback(partial(self._complete_later, future, result, return_type, field_nodes,
+                                                     info, path))
+                    return future
+                result = result.result()
+            completed = self.complete_value(return_type, field_nodes, info, path, result)
+            if isinstance(completed, SyncFuture):
+                if completed.done():
+                    return completed.result()
+                future = SyncFuture()
+                completed.add_done_callback(partial(self._settle_field, future, completed, return_type, field_nodes,
+                                                    path))
+                return future
+            return completed
+        except Exception as raw_error:
+            self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), return_type, path)
+            return None
 
     def execute_fields_serially(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
                                 fields: dict[str, list[FieldNode]]) -> Any:
@@ -335,23 +427,34 @@ class BatchingExecutionContext(DeferredExecutionContext):
         """
         if self._wrapped:
             return super().execute_fields_serially(parent_type, source_value, path, fields)
+        return self.execute_plan(parent_type, source_value, path, self._plan(parent_type, fields))
+
+    execute_fields = execute_fields_serially
+
+    def execute_plan(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
+                     plan: list[tuple[str, list[FieldNode], Any]]) -> Any:
+        """Execute the fields of a selection's plan (:meth:`_plan`) on ``source_value``."""
         results: dict[str, Any] = {}
         unresolved = 0
         future: SyncFuture | None = None
 
         def process_result(response_name: str, result: SyncFuture) -> None:
             nonlocal unresolved
-            awaited = result.result()
+            try:
+                awaited = result.result()
+            except Exception as error:  # a non-null field failed: so does this object, and so on up
+                if future is not None and not future.done():
+                    future.set_exception(error)
+                return
             if awaited is not Undefined:
                 results[response_name] = awaited
             else:
                 del results[response_name]
             unresolved -= 1
-            if not unresolved:
-                assert future is not None
+            if not unresolved and future is not None and not future.done():
                 future.set_result(results)
 
-        for response_name, field_nodes, handler in self._plan(parent_type, fields):
+        for response_name, field_nodes, handler in plan:
             result: Any = Undefined
             if handler.__class__ is ForeignField:
                 result = self.complete_foreign(handler, parent_type, source_value, field_nodes,
@@ -377,5 +480,3 @@ class BatchingExecutionContext(DeferredExecutionContext):
             elif result is not Undefined:
                 results[response_name] = result
         return future if future is not None else results
-
-    execute_fields = execute_fields_serially

@@ -1,14 +1,16 @@
-"""The execution context's short path for plain scalar fields answers exactly as graphql-core's full path."""
+"""The execution context's short paths and batches answer exactly as graphql-core's full path."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import graphene
+import pytest
 from graphql import execute, parse
 from graphql_sync_dataloaders import SyncDataLoader
 
 from api.execution import BatchingExecutionContext, PlainField, plain_field
+from api.loaders import Loader
 
 
 class Item(graphene.ObjectType):
@@ -95,3 +97,63 @@ def test_fields_keep_the_selection_s_order_when_some_wait_for_a_batch() -> None:
     assert result.errors is None
     assert [list(item.items()) for item in result.data["items"]] == [  # type: ignore[index]
         [("name", "a"), ("later", "later a"), ("count", 1)], [("name", "b"), ("later", "later b"), ("count", 2)]]
+
+
+class Held(graphene.ObjectType):
+    """An object whose required field comes from a batch, null for the key ``b``."""
+
+    name = graphene.String(required=True)
+    required_later = graphene.String(required=True)
+    later = graphene.String()
+
+    @staticmethod
+    def resolve_required_later(root: Any, info: Any) -> Any:
+        value = None if root.name == "b" else f"held {root.name}"
+        if info.context.get("direct"):
+            return value
+        loader = info.context.setdefault("held", Loader(lambda keys: [None if k == "b" else f"held {k}" for k in keys]))
+        return loader.load(root.name)
+
+    @staticmethod
+    def resolve_later(root: Any, info: Any) -> Any:
+        if info.context.get("direct"):
+            return f"later {root.name}"
+        return info.context.setdefault("later", Loader(lambda keys: [f"later {k}" for k in keys])).load(root.name)
+
+
+class HeldQuery(graphene.ObjectType):
+    required = graphene.List(graphene.NonNull(Held), required=True)
+    nullable_list = graphene.List(graphene.NonNull(Held))
+    nullable_items = graphene.List(Held)
+    one = graphene.Field(Held)
+
+    @staticmethod
+    def resolve_required(root: Any, info: Any) -> list[Any]:
+        return [Row(name) for name in "abc"]
+
+    resolve_nullable_list = resolve_nullable_items = resolve_required
+
+    @staticmethod
+    def resolve_one(root: Any, info: Any) -> Any:
+        return Row("b")
+
+
+HELD = graphene.Schema(query=HeldQuery).graphql_schema
+
+
+@pytest.mark.parametrize("query", [
+    "{ required { name requiredLater } }",
+    "{ nullableList { name requiredLater } }",
+    "{ nullableItems { name later requiredLater } }",
+    "{ nullableItems { name requiredLater } nullableList { name later } }",
+    "{ one { name later requiredLater } required { later } }",
+])
+def test_a_null_for_a_non_null_field_from_a_batch_nulls_the_nearest_nullable_parent(query: str) -> None:
+    """As the specification says and graphql-core does with plain values: the error is reported at the field,
+    its parents up to the first nullable one are null, and the rest of the answer stands (a batch's failure
+    once left pending fields behind and failed the whole request)."""
+    batched = execute(HELD, parse(query), context_value={}, execution_context_class=BatchingExecutionContext)
+    plain = execute(HELD, parse(query), context_value={"direct": True})
+    assert plain.errors, "the case must have an error to propagate"
+    assert batched.data == plain.data
+    assert [(e.message, e.path) for e in batched.errors or []] == [(e.message, e.path) for e in plain.errors]

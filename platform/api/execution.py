@@ -85,9 +85,9 @@ class GlobalIdField:
 class ForeignField:
     """How to complete a field that answers the object a foreign key of its parent points at (``related``).
 
-    When a list loaded that object ahead (``api.loaders.children``), its loader's future is already done: the
-    field is completed in line, the object's own fields run at once, and no resolve-info, argument dict or
-    future is made for it. Otherwise (not loaded yet, an error, a null for a non-null field) the full path runs,
+    When a list loaded that object ahead (``api.loaders.children``), its loader already holds it
+    (``Loader.loaded``): the field is completed in line, the object's own fields run at once, and no
+    resolve-info, argument dict or future is made for it. Otherwise (not loaded yet, an error, a null for a non-null field) the full path runs,
     through the same loader and its cached future, and answers as it always did.
     """
 
@@ -246,11 +246,8 @@ class BatchingExecutionContext(DeferredExecutionContext):
         if loader is None:
             foreign.info = self.build_resolve_info(foreign.field_def, field_nodes, parent_type, path)
             loader = foreign.loader = by_id(foreign.info, foreign.model)
-        future = loader.load(pk)
-        if not future.done() or future.exception() is not None:
-            return Undefined
-        row = future.result()
-        if row is None:
+        row = loader.loaded.get(pk)
+        if row is None:  # not loaded (yet), or not visible: the full path loads it or answers null
             return Undefined
         object_type = foreign.object_type
         if object_type.is_type_of is not None and object_type.is_type_of(row, foreign.info) is not True:

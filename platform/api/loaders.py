@@ -48,6 +48,8 @@ class Loader(SyncDataLoader):
         #: The foreign keys its batches load ahead (``(attname, model)``, see :func:`children`): such a loader
         #: is fetched first in a round.
         self.ahead: set[tuple[str, type[models.Model]]] = set()
+        #: The values loaded so far by key, read without a future by the execution context's in-line fields.
+        self.loaded: dict[Any, Any] = {}
         self._fetched: list[tuple[list[tuple[Any, SyncFuture]], list[Any]]] = []
 
     def prime(self, key: Any, value: Any) -> None:
@@ -55,6 +57,7 @@ class Loader(SyncDataLoader):
             future = SyncFuture()
             future.set_result(value)
             self._cache[key] = future
+            self.loaded[key] = value
 
     def pending(self) -> bool:
         return bool(self._queue)
@@ -73,6 +76,10 @@ class Loader(SyncDataLoader):
         """Resolve the futures of the fetched batches, which completes the fields waiting on them."""
         fetched, self._fetched = self._fetched, []
         for queue, values in fetched:
+            loaded = self.loaded
+            for (key, _), value in zip(queue, values, strict=True):
+                if not isinstance(value, Exception):
+                    loaded[key] = value
             try:
                 for (_, future), value in zip(queue, values, strict=True):
                     if isinstance(value, Exception):
@@ -84,6 +91,10 @@ class Loader(SyncDataLoader):
                     self.clear(key)
                     if not future.done():
                         future.set_exception(error)
+
+    def clear(self, key: Any) -> None:
+        super().clear(key)
+        self.loaded.pop(key, None)
 
     def dispatch_queue(self) -> None:
         self.fetch()

@@ -87,8 +87,8 @@ class ForeignField:
 
     When a list loaded that object ahead (``api.loaders.children``), its loader already holds it
     (``Loader.loaded``): the field is completed in line, the object's own fields run at once, and no
-    resolve-info, argument dict or future is made for it. Otherwise (not loaded yet, an error, a null for a non-null field) the full path runs,
-    through the same loader and its cached future, and answers as it always did.
+    resolve-info, argument dict or future is made for it. Otherwise (not loaded yet, an error, not visible) the
+    full path runs, through the same loader and its cached future, and answers as it always did.
     """
 
     __slots__ = ("attname", "field_def", "info", "loader", "model", "non_null", "object_type")

@@ -362,10 +362,8 @@ class BatchingExecutionContext(DeferredExecutionContext):
                     return
                 completed = completed.result()
         except Exception as raw_error:
-            if not self._collect(raw_error, field_nodes, path, return_type):
-                future.set_exception(located_error(raw_error, field_nodes, path.as_list()))
-                return
-            completed = None
+            self._fail(future, raw_error, field_nodes, path, return_type)
+            return
         future.set_result(completed)
 
     def _settle_field(self, future: SyncFuture, completed: SyncFuture, return_type: GraphQLOutputType,
@@ -374,11 +372,17 @@ class BatchingExecutionContext(DeferredExecutionContext):
         try:
             value = completed.result()
         except Exception as raw_error:
-            if not self._collect(raw_error, field_nodes, path, return_type):
-                future.set_exception(located_error(raw_error, field_nodes, path.as_list()))
-                return
-            value = None
+            self._fail(future, raw_error, field_nodes, path, return_type)
+            return
         future.set_result(value)
+
+    def _fail(self, future: SyncFuture, raw_error: Exception, field_nodes: list[FieldNode], path: Path,
+              return_type: GraphQLOutputType) -> None:
+        """Settle a field's ``future`` after its completion failed: null if the field is nullable, else failed."""
+        if self._collect(raw_error, field_nodes, path, return_type):
+            future.set_result(None)
+        else:
+            future.set_exception(located_error(raw_error, field_nodes, path.as_list()))
 
     def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_nodes: list[FieldNode],
                       path: Path) -> Any:

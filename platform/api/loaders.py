@@ -76,10 +76,9 @@ class Loader(SyncDataLoader):
         """Resolve the futures of the fetched batches, which completes the fields waiting on them."""
         fetched, self._fetched = self._fetched, []
         for queue, values in fetched:
-            loaded = self.loaded
             for (key, _), value in zip(queue, values, strict=True):
                 if not isinstance(value, Exception):
-                    loaded[key] = value
+                    self.loaded[key] = value
             try:
                 for (_, future), value in zip(queue, values, strict=True):
                     if isinstance(value, Exception):
@@ -190,8 +189,7 @@ def children(
 
         cache[key] = Loader(load)
     loader = cache[key]
-    if not loader.ahead.issuperset(ahead):
-        loader.ahead.update(ahead)
+    loader.ahead.update(ahead)
     return loader
 
 

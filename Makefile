@@ -50,9 +50,12 @@ elasticsearch:
 elasticsearch-stop:
 	deploy/elasticsearch-dev/elasticsearch.sh stop
 
-## Run the whole test suite (add DATABASE_URL / CELERY_BROKER_URL to run it against PostgreSQL and Redis).
+## Run the whole test suite (add DATABASE_URL / CELERY_BROKER_URL to run it against PostgreSQL and Redis), in
+## TEST_WORKERS processes (pytest-xdist; `auto`: one per core, each with its own test database and var/ folder;
+## 0: in this process).
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	DJANGO_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DJANGO_ENV=test $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -15,4 +15,4 @@ if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("WILDNET_XDIST_V
     os.environ["WILDNET_VAR_DIR"] = os.environ["WILDNET_XDIST_VAR_DIR"] = str(
         _var / "xdist" / os.environ["PYTEST_XDIST_WORKER"])
 
-from .settings import *  # noqa: E402, F403
+from .settings import *  # noqa: F403

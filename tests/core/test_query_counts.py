@@ -1,8 +1,8 @@
 """Every connection costs a fixed number of SQL queries, whatever the page size (no N+1).
 
 Each case builds N rows (1, 10, 100), asks for the connection with its nested fields, and pins the number of
-queries. The numbers are: session + officer lookup for the request, then the connection's count and page, then
-one batched query per nested loader.
+queries. The numbers are: session + officer lookup for the request, then the connection's page (which counts the
+rows when ``totalCount`` is asked), then one batched query per nested loader.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def coordinator(db: Any) -> Officer:
 def test_agencies(gql: Any, coordinator: Officer, django_assert_num_queries: Any, n: int) -> None:
     make_agencies(n, coordinator)
     gql.login(coordinator)
-    with django_assert_num_queries(AUTH + 2 + 1):  # count, page, parents
+    with django_assert_num_queries(AUTH + 1 + 1):  # the page with its count, parents
         data = gql("{ agencies(first: 100) { totalCount edges { node { code parent { code } } } } }")
     assert data["agencies"]["totalCount"] == n + 2  # the units, their parent, the coordinator's agency
 
@@ -55,7 +55,7 @@ def test_officers(gql: Any, coordinator: Officer, django_assert_num_queries: Any
     for i in range(n - 1):
         Officer.objects.create(username=f"colleague{i}", role=Role.ANALYST, agency=coordinator.agency)
     gql.login(coordinator)
-    with django_assert_num_queries(AUTH + 2):  # count, page; their agency is the coordinator's own, in hand
+    with django_assert_num_queries(AUTH + 1):  # the page with its count; their agency is the coordinator's own, in hand
         data = gql("{ officers(first: 100) { totalCount edges { node { username agency { code } } } } }")
     assert data["officers"]["totalCount"] == n
 
@@ -110,7 +110,7 @@ def test_mandates(gql: Any, coordinator: Officer, django_assert_num_queries: Any
     gql.login(coordinator)
     query = """{ mandates(first: 100) { totalCount edges { node { state inForce canChangeStatus
                  agency { code parent { code } } grantedBy { username } } } } }"""
-    with django_assert_num_queries(AUTH + 2 + 3):  # count, page, agencies, parents, granting officers
+    with django_assert_num_queries(AUTH + 1 + 3):  # the page with its count, agencies, parents, granting officers
         data = gql(query)
     assert data["mandates"]["totalCount"] == n
 
@@ -125,7 +125,7 @@ def test_task_forces(gql: Any, coordinator: Officer, django_assert_num_queries: 
             TaskForceMembership.objects.create(task_force=task_force, agency=agency, joined_on=today)
     gql.login(coordinator)
     query = "{ taskForces(first: 100) { totalCount edges { node { name memberships { agency { code } } } } } }"
-    with django_assert_num_queries(AUTH + 2 + 2):  # count, page, memberships, agencies
+    with django_assert_num_queries(AUTH + 1 + 2):  # the page with its count, memberships, agencies
         data = gql(query)
     assert data["taskForces"]["totalCount"] == n
 
@@ -135,7 +135,7 @@ def test_api_tokens(gql: Any, coordinator: Officer, django_assert_num_queries: A
     for i in range(n):
         issue_token(coordinator, name=f"t{i}", scopes=["read"])
     gql.login(coordinator)
-    with django_assert_num_queries(AUTH + 2 + 1):  # count, page, officers
+    with django_assert_num_queries(AUTH + 1 + 1):  # the page with its count, officers
         data = gql("{ apiTokens(first: 100) { totalCount edges { node { prefix isUsable officer { username } } } } }")
     assert data["apiTokens"]["totalCount"] == n
 
@@ -145,7 +145,36 @@ def test_audit_events(gql: Any, coordinator: Officer, django_assert_num_queries:
     for i in range(n):
         record("test.event", actor=coordinator, details={"i": i})
     gql.login(coordinator)
-    with django_assert_num_queries(AUTH + 2):
+    with django_assert_num_queries(AUTH + 1):  # the page with its count
         data = gql("""{ auditEvents(first: 100, action: "test.event") {
             totalCount edges { node { action actorUsername details } } } }""")
     assert data["auditEvents"]["totalCount"] == n
+
+
+def test_a_counted_page_counts_in_its_own_statement_and_only_past_the_end_or_backwards_apart(
+        gql: Any, coordinator: Officer, django_assert_num_queries: Any) -> None:
+    """``totalCount`` comes with the page's rows (``COUNT(*) OVER ()``); a page past the last row has no row to
+    carry it and counts apart, as does paging backwards. Every answer agrees with the whole list."""
+    make_agencies(5, coordinator)
+    gql.login(coordinator)
+    everything = gql("{ agencies(first: 100) { edges { node { code } } } }")["agencies"]["edges"]
+    codes = [e["node"]["code"] for e in everything]
+    assert len(codes) == 7  # the five units, their parent and the coordinator's own agency
+    query = """query($first: Int, $last: Int, $after: String) { agencies(first: $first, last: $last, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { code } } } }"""
+
+    def page(statements: int, **variables: Any) -> dict[str, Any]:
+        with django_assert_num_queries(AUTH + statements):
+            return gql(query, variables)["agencies"]
+
+    first = page(1, first=3)
+    assert (first["totalCount"], first["pageInfo"]["hasNextPage"]) == (7, True)
+    assert [e["node"]["code"] for e in first["edges"]] == codes[:3]
+    rest = page(1, first=10, after=first["pageInfo"]["endCursor"])
+    assert (rest["totalCount"], rest["pageInfo"]["hasNextPage"]) == (7, False)
+    assert [e["node"]["code"] for e in rest["edges"]] == codes[3:]
+    beyond = page(2, first=3, after=rest["pageInfo"]["endCursor"])  # the page, then the count
+    assert (beyond["totalCount"], beyond["edges"]) == (7, [])
+    backwards = page(2, last=2)  # the count, then the page
+    assert backwards["totalCount"] == 7
+    assert [e["node"]["code"] for e in backwards["edges"]] == codes[-2:]

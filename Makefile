@@ -50,12 +50,13 @@ elasticsearch:
 elasticsearch-stop:
 	deploy/elasticsearch-dev/elasticsearch.sh stop
 
-## Run the whole test suite (add DATABASE_URL / CELERY_BROKER_URL to run it against PostgreSQL and Redis), in
-## TEST_WORKERS processes (pytest-xdist; `auto`: one per core, each with its own test database and var/ folder;
-## 0: in this process).
+## Run the whole test suite (add DATABASE_URL / CELERY_BROKER_URL to run it against PostgreSQL and Redis): the
+## tests marked `serial` in one process first (none selected is no failure), then the others in TEST_WORKERS
+## processes (pytest-xdist; `auto`: one per core, each with its own test database and var/ folder; 0: in one).
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	DJANGO_ENV=test $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	DJANGO_ENV=test $(BIN)/python -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	DJANGO_ENV=test $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not serial" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ import re
 import time
 from typing import Any
 
+import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp.oath import totp
 from playwright.sync_api import Page, expect
@@ -20,6 +21,9 @@ from tests.console.conftest import BrowserErrors
 from wildnet.demo import DEMO_PASSWORD
 
 WRONG = "not-the-password-2026"
+#: Serial (``make test`` runs it in a process of its own): its codes follow the clock and django-otp's throttle
+#: (a second after a wrong code), which a loaded machine, beside other test processes, once outran.
+pytestmark = pytest.mark.serial
 
 
 def clean(page: Page) -> None:

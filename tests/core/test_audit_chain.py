@@ -15,7 +15,9 @@ from audit.actions import record
 from audit.context import RequestContext, current
 from audit.models import AppendOnlyError, AuditEvent, ChainHead, ChainLink, Outcome
 
-pytestmark = pytest.mark.django_db
+#: Serial (``make test`` runs it in a process of its own): run beside other test processes on PostgreSQL, the
+#: sealer saw no event to chain in two of these tests once (stop 28's CI), a cause not yet found.
+pytestmark = [pytest.mark.django_db, pytest.mark.serial]
 
 
 def make_events(n: int) -> list[AuditEvent]:

@@ -203,7 +203,8 @@ class PolicyConnectionField(DjangoFilterConnectionField):
         Paging forwards needs no count: one row past the page says whether there is a next one; and when the
         client asks for ``totalCount``, the page's own statement counts the rows (``COUNT(*) OVER ()``), which
         spares a second compilation, planning and round trip of the policy's conditions. Only paging backwards
-        (``last``, ``before``) and a list the window cannot count (``DISTINCT``, grouped, combined) count apart.
+        (``last``, ``before``), a page past the last row and a list the window cannot count (``DISTINCT``,
+        grouped, combined) count apart.
         """
         iterable = maybe_queryset(iterable)
         backwards = args.get("last") is not None or args.get("before") is not None
@@ -245,6 +246,8 @@ def _window_counts(queryset: models.QuerySet[Any]) -> bool:
     query = queryset.query
     return (not query.distinct and query.group_by is None and not query.combinator and not query.is_sliced
             and connections[queryset.db].features.supports_over_clause)
+
+
 #: Page size when neither ``first`` nor a maximum is set (graphene-django's own default is no limit).
 DEFAULT_PAGE = 100
 

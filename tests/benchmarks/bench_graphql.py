@@ -24,8 +24,8 @@ database (the one DATABASE_URL names; it is dropped and created again, so its na
   the same JSON with ``json.dumps``, with the ratios of wall and CPU time;
 * checks every response on every run (no errors, the expected number of items; each GraphQL answer equal to its
   raw SQL's JSON), and counts each operation's SQL statements at its second run (the first run of a process
-  makes what later ones reuse: a search checks once whether pg_trgm is installed). With ``--profile`` it then prints a cProfile of
-  operation A (own time by package, top 25 by cumulative and by own time).
+  makes what later ones reuse: a search checks once whether pg_trgm is installed). With ``--profile`` it then
+  prints a cProfile of operation A (own time by package, top 25 by cumulative and by own time).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wildnet_bench_gql .venv/bin/python \\
         tests/benchmarks/bench_graphql.py --runs 30 --profile

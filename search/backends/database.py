@@ -373,18 +373,17 @@ class DatabaseBackend(SearchBackend):
     def _scored(self, doc_type: str, parsed: ParsedQuery) -> tuple[str, list[Any]]:
         """``SELECT doc_id, score`` of the entries of ``doc_type`` matching ``parsed``: BM25 on SQLite (FTS5's
         auxiliary function, only valid in a query on the FTS table itself), ts_rank (+ trigram similarity for an
-        approximate query) on PostgreSQL. The type is written into the text, never a parameter: that is what lets
-        the planner read the text index of that type's entries alone (migration search/0003), in the generic plan
-        of the prepared statement too (``Statement.run``). Types are the backend's own constants."""
-        assert doc_type in MODELS, doc_type
+        approximate query) on PostgreSQL. The type reaches PostgreSQL as a value in the statement (Django binds
+        parameters on the client), which is what lets the planner read the text index of that type's entries
+        alone (migration search/0003); a generic plan of a prepared statement could not."""
         if connection.vendor == "sqlite":
             return ("SELECT e.doc_id AS doc_id, -bm25(search_fts) AS score FROM search_fts "
                     "JOIN search_searchentry e ON e.id = search_fts.rowid "
                     "WHERE search_fts MATCH %s AND e.doc_type = %s", [self._fts_expression(parsed), doc_type])
         where, where_params = self._where(parsed)
-        sql = (f"SELECT doc_id, ts_rank(document, to_tsquery('simple', %s)) AS score "  # noqa: S608 (a type)
-               f"FROM search_searchentry WHERE doc_type = '{doc_type}' AND {where}")
-        return sql, [self._tsquery(parsed), *where_params]
+        sql = (f"SELECT doc_id, ts_rank(document, to_tsquery('simple', %s)) AS score "  # noqa: S608 (constant)
+               f"FROM search_searchentry WHERE doc_type = %s AND {where}")
+        return sql, [self._tsquery(parsed), doc_type, *where_params]
 
     def _ranked(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
                 species_ids: list[int], identified: models.QuerySet[Entity] | None) -> tuple[str, list[Any]] | None:
@@ -413,8 +412,8 @@ class DatabaseBackend(SearchBackend):
                 else:
                     sql, params = build(viewer).values(doc_id=F("pk")).query.sql_with_params()
                 score = "1.0" if extra is not None else "0.0"
-                return (f"SELECT '{doc_type}' AS doc_type, v.doc_id AS doc_id, CAST({score} AS {real}) AS score "  # noqa: S608
-                        f"FROM ({sql}) v", list(params))
+                return (f"SELECT %s AS doc_type, v.doc_id AS doc_id, CAST({score} AS {real}) AS score "  # noqa: S608
+                        f"FROM ({sql}) v", [doc_type, *params])
             if filtered is None:  # the viewer's visible rows alone: kept compiled per process (``access.prepared``)
                 sql, params = prepared.sql(viewer, model, ("search", doc_type),
                                            lambda who: build(who).values(doc_id=F("pk")))
@@ -430,9 +429,9 @@ class DatabaseBackend(SearchBackend):
                 scored_params = [*scored_params, *extra_params]
         except EmptyResultSet:
             return None
-        return (f"SELECT '{doc_type}' AS doc_type, v.doc_id AS doc_id, CAST(s.score AS {real}) AS score "  # noqa: S608
+        return (f"SELECT %s AS doc_type, v.doc_id AS doc_id, CAST(s.score AS {real}) AS score "  # noqa: S608
                 f"FROM ({sql}) v JOIN ({scored}) s ON s.doc_id = v.doc_id",
-                [*params, *scored_params])
+                [doc_type, *params, *scored_params])
 
     @staticmethod
     def _extra(doc_type: str, species_ids: list[int], identified: models.QuerySet[Entity] | None) -> Q | None:

@@ -27,8 +27,6 @@ from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from access import prepared
-
 from .base import FACET_NAMES
 
 #: Single-valued facets of each type (one value per document, so one grouped count gives them all), as paths
@@ -112,13 +110,6 @@ class Statement:
         ``identified`` entities (``SELECT doc_id``; whoever holds them, for the hits the caller records — they are
         never shown) and the value of the SQL expression ``fingerprint`` (the species tables', to tell whether the
         species matcher the caller used was current).
-
-        On PostgreSQL the statement is prepared, its values bound apart from the text: planning it (a CTE per
-        type, each with the policy's subqueries) cost 10 ms against 5 to 7 ms of running it, and its text is the
-        same for every search of one shape (types, filters, number of words) by viewers of one signature. PostgreSQL
-        plans the first five runs on a connection with their values, then keeps a generic plan unless it looks
-        dearer than those (``plan_cache_mode``). The types are written into the text (``DatabaseBackend._scored``),
-        so a generic plan still reads each type's own text index.
         """
         parts: list[tuple[str, list[Any]]] = []
         texts = ", ".join([self.null["text"]] * self.width)
@@ -149,7 +140,7 @@ class Statement:
                + " UNION ALL ".join(part for part, _ in parts))
         params = [param for _, cte_params in ctes for param in cte_params]
         params += [param for _, part_params in parts for param in part_params]
-        with prepared.server_cursor(connection) as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return self._read(cursor.fetchall(), count or facets)
 

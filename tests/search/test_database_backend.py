@@ -117,39 +117,6 @@ def test_a_walk_without_count_pages_alike_and_counts_nothing(world_with_listings
     assert pages[True] == pages[False] and len(pages[True]) == 32
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
-def test_a_search_is_prepared_once_and_its_generic_plan_answers_as_a_plan_of_its_own(
-        world_with_listings: Any) -> None:
-    """The search statement is prepared on the server, one per shape (a word naming a species adds its
-    subquery): words of one search after another share it, their values bound apart from the text. Whether
-    PostgreSQL plans each run with its values or runs the generic plan it keeps, the answers are the same: the
-    hits, totals and facets, and never the case OFB may not see."""
-    world = world_with_listings(5)
-    backend = DatabaseBackend()
-    viewer = viewer_for(Officer.objects.select_related("agency").get(username="inv.ofb"), purpose="investigation")
-    words = ("ivoire", "pangolins", "colmillos", "ivory", "défenses", "lot")
-
-    def answers(mode: str) -> list[Any]:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL plan_cache_mode = {mode}")
-        found = []
-        for word in words:
-            result = backend.search(viewer, SearchQuery(text=word, first=5))
-            found.append(([(h.type, h.id) for h in result.hits], result.total,
-                          {name: sorted((f.value, f.count) for f in values) for name, values in result.facets.items()}))
-        return found
-
-    custom = answers("force_custom_plan")
-    assert answers("force_generic_plan") == custom
-    assert [len(hits) for hits, _, _ in custom] == [5, 0, 1, 1, 2, 5]
-    assert all(("case", world.hidden.pk) not in hits for hits, _, _ in custom)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH m_%%'")
-        prepared_searches = cursor.fetchall()
-    assert 0 < len(prepared_searches) < len(words) and all("$1" in text for text, _ in prepared_searches)
-    assert sum(generic for _, generic in prepared_searches) >= len(words)
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the vocabulary of typo corrections is PostgreSQL's")
 def test_a_typo_is_corrected_against_the_indexed_words(world_with_listings: Any) -> None:
     """Indexing keeps the words (not numbers, not one- or two-letter words); a misspelt word stands for its

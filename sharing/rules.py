@@ -46,6 +46,7 @@ from cases.models import Case
 from cases.models.intel import list_key
 from mandates.models import Mandate
 from officers.models import Role
+from officers.sessions import mandates_read
 
 from .models import AccessRequest, Hit, Release, Share, ShareStatus
 
@@ -60,10 +61,13 @@ def _mandates_in_force(agency_id: int, at: datetime.datetime) -> QuerySet[Mandat
 
 
 def in_force_mandates(viewer: Viewer) -> list[Mandate]:
-    """The viewer's agency's mandates in force now, cached on the viewer for the request."""
+    """The viewer's agency's mandates in force now, cached on the viewer for the request: those read with the
+    request's officer (``officers.sessions``) when they were read at the viewer's instant, else a statement."""
     cache = viewer.cache.get("mandates")
     if cache is None:
-        cache = prepared.unnarrowed("mandates.in_force", viewer.agency_id, viewer.at, _mandates_in_force)
+        cache = mandates_read(viewer.officer, viewer.at)
+        if cache is None:
+            cache = prepared.unnarrowed("mandates.in_force", viewer.agency_id, viewer.at, _mandates_in_force)
         viewer.cache["mandates"] = cache
     return cache
 

@@ -247,13 +247,15 @@ def allowed(viewer: Viewer, action: str, target: Any = None) -> bool:
 
 
 def viewer_for(officer: Officer | Any, purpose: str | None = None, token_scopes: list[str] | None = None,
-               confirmed_at: float | None = None) -> Viewer:
-    """Build the viewer for an officer, an ``AnonymousUser`` (who sees nothing) or a background task."""
+               confirmed_at: float | None = None, at: datetime.datetime | None = None) -> Viewer:
+    """Build the viewer for an officer, an ``AnonymousUser`` (who sees nothing) or a background task, at the
+    instant ``at`` (now by default)."""
+    at = at or timezone.now()
     if officer is None or not getattr(officer, "is_authenticated", False):
-        return Viewer(officer=None, purpose=purpose)
+        return Viewer(officer=None, purpose=purpose, at=at)
     return Viewer(officer=officer, purpose=purpose,
                   token_scopes=frozenset(token_scopes) if token_scopes is not None else None,
-                  confirmed_at=confirmed_at)
+                  confirmed_at=confirmed_at, at=at)
 
 
 def require_recent_confirmation(viewer: Viewer) -> None:

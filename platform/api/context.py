@@ -6,6 +6,7 @@ from typing import Any
 
 from access.markings import Purpose
 from access.policy import Viewer, viewer_for
+from officers.sessions import read_at
 
 PURPOSE_HEADER = "X-WildNet-Purpose"
 
@@ -34,12 +35,15 @@ def viewer_for_request(request: Any) -> Viewer:
         if not purpose and session is not None and getattr(request, "api_token", None) is None:
             purpose = session.get(PURPOSE_SESSION_KEY)
         token = getattr(request, "api_token", None)
+        user = getattr(request, "user", None)
         viewer = viewer_for(
-            getattr(request, "user", None),
+            user,
             purpose=purpose if purpose in Purpose.values else None,
             token_scopes=list(token.scopes) if token is not None else None,
             confirmed_at=float(session.get(CONFIRMED_SESSION_KEY, 0))
             if session is not None and token is None else None,
+            # the instant the officer was read with their agency's mandates in force: those are the request's
+            at=read_at(user),
         )
         request._wildnet_viewer = viewer
     return viewer

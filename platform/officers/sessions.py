@@ -4,6 +4,12 @@ Each is one statement whose text never changes, yet the ORM built it again on ev
 to the officer's agency, the compiler), which cost more CPU than running it. They are kept compiled
 (``access.prepared.unnarrowed``: the ORM builds the statement the first time, exactly as before) and run
 server-bound; the session's expiry and the token's are compared with each request's own instant.
+
+The officer comes with their agency's mandates in force at the instant of the lookup (one row per mandate, the
+officer's columns repeated; a left join, so an agency without one still gives its officer): the policy reads
+them on every request that touches shared intelligence, and they cost a statement of their own.
+``mandates_read`` hands them to ``sharing.rules.in_force_mandates`` for a viewer of that same instant, which the
+request's viewer is (``api.context.viewer_for_request``); any other viewer reads them as before.
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ from typing import Any
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
-from django.db.models import QuerySet
+from django.db.models import F, FilteredRelation, QuerySet
 from django.utils import timezone
 
 from access import prepared
+from mandates.models import Mandate, in_force_q
 
 from .models import ApiToken, Officer
 
@@ -37,21 +44,72 @@ def _live_session(key: str, at: datetime.datetime) -> QuerySet[Session]:
     return Session.objects.filter(session_key=key, expire_date__gt=at)
 
 
+#: The columns a mandate in force comes in, on the officer's rows (or the token's): one row per mandate.
+MANDATE_FIELDS = tuple(Mandate._meta.concrete_fields)
+MANDATE_COLUMNS = tuple(f"_mandate_{concrete.attname}" for concrete in MANDATE_FIELDS)
+
+
 def officer(pk: Any) -> Officer | None:
-    """The officer a session names, with their agency, active or not (the backend decides)."""
-    found = prepared.unnarrowed("officers.by_pk", pk, timezone.now(), _officer)
-    return found[0] if found else None
+    """The officer a session names, with their agency and its mandates in force, active or not (the backend
+    decides)."""
+    at = timezone.now()
+    rows = prepared.unnarrowed("officers.by_pk", pk, at, _officer)
+    return _with_mandates(rows[0], rows, at) if rows else None
 
 
 def _officer(pk: Any, at: datetime.datetime) -> QuerySet[Officer]:
-    return Officer.objects.filter(pk=pk)  # the manager reads the agency with the officer
+    # the manager reads the agency with the officer
+    return _mandates_of(Officer.objects.filter(pk=pk), "agency", at)
 
 
 def usable_token(digest: str) -> ApiToken | None:
-    """The usable token with this SHA-256, with its officer and their agency."""
-    found = prepared.unnarrowed("officers.token", digest, timezone.now(), _usable_token)
-    return found[0] if found else None
+    """The usable token with this SHA-256, with its officer, their agency and its mandates in force."""
+    at = timezone.now()
+    rows = prepared.unnarrowed("officers.token", digest, at, _usable_token)
+    if not rows:
+        return None
+    token: ApiToken = rows[0]
+    _with_mandates(token.officer, rows, at)
+    return token
 
 
 def _usable_token(digest: str, at: datetime.datetime) -> QuerySet[ApiToken]:
-    return ApiToken.objects.usable(at).select_related("officer__agency").filter(digest=digest).order_by("pk")[:1]
+    tokens = ApiToken.objects.usable(at).select_related("officer__agency").filter(digest=digest)
+    return _mandates_of(tokens, "officer__agency", at).order_by("pk", "-_mandate_granted_at", "_mandate_id")
+
+
+def _mandates_of(queryset: QuerySet[Any], agency: str, at: datetime.datetime) -> QuerySet[Any]:
+    """``queryset`` joined to the mandates of ``agency`` in force ``at``, one row each (or one row of nulls)."""
+    relation = f"{agency}__mandates"
+    joined = queryset.annotate(_in_force=FilteredRelation(relation, condition=in_force_q(f"{relation}__", at)))
+    return joined.annotate(**{column: F(f"_in_force__{concrete.attname}")
+                              for column, concrete in zip(MANDATE_COLUMNS, MANDATE_FIELDS, strict=True)}
+                           ).order_by("-_mandate_granted_at", "_mandate_id")
+
+
+def _with_mandates(officer: Officer, rows: list[Any], at: datetime.datetime) -> Officer:
+    """``officer`` with the mandates its rows (the officer's or the token's, one per mandate) carried, newest
+    first as ``Mandate.objects.in_force`` gives them; the rows keep none of their columns."""
+    mandates = []
+    for row in rows:
+        values = [row.__dict__.pop(name) for name in MANDATE_COLUMNS]
+        if values[0] is not None:
+            mandates.append(Mandate.from_db(officer._state.db, [f.attname for f in MANDATE_FIELDS], values))
+    officer.__dict__["_wildnet_mandates"] = (at, mandates)
+    return officer
+
+
+def read_at(officer: Any) -> datetime.datetime | None:
+    """The instant ``officer`` was read at with their mandates (the request's instant), or None."""
+    read = getattr(officer, "_wildnet_mandates", None)
+    return None if read is None else read[0]
+
+
+def mandates_read(officer: Any, at: datetime.datetime) -> list[Mandate] | None:
+    """The mandates in force ``at`` that were read with ``officer`` (:func:`officer`, :func:`usable_token`),
+    or None when they were read at another instant, or not at all."""
+    read = getattr(officer, "_wildnet_mandates", None)
+    if read is None or read[0] != at:
+        return None
+    mandates: list[Mandate] = read[1]
+    return mandates

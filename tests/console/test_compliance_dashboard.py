@@ -233,9 +233,9 @@ def test_the_dashboard_costs_the_same_statements_whatever_the_notices_and_months
     client = signed_in("coord.fr")
     few = _statements(client, "/compliance/dashboard/?period=2024")
     _more_notices(figures, 24)
-    # the session and the officer, the platforms, five for the period's figures and five for its months, the shell
-    # (its agency is the officer's, loaded with them)
-    assert _statements(client, "/compliance/dashboard/?period=2024") == few == 14
+    # the session and the officer (with their agency and its mandates in force, which the shell reads), the
+    # platforms, five for the period's figures and five for its months
+    assert _statements(client, "/compliance/dashboard/?period=2024") == few == 13
 
 
 def test_the_drill_down_costs_the_same_statements_whatever_its_length(figures: World) -> None:
@@ -243,8 +243,9 @@ def test_the_drill_down_costs_the_same_statements_whatever_its_length(figures: W
     few = _statements(client, NOTICES + "?period=2024&figure=acted")
     _more_notices(figures, 24)
     assert TakedownNotice.objects.filter(issuing_agency__country="FR", sent_at__year=2024).count() == 15
-    # the session and the officer, the notices with their count, their agencies, items and re-listings, the shell
-    assert _statements(client, NOTICES + "?period=2024&figure=acted&size=50") == few == 7
+    # the session and the officer (with the mandates the shell reads), the notices with their count, their
+    # agencies, items and re-listings
+    assert _statements(client, NOTICES + "?period=2024&figure=acted&size=50") == few == 6
 
 
 @pytest.mark.parametrize(("seconds", "written"), [

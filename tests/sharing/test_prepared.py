@@ -21,6 +21,8 @@ from cases import actions as case_actions
 from cases.models import Case, Listing
 from cases.rules import cases as case_rule
 from mandates.models import Mandate
+from officers import sessions
+from officers.actions import issue_token
 from officers.models import Officer
 
 from .conftest import viewer
@@ -287,3 +289,61 @@ def test_the_mandates_in_force_are_read_at_each_request_instant(ofb_case: Any, s
     assert prepared.rows(at(now, datetime.timedelta(hours=2)), Case, "case", ofb_case.pk, case_by_pk) == []
     assert prepared.rows(at(now, datetime.timedelta(minutes=30)), Case, "case", ofb_case.pk, case_by_pk) == [
         ofb_case]
+
+
+def test_the_request_officer_comes_with_the_mandates_in_force_at_its_instant(ofb_case: Any) -> None:
+    """The officer a request reads (``officers.sessions``) brings their agency's mandates in force, newest first,
+    in the same statement: the suspended and lapsed ones left out, an agency without any still signed in."""
+    oclaesp = Officer.objects.get(username="inv.oclaesp")
+    [granted] = Mandate.objects.filter(agency=oclaesp.agency)
+    newer = Mandate.objects.get(pk=granted.pk)
+    newer.pk, newer.legal_reference, newer.granted_at = None, "Second MoU", granted.granted_at + datetime.timedelta(1)
+    newer.save()
+    for status, until in (("suspended", None), ("active", timezone.now() - datetime.timedelta(seconds=1))):
+        dropped = Mandate.objects.get(pk=granted.pk)
+        dropped.pk, dropped.status = None, status
+        dropped.valid_until = until or dropped.valid_until
+        dropped.save()
+    officer = sessions.officer(oclaesp.pk)
+    assert officer is not None and officer.username == "inv.oclaesp"
+    instant = sessions.read_at(officer)
+    assert instant is not None
+    assert sessions.mandates_read(officer, instant) == [newer, granted] == list(
+        Mandate.objects.in_force(instant).filter(agency=oclaesp.agency))
+    assert sessions.mandates_read(officer, instant + datetime.timedelta(microseconds=1)) is None
+    assert sessions.mandates_read(oclaesp, instant) is None  # read by the ORM: nothing came with it
+    ngo = Officer.objects.filter(agency__mandates__isnull=True, is_active=True).first()
+    assert ngo is not None
+    alone = sessions.officer(ngo.pk)
+    assert alone is not None and alone.pk == ngo.pk and sessions.mandates_read(alone, sessions.read_at(alone)) == []
+
+
+@pytest.mark.parametrize("path", ["session", "token"])
+def test_a_mandate_read_with_the_officer_lapses_at_the_next_request(
+        gql: Any, ofb_case: Any, share: Any, monkeypatch: Any, django_assert_num_queries: Any, path: str) -> None:
+    """The request's viewer takes the instant the officer was read at, so the mandates read with them are the
+    policy's: one fewer statement, and a mandate lapsing between two requests stops the share at the next one,
+    through a browser session or an API token alike."""
+    share(ofb_case)
+    Mandate.objects.filter(agency__code="fr-oclaesp").update(valid_until=timezone.now() + datetime.timedelta(minutes=5))
+    oclaesp = Officer.objects.get(username="inv.oclaesp")
+    headers: dict[str, str] = {"HTTP_X_WILDNET_PURPOSE": "investigation"}
+    if path == "session":
+        gql.login("inv.oclaesp")
+    else:
+        _, raw = issue_token(oclaesp, name="sync", scopes=["read"], days=1)
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+    query = "{ cases(first: 10) { totalCount edges { node { reference } } } }"
+
+    def shared() -> Any:
+        return gql.client.post("/graphql/", {"query": query}, content_type="application/json",
+                               **headers).json()["data"]["cases"]
+
+    shared()
+    # the session (none with a token), the officer (or the token and its officer) with their agency and its
+    # mandates, the page with its count, the read audit's event
+    with django_assert_num_queries(4 if path == "session" else 3):
+        assert shared() == {"totalCount": 1, "edges": [{"node": {"reference": ofb_case.reference}}]}
+    moment = timezone.now() + datetime.timedelta(minutes=10)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    assert shared() == {"totalCount": 0, "edges": []}

@@ -108,8 +108,7 @@ def read_at(officer: Any) -> datetime.datetime | None:
 def mandates_read(officer: Any, at: datetime.datetime) -> list[Mandate] | None:
     """The mandates in force ``at`` that were read with ``officer`` (:func:`officer`, :func:`usable_token`),
     or None when they were read at another instant, or not at all."""
-    read = getattr(officer, "_wildnet_mandates", None)
-    if read is None or read[0] != at:
+    if read_at(officer) != at:
         return None
-    mandates: list[Mandate] = read[1]
+    mandates: list[Mandate] = officer._wildnet_mandates[1]
     return mandates

@@ -3,6 +3,7 @@ see the same words (``Éléphant`` and ``elephant`` are one token; ``ivory_selle
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,13 +22,23 @@ qui que sa se son sur un une vous al con del el es las lo los para por sin su su
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
-def fold_char(char: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)).casefold()
-
-
 def fold(text: str) -> str:
-    """Lower-case, accents removed; the form stored in the index and compared with the query."""
-    return "".join(fold_char(c) for c in text)
+    """Lower-case, accents removed; the form stored in the index and compared with the query.
+
+    ASCII text folds to its lower case (the common case, checked in C). Otherwise the whole text is decomposed,
+    stripped of its combining marks, then case-folded: the same as folding it character by character, since every
+    step maps characters independently (canonical reordering moves only the marks that are then removed).
+    """
+    if text.isascii():
+        return text.lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+@functools.lru_cache(maxsize=4096)
+def _aligned_char(char: str) -> str:
+    """One character of ``_aligned_fold``: the first character of its fold, a space when it folds to nothing.
+    Cached, because texts repeat a small alphabet and a search folds every character of every hit it highlights."""
+    return fold(char)[:1] or " "
 
 
 def tokens(text: str) -> list[str]:
@@ -97,4 +108,6 @@ def highlight(text: str, terms: set[str], width: int = 80) -> str | None:
 
 def _aligned_fold(text: str) -> str:
     """``fold`` keeping one character per original character, so match offsets point into ``text``."""
-    return "".join((folded[:1] if len(folded := fold_char(c)) else " ") for c in text)
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_aligned_char, text))

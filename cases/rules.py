@@ -19,9 +19,11 @@ from access.policy import (
     NOTHING,
     Viewer,
     condition,
+    keys_q,
     register_action,
     register_condition,
     register_visibility,
+    register_visibility_among,
     visibility_filter,
 )
 from officers.models import INTELLIGENCE_ROLES, Role
@@ -140,10 +142,21 @@ def evidence(viewer: Viewer) -> Q:
 @register_visibility(Entity)
 def entities(viewer: Viewer) -> Q:
     """An entity is visible only through a claim the viewer may see (DESIGN, access rule 2)."""
+    return _entities_claimed(viewer, Q())
+
+
+@register_visibility_among(Entity)
+def entities_among(viewer: Viewer, keys: Any) -> Q:
+    """``entities``, reading only the claims on ``keys``: tested against every visible claim, a page's few
+    hundred entities hashed all of them (6,000 claims and their cases: 7 ms of a 100-case page's 9)."""
+    return _entities_claimed(viewer, keys_q("entity_id", keys))
+
+
+def _entities_claimed(viewer: Viewer, among: Q) -> Q:
     claim = visibility_filter(viewer, CaseEntity)
     if claim is NOTHING:
         return NOTHING
-    return Q(pk__in=CaseEntity.objects.filter(claim).values("entity_id"))
+    return Q(pk__in=CaseEntity.objects.filter(among, claim).values("entity_id"))
 
 
 @register_visibility(CustodyEvent)

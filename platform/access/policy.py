@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import prepared
+from . import lookups, prepared
 from .errors import ActionError, ErrorCode, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
@@ -102,10 +102,12 @@ class Viewer:
 
 
 VisibilityRule = Callable[[Viewer], Q]
+AmongRule = Callable[[Viewer, Any], Q]
 ActionRule = Callable[[Viewer, Any], None]
 Condition = Callable[..., Q]
 
 _visibility: dict[type[models.Model], VisibilityRule] = {}
+_among: dict[type[models.Model], tuple[VisibilityRule, AmongRule]] = {}
 _actions: dict[str, ActionRule] = {}
 _conditions: dict[str, Condition] = {}
 _signature_parts: list[Callable[[Viewer], Hashable]] = []
@@ -156,6 +158,31 @@ def register_visibility(model: type[models.Model]) -> Callable[[VisibilityRule],
         return rule
 
     return decorator
+
+
+def register_visibility_among(model: type[models.Model]) -> Callable[[AmongRule], AmongRule]:
+    """Declare the visibility of ``model``'s rows among given primary keys, for a rule that tests each row
+    against a set of other rows (an entity against the visible claims): the same condition as the model's rule,
+    with the keys pushed into that set, so that the database reads those keys' rows of it and not the whole set.
+
+    It is bound to the rule registered for ``model`` at that moment: a later app that replaces the rule (and
+    does not declare its own ``among``) is applied as it is, never bypassed.
+    """
+
+    def decorator(rule: AmongRule) -> AmongRule:
+        _among[model] = (_visibility[model], rule)
+        prepared.forget()
+        return rule
+
+    return decorator
+
+
+def keys_q(field_name: str, keys: Any) -> Q:
+    """``field_name`` among ``keys``: a list (one array parameter on PostgreSQL, ``access.lookups``) or a single
+    key."""
+    if isinstance(keys, list):
+        return Q(**{f"{field_name}__{lookups.AnyOf.lookup_name}": keys})
+    return Q(**{field_name: keys})
 
 
 def register_action(name: str) -> Callable[[ActionRule], ActionRule]:
@@ -215,6 +242,18 @@ def visible(viewer: Viewer, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     if condition is NOTHING:
         return queryset.none()
     return queryset.filter(condition)
+
+
+def visible_among(viewer: Viewer, model: type[M], keys: Any) -> models.QuerySet[M]:
+    """The rows of ``model`` whose primary key is among ``keys`` (a list, or one key) that ``viewer`` may see:
+    what the loaders and ``node(id)`` read, through the model's ``among`` condition when it declares one
+    (:func:`register_visibility_among`), else as :func:`visible` narrows them."""
+    queryset = model._default_manager.filter(keys_q("pk", keys))
+    declared = _among.get(model)
+    if declared is None or declared[0] is not _visibility.get(model) or not viewer.active:
+        return visible(viewer, queryset)
+    condition = declared[1](viewer, keys)
+    return queryset.none() if condition is NOTHING else queryset.filter(condition)
 
 
 def fetch(viewer: Viewer, queryset: models.QuerySet[M], pk: Any, field_name: str = "id") -> M:

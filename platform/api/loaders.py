@@ -2,8 +2,9 @@
 
 A nested field (``mandate.agency``, ``taskForce.members``) must neither issue one query per parent (the N+1
 problem) nor bypass the policy. Each loader collects the keys asked for during one execution pass and loads
-them in one query narrowed by :func:`access.policy.visible`, the keys as one array (``api.lookups``); an object
-the viewer may not see resolves to ``null`` (or is left out of a list), exactly as if it did not exist.
+them in one query narrowed by the policy (:func:`access.policy.visible`, or ``visible_among`` for keys), the keys
+as one array (``access.lookups``); an object the viewer may not see resolves to ``null`` (or is left out of a
+list), exactly as if it did not exist.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from graphql.pyutils import is_collection
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access import prepared
-from access.policy import Viewer, sees_every, visible
+from access.policy import Viewer, sees_every, visible, visible_among
 
-from . import lookups  # noqa: F401  (registers ``__any``)
 from .context import get_viewer
 from .selection import narrowable, reads_columns, reads_foreign, selected_columns, selected_foreign
 
@@ -121,7 +121,7 @@ def by_id(info: Any, model: type[models.Model]) -> Loader:
         viewer = get_viewer(info)
 
         def build(who: Viewer, keys: list[Any]) -> models.QuerySet[Any]:
-            return visible(who, model._default_manager.filter(pk__any=keys))
+            return visible_among(who, model, keys)
 
         def load(ids: list[Any]) -> list[Any]:
             found = {row.pk: row for row in prepared.rows(viewer, model, key, list(set(ids)), build)}

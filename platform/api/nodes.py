@@ -20,7 +20,7 @@ from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentN
 from graphql_relay import connection_from_array_slice, cursor_to_offset, offset_to_cursor
 
 from access import prepared
-from access.policy import Viewer, visible
+from access.policy import Viewer, visible, visible_among
 
 from . import reads
 from .context import get_viewer
@@ -117,7 +117,7 @@ class PolicyObjectType(DjangoObjectType):
         model = cls._meta.model
 
         def build(viewer: Viewer, pk: Any) -> models.QuerySet[Any]:
-            return visible(viewer, model._default_manager.filter(pk=pk))
+            return visible_among(viewer, model, pk)
 
         try:
             pk = model._meta.pk.get_prep_value(id)

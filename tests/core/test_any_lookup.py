@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
-import api.lookups  # noqa: F401  (registers ``__any``)
+import access.lookups  # noqa: F401  (registers ``__any``)
 from agencies.models import Agency
 from officers.models import Officer
 

@@ -286,7 +286,7 @@ def test_loader_fault_reveals_no_sql_and_no_trace(gql: Any, world: World, monkey
     def explode(*args: Any) -> Any:
         raise OperationalError(SQL_FAULT)
 
-    monkeypatch.setattr(api.loaders, "visible", explode)
+    monkeypatch.setattr(api.loaders, "visible_among", explode)
     response = gql.login("inv.oclaesp").post("{ sharesReceived { edges { node { case { reference } } } } }",
                                              **INVESTIGATION)
     assert_reveals_nothing(response)

@@ -14,9 +14,11 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from access import prepared
+from access import (
+    lookups,  # noqa: F401  (``__any``)
+    prepared,
+)
 from access.policy import Viewer, register_visibility, visible
-from api import lookups  # noqa: F401  (``__any``)
 from cases import actions as case_actions
 from cases.models import Case, Listing
 from cases.rules import cases as case_rule

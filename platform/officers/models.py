@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -181,3 +182,22 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"sign-in failure at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class OfficerSession(AbstractBaseSession):
+    """A session (``SESSION_ENGINE = "officers.sessions"``), with the officer it is signed in as in a column of
+    its own, written from the session's data on each save: the request reads the session, its officer, their
+    agency and its mandates in force in one statement (``officers.sessions``). The session's data stays what
+    decides who is signed in; the column only says which officer to read with it."""
+
+    officer = models.ForeignKey(Officer, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                editable=False)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "officers_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from .sessions import SessionStore
+
+        return SessionStore

@@ -7,7 +7,12 @@ server-bound; the session's expiry and the token's are compared with each reques
 
 The officer comes with their agency's mandates in force at the instant of the lookup (one row per mandate, the
 officer's columns repeated; a left join, so an agency without one still gives its officer): the policy reads
-them on every request that touches shared intelligence, and they cost a statement of their own.
+them on every request that touches shared intelligence, and they cost a statement of their own. A session comes
+with its officer the same way, in the same statement (``OfficerSession.officer``, written from the session's
+data): Django's authentication then asks :func:`officer` for the officer the session's data names, and gets the
+one read with the session when it is that officer (``SessionOfficerMiddleware`` scopes it to the request), with
+no statement of its own. Whatever the column says, the session's data decides who is signed in, and Django
+still checks its hash against that officer.
 ``mandates_read`` hands them to ``sharing.rules.in_force_mandates`` for a viewer of that same instant, which the
 request's viewer is (``api.context.viewer_for_request``); any other viewer reads them as before.
 """
@@ -15,33 +20,80 @@ request's viewer is (``api.context.viewer_for_request``); any other viewer reads
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.contrib.sessions.models import Session
 from django.db.models import F, FilteredRelation, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from access import prepared
 from mandates.models import Mandate, in_force_q
 
-from .models import ApiToken, Officer
+from .models import ApiToken, Officer, OfficerSession
 
 
 class SessionStore(DatabaseSessionStore):
-    """Django's database sessions (``SESSION_ENGINE``), read with a kept statement."""
+    """Django's database sessions (``SESSION_ENGINE``) in ``OfficerSession``, read with a kept statement that
+    also reads the officer the session is signed in as (``officer_read``, for :func:`officer`)."""
 
-    def _get_session_from_db(self) -> Session | None:
-        found = prepared.unnarrowed("sessions.live", self.session_key, timezone.now(), _live_session)
-        if not found:
+    #: The officer read with the session (with their agency and its mandates in force), or None.
+    officer_read: Officer | None = None
+
+    @classmethod
+    def get_model_class(cls) -> type[OfficerSession]:
+        return OfficerSession
+
+    def create_model_instance(self, data: dict[str, Any]) -> OfficerSession:
+        session: OfficerSession = super().create_model_instance(data)
+        session.officer_id = _officer_pk(data.get(SESSION_KEY))
+        return session
+
+    def _get_session_from_db(self) -> OfficerSession | None:
+        at = timezone.now()
+        rows = prepared.unnarrowed("sessions.live", self.session_key, at, _live_session)
+        if not rows:
             self._session_key = None
             return None
-        session: Session = found[0]
+        session: OfficerSession = rows[0]
+        officer = session.officer
+        self.officer_read = None if officer is None else _with_mandates(officer, rows, at)
         return session
 
 
-def _live_session(key: str, at: datetime.datetime) -> QuerySet[Session]:
-    return Session.objects.filter(session_key=key, expire_date__gt=at)
+def _live_session(key: str, at: datetime.datetime) -> QuerySet[OfficerSession]:
+    live = OfficerSession.objects.filter(session_key=key, expire_date__gt=at).select_related("officer__agency")
+    return _mandates_of(live, "officer__agency", at)
+
+
+def _officer_pk(value: Any) -> int | None:
+    """The officer's key a session's data names (a string), or None when it names none or not a key."""
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SessionOfficerMiddleware:
+    """Hands the officer read with the request's session to :func:`officer` (the authentication backend asks
+    it for the session's officer), for this request only; it goes right after ``SessionMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_session.set(getattr(request, "session", None))
+        try:
+            return self.get_response(request)
+        finally:
+            _request_session.reset(token)
+
+
+#: The session of the request being served (``SessionOfficerMiddleware``).
+_request_session: ContextVar[Any] = ContextVar("wildnet_request_session", default=None)
 
 
 #: The columns a mandate in force comes in, on the officer's rows (or the token's): one row per mandate.
@@ -51,7 +103,10 @@ MANDATE_COLUMNS = tuple(f"_mandate_{concrete.attname}" for concrete in MANDATE_F
 
 def officer(pk: Any) -> Officer | None:
     """The officer a session names, with their agency and its mandates in force, active or not (the backend
-    decides)."""
+    decides): the one read with the request's session when it is that officer, else read now."""
+    read = getattr(_request_session.get(), "officer_read", None)
+    if read is not None and str(read.pk) == str(pk):
+        return read
     at = timezone.now()
     rows = prepared.unnarrowed("officers.by_pk", pk, at, _officer)
     return _with_mandates(rows[0], rows, at) if rows else None

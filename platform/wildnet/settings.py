@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "wildnet.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "officers.sessions.SessionOfficerMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -193,7 +194,7 @@ LOGOUT_REDIRECT_URL = "login"
 #: The address officers reach WildNet at, for the links in e-mails (invitations, password resets, notices).
 WILDNET_PUBLIC_URL = env("WILDNET_PUBLIC_URL", "http://127.0.0.1:8000")
 #: A session ends after this many seconds without a request (console.middleware renews it once a minute).
-SESSION_ENGINE = "officers.sessions"  # Django's database sessions, read with a kept statement
+SESSION_ENGINE = "officers.sessions"  # Django's database sessions, read with their officer by a kept statement
 SESSION_COOKIE_AGE = env_int("WILDNET_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 #: ... and this many seconds after the sign-in, however active (console.middleware).

@@ -13,7 +13,7 @@ from officers.models import Officer
 pytestmark = pytest.mark.django_db
 
 SIZES = [1, 10, 100]
-AUTH = 2  # the session, then the officer with their agency
+AUTH = 1  # the session with its officer, their agency and its mandates in force
 #: After the response, the access audit asks which of the cases read belong to another agency — unless every
 #: case read was itself in the response (then the cases said it), as in the lists below; see the last test.
 READ_AUDIT = 0

@@ -323,10 +323,10 @@ def test_assessment_list_costs_the_same_for_1_10_and_100(gql: Any, demo: Any, dj
       summary { status count } catalogue { version } previous { revision }
       entries { status notes measure { code } responsibleAgency { code } evidence { kind } } } } } }"""
     gql.login("coord.fr")
-    # session and officer; the page with its count; then one batched query per loader: catalogues, entries, measures,
-    # evidence, and the assessments the entries' notes check (the responsible agency is the coordinator's own,
-    # loaded with them).
-    with django_assert_num_queries(2 + 1 + 5):
+    # the session with its officer; the page with its count; then one batched query per loader: catalogues,
+    # entries, measures, evidence, and the assessments the entries' notes check (the responsible agency is the
+    # coordinator's own, loaded with them).
+    with django_assert_num_queries(1 + 1 + 5):
         data = gql(query)
     assert data["nationalAssessments"]["totalCount"] == n
     assert all(len(e["node"]["entries"]) == 45 for e in data["nationalAssessments"]["edges"])

@@ -10,12 +10,12 @@ import time
 from typing import Any
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
 from api.context import CONFIRMED_SESSION_KEY
 from cases.models import Case
+from officers.sessions import SessionStore
 from tests.console.browser import axe_violations, screenshot, sign_in, sign_out
 from tests.console.conftest import BrowserErrors
 from wildnet.demo import DEMO_PASSWORD

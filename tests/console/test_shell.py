@@ -7,12 +7,11 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
 from cases.models import Case
-from officers.models import Officer
+from officers.models import Officer, OfficerSession
 from outbox.models import OutboxMessage
 from wildnet.demo import DEMO_PASSWORD
 
@@ -99,7 +98,7 @@ def test_the_session_ends_after_inactivity_and_activity_renews_it(world: None, s
     client = signed_in("inv.ofb")
 
     def expiry() -> Any:
-        return Session.objects.get(pk=client.session.session_key).expire_date
+        return OfficerSession.objects.get(pk=client.session.session_key).expire_date
 
     first = expiry()
     assert settings.SESSION_COOKIE_AGE == 30 * 60

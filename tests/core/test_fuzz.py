@@ -44,7 +44,7 @@ PURPOSES = (None, "investigation", "analysis", "prosecution", "platform_complian
 #: Tables that legitimately change when a request is refused: the audit log records the refusal, the outbox
 #: what to deliver about it, and the session who signed in.
 UNDIGESTED = frozenset({"audit.AuditEvent", "audit.ChainLink", "audit.ChainHead",
-                        "outbox.OutboxMessage", "sessions.Session"})
+                        "outbox.OutboxMessage", "officers.OfficerSession"})
 
 FUZZ = settings(derandomize=True, deadline=None, database=None, print_blob=False,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

@@ -23,8 +23,8 @@ from officers.models import Officer, Role
 pytestmark = pytest.mark.django_db
 
 SIZES = [1, 10, 100]
-#: The session and the signed-in officer (with their agency): two queries before any resolver runs.
-AUTH = 2
+#: The session with the signed-in officer (their agency, its mandates in force): one query before any resolver.
+AUTH = 1
 
 
 def make_agencies(n: int, coordinator: Officer) -> list[Agency]:

@@ -345,8 +345,8 @@ def test_the_import_runs_list_costs_the_same_queries_for_1_or_10_runs(gql: Any, 
                       case_title=f"Feed {number}")
     gql.login("inv.ofb")
     query = "{ importRuns(first: 50) { edges { node { standard created report case { reference } } } } }"
-    # the session and the officer; the runs; their cases (one batch)
-    with django_assert_num_queries(2 + 1 + 1):
+    # the session with its officer; the runs; their cases (one batch)
+    with django_assert_num_queries(1 + 1 + 1):
         assert len(gql(query)["importRuns"]["edges"]) == n
 
 

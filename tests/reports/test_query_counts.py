@@ -15,8 +15,8 @@ from reports.models import ReportScreenshot, ReportStatusChange, SpotterReport
 
 pytestmark = pytest.mark.django_db
 
-#: The session and the signed-in officer (with their agency): two queries before any resolver runs.
-AUTH = 2
+#: The session with the signed-in officer (their agency, its mandates in force): one query before any resolver.
+AUTH = 1
 NESTED = """{ %s(first: 100) { totalCount edges { node { id url status reporter { username } platform { code }
   species { scientificName } history { status changedAt } screenshots { sha256 contentType } } } } }"""
 

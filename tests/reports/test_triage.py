@@ -40,9 +40,9 @@ NOT_ACTIONABLE = """mutation($id: ID!, $reason: NotActionableReason!) {
   markReportNotActionable(id: $id, reason: $reason) { report { status reason } errors { code field } } }"""
 MERGE = """mutation($id: ID!, $into: ID!) { mergeReport(id: $id, intoId: $into) {
   report { duplicateOf { id } } errors { code field } } }"""
-#: Session, officer, the page with its count, then one batch each: programme and routed agency, species, duplicates,
-#: screenshots, reporters' names.
-QUEUE_STATEMENTS = 8
+#: The session with its officer, the page with its count, then one batch each: programme and routed agency, species,
+#: duplicates, screenshots, reporters' names.
+QUEUE_STATEMENTS = 7
 MINE = """{ myReports { edges { node { status reason history { status } } } } }"""
 
 

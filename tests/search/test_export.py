@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/search/export.csv"
 INVESTIGATION = {"HTTP_X_WILDNET_PURPOSE": "investigation"}
-AUTH = 2  # the session, then the officer with their agency and its mandates in force
+AUTH = 1  # the session with its officer, their agency and its mandates in force
 
 
 def export(client: Client, username: str | None, headers: dict[str, str] | None = None, **params: Any) -> Any:

@@ -223,9 +223,9 @@ def test_the_number_of_queries_does_not_grow_with_the_page(gql: Any, indexed: Wo
 
 @pytest.mark.usefixtures("database_search")
 @pytest.mark.parametrize("extra", [0, 40])
-def test_a_search_request_is_three_statements_on_the_database_backend(gql: Any, indexed: World, extra: int,
-                                                                        django_assert_num_queries: Any) -> None:
-    """The whole request, on the database backend, few matches or many: the session, the officer with their
+def test_a_search_request_is_two_statements_on_the_database_backend(gql: Any, indexed: World, extra: int,
+                                                                      django_assert_num_queries: Any) -> None:
+    """The whole request, on the database backend, few matches or many: the session with its officer and their
     agency's mandates in force, and the search — page, texts to highlight, total, facets, the hits' objects, the
     identifiers the text may be (for hits) and the species tables' fingerprint (the matcher's freshness check),
     in one statement. The hits' objects are the rows the policy let the statement read: none is loaded again."""
@@ -240,12 +240,12 @@ def test_a_search_request_is_three_statements_on_the_database_backend(gql: Any, 
     deliver_due(limit=1000)
     client = gql.login("inv.ofb")
     search(gql, "inv.ofb", q="ivoire")  # warms the per-process caches (species names, pg_trgm)
-    with django_assert_num_queries(2 + 1):
+    with django_assert_num_queries(1 + 1):
         result = client(SEARCH, {"q": "ivoire", "first": 100}, **INVESTIGATION)["search"]
     assert result["totalCount"] == 2 + extra and len(result["hits"]) == 2 + extra
     assert {h["type"] for h in result["hits"]} == {"CASE", "LISTING"}
     assert all((h["case"] or h["listing"]) for h in result["hits"])
-    with django_assert_num_queries(2 + 1):  # every type of hit, an empty text matching every visible document
+    with django_assert_num_queries(1 + 1):  # every type of hit, an empty text matching every visible document
         result = client(SEARCH, {"q": "", "first": 100}, **INVESTIGATION)["search"]
     assert {h["type"] for h in result["hits"]} == {"CASE", "LISTING", "ENTITY", "REPORT"}
     assert all(h["case"] or h["listing"] or h["entity"] or h["report"] for h in result["hits"])

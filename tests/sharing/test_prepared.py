@@ -342,9 +342,9 @@ def test_a_mandate_read_with_the_officer_lapses_at_the_next_request(
                                **headers).json()["data"]["cases"]
 
     shared()
-    # the session (none with a token), the officer (or the token and its officer) with their agency and its
-    # mandates, the page with its count, the read audit's event
-    with django_assert_num_queries(4 if path == "session" else 3):
+    # the session with its officer (or the token and its officer), their agency and its mandates, the page with
+    # its count, the read audit's event
+    with django_assert_num_queries(3):
         assert shared() == {"totalCount": 1, "edges": [{"node": {"reference": ofb_case.reference}}]}
     moment = timezone.now() + datetime.timedelta(minutes=10)
     monkeypatch.setattr(timezone, "now", lambda: moment)

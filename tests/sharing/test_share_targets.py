@@ -140,5 +140,5 @@ def test_share_targets_cost_the_same_statements_whatever_the_number_of_agencies(
     with CaptureQueriesContext(connection) as queries:
         data = gql(TARGETS, {"id": to_global_id("Case", ofb_case.pk)})
     assert sum(bool(t["agency"] and t["covered"]) for t in data["shareTargets"]) == n + 3  # OCLAESP, DGDDI, PNR
-    # session, officer, the case, the agencies, their mandates, the task forces
-    assert len(queries) == 6, "\n".join(q["sql"] for q in queries.captured_queries)
+    # the session with its officer, the case, the agencies, their mandates, the task forces
+    assert len(queries) == 5, "\n".join(q["sql"] for q in queries.captured_queries)

@@ -367,9 +367,9 @@ def test_case_page_costs_the_same_whatever_the_number_of_shares(gql: Any, ofb_ca
         case = case_actions.create_case(inv, case_actions.CaseInput(title=f"Case {i}", jurisdictions=["FR"]))
         share(case)
     gql.login("inv.oclaesp")
-    # session, officer with the mandates in force, the page with its count, owner agencies, then the read audit's
-    # one event (the cases' owners are known from the cases read)
-    with django_assert_num_queries(5):
+    # the session with its officer and the mandates in force, the page with its count, owner agencies, then the
+    # read audit's one event (the cases' owners are known from the cases read)
+    with django_assert_num_queries(4):
         data = gql("{ cases(first: 100) { totalCount edges { node { reference ownerAgency { code } } } } }",
                    **INVESTIGATION)
     assert data["cases"]["totalCount"] == shares

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
@@ -48,7 +48,7 @@ class SessionStore(DatabaseSessionStore):
         return OfficerSession
 
     def create_model_instance(self, data: dict[str, Any]) -> OfficerSession:
-        session: OfficerSession = super().create_model_instance(data)
+        session = cast(OfficerSession, super().create_model_instance(data))  # of ``get_model_class``
         session.officer_id = _officer_pk(data.get(SESSION_KEY))
         return session
 

@@ -77,6 +77,10 @@ def _officer_pk(value: Any) -> int | None:
         return None
 
 
+#: The session of the request being served (``SessionOfficerMiddleware``).
+_request_session: ContextVar[Any] = ContextVar("wildnet_request_session", default=None)
+
+
 class SessionOfficerMiddleware:
     """Hands the officer read with the request's session to :func:`officer` (the authentication backend asks
     it for the session's officer), for this request only; it goes right after ``SessionMiddleware``."""
@@ -90,10 +94,6 @@ class SessionOfficerMiddleware:
             return self.get_response(request)
         finally:
             _request_session.reset(token)
-
-
-#: The session of the request being served (``SessionOfficerMiddleware``).
-_request_session: ContextVar[Any] = ContextVar("wildnet_request_session", default=None)
 
 
 #: The columns a mandate in force comes in, on the officer's rows (or the token's): one row per mandate.

@@ -88,30 +88,48 @@ LegalityVerificationEnum = labelled_enum(
 NO_ENUMS: list[str] = []
 
 
+#: The groups a share may withhold, in the order their flags are read.
+GROUPS = (PERSONAL_DATA, SOURCES, EVIDENCE)
+
+
+def readable(viewer: Viewer) -> dict[str, Any]:
+    """Per group, whether ``viewer`` may read it in a case: the ``"case.visible"`` condition with
+    ``redaction=group``, as annotations of a ``Case`` query (``readable_<group>``)."""
+
+    def flag(group: str) -> Any:
+        rule = condition("case.visible", viewer, redaction=group)
+        return Value(False) if rule is NOTHING else ExpressionWrapper(rule, output_field=BooleanField())
+
+    return {f"readable_{group}": flag(group) for group in GROUPS}
+
+
+def withheld(flags: dict[str, Any] | tuple[Any, ...]) -> list[str]:
+    """The groups withheld, from a case's flags (by group, or in the order of ``GROUPS``)."""
+    if isinstance(flags, tuple):
+        flags = dict(zip(GROUPS, flags, strict=True))
+    return [group for group in GROUPS if not flags.get(group)]
+
+
 def redactions(info: Any) -> Loader:
     """Which groups are withheld from the viewer, per case: one batched query per round, a flag per group.
 
     A group is withheld when the case is visible but not through any share that leaves that group in (the
-    ``"case.visible"`` condition with ``redaction=group``).
+    ``"case.visible"`` condition with ``redaction=group``). A case fetched by id or in a page that reads more
+    than its own columns carries its flags (``CaseNode.along``), handed to this loader as it is read: its
+    listings and claims then cost no statement for them.
     """
     cache = info.context.__dict__.setdefault("_wildnet_redactions", {})
     if "loader" not in cache:
         viewer = get_viewer(info)
-        groups = (PERSONAL_DATA, SOURCES, EVIDENCE)
-
-        def readable(who: Viewer, group: str) -> Any:
-            rule = condition("case.visible", who, redaction=group)
-            return Value(False) if rule is NOTHING else ExpressionWrapper(rule, output_field=BooleanField())
 
         def build(who: Viewer, keys: list[int]) -> Any:
-            return (Case.objects.filter(pk__any=keys)
-                    .annotate(**{f"readable_{g}": readable(who, g) for g in groups})
-                    .values_list("pk", *(f"readable_{g}" for g in groups)))
+            return (Case.objects.filter(pk__any=keys).annotate(**readable(who))
+                    .values_list("pk", *(f"readable_{group}" for group in GROUPS)))
 
         def load(case_ids: list[int]) -> list[list[str]]:
             rows = prepared.rows(viewer, Case, "redactions", list(set(case_ids)), build)
-            flags = {pk: dict(zip(groups, row, strict=True)) for pk, *row in rows}
-            return [[g for g in groups if not flags.get(pk, {}).get(g)] for pk in case_ids]
+            flags = {pk: tuple(row) for pk, *row in rows}
+            return [withheld(flags.get(pk, (False,) * len(GROUPS))) for pk in case_ids]
 
         cache["loader"] = Loader(load)
     return cache["loader"]
@@ -234,6 +252,20 @@ class CaseNode(PolicyObjectType):
     @classmethod
     def read_owner(cls, obj: Any) -> int | None:
         return obj.owner_agency_id
+
+    @classmethod
+    def along(cls, viewer: Viewer) -> dict[str, Any]:
+        return readable(viewer)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        """Also hands the case's redaction flags, when they rode along, to the request's ``redactions``."""
+        if not super().is_type_of(root, info):
+            return False
+        flags = root.__dict__
+        if f"readable_{PERSONAL_DATA}" in flags:
+            redactions(info).prime(root.pk, withheld({group: flags[f"readable_{group}"] for group in GROUPS}))
+        return True
 
     @staticmethod
     def resolve_not_for_judicial_use(case: Case, info: Any) -> bool:

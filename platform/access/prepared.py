@@ -53,6 +53,8 @@ CAPACITY = 4096
 PROBE_SHIFT = datetime.timedelta(days=400, hours=1, microseconds=1)
 
 Build = Callable[["Viewer", Any], "models.QuerySet[Any]"]
+#: Makes a parameter from the keys, the instant and its local date (None when no slot takes it).
+Filler = Callable[[Any, datetime.datetime, datetime.date | None], Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,16 +63,20 @@ class Statement:
 
     sql: str
     params: tuple[Any, ...]
-    #: (position, filler) pairs; a filler makes the parameter from (keys, instant).
-    slots: tuple[tuple[int, Callable[[Any, datetime.datetime], Any]], ...]
+    #: (position, filler) pairs; a filler makes the parameter from (keys, instant, local date).
+    slots: tuple[tuple[int, Filler], ...]
     #: Builds the result from the fetched rows: tuples for ``values_list``, else instances (``_reader``).
     read: Callable[[list[tuple[Any, ...]]], list[Any]]
     database: str
+    #: Whether a slot takes the instant's local date: computed once per run, not once per slot (a rule with
+    #: mandates, shares and releases in force compares the date five times in one statement).
+    dated: bool = False
 
     def parameters(self, keys: Any, at: datetime.datetime) -> list[Any]:
         params = list(self.params)
+        today = timezone.localdate(at) if self.dated else None
         for position, fill in self.slots:
-            params[position] = fill(keys, at)
+            params[position] = fill(keys, at, today)
         return params
 
 
@@ -431,13 +437,14 @@ def _probed(at: datetime.datetime, keys: Any, rebuild: Callable[[datetime.dateti
     if second is None or first[0] != second[0] or len(first[1]) != len(second[1]):
         return None
     ops = connections[queryset.db].ops
-    fillers: list[tuple[Callable[[datetime.datetime], Any], Callable[[Any, datetime.datetime], Any]]] = [
-        (lambda t: t, lambda k, at: at),
-        (ops.adapt_datetimefield_value, lambda k, at: ops.adapt_datetimefield_value(at)),
-        (timezone.localdate, lambda k, at: timezone.localdate(at)),
+    fillers: list[tuple[Callable[[datetime.datetime], Any], Filler]] = [
+        (lambda t: t, lambda k, at, today: at),
+        (ops.adapt_datetimefield_value, lambda k, at, today: ops.adapt_datetimefield_value(at)),
+        (timezone.localdate, lambda k, at, today: today),
         (lambda t: ops.adapt_datefield_value(timezone.localdate(t)),
-         lambda k, at: ops.adapt_datefield_value(timezone.localdate(at))),
+         lambda k, at, today: ops.adapt_datefield_value(today)),
     ]
+    dated = {fillers[2][1], fillers[3][1]}
     slots = []
     for position, (one, two) in enumerate(zip(first[1], second[1], strict=True)):
         if one == two:
@@ -452,7 +459,8 @@ def _probed(at: datetime.datetime, keys: Any, rebuild: Callable[[datetime.dateti
         else:
             return None
     return Statement(sql=first[0], params=first[1], slots=tuple(slots),
-                     read=_reader(queryset) if compile_ is _compiled else _tuples, database=queryset.db)
+                     read=_reader(queryset) if compile_ is _compiled else _tuples, database=queryset.db,
+                     dated=any(fill in dated for _, fill in slots))
 
 
 def _holds(param: Any, keys: Any) -> bool:
@@ -462,10 +470,10 @@ def _holds(param: Any, keys: Any) -> bool:
     return not isinstance(param, list) and param == keys
 
 
-def _keys_filler(keys: Any) -> Callable[[Any, datetime.datetime], Any]:
+def _keys_filler(keys: Any) -> Filler:
     if isinstance(keys, list):
-        return lambda k, at: list(k)
-    return lambda k, at: k
+        return lambda k, at, today: list(k)
+    return lambda k, at, today: k
 
 
 def kept(shape: Hashable) -> list[Statement | None]:

@@ -24,7 +24,7 @@ from access.policy import Viewer, visible, visible_among
 
 from . import reads
 from .context import get_viewer
-from .selection import narrowable, selected_columns
+from .selection import narrowable, reads_beyond_columns, selected_columns
 
 
 class CountableConnection(relay.Connection):
@@ -94,6 +94,13 @@ class PolicyObjectType(DjangoObjectType):
         return None
 
     @classmethod
+    def along(cls, viewer: Viewer) -> dict[str, Any]:
+        """Annotations that ride along when the type's rows are fetched by id or by a page reading more than
+        their columns, for what a loader would otherwise ask in a statement of its own (a case's redaction
+        flags); the type's ``is_type_of`` hands them over. Built for ``viewer`` through the policy. None here."""
+        return {}
+
+    @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
         """Called by graphql-core for every object it completes: the one place every read passes through.
 
@@ -117,7 +124,7 @@ class PolicyObjectType(DjangoObjectType):
         model = cls._meta.model
 
         def build(viewer: Viewer, pk: Any) -> models.QuerySet[Any]:
-            return visible_among(viewer, model, pk)
+            return visible_among(viewer, model, pk).annotate(**cls.along(viewer))
 
         try:
             pk = model._meta.pk.get_prep_value(id)
@@ -163,6 +170,13 @@ class PolicyConnectionField(DjangoFilterConnectionField):
             columns = selected_columns(info, queryset.model, ("edges", "node"))
             if columns is not None:
                 queryset = queryset.only(*columns)
+        node = connection._meta.node
+        if isinstance(queryset, models.QuerySet) and getattr(queryset, "_fields", None) is None and \
+                not queryset.query.combinator and issubclass(node, PolicyObjectType) and \
+                reads_beyond_columns(info, queryset.model, ("edges", "node")):
+            annotations = node.along(get_viewer(info))
+            if annotations:
+                queryset = queryset.annotate(**annotations)
         return queryset
 
     @classmethod

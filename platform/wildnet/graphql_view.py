@@ -114,6 +114,12 @@ def unknown_purpose(request: HttpRequest) -> HttpResponse | None:
         "extensions": {"code": "INVALID", "field": PURPOSE_HEADER}}]}, status=400)
 
 
+#: graphene-django's dispatch without its ``ensure_csrf_cookie``: a POST has passed the CSRF check of
+#: ``WildnetGraphQLView.dispatch`` (the cookie is there) or carries a token, so masking a new CSRF token and setting
+#: the cookie again on every API response is work for nothing; GraphiQL's page, a GET, still sets it.
+_dispatch_without_cookie = GraphQLView.dispatch.__wrapped__
+
+
 @method_decorator(login_not_required, name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 class WildnetGraphQLView(GraphQLView):
@@ -153,7 +159,9 @@ class WildnetGraphQLView(GraphQLView):
             rejection = CsrfViewMiddleware(_no_response).process_view(request, _no_response, (), {})
             if rejection is not None:
                 return rejection
-        return super().dispatch(request, *args, **kwargs)
+        if request.method == "GET":
+            return super().dispatch(request, *args, **kwargs)
+        return _dispatch_without_cookie(self, request, *args, **kwargs)
 
     def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
         """The page with GraphiQL's settings as a JSON data block (read by ``wildnet/graphiql.js``).

@@ -114,9 +114,8 @@ def redactions(info: Any) -> Loader:
     """Which groups are withheld from the viewer, per case: one batched query per round, a flag per group.
 
     A group is withheld when the case is visible but not through any share that leaves that group in (the
-    ``"case.visible"`` condition with ``redaction=group``). A case fetched by id or in a page that reads more
-    than its own columns carries its flags (``CaseNode.along``), handed to this loader as it is read: its
-    listings and claims then cost no statement for them.
+    ``"case.visible"`` condition with ``redaction=group``). A case fetched by id carries its flags
+    (``CaseNode.along``), handed to this loader as it is read: its claims' gradings then cost no statement.
     """
     cache = info.context.__dict__.setdefault("_wildnet_redactions", {})
     if "loader" not in cache:

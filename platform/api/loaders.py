@@ -156,9 +156,7 @@ def children(
 
     ``ahead`` names the rows' foreign keys that the selection reads through :func:`related` (a listing's
     ``platform``): each batch queues their targets in those loaders, which the execution context fetches in the
-    same round, in one batch per loader, before the rows are completed. A target the viewer sees every row of
-    (an agency, :func:`access.policy.sees_every`) is joined to the rows' own statement instead and handed to its
-    loader: no statement of its own, and the policy has nothing to narrow. Without it every row's field waited for
+    same round, in one batch per loader, before the rows are completed. Without it every row's field waited for
     the next round, through a future per row and field; the statements are the same batches, fetched earlier.
     Selections of the same rows (an assessment's ``entries`` and its ``summary``) share one loader, which loads
     ahead what any of them reads.
@@ -178,25 +176,14 @@ def children(
 
         def load(parent_ids: list[Any]) -> list[list[Any]]:
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            ahead = sorted(loader.ahead, key=lambda pair: (pair[0], pair[1]._meta.label))
-            joined = tuple(model._meta.get_field(attname).name for attname, target in ahead
-                           if sees_every(viewer, target))
-
-            def build_joined(who: Viewer, keys: list[Any]) -> models.QuerySet[Any]:
-                return build(who, keys).select_related(*joined)
-
-            rows = prepared.rows(viewer, model, (key, joined), list(set(parent_ids)),
-                                 build_joined if joined else build)
+            rows = prepared.rows(viewer, model, key, list(set(parent_ids)), build)
             for row in rows:
                 grouped[getattr(row, f"{fk}_id")].append(row)
-            for attname, target in ahead:
+            for attname, target in sorted(loader.ahead, key=lambda pair: (pair[0], pair[1]._meta.label)):
                 targets = by_id(info, target)
-                name = model._meta.get_field(attname).name
                 for row in rows:
                     pk = getattr(row, attname)
-                    if pk is not None and name in joined:
-                        targets.prime(pk, getattr(row, name))
-                    elif pk is not None:
+                    if pk is not None:
                         targets.load(pk)
             return [grouped.get(pid, []) for pid in parent_ids]
 

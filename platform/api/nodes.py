@@ -24,7 +24,7 @@ from access.policy import Viewer, visible, visible_among
 
 from . import reads
 from .context import get_viewer
-from .selection import narrowable, reads_beyond_columns, selected_columns
+from .selection import narrowable, selected_columns
 
 
 class CountableConnection(relay.Connection):
@@ -95,9 +95,12 @@ class PolicyObjectType(DjangoObjectType):
 
     @classmethod
     def along(cls, viewer: Viewer) -> dict[str, Any]:
-        """Annotations that ride along when the type's rows are fetched by id or by a page reading more than
-        their columns, for what a loader would otherwise ask in a statement of its own (a case's redaction
-        flags); the type's ``is_type_of`` hands them over. Built for ``viewer`` through the policy. None here."""
+        """Annotations that ride along when an object of the type is fetched by id (``get_node``), for what a
+        loader would otherwise ask in a statement of its own (a case's redaction flags); the type's
+        ``is_type_of`` hands them over. Built for ``viewer`` through the policy, and kept with the statement.
+
+        Not on pages: their statements are compiled per request, and compiling the annotations' policy
+        subqueries for a page of 100 cases cost 18 ms of CPU in one measured run, the statement they spare under 1."""
         return {}
 
     @classmethod
@@ -170,13 +173,6 @@ class PolicyConnectionField(DjangoFilterConnectionField):
             columns = selected_columns(info, queryset.model, ("edges", "node"))
             if columns is not None:
                 queryset = queryset.only(*columns)
-        node = connection._meta.node
-        if isinstance(queryset, models.QuerySet) and getattr(queryset, "_fields", None) is None and \
-                not queryset.query.combinator and issubclass(node, PolicyObjectType) and \
-                reads_beyond_columns(info, queryset.model, ("edges", "node")):
-            annotations = node.along(get_viewer(info))
-            if annotations:
-                queryset = queryset.annotate(**annotations)
         return queryset
 
     @classmethod

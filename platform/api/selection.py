@@ -76,16 +76,6 @@ def selected_columns(info: Any, model: type[models.Model], path: tuple[str, ...]
     foreign key are always loaded: the read audit asks objects for their case, the loaders group by them.
     Worked out once per request and place in the document.
     """
-    return _reads(info, model, path)[0]
-
-
-def reads_beyond_columns(info: Any, model: type[models.Model], path: tuple[str, ...] = ()) -> bool:
-    """Whether the selection of the objects at ``path`` reads anything but their own columns: a related row or
-    list, a computed field (a page of cases that reads their listings, not one that reads their titles)."""
-    return _reads(info, model, path)[1]
-
-
-def _reads(info: Any, model: type[models.Model], path: tuple[str, ...]) -> tuple[tuple[str, ...] | None, bool]:
     cache = info.context.__dict__.setdefault("_wildnet_columns", {})
     key = (id(info.field_nodes[0]), model, path)
     if key not in cache:
@@ -93,27 +83,26 @@ def _reads(info: Any, model: type[models.Model], path: tuple[str, ...]) -> tuple
     return cache[key]
 
 
-def _columns(info: Any, model: type[models.Model], path: tuple[str, ...]) -> tuple[tuple[str, ...] | None, bool]:
+def _columns(info: Any, model: type[models.Model], path: tuple[str, ...]) -> tuple[str, ...] | None:
     current, nodes = get_named_type(info.return_type), list(info.field_nodes)
     for step in path:
         if not isinstance(current, GraphQLObjectType) or step not in current.fields:
-            return None, True
+            return None
         fields = collect_sub_fields(info.schema, info.fragments, info.variable_values, current, nodes)
         nodes = [node for found in fields.values() for node in found if node.name.value == step]
         current = get_named_type(current.fields[step].type)
     if not isinstance(current, GraphQLObjectType):
-        return None, True
+        return None
     concrete = {field.attname for field in model._meta.concrete_fields}
     wanted = {model._meta.pk.attname} | {field.attname for field in model._meta.concrete_fields if field.is_relation}
     fields = collect_sub_fields(info.schema, info.fragments, info.variable_values, current, nodes) if nodes else {}
-    beyond = False
     for found in fields.values():
         name = found[0].name.value
         if name == "__typename":
             continue
         field = current.fields.get(name)
         if field is None:
-            return None, True
+            return None
         resolve = field.resolve
         if isinstance(resolve, partial) and resolve.func in DEFAULT_RESOLVERS and resolve.args[:1] and \
                 resolve.args[0] in concrete:
@@ -123,7 +112,6 @@ def _columns(info: Any, model: type[models.Model], path: tuple[str, ...]) -> tup
             continue  # the key
         elif resolve in _COLUMNS:
             wanted.update(_COLUMNS[resolve])
-            beyond = True
         else:
-            return None, True
-    return tuple(sorted(wanted)), beyond
+            return None
+    return tuple(sorted(wanted))

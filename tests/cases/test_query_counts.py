@@ -44,10 +44,10 @@ def test_case_list_with_nested_listings_and_entities(gql: Any, demo: Any, django
       entityLinks { role entity { kind normalised } } } } } }"""
     gql.login("inv.ofb")
     # the page with its count; then, per execution round, one batched query per loader: team (through +
-    # officers), species (through + rows), platforms (through; no rows), listings (their platforms joined: the
-    # directory is everyone's), claims; entities (sellers and claimed entities share one loader), listing
-    # species (through + rows). The owner agency is the officer's own, loaded with them: the agency loader has it.
-    with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 10):
+    # officers), species (through + rows), platforms (through; no rows), listings, claims; agencies (listing
+    # platforms), entities (sellers and claimed entities share one loader), listing species (through + rows).
+    # The owner agency is the officer's own, loaded with them: the agency loader has it in hand.
+    with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 11):
         data = gql(query)
     assert data["cases"]["totalCount"] == n
     assert all(len(e["node"]["listings"]) == 1 and len(e["node"]["entityLinks"]) == 2
@@ -178,7 +178,7 @@ def test_the_foreign_keys_a_list_reads_are_loaded_ahead_and_answered_in_line(
     populate(10, species)
     gql.login("inv.ofb")
     executed = _fields_through_the_full_path(monkeypatch)
-    with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 3):  # the page; listings with platforms, claims; entities
+    with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 4):  # the page; listings, claims; agencies, entities
         data = gql(AHEAD)
     assert not {("Listing", "platform"), ("Listing", "seller"), ("CaseEntity", "entity")} & set(executed)
     assert ("Case", "listings") in executed  # the lists themselves still go through their resolvers
@@ -198,8 +198,7 @@ def test_the_foreign_keys_a_list_reads_are_loaded_ahead_and_answered_in_line(
 def test_a_foreign_key_loaded_ahead_that_the_policy_hides_answers_null_as_before(
         gql: Any, demo: Any, species: Any, django_assert_num_queries: Any) -> None:
     """Loading ahead goes through the same policy-checked loader: with the directory narrowed to the officer's
-    own agency, the platforms are no longer joined to the listings but loaded by the policy in a batch of their
-    own, every listing's platform is null, and the rest is unchanged."""
+    own agency, every listing's platform is null, with the same statements, and the rest is unchanged."""
     from django.db.models import Q
 
     from access.policy import register_visibility

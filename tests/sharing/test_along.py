@@ -1,6 +1,6 @@
-"""A case's redaction flags ride along with the case (``CaseNode.along``): fetched by id, or in a page that reads
-more than its columns, the case carries them and its redacted groups, listings' sellers and claims' gradings
-cost no statement of their own — and say exactly what the separate statement said, shared or not."""
+"""A case's redaction flags ride along with the case (``CaseNode.along``): fetched by id, the case carries them,
+and its redacted groups and its claims' gradings cost no statement of their own — and say exactly what the
+separate statement said, shared or not (pages still read them in a statement of their own: test_sharing)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,6 @@ FLAGGED = """query($id: ID!) { node(id: $id) { ... on Case { reference redactedG
   listings { url } entityLinks { role sourceReliability informationCredibility } reports { grading } } } }"""
 PLAIN = """query($id: ID!) { node(id: $id) { ... on Case { reference
   listings { url } entityLinks { role } reports { grading } } } }"""
-PAGE_FLAGGED = """{ cases { edges { node { reference redactedGroups listings { url }
-  entityLinks { role sourceReliability } } } } }"""
-PAGE_PLAIN = """{ cases { edges { node { reference listings { url } entityLinks { role } } } } }"""
-TITLES = "{ cases { edges { node { reference title } } } }"
 
 
 def statements(ask: Any, query: str, variables: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
@@ -64,26 +60,3 @@ def test_a_case_that_is_not_shared_carries_nothing(gql: Any, ofb_case: Any) -> N
     missing, missing_sql = statements(ask, FLAGGED, {"id": absent})
     assert refused == missing == {"node": None}
     assert len(refused_sql) == len(missing_sql)
-
-
-def test_a_page_carries_the_flags_only_when_it_reads_more_than_the_cases(gql: Any, ofb_case: Any, share: Any,
-                                                                       demo: Any) -> None:
-    from cases import actions as case_actions
-
-    from .conftest import viewer
-
-    share(ofb_case, redact_sources=True)
-    own = case_actions.create_case(viewer("inv.oclaesp"), case_actions.CaseInput(title="Pangolins",
-                                                                                 jurisdictions=["FR"]))
-    ask = gql.login("inv.oclaesp")
-    ask(PAGE_FLAGGED, **INVESTIGATION)
-    _, plain = statements(ask, PAGE_PLAIN)
-    data, flagged = statements(ask, PAGE_FLAGGED)
-    assert len(flagged) == len(plain)
-    read = {edge["node"]["reference"]: edge["node"] for edge in data["cases"]["edges"]}
-    assert read[ofb_case.reference]["redactedGroups"] == ["sources"]
-    assert {link["sourceReliability"] for link in read[ofb_case.reference]["entityLinks"]} == {None}
-    assert read[own.reference]["redactedGroups"] == []
-    _, titles = statements(ask, TITLES)
-    assert not any('"readable_' in sql for sql in titles)  # a page of titles has no use for them
-    assert any('"readable_' in sql for sql in flagged)

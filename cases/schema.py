@@ -103,11 +103,9 @@ def readable(viewer: Viewer) -> dict[str, Any]:
     return {f"readable_{group}": flag(group) for group in GROUPS}
 
 
-def withheld(flags: dict[str, Any] | tuple[Any, ...]) -> list[str]:
-    """The groups withheld, from a case's flags (by group, or in the order of ``GROUPS``)."""
-    if isinstance(flags, tuple):
-        flags = dict(zip(GROUPS, flags, strict=True))
-    return [group for group in GROUPS if not flags.get(group)]
+def withheld(flags: tuple[Any, ...]) -> list[str]:
+    """The groups withheld, from a case's flags in the order of ``GROUPS``."""
+    return [group for group, readable_ in zip(GROUPS, flags, strict=True) if not readable_]
 
 
 def redactions(info: Any) -> Loader:
@@ -263,7 +261,7 @@ class CaseNode(PolicyObjectType):
             return False
         flags = root.__dict__
         if f"readable_{PERSONAL_DATA}" in flags:
-            redactions(info).prime(root.pk, withheld({group: flags[f"readable_{group}"] for group in GROUPS}))
+            redactions(info).prime(root.pk, withheld(tuple(flags[f"readable_{group}"] for group in GROUPS)))
         return True
 
     @staticmethod

@@ -24,7 +24,7 @@ PLAIN = """query($id: ID!) { node(id: $id) { ... on Case { reference
 def statements(ask: Any, query: str, variables: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
     with CaptureQueriesContext(connection) as captured:
         data = ask(query, variables or {}, **INVESTIGATION)
-    return data, [query["sql"] for query in captured.captured_queries]
+    return data, [each["sql"] for each in captured.captured_queries]
 
 
 @pytest.mark.parametrize(("redact", "groups"), [

@@ -471,7 +471,7 @@ def test_dockerfile_expose_healthcheck_and_cmd() -> None:
     assert cmd[0] == "gunicorn"
     assert_command_resolves(cmd)
     assert cmd[cmd.index("--bind") + 1] == f"0.0.0.0:{exposed_port()}"
-    for flag in ("--timeout", "--graceful-timeout", "--worker-tmp-dir"):
+    for flag in ("--timeout", "--graceful-timeout", "--worker-tmp-dir", "--preload"):
         assert flag in cmd
     assert "WEB_CONCURRENCY" in dockerfile_env()  # gunicorn's worker count
 

@@ -19,7 +19,7 @@ from graphql.pyutils import is_collection
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access import prepared
-from access.policy import Viewer, sees_every, visible, visible_among
+from access.policy import Viewer, keys_q, sees_every, visible, visible_among
 
 from .context import get_viewer
 from .selection import narrowable, reads_columns, reads_foreign, selected_columns, selected_foreign
@@ -120,11 +120,12 @@ def by_id(info: Any, model: type[models.Model]) -> Loader:
     if key not in cache:
         viewer = get_viewer(info)
 
-        def build(who: Viewer, keys: list[Any]) -> models.QuerySet[Any]:
+        def build(who: Viewer, keys: Any) -> models.QuerySet[Any]:
             return visible_among(who, model, keys)
 
         def load(ids: list[Any]) -> list[Any]:
-            found = {row.pk: row for row in prepared.rows(viewer, model, key, list(set(ids)), build)}
+            count, keys = _batch(ids)
+            found = {row.pk: row for row in prepared.rows(viewer, model, (key, count), keys, build)}
             return [found.get(i) for i in ids]
 
         loader = cache[key] = Loader(load)
@@ -132,6 +133,21 @@ def by_id(info: Any, model: type[models.Model]) -> Loader:
         if isinstance(agency, model) and sees_every(viewer, model):
             loader.prime(agency.pk, agency)
     return cache[key]
+
+
+def _batch(keys: list[Any]) -> tuple[str, Any]:
+    """A batch's distinct keys as its statement takes them: one key alone (``= %s``), several as a list
+    (``= ANY(%s)``); the first part names the shape, for ``access.prepared`` to keep each apart.
+
+    Kept statements run prepared, and PostgreSQL plans a prepared statement once per connection (a generic
+    plan) only while that plan looks no costlier than one made for the values at hand. Not knowing an array's
+    length, it assumed ten cases where a case detail asks for one, found a scan of every case cheaper than ten
+    lookups, and so planned the detail's listings, claims and reports again on every request (0.4–1.3 ms of
+    PostgreSQL's CPU each, for 0.1 ms of execution). With one key it sees one case, the generic plan is the
+    lookup, and it keeps it.
+    """
+    unique = list(set(keys))
+    return ("one", unique[0]) if len(unique) == 1 else ("many", unique)
 
 
 def _own_agency(viewer: Viewer) -> Any:
@@ -166,8 +182,8 @@ def children(
     if key not in cache:
         viewer = get_viewer(info)
 
-        def build(who: Viewer, keys: list[Any]) -> models.QuerySet[Any]:
-            qs = model._default_manager.filter(**{f"{fk}__any": keys})
+        def build(who: Viewer, keys: Any) -> models.QuerySet[Any]:
+            qs = model._default_manager.filter(keys_q(fk, keys))
             if narrow is not None:
                 qs = narrow(qs)
             if columns is not None and narrowable(qs):
@@ -176,7 +192,8 @@ def children(
 
         def load(parent_ids: list[Any]) -> list[list[Any]]:
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            rows = prepared.rows(viewer, model, key, list(set(parent_ids)), build)
+            count, keys = _batch(parent_ids)
+            rows = prepared.rows(viewer, model, (key, count), keys, build)
             for row in rows:
                 grouped[getattr(row, f"{fk}_id")].append(row)
             for attname, target in sorted(loader.ahead, key=lambda pair: (pair[0], pair[1]._meta.label)):

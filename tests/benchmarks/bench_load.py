@@ -59,7 +59,7 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subproce
     command = [sys.executable, "-m", "gunicorn", "wildnet.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
                "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "1000",
-               "--max-requests-jitter", "100", "--worker-tmp-dir", "/dev/shm", "--log-level", "warning"]
+               "--max-requests-jitter", "100", "--worker-tmp-dir", "/dev/shm", "--preload", "--log-level", "warning"]
     with log.open("wb") as output:
         server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

@@ -52,3 +52,27 @@ def test_production_requires_a_second_factor_whatever_the_environment_says(tmp_p
     result = run(["shell", "-c", script], tmp_path, DJANGO_SECRET_KEY="x" * 60, WILDNET_SECOND_FACTOR_REQUIRED="false")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_importing_the_wsgi_application_opens_nothing_a_forked_worker_would_share(tmp_path: Path) -> None:
+    """gunicorn runs with ``--preload`` (deploy/Dockerfile): its master imports ``wildnet.wsgi`` and forks the
+    workers from it. A connection opened or a thread started during that import would be shared by every worker
+    (a socket two processes talk over) or missing from all of them (threads do not survive ``fork``)."""
+    script = (
+        "import json, gc, threading, wildnet.wsgi\n"
+        "from django.db import connections\n"
+        "from django.core.cache import caches\n"
+        "print(json.dumps({'databases': [c.alias for c in connections.all(initialized_only=True)"
+        " if c.connection is not None], 'caches': len(caches.all(initialized_only=True)),"
+        " 'threads': threading.active_count(), 'frozen': gc.get_freeze_count()}))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "WILDNET_VAR_DIR": str(tmp_path), "DJANGO_ENV": "production",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+           "DJANGO_ALLOWED_HOSTS": "wildnet.example.org", "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+           "DJANGO_SECRET_KEY": "k9Qy3-vN2rT8pLxW4mZ7bH1cJ6fD0sA5eG-uR8iO3tY2wE9qK4zX7nM1vB6",
+           "WILDNET_AUDIT_KEY": "a" * 64}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    state = json.loads(result.stdout.strip().splitlines()[-1])
+    assert state["databases"] == [] and state["caches"] == 0 and state["threads"] == 1
+    assert state["frozen"] > 100_000  # the settled heap: the import did load the URLconf and the schema

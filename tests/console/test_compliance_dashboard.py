@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from compliance.models import Relisting, TakedownNotice
 from console.templatetags.console import duration, percent
+from officers.models import Officer
 from tests.compliance.test_metrics import PENDING, REJECTED, REMOVED, World
 from tests.console.test_pages import _statements
 from tests.console.test_shell import signed_in
@@ -156,7 +158,8 @@ def test_a_period_is_a_month_a_quarter_or_a_year(figures: World, period: str, na
 
 def test_the_default_period_is_the_last_twelve_months_up_to_this_one(figures: World) -> None:
     page = signed_in("coord.fr").get("/compliance/dashboard/").content.decode()
-    today = datetime.date.today()
+    # The page counts in the coordinator's time zone: between 23:00 and midnight UTC it is already tomorrow in Paris.
+    today = timezone.localdate(timezone=ZoneInfo(Officer.objects.get(username="coord.fr").zone_name))
     first = datetime.date(today.year - (today.month <= 11), (today.month - 12) % 12 + 1, 1)
     assert '<h2 id="period">Last 12 months' in page
     assert f"metrics.csv?start={first.isoformat()}&amp;end=" in page

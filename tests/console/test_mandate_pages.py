@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -261,9 +262,11 @@ def test_the_access_log_filters_by_agency_officer_outcome_and_period(world: None
     assert "1 access" in reader and "inv.oclaesp<span" in reader and "inv.douane<span" not in reader
     assert "1 access" in main(client.get("/access-log/?actor=inv.douane"))
     assert "0 accesses" in main(client.get("/access-log/?outcome=DENIED"))
-    today = timezone.localdate().isoformat()
+    # The log reads its days in the coordinator's time zone: between 23:00 and midnight UTC, Paris is a day ahead.
+    day = timezone.localdate(timezone=ZoneInfo(Officer.objects.get(username="coord.fr").zone_name))
+    today = day.isoformat()
     assert "2 accesses" in main(client.get(f"/access-log/?since={today}&until={today}"))
-    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (day + datetime.timedelta(days=1)).isoformat()
     assert "0 accesses" in main(client.get(f"/access-log/?since={tomorrow}"))
     bad = client.get("/access-log/?since=yesterday")
     assert bad.status_code == 400 and "Enter a day, e.g. 2026-03-31." in main(bad)

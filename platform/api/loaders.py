@@ -2,9 +2,9 @@
 
 A nested field (``mandate.agency``, ``taskForce.members``) must neither issue one query per parent (the N+1
 problem) nor bypass the policy. Each loader collects the keys asked for during one execution pass and loads
-them in one query narrowed by the policy (:func:`access.policy.visible`, or ``visible_among`` for keys), the keys
-as one array (``access.lookups``); an object the viewer may not see resolves to ``null`` (or is left out of a
-list), exactly as if it did not exist.
+them in one query narrowed by the policy (:func:`access.policy.visible`, or ``visible_among`` for keys), several
+keys as one array (``access.lookups``) and a single key as one value (:func:`_batch`); an object the viewer may not
+see resolves to ``null`` (or is left out of a list), exactly as if it did not exist.
 """
 
 from __future__ import annotations

@@ -11,11 +11,19 @@ ROOT = Path(__file__).resolve().parents[2]
 WILDNET = str(Path(sys.executable).parent / "wildnet")
 
 
-def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": "/usr/bin:/bin", "WILDNET_VAR_DIR": str(tmp_path), "DJANGO_ENV": "production",
+#: A secret key that passes Django's deployment checks.
+SECRET_KEY = "k9Qy3-vN2rT8pLxW4mZ7bH1cJ6fD0sA5eG-uR8iO3tY2wE9qK4zX7nM1vB6"
+
+
+def production(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of a production process on a throwaway SQLite database, with ``env`` on top."""
+    return {"PATH": "/usr/bin:/bin", "WILDNET_VAR_DIR": str(tmp_path), "DJANGO_ENV": "production",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
-            "DJANGO_ALLOWED_HOSTS": "wildnet.example.org"}
-    return subprocess.run([WILDNET, *args], capture_output=True, text=True, env={**base, **env}, cwd=ROOT)
+            "DJANGO_ALLOWED_HOSTS": "wildnet.example.org", **env}
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([WILDNET, *args], capture_output=True, text=True, env=production(tmp_path, **env), cwd=ROOT)
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
@@ -25,8 +33,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
 
 
 def test_production_passes_check_deploy(tmp_path: Path) -> None:
-    result = run(["check", "--deploy", "--fail-level", "WARNING"], tmp_path,
-                 DJANGO_SECRET_KEY="k9Qy3-vN2rT8pLxW4mZ7bH1cJ6fD0sA5eG-uR8iO3tY2wE9qK4zX7nM1vB6",
+    result = run(["check", "--deploy", "--fail-level", "WARNING"], tmp_path, DJANGO_SECRET_KEY=SECRET_KEY,
                  WILDNET_AUDIT_KEY="a" * 64)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -66,11 +73,8 @@ def test_importing_the_wsgi_application_opens_nothing_a_forked_worker_would_shar
         " if c.connection is not None], 'caches': len(caches.all(initialized_only=True)),"
         " 'threads': threading.active_count(), 'frozen': gc.get_freeze_count()}))\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "WILDNET_VAR_DIR": str(tmp_path), "DJANGO_ENV": "production",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
-           "DJANGO_ALLOWED_HOSTS": "wildnet.example.org", "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
-           "DJANGO_SECRET_KEY": "k9Qy3-vN2rT8pLxW4mZ7bH1cJ6fD0sA5eG-uR8iO3tY2wE9qK4zX7nM1vB6",
-           "WILDNET_AUDIT_KEY": "a" * 64}
+    env = production(tmp_path, PYTHONPATH=f"{ROOT / 'platform'}:{ROOT}", DJANGO_SECRET_KEY=SECRET_KEY,
+                     WILDNET_AUDIT_KEY="a" * 64)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     state = json.loads(result.stdout.strip().splitlines()[-1])

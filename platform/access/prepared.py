@@ -11,9 +11,10 @@ request. Yet that SQL is a function of three things only:
 * its *values*: the keys asked for and the request's instant ``viewer.at`` (and its date in the time zone in
   force, which is part of the key).
 
-Three uses: ``where`` keeps the condition ``policy.visible`` adds for a model (every narrowed read — lists,
+Four uses: ``where`` keeps the condition ``policy.visible`` adds for a model (every narrowed read — lists,
 counts, exports, pages — then skips building the rule's ``Q`` and compiling it); ``rows`` keeps whole
-statements of the loaders and ``node(id)``, keys included; ``sql`` keeps the visible rows a search embeds.
+statements of the loaders and ``node(id)``, keys included; ``page`` keeps a connection's page of a model's
+whole visible list, bounds included; ``sql`` keeps the visible rows a search embeds.
 
 So the first request of a shape and signature builds the statement through the policy as any other, and also a
 second time with other keys and a later instant (``_probe_instant``). If the two texts are the same and
@@ -139,6 +140,28 @@ def unnarrowed(shape: Hashable, keys: Any, at: datetime.datetime,
     queryset = build(keys, at)
     _remember(key, _probed(at, keys, lambda later, other: build(other, later), queryset, _compiled))
     return list(queryset)
+
+
+def page(viewer: Viewer, model: type[models.Model], shape: Hashable, start: int, size: int,
+         build: Callable[[Viewer], models.QuerySet[Any]]) -> list[Any]:
+    """Rows ``start`` to ``start + size`` of ``build(viewer)``, an ordered list narrowed by the policy (a page of
+    a connection), as ``build(viewer)[start:start + size]`` gives them.
+
+    Kept as ``rows`` keeps its statements, with the bounds bound as parameters: Django writes a slice's bounds
+    into the text, which would keep a statement for every page. Building and compiling a page of cases cost
+    about 0.6 ms of CPU, and Django's instances as much again as ``_reader``'s.
+    """
+    key = _key(viewer, model, ("page", shape))
+    statement = None if key is None else _lookup(key)
+    if statement is MISSING:
+        queryset = build(viewer)
+        assert key is not None
+        _remember(key, _prepare(viewer, None, lambda who, _: build(who), queryset, _paged))
+        return list(queryset[start:start + size])
+    if statement is None:
+        return list(build(viewer)[start:start + size])
+    assert isinstance(statement, Statement)
+    return _run(statement, None, viewer.at, (size, start))
 
 
 def sql(viewer: Viewer, model: type[models.Model], shape: Hashable,
@@ -284,9 +307,9 @@ def server_cursor(connection: Any) -> Any:
     return connection.make_cursor(_ServerCursor(connection.connection))
 
 
-def _run(statement: Statement, keys: Any, at: datetime.datetime) -> list[Any]:
+def _run(statement: Statement, keys: Any, at: datetime.datetime, bounds: tuple[int, ...] = ()) -> list[Any]:
     with server_cursor(connections[statement.database]) as cursor:
-        cursor.execute(statement.sql, statement.parameters(keys, at))
+        cursor.execute(statement.sql, [*statement.parameters(keys, at), *bounds])
         return statement.read(cursor.fetchall())
 
 
@@ -387,6 +410,12 @@ def _compiled(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | N
     return sql, tuple(params)
 
 
+def _paged(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """``_compiled``'s statement with its bounds (``LIMIT``, then ``OFFSET``) left to the run (``page``)."""
+    compiled = None if queryset.query.is_sliced else _compiled(queryset)
+    return None if compiled is None else (f"{compiled[0]} LIMIT %s OFFSET %s", compiled[1])
+
+
 def _probe_instant(at: datetime.datetime) -> datetime.datetime:
     """The second build's instant: over a year later (another year and date), at a time of day when the local
     date and the UTC date differ if the time zone in force is not UTC — so a rule taking the UTC date is told
@@ -459,7 +488,7 @@ def _probed(at: datetime.datetime, keys: Any, rebuild: Callable[[datetime.dateti
         else:
             return None
     return Statement(sql=first[0], params=first[1], slots=tuple(slots),
-                     read=_reader(queryset) if compile_ is _compiled else _tuples, database=queryset.db,
+                     read=_reader(queryset) if compile_ in (_compiled, _paged) else _tuples, database=queryset.db,
                      dated=any(fill in dated for _, fill in slots))
 
 
@@ -483,5 +512,5 @@ def kept(shape: Hashable) -> list[Statement | None]:
         return [statement for key, statement in _statements.items() if isinstance(key, tuple) and key[0] == shape]
 
 
-__all__: Sequence[str] = ("Fragment", "cacheable", "forget", "kept", "narrowed", "rows", "server_cursor", "sql",
-                          "unnarrowed", "where")
+__all__: Sequence[str] = ("Fragment", "cacheable", "forget", "kept", "narrowed", "page", "rows", "server_cursor",
+                          "sql", "unnarrowed", "where")

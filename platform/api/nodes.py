@@ -11,6 +11,7 @@ import graphene
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Count, Window
+from django.db.models.query import ModelIterable
 from graphene import relay
 from graphene.relay.connection import connection_adapter, page_info_adapter
 from graphene_django import DjangoConnectionField, DjangoObjectType
@@ -163,6 +164,9 @@ class PolicyConnectionField(DjangoFilterConnectionField):
         fields, every one of which (ours included) leaves the rows as they are, for about a millisecond.
         """
         if all(args.get(name) is None for name in filtering_args):
+            kept = KeptList.of(connection, iterable, info)
+            if kept is not None:
+                return kept
             queryset = DjangoConnectionField.resolve_queryset(connection, iterable, info, args)
         else:
             try:
@@ -219,7 +223,11 @@ class PolicyConnectionField(DjangoFilterConnectionField):
         """
         iterable = maybe_queryset(iterable)
         backwards = args.get("last") is not None or args.get("before") is not None
-        if backwards or not isinstance(iterable, models.QuerySet) or (_counted.get() and not _window_counts(iterable)):
+        if backwards and isinstance(iterable, KeptList):
+            iterable = iterable.queryset()
+        kept = iterable if isinstance(iterable, KeptList) else None
+        if backwards or not (kept or isinstance(iterable, models.QuerySet)) or (
+                _counted.get() and not kept and not _window_counts(iterable)):
             return super().resolve_connection(connection, args, iterable, max_limit)
         offset = args.pop("offset", None)
         after = cursor_to_offset(args["after"]) if args.get("after") else None  # checked by connection_resolver
@@ -230,11 +238,13 @@ class PolicyConnectionField(DjangoFilterConnectionField):
             args["first"] = max_limit
         size = args["first"] if args["first"] is not None else DEFAULT_PAGE
         if _counted.get():
-            rows = list(iterable.annotate(**{_TOTAL: Window(Count("*"))})[start:start + size])
+            rows = (kept.rows(start, size, counted=True) if kept
+                    else list(iterable.annotate(**{_TOTAL: Window(Count("*"))})[start:start + size]))
             # Past the last row the page holds no row to carry the count: then (only then) a count of its own.
-            length = getattr(rows[0], _TOTAL) if rows else (iterable.count() if start else 0)
+            length = getattr(rows[0], _TOTAL) if rows else ((kept.queryset() if kept else iterable).count()
+                                                            if start else 0)
         else:
-            rows = list(iterable[start:start + size + 1])
+            rows = kept.rows(start, size + 1, counted=False) if kept else list(iterable[start:start + size + 1])
             length = start + len(rows)
         page: Any = connection_from_array_slice(
             rows, args, slice_start=start, array_length=length, array_slice_length=len(rows),
@@ -243,6 +253,59 @@ class PolicyConnectionField(DjangoFilterConnectionField):
         page.iterable = iterable
         page.length = length
         return page
+
+
+class KeptList:
+    """A connection's list when it is its model's whole visible list: a resolver's ``Model.objects.all()``, no
+    filter argument, a type that narrows with the policy alone. Its pages are read by a kept statement
+    (``access.prepared.page``) instead of a queryset built, compiled and turned into instances per request: a
+    page of cases spent about 1.5 ms of CPU on those, for a statement that came out the same every time.
+
+    The kept statement is the one the policy builds for the viewer (``build``); backwards paging and a count past
+    the last row read ``queryset()``, the same list as a queryset.
+    """
+
+    def __init__(self, model: type[models.Model], columns: tuple[str, ...] | None, viewer: Viewer) -> None:
+        self.model, self.columns, self.viewer = model, columns, viewer
+
+    @classmethod
+    def of(cls, connection: Any, iterable: Any, info: Any) -> KeptList | None:
+        node = connection._meta.node
+        if node.get_queryset.__func__ is not PolicyObjectType.get_queryset.__func__ or (  # type: ignore[attr-defined]
+                not _whole(iterable)):
+            return None
+        if not (narrowable(iterable) and _window_counts(iterable)):
+            return None
+        return cls(iterable.model, selected_columns(info, iterable.model, ("edges", "node")), get_viewer(info))
+
+    def build(self, viewer: Viewer) -> models.QuerySet[Any]:
+        queryset = visible(viewer, self.model._default_manager.all())
+        return queryset if self.columns is None else queryset.only(*self.columns)
+
+    def queryset(self) -> models.QuerySet[Any]:
+        return self.build(self.viewer)
+
+    def rows(self, start: int, size: int, counted: bool) -> list[Any]:
+        """Rows ``start`` to ``start + size``, each carrying the list's length (``_TOTAL``) when ``counted``."""
+
+        def build(viewer: Viewer) -> models.QuerySet[Any]:
+            queryset = self.build(viewer)
+            return queryset.annotate(**{_TOTAL: Window(Count("*"))}) if counted else queryset
+
+        return prepared.page(self.viewer, self.model, (self.columns, counted), start, size, build)
+
+
+def _whole(queryset: Any) -> bool:
+    """Whether ``queryset`` is its model's default manager's ``all()``, in its default order, as it comes."""
+    if not isinstance(queryset, models.QuerySet) or (
+            type(queryset) is not queryset.model._default_manager._queryset_class):
+        return False
+    query = queryset.query
+    return (not query.where.children and not query.annotations and not query.select_related and not query.order_by
+            and query.default_ordering and not query.extra and not query.is_sliced and not query.distinct
+            and not query.combinator and query.deferred_loading == (frozenset(), True) and len(query.alias_map) <= 1
+            and not queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+            and queryset._iterable_class is ModelIterable and queryset._db is None)  # type: ignore[attr-defined]
 
 
 #: Whether the connection being resolved must count its rows (``totalCount``, or paging backwards).

@@ -253,10 +253,12 @@ def _where_text(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] |
 
 
 def _key(viewer: Viewer, model: type[models.Model], shape: Hashable) -> Hashable | None:
+    """Where a statement of ``shape`` is kept for ``viewer``: the model is part of it, so two models' statements
+    never share a key, whatever their callers name their shapes."""
     signature = _cacheable.get(model)
     if signature is None or not viewer.active:
         return None
-    return (shape, signature(viewer), timezone.get_current_timezone_name())
+    return (shape, model, signature(viewer), timezone.get_current_timezone_name())
 
 
 def forget() -> None:

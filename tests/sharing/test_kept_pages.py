@@ -61,6 +61,18 @@ def kept_pages() -> list[Any]:
             if isinstance(key, tuple) and isinstance(key[0], tuple) and key[0][0] == "page"]
 
 
+def test_each_model_keeps_its_own_page_under_the_same_shape(gql: Any, ofb_case: Any) -> None:
+    inv = viewer("inv.ofb")
+    for model in (Case, Listing, Case, Listing):
+        rows = prepared.page(inv, model, ("same shape",), 0, 50, lambda who, m=model: visible(who, m.objects.all()))
+        assert rows and {type(row) for row in rows} == {model}
+        assert rows == list(visible(inv, model.objects.all())[0:50])
+    assert len(kept_pages()) == 2 and None not in kept_pages()
+    body = gql.login("inv.ofb")("{ cases(first: 5) { edges { node { id } } } intelReports(first: 5) { edges { "
+                                "node { id } } } }")
+    assert body["cases"]["edges"] and body["intelReports"]["edges"]
+
+
 def test_pages_through_the_kept_statement_are_the_querysets_pages(gql: Any, ofb_case: Any, share: Any) -> None:
     shared = shared_cases(share, 4)
     ask = gql.login("inv.oclaesp")

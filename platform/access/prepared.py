@@ -151,34 +151,36 @@ def page(viewer: Viewer, model: type[models.Model], shape: Hashable, start: int,
     into the text, which would keep a statement for every page. Building and compiling a page of cases cost
     about 0.6 ms of CPU, and Django's instances as much again as ``_reader``'s.
     """
-    key = _key(viewer, model, ("page", shape))
-    statement = None if key is None else _lookup(key)
-    if statement is MISSING:
-        queryset = build(viewer)
-        assert key is not None
-        _remember(key, _prepare(viewer, None, lambda who, _: build(who), queryset, _paged))
-        return list(queryset[start:start + size])
-    if statement is None:
-        return list(build(viewer)[start:start + size])
-    assert isinstance(statement, Statement)
-    return _run(statement, None, viewer.at, (size, start))
+    found = _kept_or_built(viewer, model, ("page", shape), build, _paged)
+    if isinstance(found, Statement):
+        return _run(found, None, viewer.at, (size, start))
+    return list(found[start:start + size])
 
 
 def sql(viewer: Viewer, model: type[models.Model], shape: Hashable,
         build: Callable[[Viewer], models.QuerySet[Any]]) -> tuple[str, tuple[Any, ...]]:
     """The SQL and parameters of ``build(viewer)``, to be embedded in a larger statement (a search's visible
     matches); raises ``EmptyResultSet`` as compiling it would, when nothing can match."""
-    key = _key(viewer, model, ("sql", shape))
+    found = _kept_or_built(viewer, model, ("sql", shape), build, _text)
+    if isinstance(found, Statement):
+        return found.sql, tuple(found.parameters(None, viewer.at))
+    return _text_or_empty(found)
+
+
+def _kept_or_built(viewer: Viewer, model: type[models.Model], shape: Hashable,
+                   build: Callable[[Viewer], models.QuerySet[Any]],
+                   compile_: Callable[[models.QuerySet[Any]], tuple[str, tuple[Any, ...]] | None],
+                   ) -> Statement | models.QuerySet[Any]:
+    """The statement kept for ``shape`` and ``viewer`` (keys: none), or else ``build(viewer)``, built now; the
+    first time, also what to keep (``compile_`` of it, probed) for the next requests."""
+    key = _key(viewer, model, shape)
     statement = None if key is None else _lookup(key)
+    if isinstance(statement, Statement):
+        return statement
+    queryset = build(viewer)
     if statement is MISSING:
-        queryset = build(viewer)
-        assert key is not None
-        _remember(key, _prepare(viewer, None, lambda who, _: build(who), queryset, _text))
-        return _text_or_empty(queryset)
-    if statement is None:
-        return _text_or_empty(build(viewer))
-    assert isinstance(statement, Statement)
-    return statement.sql, tuple(statement.parameters(None, viewer.at))
+        _remember(key, _prepare(viewer, None, lambda who, _: build(who), queryset, compile_))
+    return queryset
 
 
 def where(viewer: Viewer, model: type[models.Model], rule: Callable[[Viewer], Q]) -> Fragment | None:

@@ -272,9 +272,7 @@ class KeptList:
     def of(cls, connection: Any, iterable: Any, info: Any) -> KeptList | None:
         node = connection._meta.node
         if node.get_queryset.__func__ is not PolicyObjectType.get_queryset.__func__ or (  # type: ignore[attr-defined]
-                not _whole(iterable)):
-            return None
-        if not (narrowable(iterable) and _window_counts(iterable)):
+                not _whole(iterable) or not _window_counts(iterable)):
             return None
         return cls(iterable.model, selected_columns(info, iterable.model, ("edges", "node")), get_viewer(info))
 

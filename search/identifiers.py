@@ -8,8 +8,9 @@ in the searcher's country, their agency's, as :func:`cases.identifiers.normalise
 
 from __future__ import annotations
 
-from django.db import models
-from django.db.models import Q
+from typing import Any
+
+from django.db import connection
 
 from access.policy import Viewer
 from cases.identifiers import InvalidIdentifier, normalise_entity
@@ -33,25 +34,35 @@ def identifier_keys(viewer: Viewer, text: str) -> frozenset[tuple[str, str]]:
     return frozenset(keys)
 
 
-def identifier_query(viewer: Viewer, text: str) -> models.QuerySet[Entity] | None:
-    """Entities whose matching key is one the text reads as, as a queryset (``None`` when it reads as none), so
-    that a search can match them in its statement.
+def identifier_select(viewer: Viewer, text: str) -> tuple[str, list[Any]] | None:
+    """``SELECT doc_id`` of the entities whose matching key is one the text reads as, and its parameters
+    (``None`` when it reads as none), for a search statement to embed.
 
     Used to find (never to show: results still go through the policy) the entities the text designates, so
-    that the caller can record hits in intelligence the searcher cannot see.
+    that the caller can record hits in intelligence the searcher cannot see. Written as SQL rather than built
+    through the ORM: a filter of a few ``kind``/key pairs cost about a millisecond to build and compile, twice a
+    search, for a statement that is always this one.
     """
     keys = identifier_keys(viewer, text)
     if not keys:
         return None
-    query = Q(pk__in=[])
+    column = {name: connection.ops.quote_name(name) for name in ("id", "kind", "normalised")}
+    tests, params = [], []
     for kind, key in sorted(keys):
-        query |= Q(kind=kind, normalised=key)
+        tests.append(f"({column['kind']} = %s AND {column['normalised']} = %s)")
+        params += [str(kind), key]
         if kind == EntityKind.ONLINE_ACCOUNT:
-            query |= Q(kind=kind, normalised__endswith=f":{key}")
-    return Entity.objects.filter(query)
+            tests.append(f"({column['kind']} = %s AND {column['normalised']} LIKE %s ESCAPE '\\')")
+            params += [str(kind), f"%:{connection.ops.prep_for_like_query(key)}"]
+    table = connection.ops.quote_name(Entity._meta.db_table)
+    return f"SELECT {column['id']} AS doc_id FROM {table} WHERE {' OR '.join(tests)}", params  # noqa: S608
 
 
 def identifier_entities(viewer: Viewer, text: str) -> list[int]:
-    """The ids of :func:`identifier_query`'s entities; none for an empty text."""
-    found = identifier_query(viewer, text) if text.strip() else None
-    return [] if found is None else list(found.values_list("pk", flat=True))
+    """The ids of :func:`identifier_select`'s entities; none for an empty text."""
+    found = identifier_select(viewer, text) if text.strip() else None
+    if found is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*found)
+        return [pk for pk, in cursor.fetchall()]

@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from access import prepared
@@ -32,7 +33,7 @@ from cases.models import Case, CaseEntity, Entity, IntelReport, Listing
 from cases.species.matching import cached_index, fingerprint_sql, get_index
 from cases.species.text import get_text_index, species_named_by
 
-from ..identifiers import identifier_query
+from ..identifiers import identifier_select
 from ..models import SearchEntry
 from ..text import HASHTAG, STOP_WORDS, ParsedQuery, highlight, index_body, keywords, parse
 from .base import (
@@ -105,18 +106,15 @@ class Species:
 
 @dataclass(frozen=True)
 class Identified:
-    """The entities a query is an identifier of: as a subquery (``None``: it is none) and their ids when they
-    were read already (``None``: the search statement reads them)."""
+    """The entities a query is an identifier of: ``SELECT doc_id`` of them with its parameters (``None``: it is
+    none) and their ids when they were read already (``None``: the search statement reads them)."""
 
-    query: models.QuerySet[Entity] | None
+    select: tuple[str, list[Any]] | None
     ids: list[int] | None
 
     def sql(self) -> tuple[str, list[Any]] | None:
-        """``SELECT doc_id`` of the entities, for the search statement to return, when not read already."""
-        if self.query is None or self.ids is not None:
-            return None
-        sql, params = self.query.order_by().values(doc_id=F("pk")).query.sql_with_params()
-        return sql, list(params)
+        """The entities' ``SELECT doc_id``, for the search statement to return, when not read already."""
+        return self.select if self.ids is None else None
 
 
 class DatabaseBackend(SearchBackend):
@@ -148,7 +146,7 @@ class DatabaseBackend(SearchBackend):
 
         def run(parsed: ParsedQuery, species: Species) -> Found:
             matches = {t: part for t in self._types(query.filters)
-                       if (part := self._ranked(viewer, t, parsed, query.filters, species.ids, identified.query))}
+                       if (part := self._ranked(viewer, t, parsed, query.filters, species.ids, identified.select))}
             if not matches:
                 return Found()
             page = Page(after, first + 1, query.highlight and not parsed.empty, query.objects) if first else None
@@ -386,7 +384,7 @@ class DatabaseBackend(SearchBackend):
         return sql, [self._tsquery(parsed), doc_type, *where_params]
 
     def _ranked(self, viewer: Viewer, doc_type: str, parsed: ParsedQuery, filters: SearchFilters,
-                species_ids: list[int], identified: models.QuerySet[Entity] | None) -> tuple[str, list[Any]] | None:
+                species_ids: list[int], identified: tuple[str, list[Any]] | None) -> tuple[str, list[Any]] | None:
         """``SELECT doc_type, doc_id, score`` of the visible matches of one type, as SQL and params.
 
         The visible, filtered rows are joined to the matches — the scored entries, plus the documents of the
@@ -408,7 +406,8 @@ class DatabaseBackend(SearchBackend):
                 if species_ids or identified is not None:  # the text names a species or an identifier, nothing else
                     if extra is None:
                         return None
-                    sql, params = build(viewer).filter(extra).values(doc_id=F("pk")).query.sql_with_params()
+                    named = RawSQL(*extra)  # noqa: S611 (``_extra``'s SQL: constants, the text bound as parameters)
+                    sql, params = build(viewer).filter(pk__in=named).values(doc_id=F("pk")).query.sql_with_params()
                 else:
                     sql, params = build(viewer).values(doc_id=F("pk")).query.sql_with_params()
                 score = "1.0" if extra is not None else "0.0"
@@ -421,8 +420,7 @@ class DatabaseBackend(SearchBackend):
                 sql, params = build(viewer).values(doc_id=F("pk")).query.sql_with_params()
             scored, scored_params = self._scored(doc_type, parsed)
             if extra is not None:
-                extra_sql, extra_params = model._default_manager.order_by().filter(extra).values(
-                    doc_id=F("pk")).query.sql_with_params()
+                extra_sql, extra_params = extra
                 scored = ("SELECT m.doc_id, COALESCE(MAX(CASE WHEN m.text = 1 THEN m.score END), 1.0) AS score "  # noqa: S608
                           f"FROM (SELECT t.doc_id, t.score, 1 AS text FROM ({scored}) t UNION ALL "
                           f"SELECT e.doc_id, 0.0, 0 FROM ({extra_sql}) e) m GROUP BY m.doc_id")
@@ -434,12 +432,16 @@ class DatabaseBackend(SearchBackend):
                 [doc_type, *params, *scored_params])
 
     @staticmethod
-    def _extra(doc_type: str, species_ids: list[int], identified: models.QuerySet[Entity] | None) -> Q | None:
-        """What the text names besides its words: the species' cases and listings, the identified entities."""
+    def _extra(doc_type: str, species_ids: list[int],
+               identified: tuple[str, list[Any]] | None) -> tuple[str, list[Any]] | None:
+        """What the text names besides its words, as ``SELECT doc_id``: the species' cases and listings, the
+        identified entities."""
         if species_ids and doc_type in ("case", "listing"):
-            return Q(pk__in=MODELS[doc_type]._default_manager.filter(species__in=species_ids).values("pk"))
+            species = MODELS[doc_type]._default_manager.order_by().filter(species__in=species_ids)
+            sql, params = species.values(doc_id=F("pk")).query.sql_with_params()
+            return sql, list(params)
         if identified is not None and doc_type == "entity":
-            return Q(pk__in=identified.values("pk"))
+            return identified
         return None
 
     @staticmethod
@@ -485,13 +487,18 @@ class DatabaseBackend(SearchBackend):
         """
         if not text.strip():
             return Identified(None, [])
-        found = identifier_query(viewer, text)
+        found = identifier_select(viewer, text)
         if found is None:
             return Identified(None, [])
         if not parsed.empty:
             return Identified(found, None)
-        ids = list(found.values_list("pk", flat=True))
-        return Identified(Entity.objects.filter(pk__in=ids) if ids else None, ids)
+        with connection.cursor() as cursor:
+            cursor.execute(*found)
+            ids = [pk for pk, in cursor.fetchall()]
+        if not ids:
+            return Identified(None, ids)
+        sql, params = Entity.objects.filter(pk__in=ids).values(doc_id=F("pk")).query.sql_with_params()
+        return Identified((sql, list(params)), ids)
 
     @staticmethod
     def _types(filters: SearchFilters) -> list[str]:

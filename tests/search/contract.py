@@ -256,6 +256,24 @@ class SearchContract:
         assert {hit for hit in self.found(backend, "inv.ofb", "612345678") if hit[0] == "entity"} == {
             ("entity", french)}
 
+    def test_an_account_is_found_by_its_handle_and_a_handle_is_no_pattern(self, backend: SearchBackend,
+                                                                        world: World) -> None:
+        """An account keyed ``platform:handle`` is found by the handle as typed; ``_`` and ``%`` in a handle are
+        characters, not wildcards that would find other accounts."""
+        inv, leboncoin = viewer("inv.ofb"), Agency.objects.get(code="pf-leboncoin").pk
+        for handle in ("ivory_trader", "ivoryxtrader", "50%off", "50percentoff"):
+            case_actions.link_entity(inv, world.case, case_actions.ClaimInput(
+                kind="online_account", value=handle, platform_id=leboncoin))
+        self.reindex()
+        accounts = dict(Entity.objects.filter(kind="online_account").values_list("normalised", "pk"))
+
+        def entities(text: str) -> set[int]:
+            return {pk for kind, pk in self.found(backend, "inv.ofb", text) if kind == "entity"}
+
+        assert entities("@ivory_trader") == {accounts["pf-leboncoin:ivory_trader"]}
+        assert entities("@50%off") == {accounts["pf-leboncoin:50%off"]}
+        assert entities("@IvoryXTrader") == {accounts["pf-leboncoin:ivoryxtrader"]}
+
     def test_a_number_that_is_no_phone_stays_a_word_search(self, backend: SearchBackend, world: World) -> None:
         heavy = case_actions.add_listing(viewer("inv.ofb"), world.case, case_actions.ListingInput(
             url="https://www.leboncoin.fr/ad/4", title="Défense de 4500 grammes"))[0]

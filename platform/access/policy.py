@@ -292,6 +292,9 @@ def viewer_for(officer: Officer | Any, purpose: str | None = None, token_scopes:
     at = at or timezone.now()
     if officer is None or not getattr(officer, "is_authenticated", False):
         return Viewer(officer=None, purpose=purpose, at=at)
+    # A request's user is Django's lazy proxy (set up by the check above): the rules read the officer's fields
+    # through the viewer a couple of hundred times a request, each a detour through the proxy; keep the officer.
+    officer = getattr(officer, "_wrapped", officer)
     return Viewer(officer=officer, purpose=purpose,
                   token_scopes=frozenset(token_scopes) if token_scopes is not None else None,
                   confirmed_at=confirmed_at, at=at)

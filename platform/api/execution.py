@@ -11,6 +11,7 @@ from graphene_django import DjangoObjectType
 from graphql import (
     ExecutionContext,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLEnumType,
     GraphQLError,
     GraphQLID,
@@ -21,6 +22,7 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLScalarType,
     OperationDefinitionNode,
+    VariableNode,
     is_non_null_type,
     located_error,
 )
@@ -177,6 +179,32 @@ def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode,
     return PlainField(resolve.args[0], resolve.args[1], leaf, non_null)
 
 
+def _subfields_of(operation: OperationDefinitionNode,
+                  fragments: dict[str, FragmentDefinitionNode]) -> dict[tuple[Any, ...], dict[str, list[FieldNode]]]:
+    """graphql-core's cache of the fields collected for each selection, kept with the operation when no
+    ``@skip`` or ``@include`` of it reads a variable, else for this execution alone.
+
+    Then a selection collects the same fields in every request, and a document is parsed once and kept
+    (``api.documents``): the same operation comes back with every request that sends it, and a case detail
+    collected its sixteen selections again each time. The cache lives on the operation itself, keyed by its
+    own nodes' ids, so it goes when the document does and never meets another document's nodes.
+    """
+    shared = operation.__dict__.get("_wildnet_subfields")
+    if shared is None:
+        nodes: list[Any] = [operation, *fragments.values()]
+        while nodes:
+            node = nodes.pop()
+            for directive in getattr(node, "directives", None) or ():
+                if directive.name.value in ("skip", "include") and any(
+                        isinstance(argument.value, VariableNode) for argument in directive.arguments):
+                    return {}
+            selection_set = getattr(node, "selection_set", None)
+            if selection_set is not None:
+                nodes.extend(selection_set.selections)
+        shared = operation.__dict__["_wildnet_subfields"] = {}
+    return shared
+
+
 #: Each field's :class:`PlainField` (or :class:`GlobalIdField`, or None) by parent type and name, kept for the
 #: process: it depends on the schema alone (a type belongs to one schema), and a case detail has some 45 fields.
 _PLAIN: dict[tuple[GraphQLObjectType, str], PlainField | GlobalIdField | None] = {}
@@ -202,6 +230,7 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._subfields_cache = _subfields_of(self.operation, self.fragments)
         self._plans: dict[int, tuple[dict[str, list[FieldNode]], list[Any]]] = {}
         # graphene-django hands over its (usually empty) list of middleware as a manager even when it is empty.
         self._wrapped = bool(self.middleware_manager and self.middleware_manager.middlewares)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import graphene
@@ -231,3 +232,39 @@ def test_an_object_held_in_an_attribute_answers_nulls_and_errors_as_the_full_pat
     plain = execute(BOXES, parse(query), context_value={"boxes": boxes})
     assert batched.data == plain.data
     assert [(e.message, e.path) for e in batched.errors or []] == [(e.message, e.path) for e in plain.errors or []]
+
+
+def test_a_kept_document_collects_each_selection_once(monkeypatch: Any) -> None:
+    """A document parsed once and run again (as ``api.documents`` keeps them) reuses the fields collected for
+    each selection; a fresh parse of the same text starts again."""
+    graphql_execute = importlib.import_module("graphql.execution.execute")  # the package's `execute` hides it
+    collected: list[str] = []
+    collect = graphql_execute.collect_sub_fields
+
+    def spy(schema: Any, fragments: Any, variables: Any, return_type: Any, field_nodes: Any) -> Any:
+        collected.append(return_type.name)
+        return collect(schema, fragments, variables, return_type, field_nodes)
+
+    monkeypatch.setattr(graphql_execute, "collect_sub_fields", spy)
+    document = parse("{ boxes { item { name } } }")
+    boxes = [Boxed(Row("a")), Boxed(Row("b"))]
+    for _ in range(3):
+        result = execute(BOXES, document, context_value={"boxes": boxes},
+                         execution_context_class=BatchingExecutionContext)
+        assert result.data == {"boxes": [{"item": {"name": "a"}}, {"item": {"name": "b"}}]}
+    assert sorted(collected) == ["Box", "Item"]
+    execute(BOXES, parse("{ boxes { item { name } } }"), context_value={"boxes": boxes},
+            execution_context_class=BatchingExecutionContext)
+    assert sorted(collected) == ["Box", "Box", "Item", "Item"]
+
+
+@pytest.mark.parametrize("directive", ["@include(if: $flag)", "@skip(if: $flag)"])
+def test_a_selection_that_a_variable_includes_is_collected_for_each_request(directive: str) -> None:
+    """With ``@include`` or ``@skip`` reading a variable, the same kept document answers each request's
+    variables, not the first request's."""
+    document = parse(f"query Q($flag: Boolean!) {{ boxes {{ item {{ name count {directive} }} }} }}")
+    boxes = [Boxed(Row("a", count=1))]
+    answers = [execute(BOXES, document, context_value={"boxes": boxes}, variable_values={"flag": flag},
+                       execution_context_class=BatchingExecutionContext).data for flag in (True, False, True)]
+    shown, hidden = {"boxes": [{"item": {"name": "a", "count": 1}}]}, {"boxes": [{"item": {"name": "a"}}]}
+    assert answers == ([shown, hidden, shown] if directive.startswith("@include") else [hidden, shown, hidden])

@@ -11,7 +11,6 @@ from graphene_django import DjangoObjectType
 from graphql import (
     ExecutionContext,
     FieldNode,
-    FragmentDefinitionNode,
     GraphQLEnumType,
     GraphQLError,
     GraphQLID,
@@ -22,7 +21,6 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLScalarType,
     OperationDefinitionNode,
-    VariableNode,
     is_non_null_type,
     located_error,
 )
@@ -33,7 +31,7 @@ from graphql_sync_dataloaders import DeferredExecutionContext, SyncFuture
 from graphql_sync_dataloaders.execution_context import PENDING_FUTURE
 
 from .loaders import Loader, by_id, request_loaders
-from .selection import DEFAULT_RESOLVERS, FOREIGN
+from .selection import DEFAULT_RESOLVERS, FOREIGN, subfields_of
 
 
 class PlainField:
@@ -89,8 +87,9 @@ class ForeignField:
 
     When a list loaded that object ahead (``api.loaders.children``), its loader already holds it
     (``Loader.loaded``): the field is completed in line, the object's own fields run at once, and no
-    resolve-info, argument dict or future is made for it. Otherwise (not loaded yet, an error, not visible) the
-    full path runs, through the same loader and its cached future, and answers as it always did.
+    resolve-info, argument dict or future is made for it. A null key, or a row the loader found hidden by the
+    policy, answers null in line, as the field's resolver would. Otherwise (not loaded yet, an error, a non-null
+    field) the full path runs, through the same loader and its cached future, and answers as it always did.
     """
 
     __slots__ = ("attname", "field_def", "info", "loader", "model", "non_null", "object_type")
@@ -179,32 +178,6 @@ def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode,
     return PlainField(resolve.args[0], resolve.args[1], leaf, non_null)
 
 
-def _subfields_of(operation: OperationDefinitionNode,
-                  fragments: dict[str, FragmentDefinitionNode]) -> dict[tuple[Any, ...], dict[str, list[FieldNode]]]:
-    """graphql-core's cache of the fields collected for each selection, kept with the operation when no
-    ``@skip`` or ``@include`` of it reads a variable, else for this execution alone.
-
-    Then a selection collects the same fields in every request, and a document is parsed once and kept
-    (``api.documents``): the same operation comes back with every request that sends it, and a case detail
-    collected its sixteen selections again each time. The cache lives on the operation itself, keyed by its
-    own nodes' ids, so it goes when the document does and never meets another document's nodes.
-    """
-    shared = operation.__dict__.get("_wildnet_subfields")
-    if shared is None:
-        nodes: list[Any] = [operation, *fragments.values()]
-        while nodes:
-            node = nodes.pop()
-            for directive in getattr(node, "directives", None) or ():
-                if directive.name.value in ("skip", "include") and any(
-                        isinstance(argument.value, VariableNode) for argument in directive.arguments):
-                    return {}
-            selection_set = getattr(node, "selection_set", None)
-            if selection_set is not None:
-                nodes.extend(selection_set.selections)
-        shared = operation.__dict__["_wildnet_subfields"] = {}
-    return shared
-
-
 #: Each field's :class:`PlainField` (or :class:`GlobalIdField`, or None) by parent type and name, kept for the
 #: process: it depends on the schema alone (a type belongs to one schema), and a case detail has some 45 fields.
 _PLAIN: dict[tuple[GraphQLObjectType, str], PlainField | GlobalIdField | None] = {}
@@ -230,7 +203,7 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._subfields_cache = _subfields_of(self.operation, self.fragments)
+        self._subfields_cache = subfields_of(self.operation, self.fragments)
         self._plans: dict[int, tuple[dict[str, list[FieldNode]], list[Any]]] = {}
         # graphene-django hands over its (usually empty) list of middleware as a manager even when it is empty.
         self._wrapped = bool(self.middleware_manager and self.middleware_manager.middlewares)
@@ -311,15 +284,19 @@ class BatchingExecutionContext(DeferredExecutionContext):
         A row of the target type is checked by ``is_type_of`` as graphql-core does (which notes the read for
         the audit); an error in the object's own fields is reported at this field, as ``execute_field`` would.
         """
-        pk = getattr(source, foreign.attname, None)
-        if pk is None:
+        pk = getattr(source, foreign.attname, Undefined)
+        if pk is None:  # no key: null, as the field's resolver answers (an error if the field is non-null)
+            return Undefined if foreign.non_null else None
+        if pk is Undefined:
             return Undefined
         loader = foreign.loader
         if loader is None:
             foreign.info = self.build_resolve_info(foreign.field_def, field_nodes, parent_type, path)
             loader = foreign.loader = by_id(foreign.info, foreign.model)
-        row = loader.loaded.get(pk)
-        if row is None:  # not loaded (yet), or not visible: the full path loads it or answers null
+        row = loader.loaded.get(pk, Undefined)
+        if row is None and not foreign.non_null:  # loaded, and the policy hides it: null, as the full path answers
+            return None
+        if row is None or row is Undefined:  # not loaded (yet): the full path loads it
             return Undefined
         return self._complete_in_line(foreign.object_type, row, foreign.info, foreign.field_def, field_nodes, path)
 

@@ -18,7 +18,14 @@ from django.db import models
 from graphene.relay.node import GlobalID
 from graphene.types.resolver import attr_resolver, dict_or_attr_resolver, dict_resolver
 from graphene_django import DjangoObjectType
-from graphql import GraphQLObjectType, get_named_type
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    VariableNode,
+    get_named_type,
+)
 from graphql.execution.collect_fields import collect_sub_fields
 
 #: graphene's resolvers of a field without a ``resolve_…`` method: an attribute (or key) of the parent.
@@ -44,10 +51,47 @@ def reads_foreign(resolve: Callable[..., Any], attname: str, model: type[models.
     return reads_columns(resolve, attname)
 
 
+def subfields_of(operation: OperationDefinitionNode,
+                 fragments: dict[str, FragmentDefinitionNode]) -> dict[tuple[Any, ...], dict[str, list[FieldNode]]]:
+    """graphql-core's cache of the fields collected for each selection, kept with the operation when no
+    ``@skip`` or ``@include`` of it reads a variable, else for this execution alone.
+
+    Then a selection collects the same fields in every request, and a document is parsed once and kept
+    (``api.documents``): the same operation comes back with every request that sends it, and a case detail
+    collected its sixteen selections again each time. The cache lives on the operation itself, keyed by its
+    own nodes' ids, so it goes when the document does and never meets another document's nodes. What the
+    loaders work out from a selection (:func:`selected_columns`, :func:`selected_foreign`) is kept beside it.
+    """
+    shared = operation.__dict__.get("_wildnet_subfields")
+    if shared is None:
+        nodes: list[Any] = [operation, *fragments.values()]
+        while nodes:
+            node = nodes.pop()
+            for directive in getattr(node, "directives", None) or ():
+                if directive.name.value in ("skip", "include") and any(
+                        isinstance(argument.value, VariableNode) for argument in directive.arguments):
+                    return {}
+            selection_set = getattr(node, "selection_set", None)
+            if selection_set is not None:
+                nodes.extend(selection_set.selections)
+        shared = operation.__dict__["_wildnet_subfields"] = {}
+    return shared
+
+
+def _kept(info: Any, name: str) -> dict[Any, Any]:
+    """The cache ``name`` of what selections read: with the operation when its selections are the same in every
+    request (:func:`subfields_of`), else with the request."""
+    operation = info.operation.__dict__
+    if "_wildnet_subfields" in operation:
+        return operation.setdefault(name, {})
+    return info.context.__dict__.setdefault(name, {})
+
+
 def selected_foreign(info: Any) -> tuple[tuple[str, type[models.Model]], ...]:
     """The foreign keys that the objects of the field being resolved read through :func:`reads_foreign` fields
-    (a listing's ``platform``), as ``(attname, model)`` pairs; worked out once per request and place."""
-    cache = info.context.__dict__.setdefault("_wildnet_foreign", {})
+    (a listing's ``platform``), as ``(attname, model)`` pairs; worked out once per place in the document (per
+    request when it depends on a variable, :func:`_kept`)."""
+    cache = _kept(info, "_wildnet_foreign")
     key = id(info.field_nodes[0])
     if key not in cache:
         current, found = get_named_type(info.return_type), set()
@@ -74,9 +118,9 @@ def selected_columns(info: Any, model: type[models.Model], path: tuple[str, ...]
 
     ``path`` leads from the field to the objects (``("edges", "node")`` for a connection). The key and every
     foreign key are always loaded: the read audit asks objects for their case, the loaders group by them.
-    Worked out once per request and place in the document.
+    Worked out once per place in the document (per request when it depends on a variable, :func:`_kept`).
     """
-    cache = info.context.__dict__.setdefault("_wildnet_columns", {})
+    cache = _kept(info, "_wildnet_columns")
     key = (id(info.field_nodes[0]), model, path)
     if key not in cache:
         cache[key] = _columns(info, model, path)

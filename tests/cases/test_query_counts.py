@@ -54,6 +54,23 @@ def test_case_list_with_nested_listings_and_entities(gql: Any, demo: Any, django
                for e in data["cases"]["edges"])
 
 
+def test_a_field_that_a_variable_includes_is_read_with_its_list_in_every_request(
+        gql: Any, demo: Any, species: Any, django_assert_num_queries: Any) -> None:
+    """The columns a list loads are kept with a kept document only when no ``@include`` or ``@skip`` of it reads
+    a variable (``api.selection.subfields_of``): the same document, asked without the listings' titles and then
+    with them, reads them with the list each time it asks, never a statement per listing for a deferred
+    column."""
+    populate(10, species)
+    gql.login("inv.ofb")
+    query = """query Q($full: Boolean!) { cases(first: 100) { edges { node { reference
+      listings { url title @include(if: $full) } } } } }"""
+    for full in (False, True, False, True):
+        with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 1):  # the page, the listings
+            data = gql(query, {"full": full})
+        listings = [listing for edge in data["cases"]["edges"] for listing in edge["node"]["listings"]]
+        assert len(listings) >= 10 and all(("title" in listing) is full for listing in listings)
+
+
 @pytest.mark.parametrize("n", SIZES)
 def test_listing_list(gql: Any, demo: Any, species: Any, django_assert_num_queries: Any, n: int) -> None:
     populate(n, species)
@@ -172,10 +189,13 @@ def test_the_foreign_keys_a_list_reads_are_loaded_ahead_and_answered_in_line(
         gql: Any, demo: Any, species: Any, django_assert_num_queries: Any, monkeypatch: Any) -> None:
     """A listing's platform and seller, a claim's entity: loaded in the round that loads the listings and
     claims (one batch per loader, sellers and claimed entities together), then completed without a resolver
-    call, a resolve-info or a future each (``api.execution.ForeignField``); the answer is the rows'."""
+    call, a resolve-info or a future each (``api.execution.ForeignField``), a listing without a seller or a
+    platform too; the answer is the rows'."""
     from cases.models import CaseEntity, Listing
 
     populate(10, species)
+    Listing.objects.filter(pk=Listing.objects.filter(url__endswith="/ad/3").get().pk).update(seller=None,
+                                                                                            platform=None)
     gql.login("inv.ofb")
     executed = _fields_through_the_full_path(monkeypatch)
     with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 4):  # the page; listings, claims; agencies, entities
@@ -193,12 +213,15 @@ def test_the_foreign_keys_a_list_reads_are_loaded_ahead_and_answered_in_line(
             assert listing["platform"] == ({"code": row.platform.code} if row.platform else None)
             assert listing["seller"] == ({"normalised": row.seller.normalised} if row.seller else None)
         assert all((node["reference"], link["entity"]["normalised"]) in claims for link in node["entityLinks"])
+    assert any(listing["seller"] is None and listing["platform"] is None
+               for node in read for listing in node["listings"])
 
 
 def test_a_foreign_key_loaded_ahead_that_the_policy_hides_answers_null_as_before(
-        gql: Any, demo: Any, species: Any, django_assert_num_queries: Any) -> None:
+        gql: Any, demo: Any, species: Any, django_assert_num_queries: Any, monkeypatch: Any) -> None:
     """Loading ahead goes through the same policy-checked loader: with the directory narrowed to the officer's
-    own agency, every listing's platform is null, with the same statements, and the rest is unchanged."""
+    own agency, every listing's platform is null, with the same statements, and the rest is unchanged; the
+    null is answered in line, not by the field's resolver."""
     from django.db.models import Q
 
     from access.policy import register_visibility
@@ -211,12 +234,14 @@ def test_a_foreign_key_loaded_ahead_that_the_policy_hides_answers_null_as_before
     platforms = {listing["platform"]["code"] for e in visible["cases"]["edges"] for listing in e["node"]["listings"]
                  if listing["platform"]}
     assert "pf-leboncoin" in platforms
+    executed = _fields_through_the_full_path(monkeypatch)
     try:
         register_visibility(Agency)(lambda who: Q(code="fr-ofb"))
         with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 4):
             hidden = gql(AHEAD)
     finally:
         register_visibility(Agency)(directory)
+    assert ("Listing", "platform") not in executed
     listings = [listing for e in hidden["cases"]["edges"] for listing in e["node"]["listings"]]
     assert listings and all(listing["platform"] is None for listing in listings)
     for shown, refused in zip(visible["cases"]["edges"], hidden["cases"]["edges"], strict=True):

@@ -51,8 +51,20 @@ build() {
     fi
     say "building Elasticsearch $version from Maven Central (first time: a few minutes)"
     mkdir -p "$build_dir"
-    JAVA_HOME=$java_home mvn -q -f "$here/pom.xml" -Des.build.dir="$(cd "$build_dir" && pwd)" package
-    touch "$stamp"
+    # A download that stalls half way (Maven Central or the module proxy) fails one try, not the build: what
+    # was fetched stays in ~/.m2, so a second try resumes where the first stopped.
+    local attempt
+    for attempt in 1 2 3; do
+        if JAVA_HOME=$java_home mvn -q -f "$here/pom.xml" -Des.build.dir="$(cd "$build_dir" && pwd)" package; then
+            touch "$stamp"
+            return 0
+        fi
+        if [ "$attempt" -lt 3 ]; then
+            say "build try $attempt failed; trying again in $((attempt * 15)) s"
+            sleep $((attempt * 15))
+        fi
+    done
+    fail "could not build Elasticsearch $version (see Maven's messages above)"
 }
 
 node_user() {

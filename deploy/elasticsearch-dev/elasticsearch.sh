@@ -51,8 +51,8 @@ build() {
     fi
     say "building Elasticsearch $version from Maven Central (first time: a few minutes)"
     mkdir -p "$build_dir"
-    # A download that stalls half way (Maven Central or the module proxy) fails one try, not the build: what
-    # was fetched stays in ~/.m2, so a second try resumes where the first stopped.
+    # A download that stalls (Maven Central or the module proxy) fails one try, not the build: what the first
+    # try fetched whole stays in ~/.m2 (and the plugin's cache there), so a second try does not fetch it again.
     local attempt
     for attempt in 1 2 3; do
         if JAVA_HOME=$java_home mvn -q -f "$here/pom.xml" -Des.build.dir="$(cd "$build_dir" && pwd)" package; then

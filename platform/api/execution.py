@@ -58,6 +58,10 @@ class PlainField:
             return Undefined if self.non_null else None
         if isinstance(value, Exception):
             return Undefined
+        return self.serialise(value)
+
+    def serialise(self, value: Any) -> Any:
+        """One value that is not null, serialised, or ``Undefined`` when the scalar refuses it."""
         names = self.names
         if names is not None and value.__class__ in (str, int):
             name = names.get(value)
@@ -66,6 +70,41 @@ class PlainField:
             return name
         serialised = self.leaf.serialize(value)
         return Undefined if serialised is None else serialised
+
+
+class PlainListField(PlainField):
+    """How to complete a list of scalars or enums read from an attribute of its parent (a case's
+    ``jurisdictions``, its ``citesAppendices``): each item serialised as :class:`PlainField` would.
+
+    A null item, or one its scalar refuses, sends the whole field through the full path, which reports it.
+    """
+
+    __slots__ = ("items_non_null",)
+
+    def __init__(self, attname: str, default: Any, leaf: GraphQLLeafType, non_null: bool,
+                 items_non_null: bool) -> None:
+        super().__init__(attname, default, leaf, non_null)
+        self.items_non_null = items_non_null
+
+    def complete(self, source: Any) -> Any:
+        values = (source.get(self.attname, self.default) if isinstance(source, dict)
+                  else getattr(source, self.attname, self.default))
+        if values is None or values is Undefined:
+            return Undefined if self.non_null else None
+        if not isinstance(values, list | tuple):
+            return Undefined
+        completed: list[Any] = []
+        for value in values:
+            if value is None:
+                if self.items_non_null:
+                    return Undefined
+                completed.append(None)
+                continue
+            serialised = self.serialise(value)
+            if serialised is Undefined:
+                return Undefined
+            completed.append(serialised)
+        return completed
 
 
 class GlobalIdField:
@@ -157,8 +196,8 @@ def object_field(parent_type: GraphQLObjectType, field_node: FieldNode, schema: 
 
 def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode,
                 schema: Any) -> PlainField | GlobalIdField | None:
-    """The :class:`PlainField` (or :class:`GlobalIdField`) of ``parent_type.field``, or None when the field
-    needs graphql-core's full path."""
+    """The :class:`PlainField` (:class:`PlainListField`, :class:`GlobalIdField`) of ``parent_type.field``, or
+    None when the field needs graphql-core's full path."""
     field_def = get_field_def(schema, parent_type, field_node)
     if field_def is None or field_def.args:
         return None
@@ -173,6 +212,12 @@ def plain_field(parent_type: GraphQLObjectType, field_node: FieldNode,
         return None
     return_type, non_null = field_def.type, is_non_null_type(field_def.type)
     leaf = return_type.of_type if non_null else return_type  # type: ignore[union-attr]
+    if isinstance(leaf, GraphQLList):
+        items_non_null = is_non_null_type(leaf.of_type)
+        item = leaf.of_type.of_type if items_non_null else leaf.of_type
+        if not isinstance(item, GraphQLScalarType | GraphQLEnumType):
+            return None
+        return PlainListField(resolve.args[0], resolve.args[1], item, non_null, items_non_null)
     if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
         return None
     return PlainField(resolve.args[0], resolve.args[1], leaf, non_null)

@@ -7,17 +7,25 @@ from typing import Any
 
 import graphene
 import pytest
-from graphql import execute, parse
+from graphql import GraphQLError, Undefined, execute, parse
 from graphql_sync_dataloaders import SyncDataLoader
 
-from api.execution import BatchingExecutionContext, PlainField, plain_field
+from api.execution import BatchingExecutionContext, PlainField, PlainListField, plain_field
 from api.loaders import Loader
+
+
+class Colour(graphene.Enum):
+    RED = "r"
+    GREEN = "g"
 
 
 class Item(graphene.ObjectType):
     name = graphene.String(required=True)
     note = graphene.String()
     count = graphene.Int()
+    tags = graphene.List(graphene.NonNull(graphene.String), required=True)
+    scores = graphene.List(graphene.Int)
+    colours = graphene.List(graphene.NonNull(Colour))
     shout = graphene.String()
     later = graphene.String(description="Through a batched loader: a future, answered after the first pass.")
 
@@ -40,8 +48,9 @@ class Query(graphene.ObjectType):
 
 
 class Row:
-    def __init__(self, name: Any, note: Any = None, count: Any = None) -> None:
+    def __init__(self, name: Any, note: Any = None, count: Any = None, **lists: Any) -> None:
         self.name, self.note, self.count = name, note, count
+        self.tags, self.scores, self.colours = lists.get("tags", []), lists.get("scores"), lists.get("colours")
 
 
 SCHEMA = graphene.Schema(query=Query).graphql_schema
@@ -65,6 +74,39 @@ def test_only_fields_read_by_graphene_s_default_resolver_take_the_short_path() -
     assert isinstance(plain_field(item, field, SCHEMA), PlainField)  # type: ignore[arg-type]
     shout = parse("{ shout }").definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
     assert plain_field(item, shout, SCHEMA) is None  # type: ignore[arg-type]
+
+
+def answers(query: str, items: list[Any]) -> tuple[Any, list[tuple[str, Any]]]:
+    result = run(query, items)
+    return result.data, [(error.message, error.path) for error in result.errors or []]
+
+
+@pytest.mark.parametrize("rows", [
+    lambda: [Row("a", tags=["x", "y"], scores=[1, None, 3], colours=["r", "g"]), Row("b")],
+    lambda: [Row("a", tags=["x", None])],  # a null in a list of non-null strings: the list's parent is null
+    lambda: [Row("a", scores=[1, "many"])],  # a value the scalar refuses: that item is null, with its error
+    lambda: [Row("a", colours=["r", "blue"])],  # not one of the enum's values: the list is null, with its error
+    lambda: [Row("a", tags=None)],  # a null for a non-null list
+    lambda: [Row("a", tags=("x", "y"), scores=(s for s in [4]))],  # a tuple, and an iterable that is not a list
+])
+def test_lists_of_scalars_answer_as_graphql_core_s_full_path(rows: Any) -> None:
+    query = "{ items { name tags scores colours } }"
+    result = execute(SCHEMA, parse(query), context_value={"items": rows()})
+    assert answers(query, rows()) == (result.data, [(error.message, error.path) for error in result.errors or []])
+
+
+def test_a_list_of_scalars_is_answered_in_line_unless_the_full_path_must_report_it() -> None:
+    item = SCHEMA.get_type("Item")
+    short = {name: plain_field(item, parse(f"{{ {name} }}").definitions[0].selection_set.selections[0],  # type: ignore[arg-type,attr-defined]
+                               SCHEMA)
+             for name in ("tags", "scores", "colours")}
+    assert all(isinstance(field, PlainListField) for field in short.values())
+    row = Row("a", tags=("x", "y"), scores=[1, None], colours=["g", "r"])
+    assert [short[name].complete(row) for name in short] == [["x", "y"], [1, None], ["GREEN", "RED"]]  # type: ignore[union-attr]
+    for refused in (Row("a", tags=["x", None]), Row("a", tags=None), Row("a", scores=iter([1]))):
+        assert Undefined in [short["tags"].complete(refused), short["scores"].complete(refused)]  # type: ignore[union-attr]
+    with pytest.raises(GraphQLError):  # the execution context then takes the full path, which reports it
+        short["scores"].complete(Row("a", scores=[1, "many"]))  # type: ignore[union-attr]
 
 
 def test_a_null_in_a_non_null_plain_field_is_the_usual_error() -> None:

@@ -25,7 +25,8 @@ database (the one DATABASE_URL names; it is dropped and created again, so its na
 * checks every response on every run (no errors, the expected number of items; each GraphQL answer equal to its
   raw SQL's JSON), and counts each operation's SQL statements at its second run (the first run of a process
   makes what later ones reuse: a search checks once whether pg_trgm is installed). With ``--profile`` it then
-  prints a cProfile of operation A (own time by package, top 25 by cumulative and by own time).
+  prints a cProfile of operation A, or of the one named (``--profile B``): own time by package, top 25 by
+  cumulative and by own time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wildnet_bench_gql .venv/bin/python \\
         tests/benchmarks/bench_graphql.py --runs 30 --profile
@@ -367,7 +368,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="Timed runs of each operation (after the warm-up).")
     parser.add_argument("--warm-up", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="Then print a cProfile of operation A.")
+    parser.add_argument("--profile", nargs="?", const="A", choices="ABCD", metavar="OPERATION",
+                        help="Then print a cProfile of one operation (A unless named: A, B, C or D).")
     args = parser.parse_args()
     world = setup_world(DEFAULT_DATABASE)
 
@@ -439,7 +441,8 @@ def main() -> None:
     figures = measure(actions, check, args.runs, args.warm_up)
     report(world, figures, statements, sql, args)
     if args.profile:
-        profile(actions["A graphql"], args.runs)
+        operation = next(name for name in actions if name[0] == args.profile and not name.endswith("raw sql"))
+        profile(operation, actions[operation], args.runs)
 
 
 def report(world: dict[str, Any], figures: dict[str, dict[str, float]], statements: dict[str, int],
@@ -494,8 +497,8 @@ def report(world: dict[str, Any], figures: dict[str, dict[str, float]], statemen
             print(f"  {statement[:300]}{' …' if len(statement) > 300 else ''}")
 
 
-def profile(action: Callable[[], Any], runs: int) -> None:
-    """Where operation A's time goes in this process: ``runs`` requests under cProfile, then own time by package."""
+def profile(name: str, action: Callable[[], Any], runs: int) -> None:
+    """Where one operation's time goes in this process: ``runs`` requests under cProfile, own time by package."""
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(runs):
@@ -507,14 +510,14 @@ def profile(action: Callable[[], Any], runs: int) -> None:
         by_package[package_of(filename)] = by_package.get(package_of(filename), 0.0) + own
     total = sum(by_package.values())
     print()
-    print(f"cProfile of operation A, {runs} requests ({total / runs * 1000:.0f} ms each under the profiler), "
+    print(f"cProfile of {name}, {runs} requests ({total / runs * 1000:.0f} ms each under the profiler), "
           "own time by package:")
     for package, own in sorted(by_package.items(), key=lambda item: -item[1])[:15]:
         print(f"  {package:<36} {own / runs * 1000:7.1f} ms/request  {own / total:5.1%}")
     stats.strip_dirs()
     for order in ("cumulative", "tottime"):
         print()
-        print(f"cProfile of operation A, {runs} requests, top 25 by {order}:")
+        print(f"cProfile of {name}, {runs} requests, top 25 by {order}:")
         stats.sort_stats(order).print_stats(25)
 
 

@@ -71,7 +71,8 @@ def test_importing_the_wsgi_application_opens_nothing_a_forked_worker_would_shar
         "from django.core.cache import caches\n"
         "print(json.dumps({'databases': [c.alias for c in connections.all(initialized_only=True)"
         " if c.connection is not None], 'caches': len(caches.all(initialized_only=True)),"
-        " 'threads': threading.active_count(), 'frozen': gc.get_freeze_count()}))\n"
+        " 'threads': threading.active_count(), 'frozen': gc.get_freeze_count(),"
+        " 'thresholds': gc.get_threshold()}))\n"
     )
     env = production(tmp_path, PYTHONPATH=f"{ROOT / 'platform'}:{ROOT}", DJANGO_SECRET_KEY=SECRET_KEY,
                      WILDNET_AUDIT_KEY="a" * 64)
@@ -80,3 +81,4 @@ def test_importing_the_wsgi_application_opens_nothing_a_forked_worker_would_shar
     state = json.loads(result.stdout.strip().splitlines()[-1])
     assert state["databases"] == [] and state["caches"] == 0 and state["threads"] == 1
     assert state["frozen"] > 100_000  # the settled heap: the import did load the URLconf and the schema
+    assert state["thresholds"][0] >= 10_000  # and what requests allocate is collected less often than every 700

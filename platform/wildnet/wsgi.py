@@ -15,9 +15,9 @@ application = get_wsgi_application()
 #: request allocates thousands of objects that live until its response is written (rows, model instances, the
 #: result being built), which 700 collected and walked again dozens of times per request, promoting them on
 #: the way so that middle and full collections followed. Alternated in one process (make bench-graphql's
-#: data, 2,000 cases): CPU per request -26 % for the 100-case page, -15 % for a case detail, -10 % for a list
-#: of 20; (10,000, 10, 10) gained as much on the detail but nothing on the page. What a request leaves behind
-#: in a cycle is still collected, a little later.
+#: data, 2,000 cases): CPU per request -22 to -27 % for the 100-case page, -9 to -16 % for a case detail, -9 to
+#: -10 % for a list of 20; (10,000, 10, 10) gained as much on the detail but nothing on the page. What a
+#: request leaves behind in a cycle is still collected, a little later.
 GC_THRESHOLDS = (50_000, 20, 100)
 
 

@@ -6,8 +6,9 @@ named by DATABASE_URL, default ``wildnet_bench_gql``: the demo world plus 2,000 
 each, their claims and reports) this script
 
 * issues an API token to inv.ofb (scope read) and starts gunicorn serving ``wildnet.wsgi`` on a free port of
-  127.0.0.1 with the production image's flags (gthread workers, keep-alive, max-requests), the number of
-  workers and threads given on the command line;
+  127.0.0.1 with the production image's flags (``wildnet.serving.FairThreadWorker``, keep-alive, max-requests),
+  the number of workers and threads given on the command line (``--worker-class gthread`` measures gunicorn's own
+  threaded worker instead);
 * from a separate process (so that it does not share the server's interpreter), sends the case-detail query of
   bench_graphql.py (``node(id)`` of one case with its listings, claims and reports) as ``POST /graphql/`` with
   ``Authorization: Bearer`` and ``X-WildNet-Purpose: investigation``, from 1, 8 and 32 client threads each
@@ -43,6 +44,7 @@ from bench_graphql import DEFAULT_DATABASE, DETAIL, LISTINGS_PER_CASE, PURPOSE, 
 
 REPO = Path(__file__).resolve().parents[2]
 TARGET_CLIENTS, TARGET_RATE, TARGET_P99 = 32, 250.0, 150.0
+PRODUCTION_WORKER = "wildnet.serving.FairThreadWorker"  # deploy/Dockerfile
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -52,12 +54,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, workers: int, threads: int, log: Path,
+                   worker_class: str = PRODUCTION_WORKER) -> subprocess.Popen[bytes]:
     """gunicorn with the production image's flags (deploy/Dockerfile) but no access log, ready to serve."""
     env = {"DATABASE_CONN_MAX_AGE": "60", "WILDNET_AUDIT_SEAL_INTERVAL_MS": "500",  # production's defaults
            **os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "platform"), str(REPO)])}
     command = [sys.executable, "-m", "gunicorn", "wildnet.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+               "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
                "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "1000",
                "--max-requests-jitter", "100", "--worker-tmp-dir", "/dev/shm", "--preload", "--log-level", "warning"]
     with log.open("wb") as output:
@@ -191,7 +194,8 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=5.0, help="Seconds of untimed load first.")
     parser.add_argument("--clients", default="1,8,32", help="Levels of concurrency, comma-separated.")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
-    parser.add_argument("--threads", type=int, default=1, help="Threads per gunicorn worker (gthread).")
+    parser.add_argument("--threads", type=int, default=1, help="Threads per gunicorn worker.")
+    parser.add_argument("--worker-class", default=PRODUCTION_WORKER, help="gunicorn's --worker-class.")
     args = parser.parse_args()
     levels = [int(level) for level in args.clients.split(",")]
     world = setup_world(DEFAULT_DATABASE)
@@ -211,7 +215,7 @@ def main() -> None:
 
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="wildnet-bench-load-")) / "gunicorn.log"
-    server = start_gunicorn(port, args.workers, args.threads, log)
+    server = start_gunicorn(port, args.workers, args.threads, log, args.worker_class)
     context = multiprocessing.get_context("spawn")
     try:
         warm = run_level(context, server, port, token, body, expected, max(levels), args.warm_up)
@@ -225,7 +229,7 @@ def main() -> None:
 
 
 def report(outcomes: list[dict[str, Any]], args: argparse.Namespace, log: Path) -> None:
-    print(f"gunicorn wildnet.wsgi: {args.workers} gthread workers x {args.threads} threads, keep-alive; "
+    print(f"gunicorn wildnet.wsgi: {args.workers} workers ({args.worker_class}) x {args.threads} threads, keep-alive; "
           f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     print(f"request: case detail (node(id) + 10 listings, claims, reports) as {VIEWER}, API token, purpose "
           f"{PURPOSE}; {args.duration:.0f} s per level after {args.warm_up:.0f} s of warm-up")

@@ -3,8 +3,9 @@
 gunicorn's ``gthread`` worker accepts every connection it can and keeps it alive: under load each connection
 stays with the process that first accepted it, whether or not that process has a thread free. With 32 clients
 on 4 processes of 1 thread, the processes held 4, 7, 9 and 12 connections: the clients of the first waited
-74 ms per request, those of the last 228 ms, and p99 was 418 ms for a mean of 153 ms
-(``tests/benchmarks/bench_load.py``). ``FairThreadWorker`` changes two decisions and nothing else:
+74 ms per request, those of the last 228 ms, and p99 was 418 ms for a mean of 153 ms (the case detail of
+``tests/benchmarks/bench_load.py``, each client's latencies recorded apart). ``FairThreadWorker`` changes two
+decisions and nothing else:
 
 * a process listens for new connections only while one of its threads is free (``_balance``): the others wait
   in the kernel's queue of the shared listening socket, in their order of arrival, for the first process with
@@ -14,7 +15,7 @@ on 4 processes of 1 thread, the processes held 4, 7, 9 and 12 connections: the c
   longer, instead of keeping its place in one process; with spare capacity, connections stay alive as before.
 
 Together they serve requests close to the order they arrived in, as a single queue in front of all threads
-would (measured on the same run: every client's mean within 6 % of the others', p99 1.5 times the median).
+would (alternated with gthread: every client's mean within 6 % of the others', p99 1.5 times the median).
 Threads still serve slow uploads and downloads without tying up a process, and a long request still keeps the
 process's heartbeat going (gunicorn's ``sync`` worker, the other fair choice, would kill it at ``--timeout``).
 """

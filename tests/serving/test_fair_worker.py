@@ -2,15 +2,14 @@
 a response keeps its connection alive only while no other connection waits to be accepted.
 
 Each test holds a worker's threads with ``/gate`` requests (``app.py``) and opens the gate itself, so what it
-checks is the order of events, not their timing. gunicorn's own ``gthread`` worker fails the first and the last
-(the second is what both do).
+checks is the order of events, not their timing. gunicorn's own ``gthread`` worker fails the first and the third
+(the second and the fourth are what both do).
 """
 
 from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,19 +20,13 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.faults.servers import ROOT, free_port
 
 
 class Server:
     def __init__(self, tmp_path: Path, workers: int, threads: int) -> None:
         self.gate = tmp_path / "gate"
-        self.port = _free_port()
+        self.port = free_port()
         env = {**os.environ, "GATE": str(self.gate), "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
         self.log = (tmp_path / "gunicorn.log").open("w+")
         self.process = subprocess.Popen(

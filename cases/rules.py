@@ -24,6 +24,7 @@ from access.policy import (
     register_condition,
     register_visibility,
     register_visibility_among,
+    register_visible_through,
     visibility_filter,
 )
 from officers.models import INTELLIGENCE_ROLES, Role
@@ -157,6 +158,10 @@ def _entities_claimed(viewer: Viewer, among: Q) -> Q:
     if claim is NOTHING:
         return NOTHING
     return Q(pk__in=CaseEntity.objects.filter(among, claim).values("entity_id"))
+
+
+# A claim the viewer sees makes its entity visible (the rule above): a list of claims reads its entities with it.
+register_visible_through(CaseEntity, "entity")
 
 
 @register_visibility(CustodyEvent)

@@ -108,6 +108,7 @@ Condition = Callable[..., Q]
 
 _visibility: dict[type[models.Model], VisibilityRule] = {}
 _among: dict[type[models.Model], tuple[VisibilityRule, AmongRule]] = {}
+_through: dict[tuple[type[models.Model], str], VisibilityRule] = {}
 _actions: dict[str, ActionRule] = {}
 _conditions: dict[str, Condition] = {}
 _signature_parts: list[Callable[[Viewer], Hashable]] = []
@@ -177,6 +178,35 @@ def register_visibility_among(model: type[models.Model]) -> Callable[[AmongRule]
     return decorator
 
 
+def register_visible_through(model: type[models.Model], field_name: str) -> None:
+    """Declare that the rule of the model ``model.field_name`` points at makes every row that a visible ``model``
+    row points at visible (an entity is visible through any claim the viewer may see): a list of ``model`` rows
+    may then read those rows in its own statement (``api.loaders.children``) instead of asking for them by key.
+
+    Like :func:`register_visibility_among`, it is bound to the target's rule registered at that moment: a later
+    app that replaces that rule is applied as it is, the rows read by key again.
+    """
+    _through[(model, field_name)] = _visibility[_target(model, field_name)]
+
+
+def visible_through(viewer: Viewer, model: type[models.Model], field_name: str) -> bool:
+    """Whether every row that a ``model`` row visible to ``viewer`` points at through ``field_name`` is visible
+    to ``viewer`` too: it was declared so (:func:`register_visible_through`) under the rule in force, or the
+    target's rule puts no condition (:func:`sees_every`)."""
+    target = _target(model, field_name)
+    bound = _through.get((model, field_name))
+    if bound is not None and bound is _visibility.get(target):
+        return viewer.active
+    return sees_every(viewer, target)
+
+
+def _target(model: type[models.Model], field_name: str) -> type[models.Model]:
+    target = model._meta.get_field(field_name).related_model
+    if not isinstance(target, type):
+        raise TypeError(f"{model.__name__}.{field_name} is not a relation to a model")
+    return target
+
+
 def keys_q(field_name: str, keys: Any) -> Q:
     """``field_name`` among ``keys``: a list (one array parameter on PostgreSQL, ``access.lookups``) or a single
     key."""
@@ -209,8 +239,11 @@ def sees_every(viewer: Viewer, model: type[models.Model]) -> bool:
     A row of such a model already in hand (the officer's own agency, loaded with the officer) needs no statement
     to be checked before it is shown.
     """
-    rule = visibility_filter(viewer, model)
-    return rule is not NOTHING and not rule.children
+    def decide() -> bool:
+        rule = visibility_filter(viewer, model)
+        return rule is not NOTHING and not rule.children
+
+    return prepared.decided(viewer, model, "sees_every", decide)
 
 
 def _once(viewer: Viewer, key: tuple[Any, ...], build: Callable[[], Q]) -> Q:

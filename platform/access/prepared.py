@@ -39,7 +39,7 @@ import psycopg
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, models
 from django.db.models.base import ModelState
-from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.query import ModelIterable, RelatedPopulator, ValuesListIterable
 from django.db.models.sql.where import AND
 from django.utils import timezone
 
@@ -264,9 +264,31 @@ def _key(viewer: Viewer, model: type[models.Model], shape: Hashable) -> Hashable
 
 
 def forget() -> None:
-    """Drop every kept statement (a rule was registered again; tests that swap rules)."""
+    """Drop every kept statement and decision (a rule was registered again; tests that swap rules)."""
     with _lock:
         _statements.clear()
+        _decisions.clear()
+
+
+_decisions: OrderedDict[Hashable, bool] = OrderedDict()
+
+
+def decided(viewer: Viewer, model: type[models.Model], question: Hashable, decide: Callable[[], bool]) -> bool:
+    """``decide()``, a question about ``model``'s rule for ``viewer`` (whether it shows every row), answered
+    once per signature as statements are kept: the rule depends on nothing else. Building an entity's rule
+    to learn that it does not show every entity cost a case detail more CPU than the statement the answer saves."""
+    key = _key(viewer, model, ("decided", question))
+    if key is None:
+        return decide()
+    with _lock:
+        answer = _decisions.get(key)
+    if answer is None:
+        answer = decide()
+        with _lock:
+            _decisions[key] = answer
+            if len(_decisions) > CAPACITY:
+                _decisions.popitem(last=False)
+    return answer
 
 
 def _lookup(key: Hashable) -> Statement | object | None:
@@ -343,27 +365,21 @@ def _reader(queryset: models.QuerySet[Any]) -> Callable[[list[tuple[Any, ...]]],
                        in compiler.get_converters([column for column, _, _ in select]).items())
     model, database = queryset.model, queryset.db
     connection = connections[database]
-    signals = models.signals.pre_init.has_listeners(model) or models.signals.post_init.has_listeners(model)
-    related = (get_related_populators(compiler.klass_info, select, database)  # type: ignore[call-arg]  # 5.2
+    signals = _init_signals(model)
+    related = ([_SharedPopulator(info, select, database) for info in compiler.klass_info["related_klass_infos"]]
                if queryset.query.select_related else [])
 
-    def instance(row: list[Any]) -> models.Model:
-        if signals:
-            built = model.from_db(database, names, row[start:end])
-        else:
-            built = object.__new__(model)
-            state = ModelState()
-            state.adding, state.db = False, database
-            built.__dict__ = dict(zip(names, row[start:end], strict=True))
-            built._state = state
+    def instance(row: list[Any], made: dict[tuple[int, Any], models.Model]) -> models.Model:
+        built = _instance(model, database, names, row[start:end], signals)
         for populator in related:  # ``select_related`` rows, as Django's ``ModelIterable`` fills them in
-            populator.populate(row, built)
+            populator.populate(row, built, made)
         for name, index in annotations:
             setattr(built, name, row[index])
         return built
 
     def instances(rows: list[tuple[Any, ...]]) -> list[Any]:
         built = []
+        made: dict[tuple[int, Any], models.Model] = {}
         for fetched in rows:
             row = list(fetched)
             for index, functions, expression in converters:
@@ -371,10 +387,55 @@ def _reader(queryset: models.QuerySet[Any]) -> Callable[[list[tuple[Any, ...]]],
                 for convert in functions:
                     value = convert(value, expression, connection)
                 row[index] = value
-            built.append(instance(row))
+            built.append(instance(row, made))
         return built
 
     return instances
+
+
+def _init_signals(model: type[models.Model]) -> bool:
+    return bool(models.signals.pre_init.has_listeners(model) or models.signals.post_init.has_listeners(model))
+
+
+def _instance(model: type[models.Model], database: str, names: Sequence[str], values: Sequence[Any],
+              signals: bool) -> models.Model:
+    if signals:
+        return model.from_db(database, names, values)
+    built = object.__new__(model)
+    state = ModelState()
+    state.adding, state.db = False, database
+    built.__dict__ = dict(zip(names, values, strict=True))
+    built._state = state
+    return built
+
+
+class _SharedPopulator(RelatedPopulator):
+    """Django's populator of a ``select_related`` model, making one instance per key and statement, and
+    without ``__init__`` as ``_reader`` does: a page's thousand listings name a handful of platforms, and
+    Django made a thousand agencies, each through ``__init__`` and its signals (a third of the page's CPU).
+    The instances made so far come with each call (``made``), since a kept statement's reader serves every
+    thread of the process."""
+
+    def __init__(self, klass_info: dict[str, Any], select: Any, database: str) -> None:
+        super().__init__(klass_info, select, database)  # type: ignore[call-arg]  # the stubs are Django 6's
+        self.shared = [_SharedPopulator(info, select, database) for info in klass_info.get("related_klass_infos", [])]
+        self.signals = _init_signals(self.model_cls)
+
+    def populate(self, row: Any, from_obj: Any, made: dict[tuple[int, Any], models.Model] | None = None) -> None:
+        values = self.reorder_for_init(row) if self.reorder_for_init else row[self.cols_start:self.cols_end]
+        pk = values[self.pk_idx]
+        built = None
+        if pk is not None:
+            built = made.get((id(self), pk)) if made is not None else None
+            if built is None:
+                built = _instance(self.model_cls, self.db, self.init_list, values, self.signals)
+                for populator in self.shared:
+                    populator.populate(row, built, made)
+                if made is not None:
+                    made[(id(self), pk)] = built
+        self.local_setter(from_obj, built)
+        if built is not None:
+            self.remote_setter(built, from_obj)
 
 
 def _text(queryset: models.QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
@@ -516,5 +577,5 @@ def kept(shape: Hashable) -> list[Statement | None]:
         return [statement for key, statement in _statements.items() if isinstance(key, tuple) and key[0] == shape]
 
 
-__all__: Sequence[str] = ("Fragment", "cacheable", "forget", "kept", "narrowed", "page", "rows", "server_cursor",
-                          "sql", "unnarrowed", "where")
+__all__: Sequence[str] = ("Fragment", "cacheable", "decided", "forget", "kept", "narrowed", "page", "rows",
+                          "server_cursor", "sql", "unnarrowed", "where")

@@ -19,7 +19,7 @@ from graphql.pyutils import is_collection
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 from access import prepared
-from access.policy import Viewer, keys_q, sees_every, visible, visible_among
+from access.policy import Viewer, keys_q, sees_every, visible, visible_among, visible_through
 
 from .context import get_viewer
 from .selection import narrowable, reads_columns, reads_foreign, selected_columns, selected_foreign
@@ -53,10 +53,15 @@ class Loader(SyncDataLoader):
         self._fetched: list[tuple[list[tuple[Any, SyncFuture]], list[Any]]] = []
 
     def prime(self, key: Any, value: Any) -> None:
-        if key not in self._cache:
+        """Give the loader a row in hand for ``key``. A key already queued is then left out of the batch
+        (:meth:`fetch`): a listing's seller queued by the listings is often a claim's entity, read with the claims."""
+        future = self._cache.get(key)
+        if future is None:
             future = SyncFuture()
             future.set_result(value)
             self._cache[key] = future
+            self.loaded[key] = value
+        elif not future.done():
             self.loaded[key] = value
 
     def pending(self) -> bool:
@@ -67,10 +72,14 @@ class Loader(SyncDataLoader):
         queue, self._queue = self._queue, []
         if not queue:
             return
-        values = self._batch_load_fn([key for key, _ in queue])
-        if not is_collection(values) or len(queue) != len(values):
-            raise ValueError("The batch loader does not return an expected result")
-        self._fetched.append((queue, values))
+        missing = [key for key, _ in queue if key not in self.loaded]  # not primed since it was queued
+        found: dict[Any, Any] = {}
+        if missing:
+            values = self._batch_load_fn(missing)
+            if not is_collection(values) or len(missing) != len(values):
+                raise ValueError("The batch loader does not return an expected result")
+            found = dict(zip(missing, values, strict=True))
+        self._fetched.append((queue, [found[key] if key in found else self.loaded[key] for key, _ in queue]))
 
     def settle(self) -> None:
         """Resolve the futures of the fetched batches, which completes the fields waiting on them."""
@@ -184,6 +193,11 @@ def children(
     ``platform``): each batch queues their targets in those loaders, which the execution context fetches in the
     same round, in one batch per loader, before the rows are completed. Without it every row's field waited for
     the next round, through a future per row and field; the statements are the same batches, fetched earlier.
+    For the rows of one parent, a target that the policy shows with every visible row
+    (:func:`access.policy.visible_through`: any agency, a claim's entity) is read in the rows' own statement
+    instead and handed to its loader: a case detail takes two statements fewer. Not for several parents: a page's
+    thousand listings name a handful of platforms, decoded a thousand times when joined and a handful of times
+    when read by key (a page of 100 cases took 43 → 54 ms of CPU joined, in one alternated run).
     Selections of the same rows (an assessment's ``entries`` and its ``summary``) share one loader, which loads
     ahead what any of them reads.
     """
@@ -192,25 +206,34 @@ def children(
     if key not in cache:
         viewer = get_viewer(info)
 
-        def build(who: Viewer, keys: Any) -> models.QuerySet[Any]:
-            qs = model._default_manager.filter(keys_q(fk, keys))
-            if narrow is not None:
-                qs = narrow(qs)
-            if columns is not None and narrowable(qs):
-                qs = qs.only(*columns)
-            return visible(who, qs)
-
         def load(parent_ids: list[Any]) -> list[list[Any]]:
             grouped: dict[Any, list[Any]] = defaultdict(list)
             count, keys = _batch(parent_ids)
-            rows = prepared.rows(viewer, model, (key, count), keys, build)
+            ahead = [(_foreign_key(model, attname), target) for attname, target
+                     in sorted(loader.ahead, key=lambda pair: (pair[0], pair[1]._meta.label))]
+            joined = () if count == "many" else tuple(
+                field.name for field, _ in ahead if visible_through(viewer, model, field.name))
+
+            def build(who: Viewer, keys: Any) -> models.QuerySet[Any]:
+                qs = model._default_manager.filter(keys_q(fk, keys))
+                if narrow is not None:
+                    qs = narrow(qs)
+                if columns is not None and narrowable(qs):
+                    qs = qs.only(*columns)
+                return visible(who, qs.select_related(*joined) if joined else qs)
+
+            rows = prepared.rows(viewer, model, (key, count, joined), keys, build)
             for row in rows:
                 grouped[getattr(row, f"{fk}_id")].append(row)
-            for attname, target in sorted(loader.ahead, key=lambda pair: (pair[0], pair[1]._meta.label)):
+            for field, target in ahead:
                 targets = by_id(info, target)
                 for row in rows:
-                    pk = getattr(row, attname)
-                    if pk is not None:
+                    pk = getattr(row, field.attname)
+                    if pk is None:
+                        continue
+                    if field.name in joined:
+                        targets.prime(pk, getattr(row, field.name))
+                    else:
                         targets.load(pk)
             return [grouped.get(pid, []) for pid in parent_ids]
 
@@ -218,6 +241,10 @@ def children(
     loader = cache[key]
     loader.ahead.update(ahead)
     return loader
+
+
+def _foreign_key(model: type[models.Model], attname: str) -> Any:
+    return next(field for field in model._meta.concrete_fields if field.attname == attname)
 
 
 def related(type_: Any, model: type[models.Model], attname: str, **kwargs: Any) -> graphene.Field:

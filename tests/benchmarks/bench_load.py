@@ -61,8 +61,8 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path,
            **os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "platform"), str(REPO)])}
     command = [sys.executable, "-m", "gunicorn", "wildnet.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-               "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "1000",
-               "--max-requests-jitter", "100", "--worker-tmp-dir", "/dev/shm", "--preload", "--log-level", "warning"]
+               "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "10000",
+               "--max-requests-jitter", "1000", "--worker-tmp-dir", "/dev/shm", "--preload", "--log-level", "warning"]
     with log.open("wb") as output:
         server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

@@ -46,8 +46,10 @@ def test_case_list_with_nested_listings_and_entities(gql: Any, demo: Any, django
     # the page with its count; then, per execution round, one batched query per loader: team (through +
     # officers), species (through + rows), platforms (through; no rows), listings, claims; agencies (listing
     # platforms), entities (sellers and claimed entities share one loader), listing species (through + rows).
-    # The owner agency is the officer's own, loaded with them: the agency loader has it in hand.
-    with django_assert_num_queries(READ_AUDIT + AUTH + 1 + 11):
+    # The owner agency is the officer's own, loaded with them: the agency loader has it in hand. One case's
+    # listings and claims read their platforms and entities in their own statements (``api.loaders.children``;
+    # the sellers are claimed, so the entity loader has them from the claims).
+    with django_assert_num_queries(READ_AUDIT + AUTH + 1 + (9 if n == 1 else 11)):
         data = gql(query)
     assert data["cases"]["totalCount"] == n
     assert all(len(e["node"]["listings"]) == 1 and len(e["node"]["entityLinks"]) == 2
@@ -247,6 +249,58 @@ def test_a_foreign_key_loaded_ahead_that_the_policy_hides_answers_null_as_before
     for shown, refused in zip(visible["cases"]["edges"], hidden["cases"]["edges"], strict=True):
         assert [{**listing, "platform": None} for listing in shown["node"]["listings"]] == \
             refused["node"]["listings"]
+
+
+DETAIL = """query($id: ID!) { node(id: $id) { ... on Case { reference
+  listings { url platform { code } seller { normalised } } entityLinks { role entity { normalised } } } } }"""
+
+
+def test_one_cases_lists_read_the_rows_the_policy_shows_with_them_in_their_own_statements(
+        gql: Any, demo: Any, species: Any, django_assert_num_queries: Any, monkeypatch: Any) -> None:
+    """A case detail's listings come with their platforms (every agency is visible) and its claims with their
+    entities (the entity rule shows every entity that a visible claim names, ``register_visible_through``); the
+    sellers are claimed, so the entity loader has them from the claims. A later app that replaces the entity
+    rule is applied as it is: the entities are read by key through it again, and one it hides is refused; so is
+    a directory narrowed to the officer's own agency (the platform is then null)."""
+    from django.db.models import Q
+    from graphql_relay import to_global_id
+
+    from access.policy import register_visibility
+    from agencies.models import Agency
+    from agencies.rules import directory
+    from cases.models import Case, Entity
+    from cases.rules import entities
+
+    populate(3, species)
+    case = Case.objects.get(listings__url__endswith="/ad/1")
+    variables = {"id": to_global_id("Case", case.pk)}
+    gql.login("inv.ofb")
+    executed = _fields_through_the_full_path(monkeypatch)
+    with django_assert_num_queries(READ_AUDIT + AUTH + 3):  # the case; listings, claims
+        before = gql(DETAIL, variables)["node"]
+    assert not {("Listing", "platform"), ("Listing", "seller"), ("CaseEntity", "entity")} & set(executed)
+    assert before["listings"] == [{"url": "https://www.leboncoin.fr/ad/1", "platform": {"code": "pf-leboncoin"},
+                                   "seller": {"normalised": "pf-leboncoin:seller1"}}]
+    assert sorted(link["entity"]["normalised"] for link in before["entityLinks"]) == [
+        "+33612340001", "pf-leboncoin:seller1"]
+    sellers = "query($id: ID!) { node(id: $id) { ... on Case { listings { seller { normalised } } } } }"
+    try:
+        register_visibility(Entity)(lambda who: entities(who))
+        with django_assert_num_queries(READ_AUDIT + AUTH + 4):  # the case; listings, claims; entities by key
+            assert gql(DETAIL, variables)["node"] == before
+        register_visibility(Entity)(lambda who: entities(who) & ~Q(normalised="pf-leboncoin:seller1"))
+        hidden = gql(sellers, variables)["node"]
+    finally:
+        register_visibility(Entity)(entities)
+    assert hidden == {"listings": [{"seller": None}]}
+    assert gql(sellers, variables)["node"] == {"listings": [{"seller": {"normalised": "pf-leboncoin:seller1"}}]}
+    try:
+        register_visibility(Agency)(lambda who: Q(code="fr-ofb"))
+        with django_assert_num_queries(READ_AUDIT + AUTH + 4):  # the case; listings, claims; agencies by key
+            narrowed = gql(DETAIL, variables)["node"]
+    finally:
+        register_visibility(Agency)(directory)
+    assert narrowed == {**before, "listings": [{**before["listings"][0], "platform": None}]}
 
 
 def test_a_filter_that_makes_the_list_distinct_counts_in_a_statement_of_its_own(

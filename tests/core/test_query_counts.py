@@ -125,7 +125,8 @@ def test_task_forces(gql: Any, coordinator: Officer, django_assert_num_queries: 
             TaskForceMembership.objects.create(task_force=task_force, agency=agency, joined_on=today)
     gql.login(coordinator)
     query = "{ taskForces(first: 100) { totalCount edges { node { name memberships { agency { code } } } } } }"
-    with django_assert_num_queries(AUTH + 1 + 2):  # the page with its count, memberships, agencies
+    # the page with its count, memberships, agencies (one task force's memberships read them in their statement)
+    with django_assert_num_queries(AUTH + 1 + (1 if n == 1 else 2)):
         data = gql(query)
     assert data["taskForces"]["totalCount"] == n
 

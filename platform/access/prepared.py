@@ -421,18 +421,16 @@ class _SharedPopulator(RelatedPopulator):
         self.shared = [_SharedPopulator(info, select, database) for info in klass_info.get("related_klass_infos", [])]
         self.signals = _init_signals(self.model_cls)
 
-    def populate(self, row: Any, from_obj: Any, made: dict[tuple[int, Any], models.Model] | None = None) -> None:
+    def populate(self, row: Any, from_obj: Any, made: dict[tuple[int, Any], models.Model]) -> None:  # type: ignore[override]
         values = self.reorder_for_init(row) if self.reorder_for_init else row[self.cols_start:self.cols_end]
         pk = values[self.pk_idx]
         built = None
         if pk is not None:
-            built = made.get((id(self), pk)) if made is not None else None
+            built = made.get((id(self), pk))
             if built is None:
-                built = _instance(self.model_cls, self.db, self.init_list, values, self.signals)
+                built = made[(id(self), pk)] = _instance(self.model_cls, self.db, self.init_list, values, self.signals)
                 for populator in self.shared:
                     populator.populate(row, built, made)
-                if made is not None:
-                    made[(id(self), pk)] = built
         self.local_setter(from_obj, built)
         if built is not None:
             self.remote_setter(built, from_obj)

@@ -3,7 +3,8 @@
 A real SMTP server process (aiosmtpd, ``smtp_sink.py``) first answers ``451`` to every recipient, then to one
 of the two recipients of each message, then to none; a real Celery worker with beat (drain every second, on a
 private filesystem broker) sends through Django's SMTP backend. The test skips the backoff by making the rows
-due again, as time would.
+due again, as time would. It asserts what the recipients see (nothing while refused, then each message once),
+not how many attempts it took: a slow machine may try a row again within a round.
 """
 
 from __future__ import annotations
@@ -47,26 +48,35 @@ def test_refused_then_accepted_mail_reaches_each_recipient_once(tmp_path: Path, 
                          DJANGO_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
                          DJANGO_EMAIL_HOST="127.0.0.1", DJANGO_EMAIL_PORT=str(sink.port))
         worker = start_worker(env, beat_schedule=tmp_path / "beat-schedule")
+        failure: AssertionError | None = None
         try:
-            assert wait_until(lambda: all(row.attempts == 1 for row in mail_rows()), 60), "no attempt was made"
+            # At least once, not exactly once: a round slower than the first backoff (5 s, a loaded machine)
+            # tries its first rows again before its last ones, and that is the outbox working as it should.
+            assert wait_until(lambda: all(row.attempts >= 1 for row in mail_rows()), 60), "no attempt was made"
             assert sink.received() == []
             assert all(row.status == MessageStatus.PENDING and "451" in row.last_error for row in mail_rows())
 
             sink.refuse(SECOND)  # the server takes one recipient of each message, not the other
             make_due()
-            assert wait_until(lambda: all(row.attempts == 2 for row in mail_rows()), 60), "no second attempt"
-            assert all(row.status == MessageStatus.PENDING and row.payload["to"] == [SECOND]
-                       for row in mail_rows())
+            assert wait_until(lambda: all(row.payload["to"] == [SECOND] for row in mail_rows()), 60), \
+                "the accepted recipient was not dropped from the rows"
+            assert all(row.status == MessageStatus.PENDING for row in mail_rows())
 
             sink.accept()
             accepted_at = time.monotonic()
             make_due()
-            assert wait_until(lambda: all(row.status == MessageStatus.DONE for row in mail_rows()), 60)
+            assert wait_until(lambda: all(row.status == MessageStatus.DONE for row in mail_rows()), 60), \
+                "not every row was delivered"
             recovered = time.monotonic() - accepted_at
+        except AssertionError as error:
+            failure = error
         finally:
             output = stop_process(worker)
+        if failure is not None:
+            rows = [(row.pk, row.attempts, row.status, row.payload["to"], row.last_error[:80]) for row in mail_rows()]
+            raise AssertionError(f"{failure}\nrows: {rows}\nworker:\n{output}")
         expected = Counter({(to, f"[WildNet] Mandate {n}"): 1 for n in range(MESSAGES) for to in (FIRST, SECOND)})
         assert sink.deliveries() == expected, output
-        assert all(row.attempts == 3 for row in mail_rows())
+        assert all(row.attempts >= 3 for row in mail_rows())  # refused, then half taken, then the rest
         record_property("deliveries", sum(expected.values()))
         record_property("seconds_to_deliver_after_accepting", round(recovered, 2))

@@ -88,7 +88,8 @@ bench-search: $(STAMP)
 ## The GraphQL benchmarks of issue 18 need PostgreSQL (make services); each drops and recreates the database
 ## below (its name must start with wildnet_bench) with the demo world and 2,000 cases x 10 listings, in about a
 ## minute. bench-graphql: the 100-case page against raw SQL, detail, list and search in process, and a cProfile
-## of the page; bench-load: the case detail through gunicorn at 1, 8 and 32 clients (20 s each).
+## of the page; bench-load: the case detail through gunicorn at 1, 8 and 32 clients (20 s each), sent by wrk
+## (deploy/wrk.sh installs Debian's).
 GRAPHQL_BENCH_DATABASE ?= postgres://postgres@127.0.0.1:5432/wildnet_bench_gql
 LOAD_BENCH_ARGS ?= --duration 20 --workers 4 --threads 1
 bench-graphql: $(STAMP)
@@ -99,4 +100,5 @@ bench-console: $(STAMP)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/wildnet_bench_console $(BIN)/python tests/benchmarks/bench_console.py
 
 bench-load: $(STAMP)
+	deploy/wrk.sh
 	DATABASE_URL=$(GRAPHQL_BENCH_DATABASE) $(BIN)/python tests/benchmarks/bench_load.py $(LOAD_BENCH_ARGS)

@@ -9,12 +9,14 @@ each, their claims and reports) this script
   127.0.0.1 with the production image's flags (``wildnet.serving.FairThreadWorker``, keep-alive, max-requests),
   the number of workers and threads given on the command line (``--worker-class gthread`` measures gunicorn's own
   threaded worker instead);
-* from a separate process (so that it does not share the server's interpreter), sends the case-detail query of
-  bench_graphql.py (``node(id)`` of one case with its listings, claims and reports) as ``POST /graphql/`` with
-  ``Authorization: Bearer`` and ``X-WildNet-Purpose: investigation``, from 1, 8 and 32 client threads each
-  holding one keep-alive connection and sending the next request as soon as the last answer is read, for a fixed
-  duration per level after a warm-up;
-* checks every answer (status 200, no errors, the case with its 10 listings, claims and reports) and reports
+* with wrk (``deploy/wrk.sh`` installs Debian's; the issue's own choice: C, one event loop, a few microseconds of
+  CPU a request where a Python generator took 0.5 ms of the same two cores and added its interpreter's waits
+  to what it timed), sends the case-detail query of bench_graphql.py (``node(id)`` of one case with its
+  listings, claims and reports) as ``POST /graphql/`` with ``Authorization: Bearer`` and
+  ``X-WildNet-Purpose: investigation`` over 1, 8 and 32 keep-alive connections, each sending its next request
+  as soon as the last answer is read, for a fixed duration per level after a warm-up;
+* checks the first answer in content (status 200, no errors, the case with its 10 listings, claims and
+  reports) and has wrk (``bench_load.lua``) require every later answer to be those exact bytes, and reports
   throughput, latency percentiles, and the CPU the load generator, the gunicorn processes and the whole machine
   used, so that a generator or a machine at its limit shows in the figures.
 
@@ -28,14 +30,14 @@ import argparse
 import contextlib
 import http.client
 import json
-import multiprocessing
 import os
+import resource
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ from bench_graphql import DEFAULT_DATABASE, DETAIL, LISTINGS_PER_CASE, PURPOSE, 
 REPO = Path(__file__).resolve().parents[2]
 TARGET_CLIENTS, TARGET_RATE, TARGET_P99 = 32, 250.0, 150.0
 PRODUCTION_WORKER = "wildnet.serving.FairThreadWorker"  # deploy/Dockerfile
+WRK_SCRIPT = Path(__file__).with_name("bench_load.lua")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -106,54 +109,23 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(values) - idle) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
 
 
-def generate(port: int, token: str, body: bytes, expected: dict[str, Any], clients: int, duration: float,
-             results: Any) -> None:
-    """The load generator (runs in its own process): ``clients`` threads, one keep-alive connection each."""
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
-               "X-WildNet-Purpose": PURPOSE}
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    failures: list[str] = []
-    reconnections: list[int] = []
-    start_line = threading.Barrier(clients + 1)
-    deadline = 0.0
+def request_headers(token: str) -> dict[str, str]:
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "X-WildNet-Purpose": PURPOSE}
 
-    def client(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = latencies[index]
-        start_line.wait()
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                connection.request("POST", "/graphql/", body, headers)
-                response = connection.getresponse()
-                payload = response.read()
-            except (ConnectionError, http.client.RemoteDisconnected):
-                # A worker replaced after its --max-requests closes its keep-alive connections between two
-                # requests: the client connects again and asks again, as HTTP clients do; counted apart.
-                connection.close()
-                reconnections.append(index)
-                continue
-            mine.append(time.perf_counter() - started)
-            problem = check(response.status, payload, expected)
-            if problem:
-                failures.append(problem)
-                if response.will_close:
-                    connection.close()
+
+def first_answer(port: int, token: str, body: bytes, expected: dict[str, Any]) -> bytes:
+    """One answer, checked in content: wrk then requires every answer of the run to be exactly these bytes."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("POST", "/graphql/", body, request_headers(token))
+        response = connection.getresponse()
+        payload = response.read()
+    finally:
         connection.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    cpu_started = time.process_time()
-    started = time.perf_counter()
-    deadline = started + duration
-    start_line.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    results.put({"latencies": [value for mine in latencies for value in mine], "failures": failures,
-                 "reconnections": len(reconnections),
-                 "elapsed": elapsed, "cpu": time.process_time() - cpu_started})
+    problem = check(response.status, payload, expected)
+    if problem:
+        raise SystemExit(f"the first answer is wrong: {problem}")
+    return payload
 
 
 def check(status: int, payload: bytes, expected: dict[str, Any]) -> str:
@@ -169,23 +141,29 @@ def check(status: int, payload: bytes, expected: dict[str, Any]) -> str:
     return "" if shape == wanted else f"unexpected case {shape}, expected {wanted}"
 
 
-def run_level(context: Any, server: subprocess.Popen[bytes], port: int, token: str, body: bytes,
-              expected: dict[str, Any], clients: int, duration: float) -> dict[str, Any]:
-    """One level of concurrency: the generator's figures with the server's and the machine's CPU meanwhile."""
-    results = context.Queue()
-    generator = context.Process(target=generate, args=(port, token, body, expected, clients, duration, results))
+def run_level(wrk: str, server: subprocess.Popen[bytes], port: int, arguments: list[str], clients: int,
+              duration: float) -> dict[str, Any]:
+    """One level of concurrency: wrk's figures (``bench_load.lua``) with the server's, wrk's and the machine's
+    CPU meanwhile. One wrk thread holds the ``clients`` keep-alive connections and sends each connection's next
+    request as soon as its answer is read (a closed loop, as clients waiting on their answers do)."""
+    command = [wrk, "--connections", str(clients), "--threads", "1", "--duration", f"{duration:g}s",
+               "--timeout", "60s", "--script", str(WRK_SCRIPT), f"http://127.0.0.1:{port}/graphql/", "--",
+               *arguments]
     server_before, machine_before = process_tree_cpu(server.pid), machine_cpu()
-    generator.start()
-    outcome = results.get(timeout=duration + 120)
-    generator.join()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120, check=False)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_cpu = process_tree_cpu(server.pid) - server_before
     busy, total = (after - before for after, before in zip(machine_cpu(), machine_before, strict=True))
-    outcome.update(clients=clients, server_cpu=server_cpu, machine_busy=busy / total if total else 0.0)
+    lines = [line for line in finished.stdout.splitlines() if line.startswith("{")]
+    if finished.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed ({finished.returncode}): {finished.stderr or finished.stdout}")
+    outcome: dict[str, Any] = json.loads(lines[-1])
+    outcome.update(clients=clients, server_cpu=server_cpu, machine_busy=busy / total if total else 0.0,
+                   generator_cpu=(children.ru_utime - children_before.ru_utime)
+                   + (children.ru_stime - children_before.ru_stime))
+    outcome["failed"] = outcome["wrong"] + outcome["socket_errors"] + outcome["timeouts"]
     return outcome
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
 def main() -> None:
@@ -213,15 +191,21 @@ def main() -> None:
     body = json.dumps({"query": DETAIL, "variables": {"id": to_global_id("Case", case.pk)}}).encode()
     connection.close()
 
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: make bench-load installs it (deploy/wrk.sh)")
     port = free_port()
-    log = Path(tempfile.mkdtemp(prefix="wildnet-bench-load-")) / "gunicorn.log"
+    folder = Path(tempfile.mkdtemp(prefix="wildnet-bench-load-"))
+    log = folder / "gunicorn.log"
     server = start_gunicorn(port, args.workers, args.threads, log, args.worker_class)
-    context = multiprocessing.get_context("spawn")
     try:
-        warm = run_level(context, server, port, token, body, expected, max(levels), args.warm_up)
-        assert not warm["failures"], warm["failures"][:5]
-        outcomes = [run_level(context, server, port, token, body, expected, clients, args.duration)
-                    for clients in levels]
+        (folder / "request.json").write_bytes(body)
+        (folder / "answer.json").write_bytes(first_answer(port, token, body, expected))
+        arguments = [str(folder / "request.json"), str(folder / "answer.json"), token, PURPOSE]
+        warm = run_level(wrk, server, port, arguments, max(levels), args.warm_up)
+        if warm["failed"]:
+            raise SystemExit(f"the warm-up failed: {warm}")
+        outcomes = [run_level(wrk, server, port, arguments, clients, args.duration) for clients in levels]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -238,29 +222,26 @@ def report(outcomes: list[dict[str, Any]], args: argparse.Namespace, log: Path) 
           "gunicorn CPU | machine busy |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for outcome in outcomes:
-        ordered = sorted(outcome["latencies"])
-        elapsed = outcome["elapsed"]
-        print(f"| {outcome['clients']} | {len(ordered):,} | {len(ordered) / elapsed:.1f} | "
-              f"{percentile(ordered, 0.50):.1f} ms | {percentile(ordered, 0.95):.1f} ms | "
-              f"{percentile(ordered, 0.99):.1f} ms | {ordered[-1] * 1000:.1f} ms | {len(outcome['failures'])} | "
-              f"{outcome['reconnections']} | {outcome['cpu'] / elapsed:.0%} of a core | "
-              f"{outcome['server_cpu'] / elapsed:.0%} of a core | "
-              f"{outcome['machine_busy']:.0%} |")
-        if ordered:
-            outcome["rate"], outcome["p99"] = len(ordered) / elapsed, percentile(ordered, 0.99)
-    failures = [problem for outcome in outcomes for problem in outcome["failures"]]
-    for problem in sorted(set(failures))[:5]:
-        print(f"failed: {problem}")
-    top = next((o for o in outcomes if o["clients"] == TARGET_CLIENTS and "rate" in o), None)
+        seconds = outcome["seconds"]
+        outcome["rate"] = outcome["requests"] / seconds
+        print(f"| {outcome['clients']} | {outcome['requests']:,} | {outcome['rate']:.1f} | {outcome['p50']:.1f} ms | "
+              f"{outcome['p95']:.1f} ms | {outcome['p99']:.1f} ms | {outcome['max']:.1f} ms | {outcome['failed']} | "
+              f"{outcome['closed']} | {outcome['generator_cpu'] / seconds:.0%} of a core | "
+              f"{outcome['server_cpu'] / seconds:.0%} of a core | {outcome['machine_busy']:.0%} |")
+    for outcome in outcomes:
+        if outcome["failed"]:
+            print(f"failed at {outcome['clients']} clients: {outcome['wrong']} wrong answers (first: "
+                  f"{outcome['example']!r}), {outcome['socket_errors']} socket errors, {outcome['timeouts']} timeouts")
+    top = next((o for o in outcomes if o["clients"] == TARGET_CLIENTS), None)
     if top is not None:
-        met = top["rate"] >= TARGET_RATE and top["p99"] <= TARGET_P99 and not top["failures"]
+        met = top["rate"] >= TARGET_RATE and top["p99"] <= TARGET_P99 and not top["failed"]
         print()
         print(f"target at {TARGET_CLIENTS} clients: >= {TARGET_RATE:.0f} req/s and p99 <= {TARGET_P99:.0f} ms -> "
               f"{top['rate']:.1f} req/s, p99 {top['p99']:.1f} ms: {'met' if met else 'NOT met'}")
     errors = [line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
     if errors:
         print(f"gunicorn log ({log}) holds {len(errors)} error lines")
-    if failures:
+    if any(outcome["failed"] for outcome in outcomes):
         raise SystemExit(1)
 
 

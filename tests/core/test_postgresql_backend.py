@@ -1,15 +1,16 @@
 """The PostgreSQL backend's timestamp reader (``wildnet.postgresql``) gives exactly what Django's own gives — the
 same instants, zones and folds, the same refusals — in every time zone Django may set, and it is the one in use;
-and long statements keep their conversion."""
+long statements keep their conversion; and a kept connection is checked on its socket, not with a statement."""
 
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 
 pytestmark = [pytest.mark.django_db,
@@ -84,3 +85,34 @@ def test_a_long_statement_is_converted_once() -> None:
     after = _queries._query2pg.cache_info()
     assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
 
+
+def test_a_kept_connection_is_checked_without_a_statement_and_a_terminated_one_is_closed() -> None:
+    kept = connections.create_connection("default")
+    kept.health_check_enabled = True
+    try:
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid() -- the last statement")
+            pid = cursor.fetchone()[0]
+
+        def last_statement() -> str | None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+                row = cursor.fetchone()
+            return row and row[0]
+
+        assert kept.is_usable()
+        assert last_statement() == "SELECT pg_backend_pid() -- the last statement"  # no SELECT 1 was sent
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 10
+        while last_statement() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        kept.health_check_done = False  # as at the start of a request (close_if_unusable_or_obsolete)
+        kept.close_if_health_check_failed()
+        assert kept.connection is None  # closed: the request's first statement opens a new one
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+    finally:
+        kept.close()

@@ -11,9 +11,10 @@ database (the one DATABASE_URL names; it is dropped and created again, so its na
   platform accounts as entity claims, and two graded reports per case, newer than every demo case so that the
   first page holds only them (bulk rows are not indexed: the search runs on the demo world);
 * imports ``wildnet.wsgi`` as gunicorn does (everything loaded, then the heap frozen: ``wildnet.wsgi.settle``);
-* as inv.ofb declaring the purpose "investigation" (a session, through ``django.test.Client``: the full Django
-  stack of middleware, view, validation, execution and JSON), measures in one process, interleaved run by run
-  after a warm-up, the median wall time and CPU time (``time.process_time``) of
+* as inv.ofb declaring the purpose "investigation" (an API token, through ``wildnet.wsgi.application`` called
+  as gunicorn calls it: the full Django stack of middleware, view, validation, execution and JSON, the response
+  closed, the database connection kept as production keeps it), measures in one process, interleaved run by
+  run after a warm-up, the median wall time and CPU time (``time.process_time``) of
 
   A. ``cases(first: 100)`` with each case's listings and claims;
   B. ``node(id)`` of one case with its listings, claims and reports;
@@ -50,7 +51,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench_import_listings import phone
 from bench_policy import CLASSIFICATIONS, HANDLING, PRIORITIES, STATUSES, pick
@@ -63,7 +64,6 @@ CASES, LISTINGS_PER_CASE, REPORTS_PER_CASE = 2_000, 10, 2
 PHONES, ACCOUNTS, FIRST_SELLER = 3_000, 3_000, 500_000
 OWNER, VIEWER, PURPOSE = "fr-ofb", "inv.ofb", "investigation"
 WRITERS = ["inv.ofb", "ana.ofb", "sup.ofb"]
-HEADERS = {"HTTP_X_WILDNET_PURPOSE": PURPOSE, "HTTP_SEC_FETCH_SITE": "same-origin"}
 TARGETS = {"ratio": 4.0, "detail_cpu": 6.0, "list_cpu": 4.0, "search_statements": 5, "search_ms": 25.0}
 
 PAGE = """query Page($first: Int!) {
@@ -90,6 +90,11 @@ SEARCH = """query Search($query: String!) {
 }"""
 
 
+class Answer(NamedTuple):
+    status_code: int
+    content: bytes
+
+
 def fresh_database(url: str) -> None:
     """Drop and create the PostgreSQL database ``url`` names: every run measures the same fresh data."""
     import dj_database_url
@@ -112,9 +117,11 @@ def fresh_database(url: str) -> None:
 def setup_world(default_database: str) -> dict[str, Any]:
     """Set Django up on a fresh database with the demo world (indexed) and the bench cases; returns their ids.
 
-    Shared with bench_load.py, which serves the same data through gunicorn.
+    Shared with bench_load.py, which serves the same data through gunicorn. Connections are kept between
+    requests as production keeps them (``DATABASE_CONN_MAX_AGE``), not opened again for each.
     """
     os.environ.setdefault("DATABASE_URL", default_database)
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
     fresh_database(os.environ["DATABASE_URL"])
     os.environ.setdefault("WILDNET_VAR_DIR", tempfile.mkdtemp(prefix="wildnet-bench-graphql-"))
     os.environ["DJANGO_ENV"] = "test"
@@ -374,23 +381,44 @@ def main() -> None:
     world = setup_world(DEFAULT_DATABASE)
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from graphql_relay import to_global_id
 
-    import wildnet.wsgi  # noqa: F401  (the process as gunicorn runs it: everything loaded, the heap frozen)
     from cases.models import Case
+    from officers.actions import issue_token
     from officers.models import Officer
+    from wildnet.wsgi import application  # the process as gunicorn runs it: everything loaded, the heap frozen
 
     officer = Officer.objects.select_related("agency").get(username=VIEWER)
     detail_case = Case.objects.get(pk=world["case_ids"][CASES // 2])
     expected = {"claims": detail_case.entity_links.count(), "reports": detail_case.reports.count()}
-    client = Client()
-    client.force_login(officer)
+    _, token = issue_token(officer, name="bench_graphql", scopes=["read"])
 
-    def graphql(query: str, variables: dict[str, Any]) -> Callable[[], Any]:
-        return lambda: client.post("/graphql/", {"query": query, "variables": variables},
-                                   content_type="application/json", **HEADERS)
+    def graphql(query: str, variables: dict[str, Any]) -> Callable[[], Answer]:
+        """``POST /graphql/`` as gunicorn makes it: the WSGI application, the API token, the response closed
+        (which ends the request: ``request_finished``)."""
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/graphql/", "SERVER_NAME": "127.0.0.1",
+                   "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1:8000",
+                   "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+                   "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+                   "HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_X_WILDNET_PURPOSE": PURPOSE}
+
+        def post() -> Answer:
+            statuses: list[str] = []
+
+            def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], object]:
+                statuses.append(status)
+                return sys.stdout.buffer.write  # the legacy write() callable; Django never calls it
+
+            response = application({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
+            try:
+                content = b"".join(response)
+            finally:
+                response.close()
+            return Answer(int(statuses[0][:3]), content)
+
+        return post
 
     owner, clearance = officer.agency_id, officer.clearance
     actions: dict[str, Callable[[], Any]] = {
@@ -453,8 +481,8 @@ def report(world: dict[str, Any], figures: dict[str, dict[str, float]], statemen
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     print(f"setup: demo world ({world['indexed']} documents indexed) + {CASES:,} cases x {LISTINGS_PER_CASE} "
           f"listings, claims, {REPORTS_PER_CASE} reports each, bulk-created in {world['load_seconds']:.1f} s")
-    print(f"viewer: {VIEWER} (purpose {PURPOSE}), session through django.test.Client; the raw SQL reads the same "
-          "rows with plain statements and writes the same JSON with json.dumps (checked equal on every run)")
+    print(f"viewer: {VIEWER} (purpose {PURPOSE}), API token, through wildnet.wsgi.application; the raw SQL reads "
+          "the same rows with plain statements and writes the same JSON with json.dumps (checked equal on every run)")
     print()
     print(f"Median of {args.runs} interleaved runs after {args.warm_up} of warm-up; CPU is the process's CPU time "
           "per request (time.process_time).")

@@ -102,6 +102,24 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
+def postgres_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL processes of this machine (its backends, the server's own),
+    from /proc: 0 when PostgreSQL runs elsewhere. Backends that ended since are not counted, so a level's figure
+    comes from the connections kept through it (gunicorn keeps one a thread, DATABASE_CONN_MAX_AGE)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
 def machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -149,17 +167,18 @@ def run_level(wrk: str, server: subprocess.Popen[bytes], port: int, arguments: l
     command = [wrk, "--connections", str(clients), "--threads", "1", "--duration", f"{duration:g}s",
                "--timeout", "60s", "--script", str(WRK_SCRIPT), f"http://127.0.0.1:{port}/graphql/", "--",
                *arguments]
-    server_before, machine_before = process_tree_cpu(server.pid), machine_cpu()
+    server_before, machine_before, postgres_before = process_tree_cpu(server.pid), machine_cpu(), postgres_cpu()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     finished = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120, check=False)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu = process_tree_cpu(server.pid) - server_before
+    server_cpu, database_cpu = process_tree_cpu(server.pid) - server_before, postgres_cpu() - postgres_before
     busy, total = (after - before for after, before in zip(machine_cpu(), machine_before, strict=True))
     lines = [line for line in finished.stdout.splitlines() if line.startswith("{")]
     if finished.returncode != 0 or not lines:
         raise SystemExit(f"wrk failed ({finished.returncode}): {finished.stderr or finished.stdout}")
     outcome: dict[str, Any] = json.loads(lines[-1])
-    outcome.update(clients=clients, server_cpu=server_cpu, machine_busy=busy / total if total else 0.0,
+    outcome.update(clients=clients, server_cpu=server_cpu, database_cpu=database_cpu,
+                   machine_busy=busy / total if total else 0.0,
                    generator_cpu=(children.ru_utime - children_before.ru_utime)
                    + (children.ru_stime - children_before.ru_stime))
     outcome["failed"] = outcome["wrong"] + outcome["socket_errors"] + outcome["timeouts"]
@@ -212,6 +231,10 @@ def main() -> None:
     report(outcomes, args, log)
 
 
+def per_request(outcome: dict[str, Any], key: str) -> str:
+    return f"{outcome[key] / outcome['requests'] * 1000:.2f}" if outcome["requests"] else "-"
+
+
 def report(outcomes: list[dict[str, Any]], args: argparse.Namespace, log: Path) -> None:
     print(f"gunicorn wildnet.wsgi: {args.workers} workers ({args.worker_class}) x {args.threads} threads, keep-alive; "
           f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
@@ -219,15 +242,17 @@ def report(outcomes: list[dict[str, Any]], args: argparse.Namespace, log: Path) 
           f"{PURPOSE}; {args.duration:.0f} s per level after {args.warm_up:.0f} s of warm-up")
     print()
     print("| clients | requests | req/s | p50 | p95 | p99 | max | failed | reconnected | generator CPU | "
-          "gunicorn CPU | machine busy |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "gunicorn CPU | machine busy | CPU a request: gunicorn / PostgreSQL / wrk |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for outcome in outcomes:
         seconds = outcome["seconds"]
         outcome["rate"] = outcome["requests"] / seconds
         print(f"| {outcome['clients']} | {outcome['requests']:,} | {outcome['rate']:.1f} | {outcome['p50']:.1f} ms | "
               f"{outcome['p95']:.1f} ms | {outcome['p99']:.1f} ms | {outcome['max']:.1f} ms | {outcome['failed']} | "
               f"{outcome['closed']} | {outcome['generator_cpu'] / seconds:.0%} of a core | "
-              f"{outcome['server_cpu'] / seconds:.0%} of a core | {outcome['machine_busy']:.0%} |")
+              f"{outcome['server_cpu'] / seconds:.0%} of a core | {outcome['machine_busy']:.0%} | "
+              f"{per_request(outcome, 'server_cpu')} / {per_request(outcome, 'database_cpu')} / "
+              f"{per_request(outcome, 'generator_cpu')} ms |")
     for outcome in outcomes:
         if outcome["failed"]:
             print(f"failed at {outcome['clients']} clients: {outcome['wrong']} wrong answers (first: "

@@ -102,11 +102,10 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
-def postgres_cpu() -> float:
-    """CPU seconds used so far by the PostgreSQL processes of this machine (its backends, the server's own),
-    from /proc: 0 when PostgreSQL runs elsewhere. Backends that ended since are not counted, so a level's figure
-    comes from the connections kept through it (gunicorn keeps one a thread, DATABASE_CONN_MAX_AGE)."""
-    total = 0
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL process of this machine (its backends, the server's own), from
+    /proc: none when PostgreSQL runs elsewhere. ``postgres_cpu_since`` makes a level's figure of two of them."""
+    used = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -116,8 +115,15 @@ def postgres_cpu() -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return used
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """The CPU PostgreSQL's processes used since ``before``: those alive at the end, from their start if they
+    started meanwhile. A backend that ended meanwhile (gunicorn replaces a connection after
+    DATABASE_CONN_MAX_AGE) takes its share with it, so the figure is a lower bound."""
+    return sum(used - before.get(pid, 0.0) for pid, used in postgres_cpu().items())
 
 
 def machine_cpu() -> tuple[float, float]:
@@ -171,7 +177,7 @@ def run_level(wrk: str, server: subprocess.Popen[bytes], port: int, arguments: l
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     finished = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120, check=False)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu, database_cpu = process_tree_cpu(server.pid) - server_before, postgres_cpu() - postgres_before
+    server_cpu, database_cpu = process_tree_cpu(server.pid) - server_before, postgres_cpu_since(postgres_before)
     busy, total = (after - before for after, before in zip(machine_cpu(), machine_before, strict=True))
     lines = [line for line in finished.stdout.splitlines() if line.startswith("{")]
     if finished.returncode != 0 or not lines:

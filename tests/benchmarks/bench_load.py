@@ -17,8 +17,8 @@ each, their claims and reports) this script
   as soon as the last answer is read, for a fixed duration per level after a warm-up;
 * checks the first answer in content (status 200, no errors, the case with its 10 listings, claims and
   reports) and has wrk (``bench_load.lua``) require every later answer to be those exact bytes, and reports
-  throughput, latency percentiles, and the CPU the load generator, the gunicorn processes and the whole machine
-  used, so that a generator or a machine at its limit shows in the figures.
+  throughput, latency percentiles, and the CPU the load generator, the gunicorn processes, PostgreSQL's
+  processes and the whole machine used, so that a generator or a machine at its limit shows in the figures.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wildnet_bench_gql .venv/bin/python \\
         tests/benchmarks/bench_load.py --duration 20 --workers 4 --threads 1
@@ -133,15 +133,13 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(values) - idle) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
 
 
-def request_headers(token: str) -> dict[str, str]:
-    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "X-WildNet-Purpose": PURPOSE}
-
-
 def first_answer(port: int, token: str, body: bytes, expected: dict[str, Any]) -> bytes:
     """One answer, checked in content: wrk then requires every answer of the run to be exactly these bytes."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request("POST", "/graphql/", body, request_headers(token))
+        connection.request("POST", "/graphql/", body, {"Content-Type": "application/json",
+                                                       "Authorization": f"Bearer {token}",
+                                                       "X-WildNet-Purpose": PURPOSE})
         response = connection.getresponse()
         payload = response.read()
     finally:

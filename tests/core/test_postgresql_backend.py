@@ -87,8 +87,7 @@ def test_a_long_statement_is_converted_once() -> None:
 
 
 def test_a_kept_connection_is_checked_without_a_statement_and_a_terminated_one_is_closed() -> None:
-    kept = connections.create_connection("default")
-    kept.health_check_enabled = True
+    kept = connections.create_connection("default")  # health-checked, as the settings ask of every connection
     try:
         with kept.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid() -- the last statement")

@@ -17,7 +17,7 @@ from agencies.schema import AgencyNode
 from api.context import get_viewer
 from api.enums import ClassificationEnum, CrimeAreaEnum, HandlingCodeEnum
 from api.errors import enum_value
-from api.loaders import Loader, batched, by_id, related, related_list, related_many, then
+from api.loaders import Loader, batched, by_id, own_loader, related, related_list, related_many, then
 from api.mutations import BaseMutation, decode_id
 from api.nodes import PolicyConnectionField, PolicyObjectType
 from officers.models import Officer
@@ -115,21 +115,20 @@ def redactions(info: Any) -> Loader:
     ``"case.visible"`` condition with ``redaction=group``). A case fetched by id carries its flags
     (``CaseNode.along``), handed to this loader as it is read: its claims' gradings then cost no statement.
     """
-    cache = info.context.__dict__.setdefault("_wildnet_redactions", {})
-    if "loader" not in cache:
-        viewer = get_viewer(info)
+    return own_loader(info, "redactions", lambda: _redactions(get_viewer(info)))
 
-        def build(who: Viewer, keys: list[int]) -> Any:
-            return (Case.objects.filter(pk__any=keys).annotate(**readable(who))
-                    .values_list("pk", *(f"readable_{group}" for group in GROUPS)))
 
-        def load(case_ids: list[int]) -> list[list[str]]:
-            rows = prepared.rows(viewer, Case, "redactions", list(set(case_ids)), build)
-            flags = {pk: tuple(row) for pk, *row in rows}
-            return [withheld(flags.get(pk, (False,) * len(GROUPS))) for pk in case_ids]
+def _redactions(viewer: Viewer) -> Loader:
+    def build(who: Viewer, keys: list[int]) -> Any:
+        return (Case.objects.filter(pk__any=keys).annotate(**readable(who))
+                .values_list("pk", *(f"readable_{group}" for group in GROUPS)))
 
-        cache["loader"] = Loader(load)
-    return cache["loader"]
+    def load(case_ids: list[int]) -> list[list[str]]:
+        rows = prepared.rows(viewer, Case, "redactions", list(set(case_ids)), build)
+        flags = {pk: tuple(row) for pk, *row in rows}
+        return [withheld(flags.get(pk, (False,) * len(GROUPS))) for pk in case_ids]
+
+    return Loader(load)
 
 
 class SpeciesNameNode(PolicyObjectType):

@@ -26,6 +26,7 @@ from api.context import PURPOSE_HEADER
 from api.documents import limits_key, prepare, variable_errors
 from api.execution import BatchingExecutionContext
 from api.limits import nested_deeper_than
+from api.loaders import forget_loaders
 from api.origin import cross_site, refusal
 from api.upload import multipart_operations
 
@@ -258,6 +259,8 @@ class WildnetGraphQLView(GraphQLView):
                            execution_context_class=self.execution_context_class)
         except Exception as error:  # a fault in a batched load surfaces here: masked by format_error
             return ExecutionResult(errors=[GraphQLError(str(error), original_error=error)])
+        finally:
+            forget_loaders(request)
 
     def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> Any:
         self._request_id = getattr(request, "request_id", "")

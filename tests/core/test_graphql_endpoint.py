@@ -249,3 +249,26 @@ def test_a_document_is_parsed_and_validated_once_and_its_variables_checked_every
         deep = gql.post("{ agencies { edges { node { parent { code } } } } }").json()
     assert "exceeds maximum operation depth" in deep["errors"][0]["message"]
     assert gql("{ agencies { edges { node { parent { code } } } } }")["agencies"]["edges"]
+
+
+def test_answers_are_compact_utf_8_json_and_pretty_when_asked(gql: Any, demo: Any) -> None:
+    query = "{ agencies(first: 100) { edges { node { code name } } } }"
+    compact = gql.login("inv.ofb").post(query)
+    assert compact.status_code == 200 and compact["Content-Type"] == "application/json"
+    names = [edge["node"]["name"] for edge in compact.json()["data"]["agencies"]["edges"]]
+    accented = next(name for name in names if "é" in name)  # "SPF Santé publique — CITES"
+    assert accented.encode() in compact.content and b"\\u00e9" not in compact.content
+    assert b"\n" not in compact.content and b'":' in compact.content and b'": ' not in compact.content
+    pretty = gql.client.post("/graphql/?pretty=1", data=json.dumps({"query": query}),
+                             content_type="application/json")
+    assert pretty.json() == compact.json()
+    assert pretty.content.decode() == json.dumps(compact.json(), sort_keys=True, indent=2, separators=(",", ": "))
+
+
+def test_what_orjson_cannot_write_is_written_by_json_dumps(rf: Any) -> None:
+    from wildnet.graphql_view import WildnetGraphQLView
+
+    answer = {"data": {"big": 2**70, "text": "défense"}}
+    written = WildnetGraphQLView().json_encode(rf.post("/graphql/"), answer)
+    assert written == json.dumps(answer, separators=(",", ":"))
+    assert WildnetGraphQLView().json_encode(rf.post("/graphql/"), {"data": {"n": 1}}) == b'{"data":{"n":1}}'

@@ -1,7 +1,7 @@
 """Benchmark of the GraphQL read path (issue 18 "Speed"). Not a test: run with `make bench-graphql`.
 
 The issue found a 100-case page with its listings and claims 19-22x slower through GraphQL than the same rows
-read with plain SQL and written with ``json.dumps``, and asks for at most 4x; a case detail within 6 ms of CPU,
+read with plain SQL and written as JSON, and asks for at most 4x; a case detail within 6 ms of CPU,
 a 20-case list within 4 ms, and a search with facets within 5 SQL statements and 25 ms. On a fresh PostgreSQL
 database (the one DATABASE_URL names; it is dropped and created again, so its name must start with
 ``wildnet_bench``) this script
@@ -22,7 +22,8 @@ database (the one DATABASE_URL names; it is dropped and created again, so its na
   D. ``search(query: "ivoire")`` with its hits and facets;
 
   A, B and C each beside the same rows read with raw SQL (the minimal statements and joins) and serialised to
-  the same JSON with ``json.dumps``, with the ratios of wall and CPU time;
+  the same JSON with orjson, the writer of the API's own answers (it was ``json.dumps`` on both sides until the
+  API switched), with the ratios of wall and CPU time;
 * checks every response on every run (no errors, the expected number of items; each GraphQL answer equal to its
   raw SQL's JSON), and counts each operation's SQL statements at its second run (the first run of a process
   makes what later ones reuse: a search checks once whether pg_trgm is installed). With ``--profile`` it then
@@ -53,6 +54,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import orjson
 from bench_import_listings import phone
 from bench_policy import CLASSIFICATIONS, HANDLING, PRIORITIES, STATUSES, pick
 from bench_search import HOSTS, LANGUAGES, LISTING_STATUSES, PLATFORMS, THEMES, synthetic_advert
@@ -254,7 +256,7 @@ def page_by_sql(owner_id: int, clearance: int, first: int) -> bytes:
             nodes[case_id]["entityLinks"].append({"role": role.upper(),
                                                   "entity": {"kind": kind.upper(), "value": value}})
     page = {"data": {"cases": {"edges": [{"node": nodes[pk]} for pk in ids]}}}
-    return json.dumps(page, separators=(",", ":")).encode()
+    return orjson.dumps(page)
 
 
 def detail_by_sql(case_id: int, owner_id: int, clearance: int) -> bytes:
@@ -324,7 +326,7 @@ def detail_by_sql(case_id: int, owner_id: int, clearance: int) -> bytes:
             node["reports"].append({"id": to_global_id("IntelReport", rid), "text": text,
                                     "grading": f"{source}{information}{uk}", "reportedOn": reported_on.isoformat(),
                                     "handlingCode": HandlingCode(rhandling).name})
-    return json.dumps({"data": {"node": node}}, separators=(",", ":")).encode()
+    return orjson.dumps({"data": {"node": node}})
 
 
 def list_by_sql(owner_id: int, clearance: int, first: int) -> bytes:
@@ -345,7 +347,7 @@ def list_by_sql(owner_id: int, clearance: int, first: int) -> bytes:
                            "status": CaseStatus(status).name, "priority": Priority(priority).name,
                            "createdAt": created_at.isoformat()}}
                  for pk, reference, title, status, priority, created_at in cursor.fetchall()]
-    return json.dumps({"data": {"cases": {"totalCount": total, "edges": edges}}}, separators=(",", ":")).encode()
+    return orjson.dumps({"data": {"cases": {"totalCount": total, "edges": edges}}})
 
 
 def measure(actions: dict[str, Callable[[], Any]], check: Callable[[str, Any], None], runs: int,
@@ -482,7 +484,7 @@ def report(world: dict[str, Any], figures: dict[str, dict[str, float]], statemen
     print(f"setup: demo world ({world['indexed']} documents indexed) + {CASES:,} cases x {LISTINGS_PER_CASE} "
           f"listings, claims, {REPORTS_PER_CASE} reports each, bulk-created in {world['load_seconds']:.1f} s")
     print(f"viewer: {VIEWER} (purpose {PURPOSE}), API token, through wildnet.wsgi.application; the raw SQL reads "
-          "the same rows with plain statements and writes the same JSON with json.dumps (checked equal on every run)")
+          "the same rows with plain statements and writes the same JSON with orjson (checked equal on every run)")
     print()
     print(f"Median of {args.runs} interleaved runs after {args.warm_up} of warm-up; CPU is the process's CPU time "
           "per request (time.process_time).")
